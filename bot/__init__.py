@@ -1,0 +1,1 @@
+"""Childhood ALL guide bot: the engine."""

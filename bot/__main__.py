@@ -1,0 +1,63 @@
+"""Command line: `python -m bot [run|console|check-content]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.content import ContentError, load_content
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def check_content(settings: Settings) -> int:
+    """Validate all content, print words and reading grade per section."""
+    from bot.checks import report
+
+    try:
+        content = load_content(settings.content_dir)
+    except ContentError as exc:
+        return _fail(str(exc))
+    problems, lines = report(content)
+    for line in lines:
+        print(line)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("command", nargs="?", default="run",
+                        choices=("run", "console", "check-content"))
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if args.command == "check-content":
+        return check_content(settings)
+    try:
+        content = load_content(settings.content_dir)
+    except ContentError as exc:
+        return _fail(str(exc))
+    from bot.logging_setup import setup_logging
+
+    if args.command == "console" or settings.offline:
+        from bot.console import run_console
+
+        setup_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, None)
+        return asyncio.run(run_console(settings, content, announce=args.command != "console"))
+    setup_logging(settings.log_level, settings.token)
+    from bot.runner import run_telegram
+
+    return run_telegram(settings, content)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

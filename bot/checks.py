@@ -1,0 +1,46 @@
+"""Content checks beyond the loader: rendered page sizes and reading grade per section."""
+
+from __future__ import annotations
+
+from bot.content import Content, Section
+from bot.offline import MAX_TEXT, utf16_len, visible_text
+from bot.readability import counts, grade_of
+from bot.render import section_page
+
+MAX_SECTION_GRADE = 9.0
+MAX_GUIDE_GRADE = 8.0
+
+
+def section_text(section: Section) -> str:
+    return "\n".join([*section.key_points, *(p for part in section.parts for p in part.pages)])
+
+
+def report(content: Content) -> tuple[list[str], list[str]]:
+    """(problems, lines to print): rendered pages must fit; grades must meet the bar."""
+    problems: list[str] = []
+    lines = [f"{'section':<20} {'words':>6} {'grade':>6}"]
+    total = (0, 0, 0)
+    for section in content.sections:
+        for part in section.parts:
+            for number in range(len(part.pages)):
+                shown = visible_text(section_page(content.strings, section, part, number), "HTML")
+                if utf16_len(shown) > MAX_TEXT:
+                    problems.append(f"section {section.id} part {part.id or '-'} page "
+                                    f"{number + 1}: renders to {utf16_len(shown)} characters; "
+                                    f"the limit is {MAX_TEXT}")
+        c = counts(section_text(section))
+        total = (total[0] + c[0], total[1] + c[1], total[2] + c[2])
+        grade = grade_of(*c)
+        lines.append(f"{section.id:<20} {c[1]:>6} {grade:>6.1f}")
+        if grade > MAX_SECTION_GRADE:
+            problems.append(f"section {section.id}: reading grade {grade:.1f} is over "
+                            f"{MAX_SECTION_GRADE}")
+    overall = grade_of(*total)
+    lines.append(f"{'whole guide':<20} {total[1]:>6} {overall:>6.1f}")
+    if overall > MAX_GUIDE_GRADE:
+        problems.append(f"whole guide: reading grade {overall:.1f} is over {MAX_GUIDE_GRADE}")
+    lines.append(f"{len(content.sections)} sections, {len(content.checklist.items)} checklist "
+                 f"items, {sum(len(g.questions) for g in content.question_groups)} questions, "
+                 f"{len(content.glossary)} glossary terms: content OK"
+                 if not problems else "content has problems")
+    return problems, lines

@@ -1,0 +1,463 @@
+"""Content YAML -> frozen, typed objects. Refuses to load anything broken, naming file and field."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ID = re.compile(r"^[a-z0-9_]{1,24}$")
+COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
+MAX_PAGE = 3000
+MAX_TITLE = 40
+MAX_LABEL = 30
+MAX_QUESTION = 200
+OPENS = {"checklist", "questions"}
+
+
+class ContentError(Exception):
+    """Broken content: the message names the file, the field and the rule."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    approved: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Part:
+    id: str  # "" for a section without sub-parts
+    title: str
+    sensitive: bool
+    pages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    order: int
+    title: str
+    command: str
+    description: str
+    opens: str | None
+    sensitive: bool
+    source: Source
+    key_points: tuple[str, ...]
+    parts: tuple[Part, ...]
+    has_parts: bool
+
+    def part(self, part_id: str) -> Part | None:
+        for part in self.parts:
+            if part.id == part_id:
+                return part
+        return None
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    label: str
+    explain: str
+
+
+@dataclass(frozen=True)
+class Checklist:
+    title: str
+    intro: str
+    advice: tuple[str, ...]
+    items: tuple[ChecklistItem, ...]
+
+    def item(self, item_id: str) -> ChecklistItem | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+
+@dataclass(frozen=True)
+class GuideQuestion:
+    id: str
+    group: str
+    text: str
+    section: str
+    part: str
+
+
+@dataclass(frozen=True)
+class QuestionGroup:
+    id: str
+    title: str
+    questions: tuple[GuideQuestion, ...]
+
+
+@dataclass(frozen=True)
+class LateEffect:
+    id: str
+    subject: str  # the treatment (by_treatment) or the organ (by_organ)
+    treatment: str
+    effects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LateEffects:
+    by_treatment: tuple[LateEffect, ...]
+    by_organ: tuple[LateEffect, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Term:
+    id: str
+    term: str
+    definition: str
+    section: str
+
+
+@dataclass(frozen=True)
+class UrgentCard:
+    title: str
+    general_note: str
+    signs: tuple[str, ...]
+    advice: tuple[str, ...]
+
+
+class Strings:
+    """Every interface string, by dotted key. Formatting fields are checked at load."""
+
+    def __init__(self, values: Mapping[str, str]):
+        self._values = dict(values)
+
+    def __call__(self, key: str, **fields: object) -> str:
+        text = self._values[key]
+        return text.format(**fields) if fields else text
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+    def keys(self) -> list[str]:
+        return list(self._values)
+
+    def fields(self, key: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(self._values[key]) if f}
+
+
+@dataclass(frozen=True)
+class Content:
+    sections: tuple[Section, ...]
+    checklist: Checklist
+    question_groups: tuple[QuestionGroup, ...]
+    late_effects: LateEffects
+    glossary: tuple[Term, ...]
+    urgent: UrgentCard
+    strings: Strings
+    _by_id: dict[str, Section] = field(default_factory=dict, repr=False, compare=False)
+    _questions: dict[str, GuideQuestion] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({s.id: s for s in self.sections})
+        self._questions.update(
+            {q.id: q for g in self.question_groups for q in g.questions})
+
+    def section(self, section_id: str) -> Section | None:
+        return self._by_id.get(section_id)
+
+    def question(self, question_id: str) -> GuideQuestion | None:
+        return self._questions.get(question_id)
+
+    def group(self, group_id: str) -> QuestionGroup | None:
+        return next((g for g in self.question_groups if g.id == group_id), None)
+
+    def questions_about(self, section_id: str) -> list[GuideQuestion]:
+        return [q for q in self._questions.values() if q.section == section_id]
+
+    def section_for(self, opens: str) -> Section | None:
+        return next((s for s in self.sections if s.opens == opens), None)
+
+
+# ---- validation helpers ---------------------------------------------------------------------
+class _Reader:
+    def __init__(self, path: Path, root: Path):
+        self.path = path
+        self.name = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+
+    def fail(self, where: str, rule: str) -> ContentError:
+        return ContentError(f"{self.name}: {where}: {rule}")
+
+    def load(self) -> Any:
+        try:
+            return yaml.safe_load(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ContentError(f"{self.name}: file is missing") from None
+        except yaml.YAMLError as exc:
+            raise ContentError(f"{self.name}: not valid YAML ({exc.__class__.__name__})") from None
+
+    def mapping(self, node: Any, where: str) -> dict[str, Any]:
+        if not isinstance(node, dict):
+            raise self.fail(where, "must be a mapping")
+        return node
+
+    def text(self, node: dict[str, Any], key: str, where: str, limit: int | None = None,
+             optional: bool = False) -> str:
+        value = node.get(key)
+        if value is None and optional:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{where}.{key}", "is missing or empty")
+        value = value.strip()
+        if limit is not None and len(value) > limit:
+            raise self.fail(f"{where}.{key}", f"is {len(value)} characters; the limit is {limit}")
+        return value
+
+    def ident(self, node: dict[str, Any], key: str, where: str) -> str:
+        value = self.text(node, key, where)
+        if not ID.match(value):
+            raise self.fail(f"{where}.{key}", f"{value!r} is not an id ([a-z0-9_], 1-24 chars)")
+        return value
+
+    def texts(self, node: dict[str, Any], key: str, where: str, low: int = 1,
+              high: int = 1000, limit: int | None = None) -> tuple[str, ...]:
+        value = node.get(key)
+        if not isinstance(value, list):
+            raise self.fail(f"{where}.{key}", "must be a list")
+        if not low <= len(value) <= high:
+            raise self.fail(f"{where}.{key}", f"must have {low}-{high} items, has {len(value)}")
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                raise self.fail(f"{where}.{key}[{i}]", "is missing or empty")
+            if limit is not None and len(item.strip()) > limit:
+                raise self.fail(f"{where}.{key}[{i}]",
+                                f"is {len(item.strip())} characters; the limit is {limit}")
+            out.append(item.strip())
+        return tuple(out)
+
+    def items(self, node: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+        value = node.get(key)
+        if not isinstance(value, list) or not value:
+            raise self.fail(f"{where}.{key}", "must be a non-empty list")
+        return [self.mapping(v, f"{where}.{key}[{i}]") for i, v in enumerate(value)]
+
+
+def _unique(reader: _Reader, where: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for value in ids:
+        if value in seen:
+            raise reader.fail(where, f"duplicate id {value!r}")
+        seen.add(value)
+
+
+def _load_section(reader: _Reader) -> Section:
+    data = reader.mapping(reader.load(), "top level")
+    sid = reader.ident(data, "id", "section")
+    where = f"section {sid}"
+    command = reader.text(data, "command", where)
+    if not COMMAND.match(command):
+        raise reader.fail(f"{where}.command",
+                          f"{command!r} is not a Telegram command (1-32 chars of a-z 0-9 _)")
+    description = reader.text(data, "description", where, limit=256)
+    if len(description) < 3:
+        raise reader.fail(f"{where}.description", "must be 3-256 characters")
+    order = data.get("order")
+    if not isinstance(order, int) or order < 1:
+        raise reader.fail(f"{where}.order", "must be a positive whole number")
+    opens = data.get("opens")
+    if opens is not None and opens not in OPENS:
+        raise reader.fail(f"{where}.opens", f"must be one of {sorted(OPENS)} or absent")
+    src = reader.mapping(data.get("source"), f"{where}.source")
+    source = Source(
+        name=reader.text(src, "name", f"{where}.source"),
+        approved=reader.text(src, "approved", f"{where}.source"),
+        url=reader.text(src, "url", f"{where}.source"),
+    )
+    if not source.url.startswith("https://"):
+        raise reader.fail(f"{where}.source.url", "must be an https:// address")
+    title = reader.text(data, "title", where, limit=MAX_TITLE)
+    sensitive = bool(data.get("sensitive", False))
+    key_points = reader.texts(data, "key_points", where, low=2, high=4, limit=400)
+    if "parts" in data and "pages" in data:
+        raise reader.fail(where, "has both 'parts' and 'pages'; use one")
+    if "parts" in data:
+        parts = []
+        for i, raw in enumerate(reader.items(data, "parts", where)):
+            pwhere = f"{where}.parts[{i}]"
+            parts.append(Part(
+                id=reader.ident(raw, "id", pwhere),
+                title=reader.text(raw, "title", pwhere, limit=MAX_TITLE),
+                sensitive=bool(raw.get("sensitive", False)),
+                pages=reader.texts(raw, "pages", pwhere, limit=MAX_PAGE),
+            ))
+        _unique(reader, f"{where}.parts", [p.id for p in parts])
+        has_parts = True
+    else:
+        parts = [Part("", title, sensitive, reader.texts(data, "pages", where, limit=MAX_PAGE))]
+        has_parts = False
+    return Section(sid, order, title, command, description, opens, sensitive, source,
+                   key_points, tuple(parts), has_parts)
+
+
+def _load_checklist(reader: _Reader) -> Checklist:
+    data = reader.mapping(reader.load(), "top level")
+    items = [ChecklistItem(
+        id=reader.ident(raw, "id", f"items[{i}]"),
+        label=reader.text(raw, "label", f"items[{i}]", limit=MAX_LABEL),
+        explain=reader.text(raw, "explain", f"items[{i}]", limit=300),
+    ) for i, raw in enumerate(reader.items(data, "items", "checklist"))]
+    _unique(reader, "items", [i.id for i in items])
+    return Checklist(
+        title=reader.text(data, "title", "checklist", limit=MAX_TITLE),
+        intro=reader.text(data, "intro", "checklist", limit=600),
+        advice=reader.texts(data, "advice", "checklist", limit=MAX_PAGE),
+        items=tuple(items),
+    )
+
+
+def _load_questions(reader: _Reader) -> tuple[QuestionGroup, ...]:
+    data = reader.mapping(reader.load(), "top level")
+    groups = []
+    for i, raw in enumerate(reader.items(data, "groups", "questions")):
+        where = f"groups[{i}]"
+        gid = reader.ident(raw, "id", where)
+        questions = tuple(GuideQuestion(
+            id=reader.ident(q, "id", f"{where}.questions[{j}]"),
+            group=gid,
+            text=reader.text(q, "text", f"{where}.questions[{j}]", limit=MAX_QUESTION),
+            section=reader.ident(q, "section", f"{where}.questions[{j}]"),
+            part=str(q.get("part") or ""),
+        ) for j, q in enumerate(reader.items(raw, "questions", where)))
+        groups.append(QuestionGroup(gid, reader.text(raw, "title", where, limit=MAX_TITLE),
+                                    questions))
+    _unique(reader, "groups", [g.id for g in groups])
+    _unique(reader, "questions", [q.id for g in groups for q in g.questions])
+    return tuple(groups)
+
+
+def _load_late_effects(reader: _Reader) -> LateEffects:
+    data = reader.mapping(reader.load(), "top level")
+
+    def rows(key: str, subject: str) -> tuple[LateEffect, ...]:
+        out = tuple(LateEffect(
+            id=reader.ident(raw, "id", f"{key}[{i}]"),
+            subject=reader.text(raw, subject, f"{key}[{i}]"),
+            treatment=str(raw.get("treatment") or "").strip(),
+            effects=reader.texts(raw, "effects", f"{key}[{i}]"),
+        ) for i, raw in enumerate(reader.items(data, key, "late_effects")))
+        _unique(reader, key, [r.id for r in out])
+        return out
+
+    notes = reader.texts(data, "notes", "late_effects", low=0) if data.get("notes") else ()
+    return LateEffects(rows("by_treatment", "treatment"), rows("by_organ", "organ"), notes)
+
+
+def _load_glossary(reader: _Reader) -> tuple[Term, ...]:
+    data = reader.mapping(reader.load(), "top level")
+    terms = tuple(Term(
+        id=reader.ident(raw, "id", f"terms[{i}]"),
+        term=reader.text(raw, "term", f"terms[{i}]", limit=80),
+        definition=reader.text(raw, "definition", f"terms[{i}]", limit=600),
+        section=reader.ident(raw, "section", f"terms[{i}]"),
+    ) for i, raw in enumerate(reader.items(data, "terms", "glossary")))
+    _unique(reader, "terms", [t.id for t in terms])
+    return terms
+
+
+def _load_urgent(reader: _Reader) -> UrgentCard:
+    data = reader.mapping(reader.load(), "top level")
+    return UrgentCard(
+        title=reader.text(data, "title", "urgent", limit=80),
+        general_note=reader.text(data, "general_note", "urgent", limit=600),
+        signs=reader.texts(data, "signs", "urgent", limit=300),
+        advice=reader.texts(data, "advice", "urgent", limit=300),
+    )
+
+
+def _flatten(reader: _Reader, node: Any, prefix: str, out: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _flatten(reader, value, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(node, str) and node.strip():
+        out[prefix] = node.strip("\n")
+    else:
+        raise reader.fail(prefix or "top level", "must be a non-empty string or a mapping")
+
+
+def _load_strings(reader: _Reader) -> Strings:
+    out: dict[str, str] = {}
+    _flatten(reader, reader.mapping(reader.load(), "top level"), "", out)
+    strings = Strings(out)
+    for key in out:
+        try:
+            strings.fields(key)
+        except ValueError as exc:
+            raise reader.fail(key, f"bad {{placeholder}}: {exc}") from None
+    missing = [k for k in REQUIRED_STRINGS if k not in out]
+    if missing:
+        raise reader.fail(missing[0], "is missing (the bot uses it)")
+    return strings
+
+
+# Keys the engine itself needs; feature keys are checked by tests that scan the handlers.
+REQUIRED_STRINGS = (
+    "start.greeting", "errors.generic", "errors.stale", "menu.home",
+)
+
+
+def load_content(root: Path) -> Content:
+    """Load and validate every content file under root, or raise ContentError."""
+    section_files = sorted((root / "sections").glob("*.yaml"))
+    if not section_files:
+        raise ContentError(f"{root / 'sections'}: no section files")
+    sections = [_load_section(_Reader(p, root)) for p in section_files]
+    sreader = _Reader(root / "sections", root)
+    _unique(sreader, "id", [s.id for s in sections])
+    _unique(sreader, "command", [s.command for s in sections])
+    _unique(sreader, "order", [str(s.order) for s in sections])
+    sections.sort(key=lambda s: s.order)
+    by_id = {s.id: s for s in sections}
+
+    qreader = _Reader(root / "questions.yaml", root)
+    groups = _load_questions(qreader)
+    for group in groups:
+        for q in group.questions:
+            section = by_id.get(q.section)
+            if section is None:
+                raise qreader.fail(f"question {q.id}.section",
+                                   f"links to {q.section!r}, which is not a section")
+            if q.part and section.part(q.part) is None:
+                raise qreader.fail(f"question {q.id}.part",
+                                   f"links to {q.part!r}, which is not a part of {q.section}")
+    greader = _Reader(root / "glossary.yaml", root)
+    glossary = _load_glossary(greader)
+    for term in glossary:
+        if term.section not in by_id:
+            raise greader.fail(f"term {term.id}.section",
+                               f"links to {term.section!r}, which is not a section")
+    checklist = _load_checklist(_Reader(root / "symptoms.yaml", root))
+    for opens in OPENS:
+        if sum(1 for s in sections if s.opens == opens) > 1:
+            raise sreader.fail("opens", f"more than one section opens {opens!r}")
+    strings = _load_strings(_Reader(root / "strings" / "en.yaml", root))
+    reserved = set(RESERVED_COMMANDS)
+    for s in sections:
+        if s.command in reserved:
+            raise _Reader(root / "sections", root).fail(
+                f"section {s.id}.command", f"{s.command!r} is taken by the bot itself")
+    return Content(
+        sections=tuple(sections),
+        checklist=checklist,
+        question_groups=groups,
+        late_effects=_load_late_effects(_Reader(root / "late_effects.yaml", root)),
+        glossary=glossary,
+        urgent=_load_urgent(_Reader(root / "urgent.yaml", root)),
+        strings=strings,
+    )
+
+
+# Commands the bot owns; a section may not take one of these names.
+RESERVED_COMMANDS = (
+    "start", "help", "menu", "myquestions", "bookmarks", "urgent", "settings", "privacy",
+    "mydata", "deletemydata", "cancel",
+)

@@ -1,0 +1,425 @@
+"""A Bot API stand-in that answers locally: the console chat and the tests share it.
+
+It keeps each chat's messages, answers with Telegram-shaped JSON, raises Telegram's real
+error descriptions (checked against the Bot API reference), and records every call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7000000001
+BOT_USERNAME = "all_guide_offline_bot"
+# Telegram counts message length in UTF-16 code units.
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_ANSWER = 200
+
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+_ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+    "tg-spoiler", "span", "blockquote", "tg-emoji",
+}
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class _EntityParser(HTMLParser):
+    """Checks HTML the way Telegram's parse_mode=HTML does and returns the visible text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+        self.error: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _ALLOWED_TAGS:
+            self.error = self.error or f"Unsupported start tag \"{tag}\""
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.error = self.error or f"Unmatched end tag \"{tag}\""
+            return
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def visible_text(text: str, parse_mode: str | None) -> str:
+    """The text a user would see; raises ValueError as Telegram would refuse it."""
+    if parse_mode is None:
+        return text
+    if parse_mode != "HTML":
+        return text
+    # Telegram only accepts &lt; &gt; &amp; &quot; and numeric entities; a bare '<' that does
+    # not open a tag is an error, which is what catches unescaped user text.
+    parser = _EntityParser()
+    parser.feed(text)
+    parser.close()
+    if parser.error is None and parser.stack:
+        parser.error = f"Can't find end tag corresponding to start tag \"{parser.stack[-1]}\""
+    if parser.error:
+        raise ValueError(f"Bad Request: can't parse entities: {parser.error}")
+    return "".join(parser.text)
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None):
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class SentFile:
+    chat_id: int
+    filename: str
+    data: bytes
+    caption: str | None
+
+
+FaultHook = Callable[[str, dict[str, Any]], ApiError | None]
+
+
+class OfflineBotAPI(BaseRequest):
+    """A `BaseRequest` that is its own Bot API server, in memory.
+
+    `delay` simulates the network round trip of every call. `fault` may return an
+    ApiError to inject for a call (rate limits, server errors) before it is applied.
+    """
+
+    def __init__(self, delay: float = 0.0, fault: FaultHook | None = None, record: bool = True):
+        self.delay = delay
+        self.fault = fault
+        self.record = record
+        self.calls: list[Call] = []
+        self.files: list[SentFile] = []
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.commands: list[dict[str, Any]] = []
+        self.answered: set[str] = set()
+        self._next_id: dict[int, itertools.count[int]] = {}
+        self.updates: asyncio.Queue[dict[str, Any]] | None = None
+
+    # ---- BaseRequest -------------------------------------------------------------------
+    @property
+    def read_timeout(self) -> float | None:
+        return 10.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
+        files = request_data.multipart_data if request_data else {}
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.record:
+            self.calls.append(Call(api_method, params))
+        try:
+            if self.fault is not None:
+                injected = self.fault(api_method, params)
+                if injected is not None:
+                    raise injected
+            result = await self._dispatch(api_method, params, files)
+        except ApiError as err:
+            body: dict[str, Any] = {
+                "ok": False, "error_code": err.code, "description": err.description,
+            }
+            if err.parameters:
+                body["parameters"] = err.parameters
+            return err.code, json.dumps(body).encode()
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    # ---- helpers for tests and the console ---------------------------------------------
+    def methods(self) -> list[str]:
+        return [c.method for c in self.calls]
+
+    def last(self, method: str) -> Call:
+        for call in reversed(self.calls):
+            if call.method == method:
+                return call
+        raise AssertionError(f"no {method} call recorded; calls: {self.methods()}")
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+    def message(self, chat_id: int, message_id: int) -> dict[str, Any]:
+        return self.messages[(chat_id, message_id)]
+
+    def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id]
+
+    def forget(self, chat_id: int, message_id: int) -> None:
+        """Make a message uneditable, as if it were deleted or too old."""
+        self.messages.pop((chat_id, message_id), None)
+
+    # ---- the API -----------------------------------------------------------------------
+    def _bot_user(self) -> dict[str, Any]:
+        return {
+            "id": BOT_ID, "is_bot": True, "first_name": "ALL Guide", "username": BOT_USERNAME,
+            "can_join_groups": False, "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _new_message(self, chat_id: int, extra: dict[str, Any]) -> dict[str, Any]:
+        counter = self._next_id.setdefault(chat_id, itertools.count(1))
+        msg_id = next(counter)
+        message = {
+            "message_id": msg_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group",
+                     "first_name": "Parent"},
+            "from": self._bot_user(),
+            **extra,
+        }
+        self.messages[(chat_id, msg_id)] = message
+        return message
+
+    @staticmethod
+    def _chat_id(params: dict[str, Any]) -> int:
+        raw = params.get("chat_id")
+        if raw is None or raw == "":
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ApiError(400, "Bad Request: chat not found") from None
+
+    @staticmethod
+    def _markup(params: dict[str, Any]) -> dict[str, Any] | None:
+        markup = params.get("reply_markup")
+        if markup is None:
+            return None
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        if not isinstance(markup, dict):
+            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        rows = markup.get("inline_keyboard")
+        if rows is None:
+            return dict(markup)  # reply keyboards and force_reply pass through unchecked
+        if len(rows) > 100 or sum(len(r) for r in rows) > 100:
+            raise ApiError(400, "Bad Request: reply markup is too long")
+        for row in rows:
+            for button in row:
+                if not str(button.get("text", "")).strip():
+                    raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+                data = button.get("callback_data")
+                actions = [k for k in button if k != "text" and k != "style"]
+                if len(actions) != 1:
+                    raise ApiError(400, "Bad Request: can't parse inline keyboard button: "
+                                        "exactly one of the optional fields must be used")
+                if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        return dict(markup)
+
+    def _text(self, params: dict[str, Any], key: str = "text", limit: int = MAX_TEXT) -> str:
+        text = params.get(key)
+        if text is None or text == "":
+            raise ApiError(400, "Bad Request: message text is empty")
+        try:
+            shown = visible_text(str(text), params.get("parse_mode"))
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+        if not shown.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16_len(shown) > limit:
+            raise ApiError(400, "Bad Request: message is too long")
+        return str(text)
+
+    def _find(self, params: dict[str, Any], action: str) -> tuple[int, int, dict[str, Any]]:
+        chat_id = self._chat_id(params)
+        try:
+            msg_id = int(params.get("message_id", 0))
+        except (TypeError, ValueError):
+            msg_id = 0
+        message = self.messages.get((chat_id, msg_id))
+        if message is None:
+            raise ApiError(400, f"Bad Request: message to {action} not found")
+        return chat_id, msg_id, message
+
+    async def _dispatch(
+        self, method: str, params: dict[str, Any], files: dict[str, Any]
+    ) -> Any:
+        if method == "getMe":
+            return self._bot_user()
+        if method in ("deleteWebhook", "setWebhook", "close", "logOut", "setChatMenuButton",
+                      "setMyDescription", "setMyShortDescription", "sendChatAction"):
+            return True
+        if method == "getUpdates":
+            if self.updates is None:
+                await asyncio.sleep(min(float(params.get("timeout", 0) or 0), 0.05))
+                return []
+            first = await self.updates.get()
+            batch = [first]
+            while not self.updates.empty() and len(batch) < 100:
+                batch.append(self.updates.get_nowait())
+            return batch
+        if method == "setMyCommands":
+            commands = params.get("commands")
+            if isinstance(commands, str):
+                commands = json.loads(commands)
+            if not isinstance(commands, list) or len(commands) > 100:
+                raise ApiError(400, "Bad Request: too many commands")
+            for cmd in commands:
+                name, desc = str(cmd.get("command", "")), str(cmd.get("description", ""))
+                if not (1 <= len(name) <= 32) or not all(
+                    ch.islower() or ch.isdigit() or ch == "_" for ch in name
+                ):
+                    raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+                if not 1 <= len(desc) <= 256:
+                    raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+            self.commands = commands
+            return True
+        if method == "getMyCommands":
+            return self.commands
+        if method == "sendMessage":
+            chat_id = self._chat_id(params)
+            text = self._text(params)
+            extra: dict[str, Any] = {"text": html.unescape(text)}
+            markup = self._markup(params)
+            if markup is not None:
+                extra["reply_markup"] = markup
+            extra["_raw"] = {"text": text, "parse_mode": params.get("parse_mode")}
+            return self._public(self._new_message(chat_id, extra))
+        if method == "editMessageText":
+            _, _, message = self._find(params, "edit")
+            text = self._text(params)
+            markup = self._markup(params)
+            raw = {"text": text, "parse_mode": params.get("parse_mode")}
+            if message.get("_raw") == raw and message.get("reply_markup") == markup:
+                raise ApiError(400, NOT_MODIFIED)
+            message["_raw"] = raw
+            message["text"] = html.unescape(text)
+            message["edit_date"] = int(time.time())
+            if markup is None:
+                message.pop("reply_markup", None)
+            else:
+                message["reply_markup"] = markup
+            return self._public(message)
+        if method == "editMessageReplyMarkup":
+            _, _, message = self._find(params, "edit")
+            markup = self._markup(params)
+            if message.get("reply_markup") == markup:
+                raise ApiError(400, NOT_MODIFIED)
+            if markup is None:
+                message.pop("reply_markup", None)
+            else:
+                message["reply_markup"] = markup
+            return self._public(message)
+        if method == "deleteMessage":
+            chat_id, msg_id, _ = self._find(params, "delete")
+            del self.messages[(chat_id, msg_id)]
+            return True
+        if method == "answerCallbackQuery":
+            query_id = str(params.get("callback_query_id", ""))
+            if not query_id or query_id in self.answered:
+                raise ApiError(
+                    400, "Bad Request: query is too old and response timeout expired or "
+                         "query ID is invalid")
+            if utf16_len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER:
+                raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+            self.answered.add(query_id)
+            return True
+        if method == "sendDocument":
+            chat_id = self._chat_id(params)
+            caption = params.get("caption")
+            if caption is not None and utf16_len(visible_text(str(caption),
+                                                              params.get("parse_mode"))) > MAX_CAPTION:
+                raise ApiError(400, "Bad Request: message caption is too long")
+            upload = files.get("document")
+            if upload is None:
+                raise ApiError(400, "Bad Request: there is no document in the request")
+            filename, content = str(upload[0]), upload[1]
+            data = content if isinstance(content, bytes) else content.read()
+            self.files.append(SentFile(chat_id, filename, data, caption))
+            doc = {"file_id": f"doc{len(self.files)}", "file_unique_id": f"u{len(self.files)}",
+                   "file_name": filename, "mime_type": upload[2] if len(upload) > 2 else None,
+                   "file_size": len(data)}
+            extra = {"document": doc}
+            if caption:
+                extra["caption"] = caption
+            return self._public(self._new_message(chat_id, extra))
+        raise ApiError(404, "Not Found")
+
+    @staticmethod
+    def _public(message: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in message.items() if not k.startswith("_")}
+
+
+class UpdateFactory:
+    """Builds Telegram-shaped update dicts for a private chat with one user."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, user_id: int = 1001, first_name: str = "Sam", language: str = "en"):
+        self.user = {"id": user_id, "is_bot": False, "first_name": first_name,
+                     "language_code": language}
+        self._msg_ids = itertools.count(10_000)
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        return {"id": self.user["id"], "type": "private", "first_name": self.user["first_name"]}
+
+    def text(self, text: str) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": next(self._msg_ids), "date": int(time.time()), "chat": self.chat,
+            "from": self.user, "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": len(command)}]
+        return {"update_id": next(self._ids), "message": message}
+
+    def tap(self, message: dict[str, Any], data: str) -> dict[str, Any]:
+        return {
+            "update_id": next(self._ids),
+            "callback_query": {
+                "id": f"q{next(self._ids)}", "from": self.user, "chat_instance": "ci",
+                "message": message, "data": data,
+            },
+        }

@@ -1,0 +1,45 @@
+"""Flesch-Kincaid reading grade, computed offline with pyphen's dictionaries."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pyphen
+
+_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+(?:[.,]\d+)*")
+# A sentence ends at . ! ? or at a line break (list items and headings carry no full stop).
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n+")
+_VOWEL_GROUP = re.compile(r"[aeiouy]+")
+_DICT = pyphen.Pyphen(lang="en_US")
+
+
+@lru_cache(maxsize=20000)
+def syllables(word: str) -> int:
+    """Syllables in one word: pyphen's split points, never fewer than its vowel groups."""
+    lower = word.lower().replace("’", "'")
+    if lower.isdigit() or (not lower.isalpha() and not lower.replace("'", "").isalpha()):
+        return 1 if len(lower) <= 2 else 2
+    by_dict = len(_DICT.positions(lower)) + 1
+    groups = len(_VOWEL_GROUP.findall(lower))
+    if lower.endswith("e") and not lower.endswith(("le", "ee")) and groups > 1:
+        groups -= 1
+    return max(by_dict, groups, 1)
+
+
+def counts(text: str) -> tuple[int, int, int]:
+    """(sentences, words, syllables) of a text."""
+    sentences = [s for s in _SENTENCE_END.split(text) if _WORD.search(s)]
+    words = _WORD.findall(text)
+    return len(sentences), len(words), sum(syllables(w) for w in words)
+
+
+def grade_of(sentences: int, words: int, syll: int) -> float:
+    if not sentences or not words:
+        return 0.0
+    return 0.39 * (words / sentences) + 11.8 * (syll / words) - 15.59
+
+
+def fk_grade(text: str) -> float:
+    """Flesch-Kincaid grade level of a text (0.0 for a text with no words)."""
+    return grade_of(*counts(text))

@@ -1,0 +1,34 @@
+"""Run on Telegram (or a Bot API-compatible server): long polling, or a webhook if set."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.content import Content
+
+log = logging.getLogger(__name__)
+
+
+def run_telegram(settings: Settings, content: Content) -> int:
+    app = build_application(settings, content=content)
+    # run_polling / run_webhook stop on SIGINT and SIGTERM, finish the updates already
+    # fetched, then run post_shutdown (which closes storage).
+    if settings.webhook_url:
+        log.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+    else:
+        log.info("long polling")
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

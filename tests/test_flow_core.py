@@ -1,0 +1,69 @@
+"""Core flows through the real Application: start, menu, taps, stale and forged data."""
+
+from __future__ import annotations
+
+from bot.app import TOOL_COMMANDS
+from bot.callbacks import make
+from tests.harness import Harness
+
+
+async def test_start_greets_and_shows_menu(bot: Harness) -> None:
+    await bot.send("/start")
+    call = bot.api.last("sendMessage")
+    assert call.params["parse_mode"] == "HTML"
+    assert "not medical advice" in bot.text()
+    labels = [label for label, _ in bot.buttons()]
+    assert any("Read the guide" in label for label in labels)
+    assert any("Urgent" in label for label in labels)
+
+
+async def test_tap_answers_and_edits_in_place(bot: Harness) -> None:
+    await bot.send("/start")
+    sent = bot.api.last("sendMessage")
+    await bot.tap("Read the guide")
+    assert bot.api.methods()[-2:] == ["answerCallbackQuery", "editMessageText"]
+    edit = bot.api.last("editMessageText")
+    first_id = bot.api.chat_messages(1001)[0]["message_id"]
+    assert int(edit.params["message_id"]) == first_id
+    assert "Contents" in bot.text()
+    assert len(bot.api.of("sendMessage")) == 1 and sent is not None
+
+
+async def test_stale_and_forged_taps_are_answered_calmly(bot: Harness) -> None:
+    await bot.send("/start")
+    for data in ["zz:1", "s:nope:x:0", "s:treatment::999999999999", "b:intro::0:7",
+                 "\x00\xff", "h:extra", "y:y:h", "s:../etc::0", "🙂"]:
+        before = len(bot.answers())
+        await bot.tap_data(data)
+        assert len(bot.answers()) == before + 1, data
+        assert "changed" in (bot.answers()[-1].get("text") or "")
+        assert "Main menu" in bot.text()
+
+
+async def test_unknown_text_and_command_get_a_pointer(bot: Harness) -> None:
+    await bot.send("hello there")
+    assert "/help" in bot.text()
+    await bot.send("/nosuchcommand")
+    assert "/help" in bot.text()
+
+
+async def test_help_lists_every_command(bot: Harness, content) -> None:
+    await bot.send("/help")
+    text = bot.text()
+    for name in TOOL_COMMANDS:
+        assert f"/{name}" in text
+    for section in content.sections:
+        assert f"/{section.command}" in text
+
+
+async def test_command_menu_registered_from_content(bot: Harness, content) -> None:
+    call = bot.api.last("setMyCommands")
+    names = [c["command"] for c in call.params["commands"]]
+    assert names == list(TOOL_COMMANDS) + [s.command for s in content.sections]
+    assert "symptoms" in names and "treatment" in names
+
+
+async def test_page_counter_button_is_answered(bot: Harness) -> None:
+    await bot.send("/start")
+    await bot.tap_data(make("x"))
+    assert bot.api.methods()[-1] == "answerCallbackQuery"
