@@ -10,7 +10,7 @@ Order matters to PTB (the first matching handler in a group wins):
 from __future__ import annotations
 
 from bot.app import BotApp
-from handlers import core, guide
+from handlers import core, guide, privacy, questions, symptoms
 from handlers.common import Router
 
 
@@ -22,4 +22,4 @@ def register(app: BotApp) -> None:
     core.setup_fallbacks(app, router)
 
 
-FEATURES = [guide]
+FEATURES = [guide, symptoms, questions, privacy]

@@ -1,0 +1,10 @@
+"""Feature module: questions (being built)."""
+
+from __future__ import annotations
+
+from bot.app import BotApp
+from handlers.common import Router
+
+
+def setup(app: BotApp, router: Router) -> None:
+    return None
