@@ -377,6 +377,10 @@ def _load_urgent(reader: _Reader) -> UrgentCard:
 def _flatten(reader: _Reader, node: Any, prefix: str, out: dict[str, str]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
+            if not isinstance(key, str):
+                # YAML reads a bare `no:` or `yes:` key as a boolean: quote it.
+                raise reader.fail(f"{prefix}.{key}" if prefix else str(key),
+                                  "key must be a string (quote yes/no/on/off keys)")
             _flatten(reader, value, f"{prefix}.{key}" if prefix else str(key), out)
     elif isinstance(node, str) and node.strip():
         out[prefix] = node.strip("\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any, TextIO
 
 # A bot token anywhere in a log line: digits, a colon, the secret part.
 _TOKEN = re.compile(r"\d{3,20}:[A-Za-z0-9_-]{30,64}")
@@ -22,6 +23,11 @@ class RedactTokenFilter(logging.Filter):
         return _TOKEN.sub("[token]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(_LIBRARIES) and record.args:
+            # PTB logs whole updates and request parameters at DEBUG: they carry what
+            # parents typed. Keep short words (endpoint names), hide everything else.
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(_redact(a) for a in args)
         message = record.getMessage()
         cleaned = self._clean(message)
         if cleaned != message or record.args:
@@ -34,8 +40,21 @@ class RedactTokenFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: str, token: str | None) -> None:
-    handler = logging.StreamHandler()
+_LIBRARIES = ("telegram", "httpx", "httpcore", "apscheduler", "aiohttp", "tornado")
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, (int, float, bool)) or value is None:
+        return value
+    if isinstance(value, str) and len(value) <= 40 and re.fullmatch(r"[\w.`/-]*", value):
+        return value
+    if isinstance(value, BaseException):
+        return value.__class__.__name__
+    return "[redacted]"
+
+
+def setup_logging(level: str, token: str | None, stream: TextIO | None = None) -> None:
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactTokenFilter(token))
     root = logging.getLogger()

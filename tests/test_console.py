@@ -1,0 +1,43 @@
+"""The offline console: `printf '/start\\n1\\n' | make run` shows greeting, menu, page behind 1."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+from bot.console import plain, run_console
+from tests.harness import ROOT
+
+
+async def test_console_start_then_tap_one(settings, content) -> None:
+    out = io.StringIO()
+    code = await run_console(settings, content, stdin=io.StringIO("/start\n1\n"), stdout=out)
+    text = out.getvalue()
+    assert code == 0
+    assert "Offline chat" in text
+    assert "Hello" in text and "[1] 📖 Read the guide" in text
+    assert "Contents of the guide" in text and "Introduction" in text
+    assert "<b>" not in text and "&amp;" not in text
+
+
+async def test_console_reports_bad_button_numbers(settings, content) -> None:
+    out = io.StringIO()
+    await run_console(settings, content, stdin=io.StringIO("/start\n99\n"), stdout=out)
+    assert "no button 99" in out.getvalue()
+
+
+def test_plain_renders_html() -> None:
+    assert plain('<b>A</b> &lt;x&gt; <a href="https://e.x/?a=1&amp;b=2">link</a>') == \
+        "A <x> link (https://e.x/?a=1&b=2)"
+
+
+def test_python_m_bot_console_subprocess(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env["BOT_DB_PATH"] = str(tmp_path / "db.sqlite3")
+    result = subprocess.run([sys.executable, "-m", "bot"], input="/start\n1\n", text=True,
+                            capture_output=True, cwd=ROOT, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "TELEGRAM_BOT_TOKEN" in result.stdout.splitlines()[0]
+    assert "Contents of the guide" in result.stdout
