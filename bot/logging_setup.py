@@ -40,7 +40,7 @@ class RedactTokenFilter(logging.Filter):
         return True
 
 
-_LIBRARIES = ("telegram", "httpx", "httpcore", "apscheduler", "aiohttp", "tornado")
+_LIBRARIES = ("telegram", "httpx", "httpcore", "apscheduler", "aiohttp", "tornado", "aiosqlite")
 
 
 def _redact(value: Any) -> Any:

@@ -14,6 +14,8 @@ from bot.offline import OfflineBotAPI, UpdateFactory
 from bot.storage import Repository
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every text a simulated parent typed in this test, so the log check can look for it.
+TYPED: list[str] = []
 
 
 def make_settings(tmp_path: Path, **env: str) -> Settings:
@@ -53,6 +55,7 @@ class Harness:
         await self.app.process_update(Update.de_json(raw, self.app.bot))
 
     async def send(self, text: str, user_id: int = 1001) -> None:
+        TYPED.append(text)
         await self.feed(self.user(user_id).text(text))
 
     # ---- what the parent sees ---------------------------------------------------------
