@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import OFFLINE_TOKEN
 from bot.config import Settings
 from bot.content import Content, load_content
-from bot.app import OFFLINE_TOKEN
 from bot.logging_setup import RedactTokenFilter
 from tests.harness import ROOT, TYPED, Harness, make_settings
 

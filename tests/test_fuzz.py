@@ -131,7 +131,7 @@ def test_no_input_crashes_the_bot(
 
 def test_fuzz_ran_enough_cases(
         running: tuple[asyncio.AbstractEventLoop, Harness, ErrorCounter]) -> None:
-    _, harness, counter = running
+    _, _harness, counter = running
     print(f"fuzz: {stats.get('cases', 0)} cases, {counter.count} unhandled errors")
     assert stats.get("cases", 0) >= min(CASES, 2000) * 0.95
     assert counter.count == 0
