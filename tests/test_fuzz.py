@@ -55,7 +55,7 @@ def running(tmp_path_factory: pytest.TempPathFactory, content: Any) -> Iterator[
 stats: dict[str, int] = {}
 
 unicode_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=4096)
+    alphabet=st.characters(exclude_categories=["Cs"]), min_size=0, max_size=4096)
 field = st.one_of(st.text("abcdefghijklmnopqrstuvwxyz_0123456789", max_size=26),
                   st.integers(-5, 10**12).map(str), st.sampled_from(["", "0", "1", ":", ".."]))
 shaped_data = st.builds(
