@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
+from telegram.ext import filters
 
 from bot.app import BotContext
 from bot.callbacks import Callback, make, parse
@@ -14,6 +15,10 @@ from bot.keyboards import consent as consent_keyboard
 from bot.keyboards import main_menu
 
 log = logging.getLogger(__name__)
+
+# New messages in private chats: an edited message never re-runs a command or becomes
+# the answer the bot is waiting for.
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 TapHandler = Callable[[Update, BotContext, Callback], Awaitable[None]]
 TextHandler = Callable[[Update, BotContext, int | None], Awaitable[None]]

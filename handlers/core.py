@@ -21,7 +21,7 @@ from bot.app import TOOL_COMMANDS, BotApp, BotContext
 from bot.callbacks import Callback
 from bot.keyboards import contents, main_menu
 from bot.render import help_text
-from handlers.common import Router, answer, show, show_home, user_id
+from handlers.common import PRIVATE, Router, answer, show, show_home, user_id
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ async def handle_error(update: object, context: BotContext) -> None:
 
 
 def setup(app: BotApp, router: Router) -> None:
-    private = filters.ChatType.PRIVATE
+    private = PRIVATE
     app.add_handler(CommandHandler("start", start, filters=private))
     app.add_handler(CommandHandler("help", show_help, filters=private))
     app.add_handler(CommandHandler("menu", show_contents, filters=private))
@@ -174,7 +174,7 @@ def setup(app: BotApp, router: Router) -> None:
 
 def setup_fallbacks(app: BotApp, router: Router) -> None:
     """Registered last: the catch-alls, in the order they must be tried."""
-    private = filters.ChatType.PRIVATE
+    private = PRIVATE
     app.add_handler(CallbackQueryHandler(router.dispatch))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT
                                    & ~filters.COMMAND, make_text_router(router)))

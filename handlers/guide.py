@@ -5,13 +5,13 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from bot import keyboards, render
 from bot.app import BotApp, BotContext
 from bot.callbacks import Callback, make
 from bot.content import Section
-from handlers.common import Router, answer, ensure_consent, show, show_stale, user_id
+from handlers.common import PRIVATE, Router, answer, ensure_consent, show, show_stale, user_id
 
 MAX_LISTED_BOOKMARKS = 40  # two buttons each, under Telegram's 100 buttons per message
 
@@ -128,7 +128,7 @@ async def tap_remove_bookmark(update: Update, context: BotContext, cb: Callback)
 
 
 def setup(app: BotApp, router: Router) -> None:
-    private = filters.ChatType.PRIVATE
+    private = PRIVATE
     for section in app.bot_data["services"].content.sections:
         if section.opens is None:
             app.add_handler(CommandHandler(section.command, section_command(section),

@@ -67,3 +67,39 @@ async def test_page_counter_button_is_answered(bot: Harness) -> None:
     await bot.send("/start")
     await bot.tap_data(make("x"))
     assert bot.api.methods()[-1] == "answerCallbackQuery"
+
+
+async def test_unexpected_update_types_get_calm_answers_or_nothing(bot: Harness) -> None:
+    user = bot.user(1001)
+    sticker = user.text("x")
+    sticker["message"].pop("text")
+    sticker["message"]["sticker"] = {"file_id": "s", "file_unique_id": "s", "type": "regular",
+                                     "width": 1, "height": 1, "is_animated": False,
+                                     "is_video": False}
+    await bot.feed(sticker)
+    assert "only read text" in bot.text()
+    bot.api.clear()
+    edited = user.text("/start")
+    await bot.feed({"update_id": edited["update_id"],
+                    "edited_message": {**edited["message"], "edit_date": 1}})
+    await bot.feed({"update_id": 99_001, "inline_query": {
+        "id": "iq", "from": user.user, "query": "fever", "offset": ""}})
+    channel = user.text("/start")["message"]
+    channel.pop("from")
+    channel["chat"] = {"id": -1001, "type": "channel", "title": "News"}
+    await bot.feed({"update_id": 99_002, "channel_post": channel})
+    assert bot.api.calls == []  # ignored quietly
+    group = user.text("/start")
+    group["message"]["chat"] = {"id": -1002, "type": "group", "title": "Family"}
+    await bot.feed(group)
+    assert "private chat" in bot.api.last("sendMessage").params["text"]
+    assert int(bot.api.last("sendMessage").params["chat_id"]) == -1002
+
+
+async def test_blocked_user_is_handled_without_noise(bot: Harness, caplog) -> None:
+    from bot.offline import ApiError
+
+    bot.api.fault = lambda method, params: ApiError(403, "Forbidden: bot was blocked by the user")
+    await bot.send("/start")
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert any("blocked" in r.getMessage() for r in caplog.records)
