@@ -1,0 +1,338 @@
+"""Urgent card, settings, privacy, /mydata and /deletemydata through the real Application."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.callbacks import make
+from bot.content import Content
+from bot.render import esc
+from handlers.privacy import EXPORT_FILENAME, clean_phone, with_utc_times
+from tests.harness import Harness
+
+VALID_PHONES = ["+44 (0)20 7946-0000", "020 7946 0000", "999", "+1-555-0100", "1" * 32,
+                "  112  "]
+INVALID_PHONES = ["abc", "12", "1" * 33, "<b>1</b>", "+-()", "12a34", "1 2", "123\n456",
+                  "555.0100", "١٢٣٤"]
+
+
+async def tap_once(bot: Harness, label: str, user_id: int = 1001) -> None:
+    """Tap a button and check Telegram saw exactly one answer for it and no error reply."""
+    before = len(bot.answers())
+    await bot.tap(label, user_id)
+    assert len(bot.answers()) == before + 1, label
+    assert "went wrong" not in bot.text(user_id)
+
+
+def raw_html(bot: Harness, user_id: int = 1001) -> str:
+    """The HTML the bot sent (what Telegram parsed), not the visible text."""
+    message = bot.last_message(user_id)
+    return str(message.get("_raw", {}).get("text", ""))
+
+
+def last_export(bot: Harness, user_id: int = 1001) -> dict[str, Any]:
+    files = [f for f in bot.api.files if f.chat_id == user_id]
+    assert files, "no file was sent"
+    assert files[-1].filename == EXPORT_FILENAME
+    data: dict[str, Any] = json.loads(files[-1].data.decode("utf-8"))
+    return data
+
+
+def db_bytes(bot: Harness) -> bytes:
+    path = Path(bot.settings.db_path)
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def assert_urgent_card(text: str, content: Content) -> None:
+    card = content.urgent
+    assert card.title in text
+    assert card.general_note in text
+    for line in (*card.signs, *card.advice):
+        assert line in text
+
+
+# ---- pure helpers ---------------------------------------------------------------------------
+@pytest.mark.parametrize("typed", VALID_PHONES)
+def test_clean_phone_accepts_loose_numbers(typed: str) -> None:
+    assert clean_phone(typed) == typed.strip()
+
+
+@pytest.mark.parametrize("typed", INVALID_PHONES)
+def test_clean_phone_refuses_other_text(typed: str) -> None:
+    assert clean_phone(typed) is None
+
+
+def test_with_utc_times_adds_iso_beside_raw_times() -> None:
+    data = {"consent_at": 0.0, "stored": True, "asked_at": None, "answered_at": True,
+            "questions": [{"created_at": 86400}], "text_at": "x"}
+    out = with_utc_times(data)
+    assert out["consent_at"] == 0.0
+    assert out["consent_at_utc"] == "1970-01-01T00:00:00+00:00"
+    assert out["questions"][0]["created_at_utc"] == "1970-01-02T00:00:00+00:00"
+    assert "asked_at_utc" not in out and "answered_at_utc" not in out
+    assert "text_at_utc" not in out
+
+
+# ---- urgent card ----------------------------------------------------------------------------
+async def test_urgent_card_by_command_and_by_menu_button(bot: Harness, content: Content) -> None:
+    await bot.send("/urgent")
+    assert_urgent_card(bot.text(), content)
+    assert "/settings" in bot.text()
+    assert [d for _, d in bot.buttons()] == [make("st"), make("h")]
+
+    await bot.send("/start")
+    await tap_once(bot, "Urgent")
+    assert bot.api.methods()[-1] == "editMessageText"
+    assert_urgent_card(bot.text(), content)
+    assert await bot.repo.count_users() == 0  # reading it needs no consent, stores nothing
+
+
+async def test_urgent_card_shows_the_saved_number_escaped(consented: Harness) -> None:
+    bot = consented
+    # Only storage could hold such a number (typing it is refused); it must still render.
+    await bot.repo.set_phone(1001, "020 <7946> & 0000")
+    await bot.send("/urgent")
+    assert "020 <7946> & 0000" in bot.text()
+    assert esc("020 <7946> & 0000") in raw_html(bot)
+    assert "/settings" not in bot.text()
+
+
+async def test_urgent_card_settings_button_opens_settings(bot: Harness) -> None:
+    await bot.send("/urgent")
+    await tap_once(bot, "Settings")
+    assert "Settings" in bot.text()
+    assert make("sp") in [d for _, d in bot.buttons()]
+
+
+# ---- settings -------------------------------------------------------------------------------
+@pytest.mark.parametrize("typed", ["+44 (0)20 7946-0000", "999", "1" * 32])
+async def test_settings_saves_a_valid_number(consented: Harness, content: Content,
+                                             typed: str) -> None:
+    bot = consented
+    await bot.send("/settings")
+    assert "not saved" in bot.text()
+    await tap_once(bot, "Save a phone number")
+    assert "Type the number" in bot.text()
+    assert make("mx") in [d for _, d in bot.buttons()]
+    pending = await bot.repo.get_pending(1001)
+    assert pending is not None and pending.kind == "phone"
+
+    await bot.send(typed)
+    assert await bot.repo.get_phone(1001) == typed
+    assert await bot.repo.get_pending(1001) is None
+    assert "Saved" in bot.text()
+    assert typed in bot.text()
+    assert_urgent_card(bot.text(), content)
+
+    await bot.send("/settings")
+    assert typed in bot.text()
+    assert any("Change" in label for label, _ in bot.buttons())
+
+
+async def test_settings_refuses_invalid_numbers_and_keeps_waiting(consented: Harness) -> None:
+    bot = consented
+    await bot.send("/settings")
+    await tap_once(bot, "Save a phone number")
+    for typed in ["abc", "12", "1" * 33, "<b>1</b>"]:
+        await bot.send(typed)
+        text = bot.text()
+        assert "not saved" in text and "digits, spaces" in text and "3 to 32" in text, typed
+        assert "went wrong" not in text
+        assert await bot.repo.get_phone(1001) is None
+        pending = await bot.repo.get_pending(1001)
+        assert pending is not None and pending.kind == "phone"
+    await bot.send("+44 20 7946 0000")
+    assert await bot.repo.get_phone(1001) == "+44 20 7946 0000"
+
+
+async def test_settings_change_and_remove(consented: Harness) -> None:
+    bot = consented
+    await bot.repo.set_phone(1001, "0100")
+    await bot.send("/settings")
+    assert "0100" in bot.text()
+    await tap_once(bot, "Change")
+    await bot.send("0200 300")
+    assert await bot.repo.get_phone(1001) == "0200 300"
+
+    await bot.send("/settings")
+    await tap_once(bot, "Remove")
+    assert await bot.repo.get_phone(1001) is None
+    assert bot.answers()[-1].get("text") == "Number removed."
+    assert "not saved" in bot.text()
+    assert make("sr") not in [d for _, d in bot.buttons()]
+    # A second tap on the old Remove button changes nothing and is still answered once.
+    before = len(bot.answers())
+    await bot.tap_data(make("sr"))
+    assert len(bot.answers()) == before + 1
+    assert await bot.repo.get_phone(1001) is None
+
+    await bot.send("/urgent")
+    assert "/settings" in bot.text()
+
+
+async def test_cancel_stops_waiting_for_the_number(consented: Harness) -> None:
+    bot = consented
+    await bot.send("/settings")
+    await tap_once(bot, "Save a phone number")
+    await bot.send("/cancel")
+    assert await bot.repo.get_pending(1001) is None
+    await bot.send("0123 456")
+    assert await bot.repo.get_phone(1001) is None
+    assert "/help" in bot.text()
+
+
+async def test_setting_a_number_asks_consent_first(bot: Harness) -> None:
+    await bot.send("/settings")
+    await tap_once(bot, "Save a phone number")
+    assert "Before we save this" in bot.text()
+    assert await bot.repo.count_users() == 0
+
+    await tap_once(bot, "No thanks")
+    assert await bot.repo.count_users() == 0
+    assert (await bot.repo.export_user(1001))["stored"] is False
+    await bot.send("0123 456")  # not waiting: nothing is saved
+    assert await bot.repo.count_users() == 0
+
+    await bot.send("/settings")
+    await tap_once(bot, "Save a phone number")
+    await tap_once(bot, "OK")
+    assert await bot.repo.has_consent(1001)
+    assert "Type the number" in bot.text()
+    await bot.send("0123 456")
+    assert await bot.repo.get_phone(1001) == "0123 456"
+
+
+# ---- privacy --------------------------------------------------------------------------------
+async def test_privacy_page_by_command_and_button(bot: Harness) -> None:
+    await bot.send("/privacy")
+    text = bot.text()
+    for words in ["What is kept", "bookmarked", "ticked", "saved questions", "answers",
+                  "phone number", "waiting for you to type", "said OK", "Why", "Until you erase",
+                  "15 minutes", "Undo", "Only you", "people who run this bot",
+                  "not end-to-end encrypted", "ID numbers", "photos", "only read the guide",
+                  "/mydata", "/deletemydata"]:
+        assert words in text, words
+    assert make("dd") in [d for _, d in bot.buttons()]
+
+    await bot.send("/start")
+    await tap_once(bot, "Privacy")
+    assert "not end-to-end encrypted" in bot.text()
+    names = [c["command"] for c in bot.api.last("setMyCommands").params["commands"]]
+    assert "privacy" in names  # what Telegram shows as the profile's privacy policy
+
+
+async def test_reading_stores_nothing(bot: Harness) -> None:
+    for command in ["/start", "/urgent", "/settings", "/privacy", "/intro", "/deletemydata"]:
+        await bot.send(command)
+    await bot.send("/start")
+    await tap_once(bot, "Settings")
+    await tap_once(bot, "Home")
+    await tap_once(bot, "Urgent")
+    await bot.send("/mydata")
+    assert await bot.repo.count_users() == 0
+    assert last_export(bot) == {"user_id": 1001, "stored": False}
+
+
+# ---- /mydata --------------------------------------------------------------------------------
+async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -> None:
+    section = content.sections[0]
+    await bot.send(f"/{section.command}")
+    await tap_once(bot, "Bookmark this page")
+    await tap_once(bot, "OK")  # the first save asks for consent
+    assert await bot.repo.has_consent(1001)
+
+    item = content.checklist.items[0].id
+    await bot.repo.set_mark(1001, item, True)
+    guide_q = content.question_groups[0].questions[0]
+    await bot.repo.save_guide_question(1001, guide_q.id, guide_q.text)
+    own = "Можно ли ему в школу? — «école» 💊 & <b>"
+    own_id = await bot.repo.add_own_question(1001, own)
+    await bot.repo.set_answer(1001, own_id, "Après la phase 2 & pas avant")
+    await bot.send("/settings")
+    await tap_once(bot, "Save a phone number")
+    await bot.send("+44 (0)20 7946-0000")
+
+    await bot.send("/mydata")
+    sent = [f for f in bot.api.files if f.chat_id == 1001][-1]
+    assert own.encode("utf-8") in sent.data  # ensure_ascii=False: readable as typed
+    assert "copy of everything" in (sent.caption or "")
+    data = last_export(bot)
+    assert data["stored"] is True and data["user_id"] == 1001
+    assert isinstance(data["consent_at"], float) and data["consent_at_utc"].endswith("+00:00")
+    assert data["settings"] == {"care_team_phone": "+44 (0)20 7946-0000"}
+    assert data["waiting_for_text"] is None
+    assert [(b["section_id"], b["page"]) for b in data["bookmarks"]] == [(section.id, 0)]
+    assert data["bookmarks"][0]["created_at_utc"]
+    assert [m["item_id"] for m in data["checklist_marks"]] == [item]
+    assert data["checklist_marks"][0]["created_at_utc"]
+    questions = {q["text"]: q for q in data["questions"]}
+    assert set(questions) == {guide_q.text, own}
+    assert questions[guide_q.text]["guide_id"] == guide_q.id
+    assert questions[own]["answer"] == "Après la phase 2 & pas avant"
+    assert questions[own]["answered_at_utc"] and questions[own]["created_at_utc"]
+
+
+async def test_mydata_shows_what_the_bot_is_waiting_for(consented: Harness) -> None:
+    bot = consented
+    await bot.send("/settings")
+    await tap_once(bot, "Save a phone number")
+    await bot.send("/mydata")
+    assert last_export(bot)["waiting_for_text"] == "phone"
+
+
+# ---- /deletemydata --------------------------------------------------------------------------
+async def test_delete_asks_first_and_keep_keeps_everything(consented: Harness) -> None:
+    bot = consented
+    await bot.repo.add_own_question(1001, "keep me")
+    await bot.send("/deletemydata")
+    assert "Erase your data?" in bot.text()
+    assert [d for _, d in bot.buttons()] == [make("dy"), make("h")]
+    assert (await bot.repo.export_user(1001))["stored"] is True
+    await tap_once(bot, "Keep my data")
+    assert "Main menu" in bot.text()
+    data = await bot.repo.export_user(1001)
+    assert data["stored"] is True and [q["text"] for q in data["questions"]] == ["keep me"]
+
+
+async def test_delete_from_privacy_page_then_export_shows_nothing(bot: Harness,
+                                                                 content: Content) -> None:
+    marker = "ZQX distinctive question about the lumbar puncture 7731"
+    answer_marker = "QJW distinctive answer from the oncologist 4412"
+    await bot.repo.give_consent(1001)
+    qid = await bot.repo.add_own_question(1001, marker)
+    await bot.repo.set_answer(1001, qid, answer_marker)
+    await bot.repo.set_mark(1001, content.checklist.items[0].id, True)
+    await bot.repo.add_bookmark(1001, content.sections[0].id, "", 0)
+    await bot.repo.set_phone(1001, "0123 456 789")
+    # Another parent's notes must survive this parent's erase.
+    await bot.repo.give_consent(2002)
+    await bot.repo.add_own_question(2002, "the other parent's question")
+    assert marker.encode() in db_bytes(bot)  # the search below can find it
+
+    await bot.send("/privacy")
+    await tap_once(bot, "Erase my data")
+    assert (await bot.repo.export_user(1001))["stored"] is True  # nothing erased yet
+    await tap_once(bot, "Yes, erase everything")
+    assert bot.answers()[-1].get("text") == "Erased."
+    assert "Everything was erased" in bot.text()
+
+    await bot.send("/mydata")
+    assert last_export(bot) == {"user_id": 1001, "stored": False}
+    files = [f for f in bot.api.files if f.chat_id == 1001]
+    assert "Nothing is stored" in (files[-1].caption or "")
+    assert await bot.repo.count_users() == 1
+    other = await bot.repo.list_questions(2002)
+    assert [q.text for q in other] == ["the other parent's question"]
+
+    # The build's default can differ; the erase must not depend on it.
+    async with bot.repo.db.execute("PRAGMA secure_delete") as cur:
+        assert await cur.fetchone() == (1,)
+    stored = db_bytes(bot)
+    assert marker.encode() not in stored
+    assert answer_marker.encode() not in stored
+    assert b"0123 456 789" not in stored
