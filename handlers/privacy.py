@@ -10,14 +10,14 @@ from typing import Any
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from bot.app import BotApp, BotContext
 from bot.callbacks import Callback, make
 from bot.content import Content
 from bot.render import esc
 from bot.storage import UNDO_SECONDS
-from handlers.common import Router, answer, ensure_consent, show, user_id
+from handlers.common import PRIVATE, Router, answer, ensure_consent, show, user_id
 
 PHONE_KIND = "phone"  # what the bot waits for after "set the number"
 MIN_PHONE, MAX_PHONE, MIN_DIGITS = 3, 32, 3
@@ -238,7 +238,7 @@ async def delete_my_data(update: Update, context: BotContext, cb: Callback) -> N
 
 
 def setup(app: BotApp, router: Router) -> None:
-    private = filters.ChatType.PRIVATE
+    private = PRIVATE
     app.add_handler(CommandHandler("urgent", show_urgent, filters=private))
     app.add_handler(CommandHandler("settings", show_settings, filters=private))
     app.add_handler(CommandHandler("privacy", show_privacy, filters=private))

@@ -11,7 +11,7 @@ from html import unescape
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from bot import keyboards, render
 from bot.app import BotApp, BotContext
@@ -19,7 +19,7 @@ from bot.callbacks import Callback, make
 from bot.content import Content, GuideQuestion, QuestionGroup, Section
 from bot.pdf import build_pdf
 from bot.storage import MAX_QUESTIONS, LimitReached, SavedQuestion
-from handlers.common import Router, answer, ensure_consent, show, show_stale, user_id
+from handlers.common import PRIVATE, Router, answer, ensure_consent, show, show_stale, user_id
 
 MAX_OWN = 500          # characters in a question the parent types
 MAX_ANSWER = 1000      # characters in a written-down answer (a view must stay under 4096)
@@ -588,7 +588,7 @@ async def send_text(update: Update, context: BotContext, cb: Callback) -> None:
 
 
 def setup(app: BotApp, router: Router) -> None:
-    private = filters.ChatType.PRIVATE
+    private = PRIVATE
     content: Content = app.bot_data["services"].content
     section = content.section_for("questions")
     if section is not None:

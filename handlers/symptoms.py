@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from bot import render
 from bot.app import BotApp, BotContext
 from bot.callbacks import Callback, make
 from bot.content import Content
 from bot.storage import NoConsent
-from handlers.common import Router, answer, ensure_consent, show, show_stale, user_id
+from handlers.common import PRIVATE, Router, answer, ensure_consent, show, show_stale, user_id
 
 MAX_ALERT = 200  # Telegram's limit for an answerCallbackQuery text, in UTF-16 code units
 
@@ -189,7 +189,7 @@ def setup(app: BotApp, router: Router) -> None:
         # The guide's section command opens the checklist (guide.py skips sections that open
         # a tool); the section's text stays one tap away.
         app.add_handler(CommandHandler(section.command, show_checklist,
-                                       filters=filters.ChatType.PRIVATE))
+                                       filters=PRIVATE))
     router.tap("k")(tap_checklist)
     router.tap("kt")(set_symptom)
     router.tap("ki")(explain_symptom)
