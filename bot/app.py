@@ -93,11 +93,14 @@ def build_application(
     request: BaseRequest | None = None,
     content: Content | None = None,
     overall_rate: float | None = 30,
+    api_request: BaseRequest | None = None,
 ) -> BotApp:
     """Build the Application; with `request`, every Bot API call goes to that layer instead.
 
     `overall_rate` is PTB's AIORateLimiter limit of messages per second across chats
     (Telegram's documented broadcast limit); None turns the limiter off (benchmarks).
+    `api_request` carries every call except getUpdates (production: bot.http.AiohttpRequest),
+    which keeps PTB's default client.
     """
     from handlers import register  # handlers import bot.app for BotContext
 
@@ -119,6 +122,8 @@ def build_application(
                                                       max_retries=3))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    elif api_request is not None:
+        builder = builder.request(api_request)
     app: BotApp = builder.build()
     app.bot_data["services"] = Services(settings, content, Repository(settings.db_path))
     register(app)

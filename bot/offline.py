@@ -106,14 +106,26 @@ class SentFile:
     caption: str | None
 
 
-FaultHook = Callable[[str, dict[str, Any]], ApiError | None]
+@dataclass
+class LostReply:
+    """A fault for the hook to return: the call is applied, then `error` is raised instead of
+    the answer (a timeout after Telegram already delivered the message)."""
+
+    error: BaseException
+
+
+# Returns None (no fault), an ApiError (Telegram refuses the call; nothing is applied), any
+# other exception (raised before the call reaches Telegram, e.g. telegram.error.TimedOut),
+# or a LostReply.
+FaultHook = Callable[[str, dict[str, Any]], ApiError | BaseException | LostReply | None]
 
 
 class OfflineBotAPI(BaseRequest):
     """A `BaseRequest` that is its own Bot API server, in memory.
 
     `delay` simulates the network round trip of every call. `fault` may return an
-    ApiError to inject for a call (rate limits, server errors) before it is applied.
+    ApiError to inject for a call (rate limits, server errors) before it is applied, an
+    exception to raise instead of sending it, or a LostReply (see FaultHook).
     """
 
     def __init__(self, delay: float = 0.0, fault: FaultHook | None = None, record: bool = True):
@@ -154,14 +166,22 @@ class OfflineBotAPI(BaseRequest):
         files = request_data.multipart_data if request_data else {}
         if self.delay:
             await asyncio.sleep(self.delay)
+        return await self.handle(api_method, params, files)
+
+    async def handle(self, api_method: str, params: dict[str, Any],
+                     files: dict[str, Any] | None = None) -> tuple[int, bytes]:
+        """Answer one Bot API call: HTTP status and JSON body (also what tests/fakeapi serves)."""
         if self.record:
             self.calls.append(Call(api_method, params))
+        lost: LostReply | None = None
         try:
             if self.fault is not None:
                 injected = self.fault(api_method, params)
-                if injected is not None:
+                if isinstance(injected, LostReply):
+                    lost = injected
+                elif injected is not None:
                     raise injected
-            result = await self._dispatch(api_method, params, files)
+            result = await self._dispatch(api_method, params, files or {})
         except ApiError as err:
             body: dict[str, Any] = {
                 "ok": False, "error_code": err.code, "description": err.description,
@@ -169,6 +189,8 @@ class OfflineBotAPI(BaseRequest):
             if err.parameters:
                 body["parameters"] = err.parameters
             return err.code, json.dumps(body).encode()
+        if lost is not None:
+            raise lost.error
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     # ---- helpers for tests and the console ---------------------------------------------

@@ -9,12 +9,15 @@ from telegram import Update
 from bot.app import build_application
 from bot.config import Settings
 from bot.content import Content
+from bot.http import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
 
 def run_telegram(settings: Settings, content: Content) -> int:
-    app = build_application(settings, content=content)
+    # Bot API calls go through aiohttp (httpx's pool costs most of the CPU under load);
+    # getUpdates, one call at a time, stays on PTB's default client.
+    app = build_application(settings, content=content, api_request=AiohttpRequest())
     # run_polling / run_webhook stop on SIGINT and SIGTERM, finish the updates already
     # fetched, then run post_shutdown (which closes storage).
     if settings.webhook_url:

@@ -155,13 +155,14 @@ class Repository:
                 raise
             await db.execute("COMMIT")
 
+    # One trip to the database thread per read (a cursor costs three: execute, fetch, close);
+    # under load every trip waits for the event loop to come round, so this is the hot path.
     async def _one(self, sql: str, args: Iterable[Any]) -> Any:
-        async with self.db.execute(sql, tuple(args)) as cur:
-            return await cur.fetchone()
+        rows = await self.db.execute_fetchall(sql, tuple(args))
+        return next(iter(rows), None)
 
     async def _all(self, sql: str, args: Iterable[Any]) -> list[Any]:
-        async with self.db.execute(sql, tuple(args)) as cur:
-            return list(await cur.fetchall())
+        return list(await self.db.execute_fetchall(sql, tuple(args)))
 
     # ---- users and consent --------------------------------------------------------------
     async def has_consent(self, user_id: int) -> bool:
@@ -178,11 +179,11 @@ class Repository:
             )
 
     async def _require_user(self, db: aiosqlite.Connection, user_id: int) -> None:
-        async with db.execute(
-            "SELECT 1 FROM users WHERE user_id=? AND consent_at IS NOT NULL", (user_id,)
-        ) as cur:
-            if await cur.fetchone() is None:
-                raise NoConsent(user_id)
+        # Inside a write transaction: one trip, since the write lock is held meanwhile.
+        rows = await db.execute_fetchall(
+            "SELECT 1 FROM users WHERE user_id=? AND consent_at IS NOT NULL", (user_id,))
+        if not rows:
+            raise NoConsent(user_id)
 
     async def count_users(self) -> int:
         row = await self._one("SELECT COUNT(*) FROM users", ())
