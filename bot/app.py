@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from telegram.ext import (
     ExtBot,
 )
 from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
 from bot.content import Content, load_content
@@ -103,6 +105,11 @@ def build_application(
     which keeps PTB's default client.
     """
     from handlers import register  # handlers import bot.app for BotContext
+
+    # handlers.common.show sends and edits through do_api_request so Telegram's echo of the
+    # message is not parsed into objects nobody reads; PTB warns about that on every call.
+    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)'",
+                            category=PTBUserWarning)
 
     content = content or load_content(settings.content_dir)
     builder: Any = (
