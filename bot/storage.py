@@ -60,6 +60,10 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# Appended to an INSERT ... SELECT: the row is written only for a user who agreed to storage.
+_CONSENTED = "WHERE EXISTS (SELECT 1 FROM users WHERE user_id=? AND consent_at IS NOT NULL)"
+
+
 class LimitReached(Exception):
     """The user already has the most saved questions allowed."""
 
@@ -157,6 +161,24 @@ class Repository:
 
     # One trip to the database thread per read (a cursor costs three: execute, fetch, close);
     # under load every trip waits for the event loop to come round, so this is the hot path.
+    async def _write(self, sql: str, args: Iterable[Any]) -> int:
+        """One statement, committed on its own (SQLite makes it atomic): one trip, not four.
+
+        Taken under the write lock so it never lands inside another coroutine's open
+        transaction on this shared connection. Returns the number of rows changed.
+        """
+        async with self._write_lock:
+            cur = await self.db.execute(sql, tuple(args))
+            return int(cur.rowcount)
+
+    async def _write_with_consent(self, user_id: int, sql: str, args: Iterable[Any]) -> int:
+        """An INSERT ... SELECT guarded by `_CONSENTED`; NoConsent when it inserted nothing
+        because the user has not agreed (rather than because the row was already there)."""
+        changed = await self._write(sql, (*args, user_id))
+        if not changed and not await self.has_consent(user_id):
+            raise NoConsent(user_id)
+        return changed
+
     async def _one(self, sql: str, args: Iterable[Any]) -> Any:
         rows = await self.db.execute_fetchall(sql, tuple(args))
         return next(iter(rows), None)
@@ -222,17 +244,16 @@ class Repository:
 
     # ---- bookmarks ----------------------------------------------------------------------
     async def add_bookmark(self, user_id: int, section_id: str, part_id: str, page: int) -> None:
-        async with self._tx() as db:
-            await self._require_user(db, user_id)
-            await db.execute(
-                "INSERT OR IGNORE INTO bookmarks(user_id, section_id, part_id, page, created_at) "
-                "VALUES (?, ?, ?, ?, ?)", (user_id, section_id, part_id, page, self._clock()))
+        await self._write_with_consent(
+            user_id,
+            "INSERT OR IGNORE INTO bookmarks(user_id, section_id, part_id, page, created_at) "
+            f"SELECT ?, ?, ?, ?, ? {_CONSENTED}",
+            (user_id, section_id, part_id, page, self._clock()))
 
     async def remove_bookmark(self, user_id: int, section_id: str, part_id: str, page: int) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "DELETE FROM bookmarks WHERE user_id=? AND section_id=? AND part_id=? AND page=?",
-                (user_id, section_id, part_id, page))
+        await self._write(
+            "DELETE FROM bookmarks WHERE user_id=? AND section_id=? AND part_id=? AND page=?",
+            (user_id, section_id, part_id, page))
 
     async def is_bookmarked(self, user_id: int, section_id: str, part_id: str, page: int) -> bool:
         row = await self._one(
@@ -248,15 +269,13 @@ class Repository:
 
     # ---- symptom checklist marks --------------------------------------------------------
     async def set_mark(self, user_id: int, item_id: str, on: bool) -> None:
-        async with self._tx() as db:
-            if on:
-                await self._require_user(db, user_id)
-                await db.execute(
-                    "INSERT OR IGNORE INTO marks(user_id, item_id, created_at) VALUES (?, ?, ?)",
-                    (user_id, item_id, self._clock()))
-            else:
-                await db.execute(
-                    "DELETE FROM marks WHERE user_id=? AND item_id=?", (user_id, item_id))
+        if on:
+            await self._write_with_consent(
+                user_id,
+                f"INSERT OR IGNORE INTO marks(user_id, item_id, created_at) SELECT ?, ?, ? {_CONSENTED}",
+                (user_id, item_id, self._clock()))
+        else:
+            await self._write("DELETE FROM marks WHERE user_id=? AND item_id=?", (user_id, item_id))
 
     async def toggle_mark(self, user_id: int, item_id: str) -> bool:
         """Flip one item and return its new state, in one transaction."""

@@ -17,7 +17,6 @@ from bot import keyboards, render
 from bot.app import BotApp, BotContext
 from bot.callbacks import Callback, make
 from bot.content import Content, GuideQuestion, QuestionGroup, Section
-from bot.pdf import build_pdf
 from bot.storage import MAX_QUESTIONS, LimitReached, SavedQuestion
 from handlers.common import PRIVATE, Router, answer, ensure_consent, show, show_stale, user_id
 
@@ -567,6 +566,10 @@ async def send_pdf(update: Update, context: BotContext, cb: Callback) -> None:
     await answer(update, context, s("questions.pdf_preparing"))
     today = date.today()
     # Laying out 200 long questions takes a moment: off the event loop, so other chats go on.
+    # Imported here: fpdf2 and its font tools cost ~0.35 s and ~20 MB at start-up, for a
+    # button most parents tap rarely.
+    from bot.pdf import build_pdf
+
     data = await asyncio.to_thread(build_pdf, questions, s, today)
     await context.bot.send_document(chat.id, document=data,
                                     filename=s("questions.pdf_filename", date=today),
