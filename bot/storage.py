@@ -315,27 +315,31 @@ class Repository:
             raise LimitReached(user_id)
 
     async def save_guide_question(self, user_id: int, guide_id: str, text: str) -> bool:
-        """Save one of the guide's questions (its text as it is today). False if already saved."""
-        async with self._tx() as db:
-            await self._require_user(db, user_id)
-            await self._purge_removed(db, user_id)
-            async with db.execute(
-                "SELECT id, removed_at FROM questions WHERE user_id=? AND guide_id=?",
-                (user_id, guide_id),
-            ) as cur:
-                row = await cur.fetchone()
-            if row is not None and row[1] is None:
-                return False
-            await self._check_room(db, user_id)
-            if row is not None:
-                await db.execute(
-                    "UPDATE questions SET removed_at=NULL, created_at=? WHERE id=?",
-                    (self._clock(), row[0]))
-            else:
-                await db.execute(
-                    "INSERT INTO questions(user_id, guide_id, text, created_at) VALUES (?, ?, ?, ?)",
-                    (user_id, guide_id, text, self._clock()))
+        """Save one of the guide's questions (its text as it is today). False if already saved.
+
+        The hot path of the question lists, so it is two single statements rather than a
+        transaction of seven: erase expired removals, then one guarded upsert that inserts the
+        question, or brings back a recently removed copy, only with consent and room left.
+        """
+        await self._write(
+            "DELETE FROM questions WHERE user_id=? AND removed_at IS NOT NULL AND removed_at < ?",
+            (user_id, self._clock() - UNDO_SECONDS))
+        changed = await self._write(
+            "INSERT INTO questions(user_id, guide_id, text, created_at) SELECT ?, ?, ?, ? "
+            "WHERE EXISTS (SELECT 1 FROM users WHERE user_id=? AND consent_at IS NOT NULL) "
+            "AND (SELECT COUNT(*) FROM questions WHERE user_id=? AND removed_at IS NULL) < ? "
+            "ON CONFLICT(user_id, guide_id) WHERE guide_id IS NOT NULL DO UPDATE "
+            "SET removed_at=NULL, created_at=excluded.created_at "
+            "WHERE questions.removed_at IS NOT NULL",
+            (user_id, guide_id, text, self._clock(), user_id, user_id, MAX_QUESTIONS))
+        if changed:
             return True
+        # Nothing written: say why (rare, so the extra reads are fine here).
+        if not await self.has_consent(user_id):
+            raise NoConsent(user_id)
+        if guide_id in await self.saved_guide_ids(user_id):
+            return False
+        raise LimitReached(user_id)
 
     async def unsave_guide_question(self, user_id: int, guide_id: str) -> bool:
         async with self._tx() as db:
