@@ -148,10 +148,19 @@ async def ensure_consent(update: Update, context: BotContext, cb: Callback) -> b
     """True if this user agreed to storage; otherwise ask once, carrying the action along."""
     if await context.repo.has_consent(user_id(update)):
         return True
+    await ask_consent(update, context, cb)
+    return False
+
+
+async def ask_consent(update: Update, context: BotContext, cb: Callback) -> None:
+    """Show what would be stored, with OK (then carry out `cb`) and No thanks.
+
+    Hot paths skip ensure_consent's read: the repository's writes refuse a user without
+    consent (NoConsent), and the handler asks then.
+    """
     await answer(update, context)
     await show(update, context, context.content.strings("consent.prompt"),
                consent_keyboard(context.content, cb.pack()))
-    return False
 
 
 async def safe_send(context: BotContext, chat_id: int, text: str) -> None:

@@ -11,7 +11,8 @@ from bot import keyboards, render
 from bot.app import BotApp, BotContext
 from bot.callbacks import Callback, make
 from bot.content import Section
-from handlers.common import PRIVATE, Router, answer, ensure_consent, show, show_stale, user_id
+from bot.storage import NoConsent
+from handlers.common import PRIVATE, Router, answer, ask_consent, show, show_stale, user_id
 
 MAX_LISTED_BOOKMARKS = 40  # two buttons each, under Telegram's 100 buttons per message
 
@@ -68,11 +69,13 @@ async def tap_bookmark(update: Update, context: BotContext, cb: Callback) -> Non
     if section is None or part is None or not 0 <= cb.page < len(part.pages):
         await show_stale(update, context)
         return
-    if cb.on and not await ensure_consent(update, context, cb):
-        return
     uid = user_id(update)
     if cb.on:
-        await context.repo.add_bookmark(uid, cb.sid, cb.part, cb.page)
+        try:
+            await context.repo.add_bookmark(uid, cb.sid, cb.part, cb.page)
+        except NoConsent:
+            await ask_consent(update, context, cb)
+            return
     else:
         await context.repo.remove_bookmark(uid, cb.sid, cb.part, cb.page)
     s = context.content.strings

@@ -17,8 +17,17 @@ from bot import keyboards, render
 from bot.app import BotApp, BotContext
 from bot.callbacks import Callback, make
 from bot.content import Content, GuideQuestion, QuestionGroup, Section
-from bot.storage import MAX_QUESTIONS, LimitReached, SavedQuestion
-from handlers.common import PRIVATE, Router, answer, ensure_consent, show, show_stale, user_id
+from bot.storage import MAX_QUESTIONS, LimitReached, NoConsent, SavedQuestion
+from handlers.common import (
+    PRIVATE,
+    Router,
+    answer,
+    ask_consent,
+    ensure_consent,
+    show,
+    show_stale,
+    user_id,
+)
 
 MAX_OWN = 500          # characters in a question the parent types
 MAX_ANSWER = 1000      # characters in a written-down answer (a view must stay under 4096)
@@ -305,10 +314,11 @@ async def set_guide_question(update: Update, context: BotContext, cb: Callback,
     s = context.content.strings
     uid = user_id(update)
     if cb.on:
-        if not await ensure_consent(update, context, cb):
-            return False
         try:
             await context.repo.save_guide_question(uid, question.id, question.text)
+        except NoConsent:
+            await ask_consent(update, context, cb)
+            return False
         except LimitReached:
             await answer(update, context, s("questions.limit", limit=MAX_QUESTIONS), alert=True)
             return True

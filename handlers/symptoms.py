@@ -15,7 +15,7 @@ from bot.app import BotApp, BotContext
 from bot.callbacks import Callback, make
 from bot.content import Content
 from bot.storage import NoConsent
-from handlers.common import PRIVATE, Router, answer, ensure_consent, show, show_stale, user_id
+from handlers.common import PRIVATE, Router, answer, ask_consent, show, show_stale, user_id
 
 MAX_ALERT = 200  # Telegram's limit for an answerCallbackQuery text, in UTF-16 code units
 
@@ -136,14 +136,12 @@ async def set_symptom(update: Update, context: BotContext, cb: Callback) -> None
     if item is None:
         await show_stale(update, context)
         return
-    # Only a tick stores something; unticking is always allowed without consent.
-    if cb.on and not await ensure_consent(update, context, cb):
-        return
+    # Only a tick stores something (unticking never needs consent); the write itself
+    # refuses a parent who has not agreed yet, and then we ask.
     try:
         await context.repo.set_mark(user_id(update), item.id, cb.on)
     except NoConsent:
-        # The parent erased their data between the consent check and the write.
-        await ensure_consent(update, context, cb)
+        await ask_consent(update, context, cb)
         return
     s = content.strings
     await answer(update, context,
