@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.content import Content, Section
-from bot.offline import MAX_TEXT, utf16_len, visible_text
+from bot.offline import MAX_TEXT, visible_text
 from bot.readability import counts, grade_of
-from bot.render import section_page
+from bot.render import section_page, utf16_len
 
 MAX_SECTION_GRADE = 9.0
 MAX_GUIDE_GRADE = 8.0

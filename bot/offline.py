@@ -20,6 +20,8 @@ from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
+from bot.render import utf16_len
+
 BOT_ID = 7000000001
 BOT_USERNAME = "all_guide_offline_bot"
 # Telegram counts message length in UTF-16 code units.
@@ -35,10 +37,6 @@ _ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
     "tg-spoiler", "span", "blockquote", "tg-emoji",
 }
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 class _EntityParser(HTMLParser):

@@ -9,6 +9,11 @@ from bot.content import Content, Part, Section, Strings
 MAX_MESSAGE = 4096
 
 
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: an emoji can count as two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def esc(text: str) -> str:
     """Escape text for parse_mode=HTML (what a parent typed is shown exactly as typed)."""
     return escape(text, quote=False)

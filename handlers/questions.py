@@ -17,6 +17,7 @@ from bot import keyboards, render
 from bot.app import BotApp, BotContext
 from bot.callbacks import Callback, make
 from bot.content import Content, GuideQuestion, QuestionGroup, Section
+from bot.render import utf16_len
 from bot.storage import MAX_QUESTIONS, LimitReached, NoConsent, SavedQuestion
 from handlers.common import (
     PRIVATE,
@@ -38,11 +39,6 @@ LABEL = 40             # characters of a question shown on a button
 LIST_ANSWER = 150      # characters of an answer shown in the list (the full one is one tap away)
 
 _TAG = re.compile(r"<[^>]+>")
-
-
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def visible_len(html: str) -> int:

@@ -14,6 +14,7 @@ from bot import render
 from bot.app import BotApp, BotContext
 from bot.callbacks import Callback, make
 from bot.content import Content
+from bot.render import utf16_len
 from bot.storage import NoConsent
 from handlers.common import PRIVATE, Router, answer, ask_consent, show, show_stale, user_id
 
@@ -87,16 +88,12 @@ def clear_keyboard(content: Content) -> Markup:
                     Button(s("symptoms.clear_no"), callback_data=make("k"))]])
 
 
-def _utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def fit_alert(text: str) -> str:
     """Shorten an alert to what Telegram accepts (it counts UTF-16 code units, not characters)."""
-    if _utf16(text) <= MAX_ALERT:
+    if utf16_len(text) <= MAX_ALERT:
         return text
     cut = text[:MAX_ALERT]
-    while _utf16(cut) > MAX_ALERT - 1:
+    while utf16_len(cut) > MAX_ALERT - 1:
         cut = cut[:-1]
     return cut.rstrip() + "…"
 
@@ -107,7 +104,7 @@ def info_alert(content: Content, item_id: str) -> str | None:
     if item is None:
         return None
     full = content.strings("symptoms.info_alert", label=item.label, explain=item.explain)
-    return full if _utf16(full) <= MAX_ALERT else fit_alert(item.explain)
+    return full if utf16_len(full) <= MAX_ALERT else fit_alert(item.explain)
 
 
 # ---- handlers -----------------------------------------------------------------------------

@@ -15,8 +15,8 @@ import yaml
 
 from bot.checks import report
 from bot.content import ContentError, load_content
-from bot.offline import MAX_TEXT, utf16_len, visible_text
-from bot.render import section_page
+from bot.offline import MAX_TEXT, visible_text
+from bot.render import section_page, utf16_len
 from tests.harness import ROOT
 
 OVERLAP = ROOT.parent / "shared" / "tools" / "overlap.py"
