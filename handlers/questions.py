@@ -560,15 +560,25 @@ async def receive_answer(update: Update, context: BotContext, ref: int | None) -
 
 
 # ---- taking the list to the appointment ---------------------------------------------------
+async def _exportable(update: Update,
+                      context: BotContext) -> tuple[list[SavedQuestion], int] | None:
+    """The parent's saved questions and chat, or None after saying there is nothing to send."""
+    questions = await context.repo.list_questions(user_id(update))
+    chat = update.effective_chat
+    if questions and chat is not None:
+        return questions, chat.id
+    await answer(update, context, context.content.strings("questions.nothing_to_export"))
+    await render_list(update, context)
+    return None
+
+
 async def send_pdf(update: Update, context: BotContext, cb: Callback) -> None:
     """Send the list as a printable PDF with the date and room to write answers."""
     s = context.content.strings
-    questions = await context.repo.list_questions(user_id(update))
-    chat = update.effective_chat
-    if not questions or chat is None:
-        await answer(update, context, s("questions.nothing_to_export"))
-        await render_list(update, context)
+    found = await _exportable(update, context)
+    if found is None:
         return
+    questions, chat_id = found
     await answer(update, context, s("questions.pdf_preparing"))
     today = date.today()
     # Laying out 200 long questions takes a moment: off the event loop, so other chats go on.
@@ -577,7 +587,7 @@ async def send_pdf(update: Update, context: BotContext, cb: Callback) -> None:
     from bot.pdf import build_pdf
 
     data = await asyncio.to_thread(build_pdf, questions, s, today)
-    await context.bot.send_document(chat.id, document=data,
+    await context.bot.send_document(chat_id, document=data,
                                     filename=s("questions.pdf_filename", date=today),
                                     caption=s("questions.pdf_caption", date=today))
 
@@ -585,15 +595,13 @@ async def send_pdf(update: Update, context: BotContext, cb: Callback) -> None:
 async def send_text(update: Update, context: BotContext, cb: Callback) -> None:
     """Send the list as plain text messages the parent can forward."""
     s = context.content.strings
-    questions = await context.repo.list_questions(user_id(update))
-    chat = update.effective_chat
-    if not questions or chat is None:
-        await answer(update, context, s("questions.nothing_to_export"))
-        await render_list(update, context)
+    found = await _exportable(update, context)
+    if found is None:
         return
+    questions, chat_id = found
     await answer(update, context, s("questions.text_sent"))
     for message in export_messages(context.content, questions, date.today()):
-        await context.bot.send_message(chat.id, message)
+        await context.bot.send_message(chat_id, message)
 
 
 def setup(app: BotApp, router: Router) -> None:
