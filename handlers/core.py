@@ -40,7 +40,7 @@ async def start(update: Update, context: BotContext) -> None:
             await open_section(update, context, section.id, "", 0)
             return
     s = context.content.strings
-    await show(update, context, f"{s('start.greeting')}\n{s('menu.home_title')}",
+    await show(update, context, f"{s('start.greeting')}\n\n{s('menu.home_title')}",
                main_menu(context.content))
 
 
