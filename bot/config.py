@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Mapping
@@ -112,7 +111,3 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
         webhook_port=_int(env, "WEBHOOK_PORT", 8443, 1, 65535),
     )
-
-
-def log_level_number(settings: Settings) -> int:
-    return int(logging.getLevelName(settings.log_level))

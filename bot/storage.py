@@ -277,19 +277,6 @@ class Repository:
         else:
             await self._write("DELETE FROM marks WHERE user_id=? AND item_id=?", (user_id, item_id))
 
-    async def toggle_mark(self, user_id: int, item_id: str) -> bool:
-        """Flip one item and return its new state, in one transaction."""
-        async with self._tx() as db:
-            await self._require_user(db, user_id)
-            cur = await db.execute(
-                "DELETE FROM marks WHERE user_id=? AND item_id=?", (user_id, item_id))
-            if cur.rowcount:
-                return False
-            await db.execute(
-                "INSERT INTO marks(user_id, item_id, created_at) VALUES (?, ?, ?)",
-                (user_id, item_id, self._clock()))
-            return True
-
     async def marks(self, user_id: int) -> dict[str, float]:
         rows = await self._all(
             "SELECT item_id, created_at FROM marks WHERE user_id=?", (user_id,))
@@ -340,12 +327,6 @@ class Repository:
         if guide_id in await self.saved_guide_ids(user_id):
             return False
         raise LimitReached(user_id)
-
-    async def unsave_guide_question(self, user_id: int, guide_id: str) -> bool:
-        async with self._tx() as db:
-            cur = await db.execute(
-                "DELETE FROM questions WHERE user_id=? AND guide_id=?", (user_id, guide_id))
-            return bool(cur.rowcount)
 
     async def saved_guide_ids(self, user_id: int) -> set[str]:
         rows = await self._all(

@@ -8,11 +8,11 @@ from functools import lru_cache
 
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest
 from telegram.ext import filters
 
 from bot.app import BotContext
-from bot.callbacks import Callback, make, parse
+from bot.callbacks import Callback, parse
 from bot.keyboards import consent as consent_keyboard
 from bot.keyboards import main_menu
 
@@ -161,15 +161,3 @@ async def ask_consent(update: Update, context: BotContext, cb: Callback) -> None
     await answer(update, context)
     await show(update, context, context.content.strings("consent.prompt"),
                consent_keyboard(context.content, cb.pack()))
-
-
-async def safe_send(context: BotContext, chat_id: int, text: str) -> None:
-    """Send without raising when the user blocked the bot (nothing else can be done)."""
-    try:
-        await context.bot.send_message(chat_id, text)
-    except Forbidden:
-        log.info("chat %s blocked the bot", chat_id)
-
-
-def home_button_data() -> str:
-    return make("h")

@@ -510,17 +510,27 @@ def typed_text(update: Update) -> str:
     return (message.text or "") if message is not None else ""
 
 
+async def refuse_text(update: Update, context: BotContext, text: str, limit: int,
+                      empty_key: str, too_long_key: str) -> bool:
+    """Say calmly what is wrong with typed text (empty, too long) and keep waiting; True if refused."""
+    s = context.content.strings
+    if not text.strip():
+        await show(update, context, s(empty_key), cancel_markup(context.content))
+        return True
+    if len(text) > limit:
+        await show(update, context, s(too_long_key, length=len(text), limit=limit),
+                   cancel_markup(context.content))
+        return True
+    return False
+
+
 async def receive_question(update: Update, context: BotContext, ref: int | None) -> None:
     """The parent's own question, typed: checked, stored exactly as typed, shown back."""
     s = context.content.strings
     uid = user_id(update)
     text = typed_text(update)
-    if not text.strip():
-        await show(update, context, s("questions.empty_question"), cancel_markup(context.content))
-        return
-    if len(text) > MAX_OWN:
-        await show(update, context, s("questions.question_too_long", length=len(text),
-                                      limit=MAX_OWN), cancel_markup(context.content))
+    if await refuse_text(update, context, text, MAX_OWN, "questions.empty_question",
+                         "questions.question_too_long"):
         return
     try:
         question_id = await context.repo.add_own_question(uid, text)
@@ -545,12 +555,8 @@ async def receive_answer(update: Update, context: BotContext, ref: int | None) -
         await render_list(update, context, notice=s("questions.gone_waiting"))
         return
     text = typed_text(update)
-    if not text.strip():
-        await show(update, context, s("questions.empty_answer"), cancel_markup(context.content))
-        return
-    if len(text) > MAX_ANSWER:
-        await show(update, context, s("questions.answer_too_long", length=len(text),
-                                      limit=MAX_ANSWER), cancel_markup(context.content))
+    if await refuse_text(update, context, text, MAX_ANSWER, "questions.empty_answer",
+                         "questions.answer_too_long"):
         return
     await context.repo.set_answer(uid, question.id, text)
     await context.repo.clear_pending(uid)

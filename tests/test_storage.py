@@ -40,7 +40,7 @@ async def test_writes_need_consent(repo: Repository) -> None:
     with pytest.raises(NoConsent):
         await repo.add_bookmark(5, "diagnosis", "", 0)
     with pytest.raises(NoConsent):
-        await repo.toggle_mark(5, "fever")
+        await repo.set_mark(5, "fever", True)
     assert (await repo.export_user(5))["stored"] is False
     assert await repo.count_users() == 0
 
@@ -75,8 +75,9 @@ async def test_every_method_is_keyed_by_user(repo: Repository) -> None:
 
 async def test_marks_toggle_and_set_are_idempotent(repo: Repository) -> None:
     await repo.give_consent(1)
-    assert await repo.toggle_mark(1, "fever") is True
-    assert await repo.toggle_mark(1, "fever") is False
+    await repo.set_mark(1, "fever", True)
+    await repo.set_mark(1, "fever", False)
+    assert await repo.marks(1) == {}
     await repo.set_mark(1, "pale", True)
     await repo.set_mark(1, "pale", True)
     assert set(await repo.marks(1)) == {"pale"}
@@ -96,7 +97,8 @@ async def test_questions_lifecycle_and_undo(repo: Repository) -> None:
     assert [x.guide_id for x in await repo.list_questions(1)] == ["q1"]
     assert await repo.undo_remove(1, own)
     assert [x.text for x in await repo.list_questions(1)][-1] == "<b>mine</b> & 🙂"
-    assert await repo.unsave_guide_question(1, "q1")
+    first = (await repo.list_questions(1))[0]
+    assert first.guide_id == "q1" and await repo.remove_question(1, first.id)
     assert await repo.saved_guide_ids(1) == set()
 
 
