@@ -17,10 +17,11 @@ def _fail(message: str) -> int:
 
 def check_content(settings: Settings) -> int:
     """Validate all content, print words and reading grade per section."""
+    from bot.app import reserved_commands
     from bot.checks import report
 
     try:
-        content = load_content(settings.content_dir)
+        content = load_content(settings.content_dir, reserved_commands())
     except ContentError as exc:
         return _fail(str(exc))
     problems, lines = report(content)
@@ -42,8 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     if args.command == "check-content":
         return check_content(settings)
+    from bot.app import reserved_commands
+
     try:
-        content = load_content(settings.content_dir)
+        content = load_content(settings.content_dir, reserved_commands())
     except ContentError as exc:
         return _fail(str(exc))
     from bot.logging_setup import setup_logging

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions
@@ -12,81 +13,65 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
-    CallbackContext,
+    CommandHandler,
     ContextTypes,
     Defaults,
-    ExtBot,
+    filters,
 )
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
-from bot.content import Content, load_content
+from bot.content import Content, ContentError, load_content
+from bot.context import BotApp, BotContext, Command, Feature, Services
 from bot.processor import PerChatUpdateProcessor
-from bot.storage import Repository
+from bot.storage import open_storage
 
 log = logging.getLogger(__name__)
 
 # The offline layer needs a syntactically valid token; it never leaves this process.
 OFFLINE_TOKEN = "1000000001:OFFLINE-offline-offline-offline-0000"
 
-
-@dataclass
-class Services:
-    settings: Settings
-    content: Content
-    repo: Repository
+# Commands answer new messages in private chats only (an edit never re-runs one).
+_COMMAND_FILTER = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
-                                 dict[Any, Any]]):
-    """Handlers reach content and storage through typed properties, not globals."""
+def default_features() -> Sequence[Feature]:
+    """The composition root's one look into handlers/: the bot's features, in order."""
+    from handlers import FEATURES
 
-    # PTB makes one context per update, so this records whether its tap was answered.
-    answered: bool = False
-
-    @property
-    def services(self) -> Services:
-        services: Services = self.application.bot_data["services"]
-        return services
-
-    @property
-    def content(self) -> Content:
-        return self.services.content
-
-    @property
-    def repo(self) -> Repository:
-        return self.services.repo
+    return FEATURES
 
 
-BotApp = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any],
-                     Any]
+def declared_commands(features: Sequence[Feature]) -> list[Command]:
+    return [command for feature in features for command in feature.commands]
 
 
-def bot_commands(content: Content) -> list[BotCommand]:
-    """The "/" menu: the bot's tools first, then one command per guide section."""
+def reserved_commands(features: Sequence[Feature] | None = None) -> frozenset[str]:
+    """Command names the features own; a guide section may not take one."""
+    return frozenset(c.name for c in declared_commands(features or default_features()))
+
+
+def bot_commands(content: Content, commands: Sequence[Command]) -> list[BotCommand]:
+    """The "/" menu: the features' commands first, then one command per guide section."""
     s = content.strings
-    tools = [BotCommand(name, s(f"help.commands.{name}")) for name in TOOL_COMMANDS]
+    tools = [BotCommand(c.name, s(c.description_key)) for c in commands]
     guide = [BotCommand(sec.command, sec.description) for sec in content.sections]
     return tools + guide
 
 
-# The bot's own commands, in the order the "/" menu and /help show them.
-TOOL_COMMANDS = ("start", "help", "menu", "myquestions", "bookmarks", "urgent", "settings",
-                 "privacy", "mydata", "deletemydata", "cancel")
-
-
 async def _post_init(app: BotApp) -> None:
     services: Services = app.bot_data["services"]
-    await services.repo.open()
-    await app.bot.set_my_commands(bot_commands(services.content))
+    await services.storage.open()
+    commands = bot_commands(services.content, services.commands)
+    await app.bot.set_my_commands(commands)
     log.info("storage open (schema %d), %d commands registered",
-             await services.repo.schema_version(), len(bot_commands(services.content)))
+             await services.storage.schema_version(), len(commands))
 
 
 async def _post_shutdown(app: BotApp) -> None:
     services: Services = app.bot_data["services"]
-    await services.repo.close()
+    await services.storage.close()
     log.info("storage closed")
 
 
@@ -96,22 +81,29 @@ def build_application(
     content: Content | None = None,
     overall_rate: float | None = 30,
     api_request: BaseRequest | None = None,
+    features: Sequence[Feature] | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> BotApp:
     """Build the Application; with `request`, every Bot API call goes to that layer instead.
 
     `overall_rate` is PTB's AIORateLimiter limit of messages per second across chats
     (Telegram's documented broadcast limit); None turns the limiter off (benchmarks).
     `api_request` carries every call except getUpdates (production: bot.http.AiohttpRequest),
-    which keeps PTB's default client.
+    which keeps PTB's default client. `features` defaults to the bot's own (handlers/);
+    `clock` is the time every stored moment and expiry is read from (tests move it).
     """
-    from handlers import register  # handlers import bot.app for BotContext
+    features = default_features() if features is None else features
+    reserved = reserved_commands(features)
 
     # handlers.common.show sends and edits through do_api_request so Telegram's echo of the
     # message is not parsed into objects nobody reads; PTB warns about that on every call.
     warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)'",
                             category=PTBUserWarning)
 
-    content = content or load_content(settings.content_dir)
+    content = content or load_content(settings.content_dir, reserved)
+    taken = sorted(reserved & {section.command for section in content.sections})
+    if taken:
+        raise ContentError(f"sections: command {taken[0]!r} is taken by the bot itself")
     builder: Any = (
         Application.builder()
         .token(settings.token or OFFLINE_TOKEN)
@@ -132,8 +124,14 @@ def build_application(
     elif api_request is not None:
         builder = builder.request(api_request)
     app: BotApp = builder.build()
-    app.bot_data["services"] = Services(settings, content, Repository(settings.db_path))
-    register(app)
+    services = Services(settings, content, open_storage(settings.db_path, clock), clock)
+    app.bot_data["services"] = services
+    for feature in features:
+        for command in feature.commands:
+            app.add_handler(CommandHandler(command.name, command.callback,
+                                           filters=_COMMAND_FILTER))
+            services.commands.append(command)
+        feature.setup(app)
     return app
 
 

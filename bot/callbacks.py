@@ -1,163 +1,155 @@
-"""The only code that packs and parses callback_data.
+"""Typed callback data: each feature declares its own button types; this is the codec.
 
-Button data is untrusted input: it is parsed against the allowlist below (kind, field
-count, field shapes) and never carries a user id; handlers act for the user who tapped.
-Plain strings, not PTB's arbitrary callback data, so buttons keep working after a restart.
+A button type is a frozen dataclass with a short prefix, declared in the feature that owns
+it (in the spirit of aiogram's CallbackData):
+
+    @dataclass(frozen=True)
+    class ShowPage(CallbackData, prefix="s"):
+        sid: str
+        part: str
+        page: int
+
+`ShowPage("diagnosis", "", 0).pack()` gives "s:diagnosis::0" (checked against the 64-byte
+limit); `ShowPage.unpack(data)` parses untrusted data against the field shapes below and
+returns None for anything else; `ShowPage.matches` is the `pattern` for PTB's
+CallbackQueryHandler. The wire format is the one release 0.1 used, so buttons already in
+parents' chats keep working.
+
+Field shapes, by annotation: `str` an id (a-z, 0-9, _; up to 24, may be empty), `int` a
+whole number below 100,000,000, `bool` 0 or 1, `Nested` packed data of another type (last
+field only). Data never carries a user id: handlers act for the user who tapped. Plain
+strings, not PTB's arbitrary callback data, so buttons keep working after a restart.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, ClassVar, NewType, Self, get_type_hints
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
 MAX_NUMBER = 100_000_000
+SEP = ":"
 _ID = re.compile(r"^[a-z0-9_]{0,24}$")
+_PREFIX = re.compile(r"^[a-z]{1,3}$")
 
-# kind -> the names of its fields. Field shapes: "id" an id or empty, "n" a number,
-# "on" 0/1, "cb" nested callback data (the action a consent prompt will carry out).
-SPECS: dict[str, tuple[tuple[str, str], ...]] = {
-    "h": (),                                        # home menu
-    "c": (),                                        # contents
-    "x": (),                                        # does nothing (page counter)
-    "s": (("sid", "id"), ("part", "id"), ("page", "n")),   # show a section page
-    "r": (("sid", "id"), ("part", "id"), ("page", "n")),  # a sensitive page, gate passed
-    "b": (("sid", "id"), ("part", "id"), ("page", "n"), ("on", "on")),  # set a bookmark
-    "bl": (),                                       # list bookmarks
-    "bx": (("sid", "id"), ("part", "id"), ("page", "n")),  # remove a bookmark (from the list)
-    "k": (),                                        # symptom checklist
-    "kt": (("item", "id"), ("on", "on")),           # tick / untick one symptom
-    "ki": (("item", "id"),),                        # explain one symptom
-    "ks": (),                                       # summary note for the doctor
-    "kc": (),                                       # clear all: ask first
-    "ky": (),                                       # clear all: confirmed
-    "q": (),                                        # question groups
-    "qg": (("group", "id"),),                       # one group's questions
-    "qs": (("item", "id"), ("on", "on")),           # save / unsave a guide question (in its group)
-    "qa": (("sid", "id"),),                         # questions about a section
-    "qt": (("sid", "id"), ("item", "id"), ("on", "on")),  # save / unsave from that view
-    "m": (("page", "n"),),                          # my questions, a page of the list
-    "mo": (("num", "n"),),                          # one saved question
-    "mk": (("num", "n"), ("on", "on")),             # mark as asked / not asked
-    "ma": (("num", "n"),),                          # write down the answer (next text)
-    "mr": (("num", "n"),),                          # remove
-    "mu": (("num", "n"),),                          # undo a removal
-    "mn": (),                                       # add my own question (next text)
-    "mx": (),                                       # cancel waiting for text
-    "mp": (),                                       # send the list as a PDF
-    "mt": (),                                       # send the list as plain text
-    "u": (),                                        # urgent card
-    "st": (),                                       # settings
-    "sp": (),                                       # set the care team phone (next text)
-    "sr": (),                                       # remove the care team phone
-    "pv": (),                                       # privacy
-    "dd": (),                                       # delete my data: ask first
-    "dy": (),                                       # delete my data: confirmed
-    "y": (("then", "cb"),),                         # consent given, then do this
-    "n": (),                                        # consent declined
-}
+# Packed callback data of another button type, carried along (a consent prompt's action).
+Nested = NewType("Nested", str)
 
 
 class CallbackDataError(ValueError):
-    """Raised when building data that would not fit or does not match the allowlist."""
+    """Raised when building data that would not fit or does not match its field shapes."""
 
 
-@dataclass(frozen=True)
-class Callback:
-    kind: str
-    sid: str = ""
-    part: str = ""
-    page: int = 0
-    on: bool = False
-    item: str = ""
-    group: str = ""
-    num: int = 0
-    then: str = ""
+class CallbackData:
+    """Base of every button type. Subclasses are frozen dataclasses with a prefix."""
+
+    prefix: ClassVar[str]
+    _shapes: ClassVar[tuple[tuple[str, str], ...]]
+
+    def __init_subclass__(cls, prefix: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not _PREFIX.match(prefix):
+            raise TypeError(f"{cls.__name__}: prefix must be 1-3 lowercase letters")
+        cls.prefix = prefix
+
+    @classmethod
+    def shapes(cls) -> tuple[tuple[str, str], ...]:
+        """(field name, shape) in order; computed once, after the dataclass is made."""
+        cached = cls.__dict__.get("_shapes")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        hints = get_type_hints(cls)
+        out: list[tuple[str, str]] = []
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            hint = hints[f.name]
+            shape = ("cb" if hint is Nested else "on" if hint is bool else "n" if hint is int
+                     else "id" if hint is str else "")
+            if not shape:
+                raise TypeError(f"{cls.__name__}.{f.name}: unsupported field type {hint!r}")
+            out.append((f.name, shape))
+        if any(shape == "cb" for _, shape in out[:-1]):
+            raise TypeError(f"{cls.__name__}: only the last field may be Nested")
+        cls._shapes = tuple(out)
+        return cls._shapes
 
     def pack(self) -> str:
-        return pack(self)
+        """The callback_data string; raises CallbackDataError if it breaks a rule."""
+        fields = [self.prefix]
+        for name, shape in self.shapes():
+            value = getattr(self, name)
+            if shape == "on":
+                fields.append("1" if value else "0")
+            elif shape == "n":
+                if isinstance(value, bool) or not isinstance(value, int) \
+                        or not 0 <= value < MAX_NUMBER:
+                    raise CallbackDataError(f"{name}={value!r} out of range")
+                fields.append(str(value))
+            elif shape == "cb":
+                if not isinstance(value, str) or not value or value.startswith(self.prefix + SEP) \
+                        or value == self.prefix:
+                    raise CallbackDataError(f"{name}: nested data must be another type's data")
+                fields.append(value)
+            else:
+                if not isinstance(value, str) or not _ID.match(value):
+                    raise CallbackDataError(f"{name}={value!r} is not an id")
+                fields.append(value)
+        data = SEP.join(fields)
+        if len(data.encode()) > MAX_BYTES:
+            raise CallbackDataError(f"{data!r} is over {MAX_BYTES} bytes")
+        return data
+
+    @classmethod
+    def unpack(cls, data: object) -> Self | None:
+        """Parse untrusted data; None unless it is exactly this type's shape."""
+        return _unpack(cls, data)  # type: ignore[return-value]
+
+    @classmethod
+    def matches(cls, data: object) -> bool:
+        """The `pattern` for a CallbackQueryHandler: only well-formed data of this type."""
+        return _unpack(cls, data) is not None
 
 
-def pack(cb: Callback) -> str:
-    spec = SPECS.get(cb.kind)
-    if spec is None:
-        raise CallbackDataError(f"unknown kind {cb.kind!r}")
-    fields = [cb.kind]
-    for name, shape in spec:
-        value = getattr(cb, name)
-        if shape == "on":
-            fields.append("1" if value else "0")
-        elif shape == "n":
-            if not 0 <= int(value) < MAX_NUMBER:
-                raise CallbackDataError(f"{name}={value} out of range")
-            fields.append(str(int(value)))
-        elif shape == "cb":
-            if parse(str(value)) is None:
-                raise CallbackDataError("nested data does not parse")
-            fields.append(str(value))
-        else:
-            if not _ID.match(str(value)):
-                raise CallbackDataError(f"{name}={value!r} is not an id")
-            fields.append(str(value))
-    data = ":".join(fields)
-    if len(data.encode()) > MAX_BYTES:
-        raise CallbackDataError(f"{data!r} is over {MAX_BYTES} bytes")
-    return data
-
-
-def make(kind: str, **fields: str | int | bool) -> str:
-    """Build button data, checked against the allowlist and the 64-byte limit."""
-    return pack(Callback(kind, **fields))  # type: ignore[arg-type]
-
-
-def parse(data: object) -> Callback | None:
-    """Parse untrusted button data; None for anything not exactly in the allowlist."""
-    if not isinstance(data, str) or not data or len(data.encode()) > MAX_BYTES:
+@lru_cache(maxsize=8192)
+def _unpack_cached(cls: Any, data: str) -> CallbackData | None:
+    prefix, sep, rest = data.partition(SEP)
+    if prefix != cls.prefix:
         return None
-    kind, _, rest = data.partition(":")
-    spec = SPECS.get(kind)
-    if spec is None:
+    shapes = cls.shapes()
+    if not shapes:
+        empty: CallbackData = cls()
+        return empty if not sep else None
+    if not sep:
         return None
-    if spec and spec[-1][1] == "cb":
-        parts = rest.split(":", len(spec) - 1) if rest else []
-    else:
-        parts = rest.split(":") if rest else []
-        if not spec and data != kind:
-            return None
-    if len(parts) != len(spec):
+    nested = shapes[-1][1] == "cb"
+    parts = rest.split(SEP, len(shapes) - 1) if nested else rest.split(SEP)
+    if len(parts) != len(shapes):
         return None
-    values: dict[str, str | int | bool] = {}
-    for (name, shape), raw in zip(spec, parts, strict=True):
+    values: dict[str, object] = {}
+    for (name, shape), raw in zip(shapes, parts, strict=True):
         if shape == "id":
             if not _ID.match(raw):
                 return None
             values[name] = raw
         elif shape == "n":
-            if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+            if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) >= MAX_NUMBER:
                 return None
-            number = int(raw)
-            if number >= MAX_NUMBER:
-                return None
-            values[name] = number
+            values[name] = int(raw)
         elif shape == "on":
             if raw not in ("0", "1"):
                 return None
             values[name] = raw == "1"
-        else:  # nested action for after consent; never another consent prompt
-            inner = parse(raw)
-            if inner is None or inner.kind in ("y", "n"):
+        else:  # nested: checked by whoever carries it out (it is dispatched like a tap)
+            if not raw or raw.partition(SEP)[0] == cls.prefix:
                 return None
-            values[name] = raw
-    return Callback(kind, **values)  # type: ignore[arg-type]
+            values[name] = Nested(raw)
+    made: CallbackData = cls(**values)
+    return made
 
 
-def matches(*kinds: str) -> Callable[[object], bool]:
-    """A CallbackQueryHandler pattern accepting only well-formed data of these kinds."""
-    wanted = frozenset(kinds)
-
-    def check(data: object) -> bool:
-        cb = parse(data)
-        return cb is not None and cb.kind in wanted
-
-    return check
+def _unpack(cls: type[CallbackData], data: object) -> CallbackData | None:
+    if not isinstance(data, str) or not data or len(data.encode()) > MAX_BYTES:
+        return None
+    kind: Any = cls  # classes are hashable; mypy sees the instances' __hash__
+    return _unpack_cached(kind, data)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.content import Content, Section
-from bot.offline import MAX_TEXT, visible_text
 from bot.readability import counts, grade_of
 from bot.render import section_page, utf16_len
+from bot.telegram_html import MAX_TEXT, visible_text
 
 MAX_SECTION_GRADE = 9.0
 MAX_GUIDE_GRADE = 8.0

@@ -33,6 +33,9 @@ class Settings:
     webhook_secret: str | None
     webhook_listen: str
     webhook_port: int
+    # How long a prompt waits for typed text, and how long a removed question can be undone.
+    prompt_seconds: int = 30 * 60
+    undo_seconds: int = 15 * 60
 
     def __repr__(self) -> str:  # the token must never reach a log through repr()
         return f"Settings(db_path={self.db_path!s}, token={'set' if self.token else 'unset'})"

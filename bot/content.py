@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -409,8 +409,10 @@ REQUIRED_STRINGS = (
 )
 
 
-def load_content(root: Path) -> Content:
-    """Load and validate every content file under root, or raise ContentError."""
+def load_content(root: Path, reserved: Collection[str] = ()) -> Content:
+    """Load and validate every content file under root, or raise ContentError.
+
+    `reserved`: command names the bot's features own (no section may take one)."""
     section_files = sorted((root / "sections").glob("*.yaml"))
     if not section_files:
         raise ContentError(f"{root / 'sections'}: no section files")
@@ -444,7 +446,6 @@ def load_content(root: Path) -> Content:
         if sum(1 for s in sections if s.opens == opens) > 1:
             raise sreader.fail("opens", f"more than one section opens {opens!r}")
     strings = _load_strings(_Reader(root / "strings" / "en.yaml", root))
-    reserved = set(RESERVED_COMMANDS)
     for s in sections:
         if s.command in reserved:
             raise _Reader(root / "sections", root).fail(
@@ -458,10 +459,3 @@ def load_content(root: Path) -> Content:
         urgent=_load_urgent(_Reader(root / "urgent.yaml", root)),
         strings=strings,
     )
-
-
-# Commands the bot owns; a section may not take one of these names.
-RESERVED_COMMANDS = (
-    "start", "help", "menu", "myquestions", "bookmarks", "urgent", "settings", "privacy",
-    "mydata", "deletemydata", "cancel",
-)

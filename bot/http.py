@@ -14,8 +14,6 @@ from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -64,26 +62,24 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         session, slots = self._session, self._slots
         if session is None or session.closed or slots is None:
             raise RuntimeError("AiohttpRequest is not initialized")
         files = request_data.multipart_data if request_data else None
-        if isinstance(read_timeout, DefaultValue):
-            read_timeout = self._read_timeout
-        if isinstance(connect_timeout, DefaultValue):
-            connect_timeout = self._connect_timeout
-        if isinstance(pool_timeout, DefaultValue):
-            pool_timeout = self._pool_timeout
+        read = _seconds(read_timeout, self._read_timeout)
+        connect = _seconds(connect_timeout, self._connect_timeout)
+        pool = _seconds(pool_timeout, self._pool_timeout)
         total = self._media_timeout if files else None
-        if not isinstance(write_timeout, DefaultValue) and write_timeout is not None and files:
-            total = write_timeout + (read_timeout or 0)
-        timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect_timeout,
-                                        sock_read=read_timeout)
+        write = _seconds(write_timeout, None)
+        if write is not None and files:
+            total = write + (read or 0)
+        timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect,
+                                        sock_read=read)
         # The same encoding as PTB's HTTPXRequest: a form, multipart when there are files.
         fields = request_data.json_parameters if request_data else {}
         body: aiohttp.FormData | dict[str, str] = fields
@@ -99,7 +95,7 @@ class AiohttpRequest(BaseRequest):
             await slots.acquire()  # no wait_for (and its task) when a connection is free
         else:
             try:
-                await asyncio.wait_for(slots.acquire(), pool_timeout)
+                await asyncio.wait_for(slots.acquire(), pool)
             except TimeoutError:
                 raise TimedOut(
                     "Pool timeout: all connections are busy; the request was not sent to Telegram"
@@ -125,3 +121,15 @@ class AiohttpRequest(BaseRequest):
             proxy = getproxies().get(parts.scheme)
             self._proxies[key] = None if not proxy or proxy_bypass(key[1]) else proxy
         return self._proxies[key]
+
+
+# PTB passes BaseRequest.DEFAULT_NONE (or another of its default markers) when the caller
+# set no timeout; its class is not public, so it is recognised through the public constant.
+_DEFAULT = type(BaseRequest.DEFAULT_NONE)
+
+
+def _seconds(value: object, default: float | None) -> float | None:
+    """A timeout PTB passed: the request's own default when the caller set none."""
+    if isinstance(value, _DEFAULT):
+        return default
+    return float(value) if isinstance(value, int | float) else None

@@ -1,25 +1,25 @@
-"""register(app): every feature's handlers, in one documented order.
+"""The features, in the order they are registered (the first matching handler in a group wins).
 
-Order matters to PTB (the first matching handler in a group wins):
-1. core commands (/start, /help, /menu, /cancel) and core taps (home, contents, consent);
-2. one module per feature, each adding its commands, taps and waiting-for-text kinds;
-3. the fallbacks: the callback router (answers unknown taps calmly), typed text routed
-   to whatever the bot is waiting for, then calm answers for everything else.
+1. core: /start, /help, Home, consent, Cancel, and (in group -1, before everything) ending an
+   open prompt on any other tap or command;
+2. one entry per feature, each declaring its commands and registering its own button types,
+   prompts, home-menu buttons and jobs in its setup();
+3. the fallbacks: /cancel, calm answers for taps nobody understands, typed text (the answer
+   to an open prompt, or text outside any prompt), then everything else.
+
+`bot.app.build_application` receives this list; nothing in `bot/` imports a feature.
 """
 
 from __future__ import annotations
 
-from bot.app import BotApp
+from bot.context import Feature
 from handlers import core, guide, privacy, questions, symptoms
-from handlers.common import Router
 
-
-def register(app: BotApp) -> None:
-    router = Router()
-    core.setup(app, router)
-    for feature in FEATURES:
-        feature.setup(app, router)
-    core.setup_fallbacks(app, router)
-
-
-FEATURES = [guide, symptoms, questions, privacy]
+FEATURES: tuple[Feature, ...] = (
+    Feature("core", core.COMMANDS, core.setup),
+    Feature("guide", guide.COMMANDS, guide.setup),
+    Feature("symptoms", symptoms.COMMANDS, symptoms.setup),
+    Feature("questions", questions.COMMANDS, questions.setup),
+    Feature("privacy", privacy.COMMANDS, privacy.setup),
+    Feature("fallbacks", core.LAST_COMMANDS, core.setup_fallbacks),
+)

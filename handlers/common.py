@@ -1,69 +1,142 @@
-"""Shared handler plumbing: the callback router, answering taps, editing in place, consent."""
+"""What every feature uses: taps answered exactly once, show in place, home, consent, prompts.
+
+A feature registers each of its button types with `tap(app, DataType, callback)`: a PTB
+CallbackQueryHandler whose pattern is that type's matcher. The callback returns what the
+tap's answer says (a `Toast`, or None for a silent answer); the handler answers once, after
+the callback, so no flag is passed around. A write refused for want of consent (NoConsent)
+is turned into the consent prompt, which carries the tap along and carries it out after OK.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeVar
 
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram import InlineKeyboardButton as Button
+from telegram import InlineKeyboardMarkup as Markup
+from telegram import LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import filters
+from telegram.ext import CallbackQueryHandler, filters
 
-from bot.app import BotContext
-from bot.callbacks import Callback, parse
-from bot.keyboards import consent as consent_keyboard
-from bot.keyboards import main_menu
+from bot.callbacks import CallbackData, CallbackDataError, Nested
+from bot.content import Content
+from bot.context import BotApp, BotContext, services_of
+from bot.storage import NoConsent, Prompt
 
 log = logging.getLogger(__name__)
 
 # New messages in private chats: an edited message never re-runs a command or becomes
-# the answer the bot is waiting for.
+# the answer to a prompt.
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-TapHandler = Callable[[Update, BotContext, Callback], Awaitable[None]]
-TextHandler = Callable[[Update, BotContext, int | None], Awaitable[None]]
 
 # Telegram's descriptions for a message that can no longer be edited.
 _GONE = ("message to edit not found", "message can't be edited", "message_id_invalid",
          "there is no text in the message to edit")
 
 
-class Router:
-    """Maps callback kinds and waiting-for-text kinds to the handlers that own them."""
+# ---- the button types every feature shares -------------------------------------------------
+@dataclass(frozen=True)
+class Home(CallbackData, prefix="h"):
+    """The home menu."""
 
-    def __init__(self) -> None:
-        self.taps: dict[str, TapHandler] = {}
-        self.texts: dict[str, TextHandler] = {}
 
-    def tap(self, *kinds: str) -> Callable[[TapHandler], TapHandler]:
-        def add(fn: TapHandler) -> TapHandler:
-            for kind in kinds:
-                if kind in self.taps:
-                    raise ValueError(f"callback kind {kind!r} registered twice")
-                self.taps[kind] = fn
-            return fn
-        return add
+@dataclass(frozen=True)
+class Contents(CallbackData, prefix="c"):
+    """The guide's contents."""
 
-    def text(self, kind: str) -> Callable[[TextHandler], TextHandler]:
-        def add(fn: TextHandler) -> TextHandler:
-            self.texts[kind] = fn
-            return fn
-        return add
 
-    async def dispatch(self, update: Update, context: BotContext) -> None:
-        """Route one tap; data the bot does not understand gets a calm answer and the menu."""
+@dataclass(frozen=True)
+class Noop(CallbackData, prefix="x"):
+    """A label-only button (a page counter): its tap is only answered."""
+
+
+@dataclass(frozen=True)
+class GiveConsent(CallbackData, prefix="y"):
+    """OK to storage, then carry out `then` (the tap that asked for it)."""
+
+    then: Nested
+
+
+@dataclass(frozen=True)
+class DeclineConsent(CallbackData, prefix="n"):
+    """No thanks to storage: nothing is written."""
+
+
+@dataclass(frozen=True)
+class CancelPrompt(CallbackData, prefix="mx"):
+    """Cancel on a prompt: stop waiting and go back where it was opened."""
+
+
+# ---- answering taps ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Toast:
+    """What a tap's answer shows: a short notice, or an alert the parent must close."""
+
+    text: str | None = None
+    alert: bool = False
+
+
+D = TypeVar("D", bound=CallbackData)
+TapCallback = Callable[[Update, BotContext, D], Awaitable[Toast | None]]
+
+
+class TapHandler(CallbackQueryHandler[BotContext, None]):
+    """One button type's handler: parse, run the feature's callback, answer exactly once."""
+
+    def __init__(self, data_type: type[D], callback: TapCallback[D]):
+        self.data_type: type[CallbackData] = data_type
+        self.tap_callback: TapCallback[Any] = callback
+        super().__init__(self._handle, pattern=data_type.matches)
+
+    async def run(self, update: Update, context: BotContext, data: str) -> Toast | None:
+        """Carry out the tap for `data` (already matched) and return its answer."""
+        parsed = self.data_type.unpack(data)
+        if parsed is None:  # the pattern matched, so only a changed type gets here
+            return await show_stale(update, context)
+        try:
+            return await self.tap_callback(update, context, parsed)
+        except NoConsent:
+            return await ask_consent(update, context, data)
+
+    async def _handle(self, update: Update, context: BotContext) -> None:
         query = update.callback_query
         assert query is not None
-        cb = parse(query.data)
-        handler = self.taps.get(cb.kind) if cb is not None else None
-        if cb is None or handler is None:
-            await show_stale(update, context)
-            return
-        await handler(update, context, cb)
+        # Answered after the callback: an exception goes to the error handler, which
+        # answers instead, so every tap is answered once either way.
+        toast = await self.run(update, context, str(query.data))
+        try:
+            await query.answer(text=toast.text if toast else None,
+                               show_alert=bool(toast and toast.alert))
+        except BadRequest as exc:
+            # Too old to answer: nothing more can be done for this tap.
+            log.info("callback answer refused for update %s: %s", update.update_id,
+                     exc.message)
+
+
+def tap(app: BotApp, data_type: type[D], callback: TapCallback[D]) -> None:
+    """Register a feature's button type with its callback (each prefix once per bot)."""
+    taken = services_of(app).prefixes
+    if data_type.prefix in taken:
+        raise ValueError(f"callback prefix {data_type.prefix!r} of {data_type.__name__} is "
+                         f"already {taken[data_type.prefix]}'s")
+    taken[data_type.prefix] = data_type.__name__
+    app.add_handler(TapHandler(data_type, callback))
+
+
+async def run_tap(update: Update, context: BotContext, data: str) -> Toast | None:
+    """Carry out other button data for this same tap (after consent, or Cancel's origin),
+    through the handlers PTB already holds; anything unknown gets the calm stale answer."""
+    for group in sorted(context.application.handlers):
+        for handler in context.application.handlers[group]:
+            if isinstance(handler, TapHandler) and handler.data_type.matches(data):
+                return await handler.run(update, context, data)
+    return await show_stale(update, context)
 
 
 def user_id(update: Update) -> int:
@@ -73,22 +146,9 @@ def user_id(update: Update) -> int:
     return user.id
 
 
-async def answer(update: Update, context: BotContext, text: str | None = None,
-                 alert: bool = False) -> None:
-    """Answer the tap once (first, so the button stops spinning even if the edit fails)."""
-    query = update.callback_query
-    if query is None or context.answered:
-        return
-    context.answered = True
-    try:
-        await query.answer(text=text, show_alert=alert)
-    except BadRequest as exc:
-        # Too old or already answered: nothing more can be done for this tap.
-        log.info("callback answer refused for update %s: %s", update.update_id, exc.message)
-
-
+# ---- showing a view -------------------------------------------------------------------------
 async def show(update: Update, context: BotContext, text: str,
-               markup: InlineKeyboardMarkup | None = None) -> None:
+               markup: Markup | None = None) -> None:
     """Edit the tapped message in place; send a new one for commands or uneditable messages."""
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
@@ -108,7 +168,7 @@ async def show(update: Update, context: BotContext, text: str,
 
 
 async def _call(context: BotContext, method: str, chat_id: int, text: str,
-                markup: InlineKeyboardMarkup | None, message_id: int | None = None) -> None:
+                markup: Markup | None, message_id: int | None = None) -> None:
     """Send or edit without parsing Telegram's echo of the whole message back into objects.
 
     Nothing here uses the returned Message, and parsing it (keyboard included) was the
@@ -125,39 +185,97 @@ async def _call(context: BotContext, method: str, chat_id: int, text: str,
 
 
 @lru_cache(maxsize=2048)
-def _markup_json(markup: InlineKeyboardMarkup) -> dict[str, object]:
+def _markup_json(markup: Markup) -> dict[str, object]:
     """PTB's to_dict of a keyboard, remembered: the same menus are sent again and again, and
     turning 24 buttons into JSON costs about half a millisecond each time."""
     return markup.to_dict()
 
 
+# ---- home, the home row, stale taps -----------------------------------------------------------
+def button(label: str, data: CallbackData) -> Button:
+    return Button(label, callback_data=data.pack())
+
+
+def home_row(content: Content) -> list[Button]:
+    s = content.strings
+    return [button(s("menu.contents"), Contents()), button(s("menu.home"), Home())]
+
+
+def home_only(content: Content) -> Markup:
+    return Markup([[button(content.strings("menu.home"), Home())]])
+
+
+def menu_button(app: BotApp, row: int, order: int, label: Button) -> None:
+    """A feature's button on the home menu, at (row, order in the row)."""
+    services_of(app).menu_buttons.append((row, order, label))
+
+
+def main_menu(context: BotContext) -> Markup:
+    """The home menu, as the features contributed it (built once per Application)."""
+    services = context.services
+    if services.home_menu is None:
+        rows: dict[int, list[tuple[int, Button]]] = {}
+        for row, order, item in services.menu_buttons:
+            rows.setdefault(row, []).append((order, item))
+        services.home_menu = Markup([[b for _, b in sorted(items, key=lambda x: x[0])]
+                                     for _, items in sorted(rows.items())])
+    return services.home_menu
+
+
 async def show_home(update: Update, context: BotContext, prefix: str | None = None) -> None:
     s = context.content.strings
     text = s("menu.home_title") if prefix is None else f"{prefix}\n\n{s('menu.home_title')}"
-    await show(update, context, text, main_menu(context.content))
+    await show(update, context, text, main_menu(context))
 
 
-async def show_stale(update: Update, context: BotContext) -> None:
-    """A tap the bot no longer understands: answer calmly and offer the main menu."""
-    s = context.content.strings
-    await answer(update, context, s("errors.stale"))
+async def show_stale(update: Update, context: BotContext) -> Toast:
+    """A tap the bot no longer understands: a calm answer and the main menu."""
     await show_home(update, context)
+    return Toast(context.content.strings("errors.stale"))
 
 
-async def ensure_consent(update: Update, context: BotContext, cb: Callback) -> bool:
-    """True if this user agreed to storage; otherwise ask once, carrying the action along."""
-    if await context.repo.has_consent(user_id(update)):
-        return True
-    await ask_consent(update, context, cb)
-    return False
+# ---- consent ------------------------------------------------------------------------------------
+async def ask_consent(update: Update, context: BotContext, then: str) -> Toast | None:
+    """Show what would be stored, with OK (then carry out `then`) and No thanks."""
+    s = context.content.strings
+    try:
+        ok = GiveConsent(Nested(then)).pack()
+    except CallbackDataError:  # the action does not fit beside the prefix: OK goes home
+        ok = GiveConsent(Nested(Home().pack())).pack()
+    markup = Markup([[Button(s("consent.ok"), callback_data=ok),
+                      button(s("consent.no"), DeclineConsent())]])
+    await show(update, context, s("consent.prompt"), markup)
+    return None
 
 
-async def ask_consent(update: Update, context: BotContext, cb: Callback) -> None:
-    """Show what would be stored, with OK (then carry out `cb`) and No thanks.
+async def require_consent(update: Update, context: BotContext) -> None:
+    """For actions that must know before they start (a prompt whose answer will be saved)."""
+    if not await context.storage.users.has_consent(user_id(update)):
+        raise NoConsent(user_id(update))
 
-    Hot paths skip ensure_consent's read: the repository's writes refuse a user without
-    consent (NoConsent), and the handler asks then.
-    """
-    await answer(update, context)
-    await show(update, context, context.content.strings("consent.prompt"),
-               consent_keyboard(context.content, cb.pack()))
+
+# ---- prompts: "the bot is waiting for you to type" ------------------------------------------
+PromptCallback = Callable[[Update, BotContext, Prompt, str], Awaitable[bool]]
+
+
+def on_prompt(app: BotApp, kind: str, callback: PromptCallback) -> None:
+    """What text typed into a prompt of this kind does; the callback returns True when the
+    prompt is done (False keeps it open, for example after a calm "too long")."""
+    prompts = services_of(app).prompts
+    if kind in prompts:
+        raise ValueError(f"prompt kind {kind!r} registered twice")
+    prompts[kind] = callback
+
+
+async def open_prompt(update: Update, context: BotContext, kind: str, origin: CallbackData,
+                      ref: int | None = None) -> None:
+    """Start waiting for text. Any command, any other tap or expiry ends it silently;
+    Cancel goes back to `origin`. Stored, so it survives a restart. Needs consent."""
+    now = context.now()
+    await context.storage.prompts.open(user_id(update), Prompt(
+        kind=kind, ref=ref, origin=origin.pack(), opened_at=now,
+        expires_at=now + context.services.settings.prompt_seconds))
+
+
+def cancel_keyboard(content: Content, key: str = "questions.cancel") -> Markup:
+    return Markup([[button(content.strings(key), CancelPrompt())]])

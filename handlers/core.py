@@ -1,4 +1,4 @@
-"""Start, help, menus, consent, cancel, text routing, the fallbacks and the error handler."""
+"""Start, help, home, consent, prompts (typed text and Cancel), the fallbacks, the error handler."""
 
 from __future__ import annotations
 
@@ -9,114 +9,149 @@ import re
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, MessageHandler, TypeHandler, filters
 
-from bot.app import TOOL_COMMANDS, BotApp, BotContext
-from bot.callbacks import Callback
-from bot.keyboards import contents, main_menu
+from bot.context import BotApp, BotContext, Command
 from bot.render import help_text
-from handlers.common import PRIVATE, Router, answer, show, show_home, user_id
+from handlers.common import (
+    PRIVATE,
+    CancelPrompt,
+    DeclineConsent,
+    GiveConsent,
+    Home,
+    Noop,
+    Toast,
+    main_menu,
+    run_tap,
+    show,
+    show_home,
+    show_stale,
+    tap,
+    user_id,
+)
 
 log = logging.getLogger(__name__)
 
 # Deep-link payloads Telegram allows: 1-64 characters of A-Z a-z 0-9 _ -
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# This group runs before every other (PTB runs groups in ascending order; one handler per
+# group at most): it ends an open prompt before the tap or command is handled.
+PROMPT_GROUP = -100
+_CANCEL = re.compile(r"^/cancel(@\w+)?(\s|$)")
 
 
 async def start(update: Update, context: BotContext) -> None:
     """Greet, say what the bot is and is not, and show the main menu (or a deep-linked page)."""
     args = context.args or []
     if len(args) == 1 and _PAYLOAD.match(args[0]):
-        section = context.content.section(args[0])
-        if section is not None:
-            from handlers.guide import open_section  # guide depends on core, not vice versa
-
-            await open_section(update, context, section.id, "", 0)
-            return
+        for resolve in context.services.deep_links:
+            target = resolve(context.content, args[0])
+            if target is not None:  # a deep link opens like a tap on that button
+                await run_tap(update, context, target.pack())
+                return
     s = context.content.strings
     await show(update, context, f"{s('start.greeting')}\n\n{s('menu.home_title')}",
-               main_menu(context.content))
+               main_menu(context))
 
 
 async def show_help(update: Update, context: BotContext) -> None:
-    """List every command, generated from the same data as the "/" menu."""
+    """List every command, from the same list as the "/" menu."""
     s = context.content.strings
-    tools = [(name, s(f"help.commands.{name}")) for name in TOOL_COMMANDS]
-    await show(update, context, help_text(context.content, tools), main_menu(context.content))
+    tools = [(c.name, s(c.description_key)) for c in context.services.commands]
+    await show(update, context, help_text(context.content, tools), main_menu(context))
 
 
-async def show_contents(update: Update, context: BotContext) -> None:
-    """The guide's contents as buttons."""
-    await show(update, context, context.content.strings("menu.contents_title"),
-               contents(context.content))
-
-
-async def tap_home(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_home(update: Update, context: BotContext, data: Home) -> Toast | None:
     """Home button."""
-    await answer(update, context)
     await show_home(update, context)
+    return None
 
 
-async def tap_contents(update: Update, context: BotContext, cb: Callback) -> None:
-    """Contents button."""
-    await answer(update, context)
-    await show_contents(update, context)
-
-
-async def tap_nothing(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_nothing(update: Update, context: BotContext, data: Noop) -> Toast | None:
     """The page counter: a button that only needs its tap answered."""
-    await answer(update, context)
+    return None
 
 
-def make_consent_handlers(router: Router) -> None:
-    @router.tap("y")
-    async def give_consent(update: Update, context: BotContext, cb: Callback) -> None:
-        """Consent given: store its time, then carry out the action that asked for it."""
-        from bot.callbacks import parse
+async def give_consent(update: Update, context: BotContext, data: GiveConsent) -> Toast | None:
+    """Consent given: store its time, then carry out the tap that asked for it."""
+    await context.storage.users.give_consent(user_id(update))
+    if DeclineConsent.matches(data.then):
+        await show_home(update, context)
+        return None
+    return await run_tap(update, context, data.then)
 
-        await context.repo.give_consent(user_id(update))
-        inner = parse(cb.then)
-        handler = router.taps.get(inner.kind) if inner is not None else None
-        if inner is None or handler is None:
-            await show_home(update, context)
-            return
-        await handler(update, context, inner)
 
-    @router.tap("n")
-    async def decline_consent(update: Update, context: BotContext, cb: Callback) -> None:
-        """Consent declined: store nothing and say so."""
-        await answer(update, context)
-        await show_home(update, context, context.content.strings("consent.declined"))
+async def decline_consent(update: Update, context: BotContext,
+                          data: DeclineConsent) -> Toast | None:
+    """Consent declined: store nothing and say so."""
+    await show_home(update, context, context.content.strings("consent.declined"))
+    return None
+
+
+# ---- prompts -----------------------------------------------------------------------------------
+async def cancel_prompt(update: Update, context: BotContext, data: CancelPrompt) -> Toast | None:
+    """Cancel on a prompt: stop waiting and go back to where the prompt was opened."""
+    uid = user_id(update)
+    prompt = await context.storage.prompts.get(uid)
+    await context.storage.prompts.close(uid)
+    s = context.content.strings
+    if prompt is None or prompt.expires_at <= context.now():
+        await show_home(update, context, s("prompt.nothing_to_cancel"))
+        return None
+    if prompt.origin:
+        await run_tap(update, context, prompt.origin)
+    else:  # opened by release 0.1, which did not record where
+        await show_home(update, context)
+    return Toast(s("prompt.cancelled"))
 
 
 async def cancel(update: Update, context: BotContext) -> None:
-    """/cancel: stop waiting for typed text."""
-    await context.repo.clear_pending(user_id(update))
-    await show_home(update, context)
+    """/cancel: stop waiting for typed text, or say there was nothing to stop."""
+    uid = user_id(update)
+    prompt = await context.storage.prompts.get(uid)
+    await context.storage.prompts.close(uid)
+    s = context.content.strings
+    open_ = prompt is not None and prompt.expires_at > context.now()
+    await show_home(update, context, s("prompt.cancelled") if open_ else s("prompt.nothing_to_cancel"))
 
 
-def make_text_router(router: Router):  # type: ignore[no-untyped-def]
-    async def route_text(update: Update, context: BotContext) -> None:
-        """A typed message: it answers what the bot asked for, or gets a calm pointer."""
-        pending = await context.repo.get_pending(user_id(update))
-        if pending is not None and pending.kind in router.texts:
-            await router.texts[pending.kind](update, context, pending.ref)
+async def receive_text(update: Update, context: BotContext) -> None:
+    """A typed message: the answer to an open prompt, or text outside any prompt."""
+    uid = user_id(update)
+    prompt = await context.storage.prompts.get(uid)
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    if prompt is not None:
+        callback = context.services.prompts.get(prompt.kind)
+        if prompt.expires_at > context.now() and callback is not None:
+            if await callback(update, context, prompt, text):
+                await context.storage.prompts.close(uid)
             return
-        await show(update, context, context.content.strings("errors.unknown_text"),
-                   main_menu(context.content))
-    return route_text
+        await context.storage.prompts.close(uid)  # expired, or a kind this release dropped
+    await reply_outside_prompt(update, context)
+
+
+async def reply_outside_prompt(update: Update, context: BotContext) -> None:
+    """Text that answers no prompt: a calm pointer to the buttons and /help."""
+    await show(update, context, context.content.strings("errors.unknown_text"),
+               main_menu(context))
+
+
+# ---- fallbacks ---------------------------------------------------------------------------------
+async def answer_stale(update: Update, context: BotContext) -> None:
+    """Any tap no feature understands (old, changed or forged data): calm answer, the menu."""
+    query = update.callback_query
+    assert query is not None
+    toast = await show_stale(update, context)
+    try:
+        await query.answer(toast.text)
+    except BadRequest as exc:
+        log.info("callback answer refused for update %s: %s", update.update_id, exc.message)
 
 
 async def reply_unknown_command(update: Update, context: BotContext) -> None:
     """A command the bot does not have: point to /help."""
-    await show(update, context, context.content.strings("errors.unknown_text"),
-               main_menu(context.content))
+    await reply_outside_prompt(update, context)
 
 
 async def reply_unsupported(update: Update, context: BotContext) -> None:
@@ -148,45 +183,68 @@ async def handle_error(update: object, context: BotContext) -> None:
         return
     try:
         if update.callback_query is not None:
-            # A fresh context: the handler's answered flag is not visible here, and a
-            # second answer is refused by Telegram, which is harmless.
+            # The tap's handler answers only after it succeeds, so this is its one answer
+            # (unless the failure came after answering; Telegram then refuses, harmlessly).
             with contextlib.suppress(BadRequest):
                 await update.callback_query.answer(context.content.strings("errors.generic"))
         await context.bot.send_message(update.effective_chat.id,
                                        context.content.strings("errors.generic"),
-                                       reply_markup=main_menu(context.content))
+                                       reply_markup=main_menu(context))
     except Exception as exc:  # the error path must never raise
         log.warning("update %s: could not tell the user about the error: %s", update_id,
                     exc.__class__.__name__)
 
 
-def setup(app: BotApp, router: Router) -> None:
-    private = PRIVATE
-    app.add_handler(CommandHandler("start", start, filters=private))
-    app.add_handler(CommandHandler("help", show_help, filters=private))
-    app.add_handler(CommandHandler("menu", show_contents, filters=private))
-    app.add_handler(CommandHandler("cancel", cancel, filters=private))
-    router.tap("h")(tap_home)
-    router.tap("c")(tap_contents)
-    router.tap("x")(tap_nothing)
-    make_consent_handlers(router)
+async def _ignore(update: Update, context: BotContext) -> None:
+    """Updates the bot has no use for."""
+    return None
 
 
-def setup_fallbacks(app: BotApp, router: Router) -> None:
+COMMANDS = (
+    Command("start", "help.commands.start", start),
+    Command("help", "help.commands.help", show_help),
+)
+# /cancel is declared last so it closes the "/" menu and /help.
+LAST_COMMANDS = (Command("cancel", "help.commands.cancel", cancel),)
+
+
+def setup(app: BotApp) -> None:
+    """Home, consent and Cancel taps, and ending prompts before any other handler."""
+    app.add_handler(TypeHandler(Update, _close_prompt_on_navigation), group=PROMPT_GROUP)
+    tap(app, Home, tap_home)
+    tap(app, Noop, tap_nothing)
+    tap(app, GiveConsent, give_consent)
+    tap(app, DeclineConsent, decline_consent)
+    tap(app, CancelPrompt, cancel_prompt)
+
+
+async def _close_prompt_on_navigation(update: Update, context: BotContext) -> None:
+    """Before every feature (PROMPT_GROUP): any tap but Cancel, or any command but /cancel, in a
+    private chat ends an open prompt, so text typed afterwards is never filed into it."""
+    query = update.callback_query
+    if query is None:
+        message = update.message
+        if message is None or message.chat.type != ChatType.PRIVATE or not message.text \
+                or not message.text.startswith("/"):
+            return
+        if _CANCEL.match(message.text):
+            return
+    elif CancelPrompt.matches(query.data):
+        return
+    if update.effective_user is not None:
+        await context.storage.prompts.close(update.effective_user.id)
+
+
+def setup_fallbacks(app: BotApp) -> None:
     """Registered last: the catch-alls, in the order they must be tried."""
-    private = PRIVATE
-    app.add_handler(CallbackQueryHandler(router.dispatch))
-    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT
-                                   & ~filters.COMMAND, make_text_router(router)))
-    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND,
-                                   reply_unknown_command))
-    app.add_handler(MessageHandler(~private & filters.UpdateType.MESSAGE, reply_group))
-    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, reply_unsupported))
+    app.add_handler(CallbackQueryHandler(answer_stale))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, receive_text))
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, reply_unknown_command))
+    app.add_handler(MessageHandler(~filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE,
+                                   reply_group))
+    app.add_handler(MessageHandler(PRIVATE, reply_unsupported))
     # Everything else (edited messages, channel posts, inline queries...) is ignored quietly.
     app.add_handler(TypeHandler(Update, _ignore))
     app.add_error_handler(handle_error)
 
 
-async def _ignore(update: Update, context: BotContext) -> None:
-    """Updates the bot has no use for."""
-    return None

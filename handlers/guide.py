@@ -1,49 +1,188 @@
-"""Reading the guide: section commands, pages, the sensitive-page gate, and bookmarks."""
+"""Reading the guide: contents, section commands, pages, the sensitive-page gate, bookmarks."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot import keyboards, render
-from bot.app import BotApp, BotContext
-from bot.callbacks import Callback, make
-from bot.content import Section
-from bot.storage import NoConsent
-from handlers.common import PRIVATE, Router, answer, ask_consent, show, show_stale, user_id
+from bot import render
+from bot.callbacks import CallbackData
+from bot.content import Content, Part, Section
+from bot.context import BotApp, BotContext, Command, services_of
+from handlers.common import (
+    PRIVATE,
+    Contents,
+    Home,
+    Noop,
+    Toast,
+    button,
+    home_only,
+    home_row,
+    menu_button,
+    show,
+    show_stale,
+    tap,
+    user_id,
+)
 
 MAX_LISTED_BOOKMARKS = 40  # two buttons each, under Telegram's 100 buttons per message
+
+
+# ---- this feature's buttons ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class ShowPage(CallbackData, prefix="s"):
+    """A page of a section (part "" and page 0: the section's start or its parts menu)."""
+
+    sid: str
+    part: str
+    page: int
+
+
+@dataclass(frozen=True)
+class ShowGatedPage(CallbackData, prefix="r"):
+    """A sensitive page, the parent having said yes to reading it."""
+
+    sid: str
+    part: str
+    page: int
+
+
+@dataclass(frozen=True)
+class SetBookmark(CallbackData, prefix="b"):
+    """Set this page's bookmark to `on` (the state the button offered)."""
+
+    sid: str
+    part: str
+    page: int
+    on: bool
+
+
+@dataclass(frozen=True)
+class ListBookmarks(CallbackData, prefix="bl"):
+    """The parent's bookmarks."""
+
+
+@dataclass(frozen=True)
+class RemoveBookmark(CallbackData, prefix="bx"):
+    """Remove one bookmark from the list."""
+
+    sid: str
+    part: str
+    page: int
+
+
+def section_start(section: Section) -> ShowPage:
+    return ShowPage(section.id, "", 0)
+
+
+# ---- pure keyboards -------------------------------------------------------------------------------
+def contents_keyboard(content: Content) -> Markup:
+    rows = []
+    pair: list[Button] = []
+    for section in content.sections:
+        pair.append(button(section.title, section_start(section)))
+        if len(pair) == 2:
+            rows.append(pair)
+            pair = []
+    if pair:
+        rows.append(pair)
+    rows.append([button(content.strings("menu.home"), Home())])
+    return Markup(rows)
+
+
+def page_keyboard(content: Content, section: Section, part: Part, page: int, bookmarked: bool,
+                  extras: list[list[Button]]) -> Markup:
+    s = content.strings
+    # Inside a sensitive page the parent already said yes: moving between its pages
+    # must not ask again.
+    kind = ShowGatedPage if (part.sensitive or section.sensitive) else ShowPage
+    rows: list[list[Button]] = []
+    total = len(part.pages)
+    if total > 1:
+        nav = []
+        if page > 0:
+            nav.append(button(s("page.prev"), kind(section.id, part.id, page - 1)))
+        nav.append(button(f"{page + 1}/{total}", Noop()))
+        if page < total - 1:
+            nav.append(button(s("page.next"), kind(section.id, part.id, page + 1)))
+        rows.append(nav)
+    rows.append([button(s("page.bookmark_on") if bookmarked else s("page.bookmark_add"),
+                        SetBookmark(section.id, part.id, page, not bookmarked))])
+    rows += extras
+    if section.has_parts:
+        rows.append([button(s("page.parts_back", title=section.title), section_start(section))])
+    rows.append(home_row(content))
+    return Markup(rows)
+
+
+def parts_keyboard(content: Content, section: Section, extras: list[list[Button]]) -> Markup:
+    rows = [[button(part.title, ShowPage(section.id, part.id, 0))] for part in section.parts]
+    rows += extras
+    rows.append(home_row(content))
+    return Markup(rows)
+
+
+def gate_keyboard(content: Content, section: Section, part: Part, page: int) -> Markup:
+    s = content.strings
+    back: CallbackData = section_start(section) if section.has_parts else Contents()
+    return Markup([
+        [button(s("page.gate_yes"), ShowGatedPage(section.id, part.id, page))],
+        [button(s("page.gate_no"), back)],
+        home_row(content),
+    ])
 
 
 def _clamp(page: int, total: int) -> int:
     return max(0, min(page, total - 1))
 
 
+# ---- handlers -------------------------------------------------------------------------------------
+def _extras(context: BotContext, section: Section) -> list[list[Button]]:
+    """Buttons other features put on this section's pages (the checklist, questions)."""
+    rows: list[list[Button]] = []
+    for extra in context.services.page_extras:
+        rows += [list(row) for row in extra(context.content, section)]
+    return rows
+
+
 async def open_section(update: Update, context: BotContext, sid: str, part_id: str, page: int,
-                       gate_passed: bool = False) -> None:
+                       gate_passed: bool = False) -> Toast | None:
     """Show a section page (or its parts menu, or the gate before a sensitive page)."""
     content = context.content
     section = content.section(sid)
     if section is None:
-        await show_stale(update, context)
-        return
-    has_questions = bool(content.questions_about(section.id))
+        return await show_stale(update, context)
     if section.has_parts and (part_id == "" or section.part(part_id) is None):
         await show(update, context, render.parts_menu(content.strings, section),
-                   keyboards.parts_menu(content, section, has_questions))
-        return
+                   parts_keyboard(content, section, _extras(context, section)))
+        return None
     part = section.part(part_id) if section.has_parts else section.parts[0]
     assert part is not None
     page = _clamp(page, len(part.pages))
     if (part.sensitive or section.sensitive) and not gate_passed:
         await show(update, context, render.gate(content.strings, section, part),
-                   keyboards.gate(content, section, part, page))
-        return
-    marked = await context.repo.is_bookmarked(user_id(update), section.id, part.id, page)
+                   gate_keyboard(content, section, part, page))
+        return None
+    marked = await context.storage.bookmarks.exists(user_id(update), section.id, part.id, page)
     await show(update, context, render.section_page(content.strings, section, part, page),
-               keyboards.section_page(content, section, part, page, marked, has_questions))
+               page_keyboard(content, section, part, page, marked, _extras(context, section)))
+    return None
+
+
+async def show_contents(update: Update, context: BotContext) -> None:
+    """/menu: the guide's contents as buttons."""
+    await show(update, context, context.content.strings("menu.contents_title"),
+               contents_keyboard(context.content))
+
+
+async def tap_contents(update: Update, context: BotContext, data: Contents) -> Toast | None:
+    """Contents button."""
+    await show_contents(update, context)
+    return None
 
 
 def section_command(section: Section):  # type: ignore[no-untyped-def]
@@ -53,42 +192,39 @@ def section_command(section: Section):  # type: ignore[no-untyped-def]
     return show_section
 
 
-async def tap_section(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_page(update: Update, context: BotContext, data: ShowPage) -> Toast | None:
     """Open a page from a button."""
-    if context.content.section(cb.sid) is None:
-        await show_stale(update, context)
-        return
-    await answer(update, context)
-    await open_section(update, context, cb.sid, cb.part, cb.page, gate_passed=cb.kind == "r")
+    return await open_section(update, context, data.sid, data.part, data.page)
 
 
-async def tap_bookmark(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_gated_page(update: Update, context: BotContext,
+                         data: ShowGatedPage) -> Toast | None:
+    """Open a sensitive page after the parent said yes."""
+    return await open_section(update, context, data.sid, data.part, data.page, gate_passed=True)
+
+
+async def set_bookmark(update: Update, context: BotContext, data: SetBookmark) -> Toast | None:
     """Set this page's bookmark to what the button showed (a double tap changes nothing)."""
-    section = context.content.section(cb.sid)
-    part = section.part(cb.part) if section is not None else None
-    if section is None or part is None or not 0 <= cb.page < len(part.pages):
-        await show_stale(update, context)
-        return
+    section = context.content.section(data.sid)
+    part = section.part(data.part) if section is not None else None
+    if section is None or part is None or not 0 <= data.page < len(part.pages):
+        return await show_stale(update, context)
     uid = user_id(update)
-    if cb.on:
-        try:
-            await context.repo.add_bookmark(uid, cb.sid, cb.part, cb.page)
-        except NoConsent:
-            await ask_consent(update, context, cb)
-            return
+    if data.on:
+        await context.storage.bookmarks.add(uid, data.sid, data.part, data.page)  # may ask consent
     else:
-        await context.repo.remove_bookmark(uid, cb.sid, cb.part, cb.page)
+        await context.storage.bookmarks.remove(uid, data.sid, data.part, data.page)
+    await open_section(update, context, data.sid, data.part, data.page, gate_passed=True)
     s = context.content.strings
-    await answer(update, context, s("bookmarks.added") if cb.on else s("bookmarks.removed"))
-    await open_section(update, context, cb.sid, cb.part, cb.page, gate_passed=True)
+    return Toast(s("bookmarks.added") if data.on else s("bookmarks.removed"))
 
 
 async def render_bookmarks(update: Update, context: BotContext) -> None:
     content = context.content
     s = content.strings
-    marks = await context.repo.list_bookmarks(user_id(update))
+    marks = await context.storage.bookmarks.list(user_id(update))
     if not marks:
-        await show(update, context, s("bookmarks.empty"), keyboards.home_only(content))
+        await show(update, context, s("bookmarks.empty"), home_only(content))
         return
     rows = []
     any_gone = False
@@ -96,18 +232,19 @@ async def render_bookmarks(update: Update, context: BotContext) -> None:
         section = content.section(mark.section_id)
         part = section.part(mark.part_id) if section is not None else None
         alive = part is not None and 0 <= mark.page < len(part.pages)
+        opens: CallbackData
         if section is not None and part is not None and alive:
             title = section.title if not section.has_parts else f"{section.title}: {part.title}"
             label = s("bookmarks.entry", title=title, page=mark.page + 1)
-            open_data = make("s", sid=mark.section_id, part=mark.part_id, page=mark.page)
+            opens = ShowPage(mark.section_id, mark.part_id, mark.page)
         else:
             any_gone = True
             label = s("bookmarks.gone")
-            open_data = make("x")
-        rows.append([Button(render.clip(label, 60), callback_data=open_data),
-                     Button(s("bookmarks.remove"), callback_data=make(
-                         "bx", sid=mark.section_id, part=mark.part_id, page=mark.page))])
-    rows.append(keyboards.home_row(content))
+            opens = Noop()
+        rows.append([button(render.clip(label, 60), opens),
+                     button(s("bookmarks.remove"),
+                            RemoveBookmark(mark.section_id, mark.part_id, mark.page))])
+    rows.append(home_row(content))
     text = s("bookmarks.title") + (f"\n\n{s('bookmarks.gone_note')}" if any_gone else "")
     await show(update, context, text, Markup(rows))
 
@@ -117,27 +254,49 @@ async def list_bookmarks(update: Update, context: BotContext) -> None:
     await render_bookmarks(update, context)
 
 
-async def tap_bookmarks(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_bookmarks(update: Update, context: BotContext, data: ListBookmarks) -> Toast | None:
     """Bookmarks button."""
-    await answer(update, context)
     await render_bookmarks(update, context)
+    return None
 
 
-async def tap_remove_bookmark(update: Update, context: BotContext, cb: Callback) -> None:
+async def remove_bookmark(update: Update, context: BotContext,
+                          data: RemoveBookmark) -> Toast | None:
     """Remove one bookmark from the list (always the tapping user's own)."""
-    await context.repo.remove_bookmark(user_id(update), cb.sid, cb.part, cb.page)
-    await answer(update, context, context.content.strings("bookmarks.removed"))
+    await context.storage.bookmarks.remove(user_id(update), data.sid, data.part, data.page)
     await render_bookmarks(update, context)
+    return Toast(context.content.strings("bookmarks.removed"))
 
 
-def setup(app: BotApp, router: Router) -> None:
-    private = PRIVATE
-    for section in app.bot_data["services"].content.sections:
-        if section.opens is None:
+def deep_link(content: Content, payload: str) -> CallbackData | None:
+    """/start <section id> opens that section."""
+    section = content.section(payload)
+    return section_start(section) if section is not None else None
+
+
+COMMANDS = (
+    Command("menu", "help.commands.menu", show_contents),
+    Command("bookmarks", "help.commands.bookmarks", list_bookmarks),
+)
+
+
+def setup(app: BotApp) -> None:
+    services = services_of(app)
+    content = services.content
+    for section in content.sections:
+        if section.opens is None:  # a section that opens a tool gets its command there
             app.add_handler(CommandHandler(section.command, section_command(section),
-                                           filters=private))
-    app.add_handler(CommandHandler("bookmarks", list_bookmarks, filters=private))
-    router.tap("s", "r")(tap_section)
-    router.tap("b")(tap_bookmark)
-    router.tap("bl")(tap_bookmarks)
-    router.tap("bx")(tap_remove_bookmark)
+                                           filters=PRIVATE))
+    tap(app, Contents, tap_contents)
+    tap(app, ShowPage, tap_page)
+    tap(app, ShowGatedPage, tap_gated_page)
+    tap(app, SetBookmark, set_bookmark)
+    tap(app, ListBookmarks, tap_bookmarks)
+    tap(app, RemoveBookmark, remove_bookmark)
+    services.deep_links.append(deep_link)
+    s = content.strings
+    menu_button(app, 0, 0, button(s("menu.guide"), Contents()))
+    menu_button(app, 2, 1, button(s("menu.bookmarks"), ListBookmarks()))
+    treatment = next((sec for sec in content.sections if sec.has_parts), None)
+    if treatment is not None:
+        menu_button(app, 3, 0, button(s("menu.treatment"), section_start(treatment)))

@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 from telegram import Update
-from telegram.ext import CommandHandler
 
-from bot.app import BotApp, BotContext
-from bot.callbacks import Callback, make
+from bot.callbacks import CallbackData
 from bot.content import Content
+from bot.context import BotApp, BotContext, Command, services_of
 from bot.render import esc
-from bot.storage import UNDO_SECONDS
-from handlers.common import PRIVATE, Router, answer, ensure_consent, show, user_id
+from bot.storage import Prompt
+from handlers.common import (
+    Home,
+    Toast,
+    button,
+    cancel_keyboard,
+    menu_button,
+    on_prompt,
+    open_prompt,
+    show,
+    tap,
+    user_id,
+)
 
-PHONE_KIND = "phone"  # what the bot waits for after "set the number"
+PHONE_PROMPT = "phone"  # what the bot waits for after "set the number"
 MIN_PHONE, MAX_PHONE, MIN_DIGITS = 3, 32, 3
 # Loose on purpose: numbers are written many ways (+44 (0)20 ..., 020-7946 ...).
 _PHONE = re.compile(r"[0-9 +\-()]+")
@@ -77,44 +88,80 @@ def export_bytes(data: dict[str, Any]) -> bytes:
     return json.dumps(with_utc_times(data), ensure_ascii=False, indent=2).encode("utf-8")
 
 
+# ---- this feature's buttons ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class ShowUrgent(CallbackData, prefix="u"):
+    """The urgent card."""
+
+
+@dataclass(frozen=True)
+class ShowSettings(CallbackData, prefix="st"):
+    """Settings: the care team number."""
+
+
+@dataclass(frozen=True)
+class AskPhone(CallbackData, prefix="sp"):
+    """Set or change the number: opens a prompt."""
+
+
+@dataclass(frozen=True)
+class RemovePhone(CallbackData, prefix="sr"):
+    """Remove the saved number."""
+
+
+@dataclass(frozen=True)
+class ShowPrivacy(CallbackData, prefix="pv"):
+    """What is stored and why."""
+
+
+@dataclass(frozen=True)
+class AskDelete(CallbackData, prefix="dd"):
+    """Erase my data: ask first."""
+
+
+@dataclass(frozen=True)
+class DeleteMyData(CallbackData, prefix="dy"):
+    """Erase my data: confirmed."""
+
+
 # ---- keyboards --------------------------------------------------------------------------------
 def _home(content: Content) -> Button:
-    return Button(content.strings("menu.home"), callback_data=make("h"))
+    return button(content.strings("menu.home"), Home())
 
 
 def urgent_keyboard(content: Content) -> Markup:
-    return Markup([[Button(content.strings("privacy.urgent.settings"), callback_data=make("st")),
+    return Markup([[button(content.strings("privacy.urgent.settings"), ShowSettings()),
                     _home(content)]])
 
 
 def settings_keyboard(content: Content, phone: str | None) -> Markup:
     s = content.strings
-    rows = [[Button(s("privacy.settings.change") if phone else s("privacy.settings.set"),
-                    callback_data=make("sp"))]]
+    rows = [[button(s("privacy.settings.change") if phone else s("privacy.settings.set"),
+                    AskPhone())]]
     if phone:
-        rows.append([Button(s("privacy.settings.remove"), callback_data=make("sr"))])
+        rows.append([button(s("privacy.settings.remove"), RemovePhone())])
     rows.append([_home(content)])
     return Markup(rows)
 
 
-def cancel_keyboard(content: Content) -> Markup:
-    return Markup([[Button(content.strings("privacy.settings.cancel"), callback_data=make("mx"))]])
+def phone_cancel_keyboard(content: Content) -> Markup:
+    return cancel_keyboard(content, "privacy.settings.cancel")
 
 
 def privacy_keyboard(content: Content) -> Markup:
-    return Markup([[Button(content.strings("privacy.delete.button"), callback_data=make("dd"))],
+    return Markup([[button(content.strings("privacy.delete.button"), AskDelete())],
                    [_home(content)]])
 
 
 def delete_keyboard(content: Content) -> Markup:
     s = content.strings
-    return Markup([[Button(s("privacy.delete.confirm"), callback_data=make("dy"))],
-                   [Button(s("privacy.delete.keep"), callback_data=make("h"))]])
+    return Markup([[button(s("privacy.delete.confirm"), DeleteMyData())],
+                   [button(s("privacy.delete.keep"), Home())]])
 
 
 # ---- urgent card ------------------------------------------------------------------------------
 async def render_urgent(update: Update, context: BotContext, prefix: str | None = None) -> None:
-    phone = await context.repo.get_phone(user_id(update))
+    phone = await context.storage.users.get_phone(user_id(update))
     text = urgent_text(context.content, phone)
     await show(update, context, text if prefix is None else f"{prefix}\n\n{text}",
                urgent_keyboard(context.content))
@@ -125,15 +172,15 @@ async def show_urgent(update: Update, context: BotContext) -> None:
     await render_urgent(update, context)
 
 
-async def tap_urgent(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_urgent(update: Update, context: BotContext, data: ShowUrgent) -> Toast | None:
     """Urgent help button (reading it needs no consent)."""
-    await answer(update, context)
     await render_urgent(update, context)
+    return None
 
 
 # ---- settings ---------------------------------------------------------------------------------
 async def render_settings(update: Update, context: BotContext) -> None:
-    phone = await context.repo.get_phone(user_id(update))
+    phone = await context.storage.users.get_phone(user_id(update))
     await show(update, context, settings_text(context.content, phone),
                settings_keyboard(context.content, phone))
 
@@ -143,50 +190,47 @@ async def show_settings(update: Update, context: BotContext) -> None:
     await render_settings(update, context)
 
 
-async def tap_settings(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_settings(update: Update, context: BotContext, data: ShowSettings) -> Toast | None:
     """Settings button."""
-    await answer(update, context)
     await render_settings(update, context)
+    return None
 
 
-async def ask_phone(update: Update, context: BotContext, cb: Callback) -> None:
+async def ask_phone(update: Update, context: BotContext, data: AskPhone) -> Toast | None:
     """Set or change the number: after consent, wait for the parent to type it."""
-    if not await ensure_consent(update, context, cb):
-        return
-    await context.repo.set_pending(user_id(update), PHONE_KIND)
-    await answer(update, context)
+    await open_prompt(update, context, PHONE_PROMPT, ShowSettings())  # may ask consent first
     await show(update, context, context.content.strings("privacy.settings.prompt"),
-               cancel_keyboard(context.content))
+               phone_cancel_keyboard(context.content))
+    return None
 
 
-async def save_phone(update: Update, context: BotContext, ref: int | None) -> None:
+async def save_phone(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
     """The typed number: save it if it looks like one, otherwise say what is allowed."""
-    message = update.effective_message
-    phone = clean_phone(message.text or "") if message is not None else None
+    phone = clean_phone(text)
     s = context.content.strings
     if phone is None:
         # Keep waiting: the parent can simply type it again.
         await show(update, context, s("privacy.settings.invalid"),
-                   cancel_keyboard(context.content))
-        return
-    uid = user_id(update)
-    await context.repo.set_phone(uid, phone)
-    await context.repo.clear_pending(uid)
+                   phone_cancel_keyboard(context.content))
+        return False
+    await context.storage.users.set_phone(user_id(update), phone)
     await render_urgent(update, context, s("privacy.settings.saved"))
+    return True
 
 
-async def remove_phone(update: Update, context: BotContext, cb: Callback) -> None:
+async def remove_phone(update: Update, context: BotContext, data: RemovePhone) -> Toast | None:
     """Remove the saved number (a second tap finds nothing to remove and changes nothing)."""
     uid = user_id(update)
-    if await context.repo.get_phone(uid) is not None:
-        await context.repo.set_phone(uid, None)
-    await answer(update, context, context.content.strings("privacy.settings.removed"))
+    if await context.storage.users.get_phone(uid) is not None:
+        await context.storage.users.set_phone(uid, None)
     await render_settings(update, context)
+    return Toast(context.content.strings("privacy.settings.removed"))
 
 
 # ---- privacy and the user's own data ------------------------------------------------------------
 async def render_privacy(update: Update, context: BotContext) -> None:
-    text = context.content.strings("privacy.page", undo_minutes=UNDO_SECONDS // 60)
+    minutes = context.services.settings.undo_seconds // 60
+    text = context.content.strings("privacy.page", undo_minutes=minutes)
     await show(update, context, text, privacy_keyboard(context.content))
 
 
@@ -195,10 +239,10 @@ async def show_privacy(update: Update, context: BotContext) -> None:
     await render_privacy(update, context)
 
 
-async def tap_privacy(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_privacy(update: Update, context: BotContext, data: ShowPrivacy) -> Toast | None:
     """Privacy button."""
-    await answer(update, context)
     await render_privacy(update, context)
+    return None
 
 
 async def send_my_data(update: Update, context: BotContext) -> None:
@@ -206,7 +250,7 @@ async def send_my_data(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    data = await context.repo.export_user(user_id(update))
+    data = await context.storage.export_user(user_id(update))
     s = context.content.strings
     caption = s("privacy.mydata.caption") if data.get("stored") else s("privacy.mydata.empty")
     await context.bot.send_document(chat.id, document=export_bytes(data),
@@ -223,32 +267,39 @@ async def ask_delete(update: Update, context: BotContext) -> None:
     await render_delete_question(update, context)
 
 
-async def tap_delete(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_delete(update: Update, context: BotContext, data: AskDelete) -> Toast | None:
     """Erase my data button: ask before erasing anything."""
-    await answer(update, context)
     await render_delete_question(update, context)
+    return None
 
 
-async def delete_my_data(update: Update, context: BotContext, cb: Callback) -> None:
+async def delete_my_data(update: Update, context: BotContext, data: DeleteMyData) -> Toast | None:
     """Confirmed: erase every row of this user (the tapping user, never one from data)."""
-    await context.repo.delete_user(user_id(update))
+    await context.storage.delete_user(user_id(update))
     s = context.content.strings
-    await answer(update, context, s("privacy.delete.done_short"))
     await show(update, context, s("privacy.delete.done"), Markup([[_home(context.content)]]))
+    return Toast(s("privacy.delete.done_short"))
 
 
-def setup(app: BotApp, router: Router) -> None:
-    private = PRIVATE
-    app.add_handler(CommandHandler("urgent", show_urgent, filters=private))
-    app.add_handler(CommandHandler("settings", show_settings, filters=private))
-    app.add_handler(CommandHandler("privacy", show_privacy, filters=private))
-    app.add_handler(CommandHandler("mydata", send_my_data, filters=private))
-    app.add_handler(CommandHandler("deletemydata", ask_delete, filters=private))
-    router.tap("u")(tap_urgent)
-    router.tap("st")(tap_settings)
-    router.tap("sp")(ask_phone)
-    router.tap("sr")(remove_phone)
-    router.tap("pv")(tap_privacy)
-    router.tap("dd")(tap_delete)
-    router.tap("dy")(delete_my_data)
-    router.text(PHONE_KIND)(save_phone)
+COMMANDS = (
+    Command("urgent", "help.commands.urgent", show_urgent),
+    Command("settings", "help.commands.settings", show_settings),
+    Command("privacy", "help.commands.privacy", show_privacy),
+    Command("mydata", "help.commands.mydata", send_my_data),
+    Command("deletemydata", "help.commands.deletemydata", ask_delete),
+)
+
+
+def setup(app: BotApp) -> None:
+    tap(app, ShowUrgent, tap_urgent)
+    tap(app, ShowSettings, tap_settings)
+    tap(app, AskPhone, ask_phone)
+    tap(app, RemovePhone, remove_phone)
+    tap(app, ShowPrivacy, tap_privacy)
+    tap(app, AskDelete, tap_delete)
+    tap(app, DeleteMyData, delete_my_data)
+    on_prompt(app, PHONE_PROMPT, save_phone)
+    s = services_of(app).content.strings
+    menu_button(app, 4, 0, button(s("menu.urgent"), ShowUrgent()))
+    menu_button(app, 5, 0, button(s("menu.settings"), ShowSettings()))
+    menu_button(app, 5, 1, button(s("menu.privacy"), ShowPrivacy()))

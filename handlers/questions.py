@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from html import unescape
 
@@ -13,23 +15,34 @@ from telegram import InlineKeyboardMarkup as Markup
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot import keyboards, render
-from bot.app import BotApp, BotContext
-from bot.callbacks import Callback, make
+from bot import render
+from bot.callbacks import CallbackData
 from bot.content import Content, GuideQuestion, QuestionGroup, Section
+from bot.context import BotApp, BotContext, Command, services_of
 from bot.render import utf16_len
-from bot.storage import MAX_QUESTIONS, LimitReached, NoConsent, SavedQuestion
+from bot.storage import LimitReached, Prompt, SavedQuestion
 from handlers.common import (
     PRIVATE,
-    Router,
-    answer,
-    ask_consent,
-    ensure_consent,
+    Home,
+    Noop,
+    Toast,
+    button,
+    cancel_keyboard,
+    home_row,
+    menu_button,
+    on_prompt,
+    open_prompt,
+    require_consent,
     show,
     show_stale,
+    tap,
     user_id,
 )
+from handlers.guide import section_start
 
+log = logging.getLogger(__name__)
+
+MAX_QUESTIONS = 200    # saved questions per parent (removed ones waiting for Undo not counted)
 MAX_OWN = 500          # characters in a question the parent types
 MAX_ANSWER = 1000      # characters in a written-down answer (a view must stay under 4096)
 PER_PAGE = 10          # questions on one page of My questions
@@ -39,6 +52,105 @@ LABEL = 40             # characters of a question shown on a button
 LIST_ANSWER = 150      # characters of an answer shown in the list (the full one is one tap away)
 
 _TAG = re.compile(r"<[^>]+>")
+
+
+# ---- this feature's buttons ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class ShowGroups(CallbackData, prefix="q"):
+    """The guide's question groups."""
+
+
+@dataclass(frozen=True)
+class ShowGroup(CallbackData, prefix="qg"):
+    """One group's questions with save toggles."""
+
+    group: str
+
+
+@dataclass(frozen=True)
+class SaveGroupQuestion(CallbackData, prefix="qs"):
+    """Save (on) or unsave one guide question, from its group."""
+
+    item: str
+    on: bool
+
+
+@dataclass(frozen=True)
+class ShowAbout(CallbackData, prefix="qa"):
+    """The questions linked to one section."""
+
+    sid: str
+
+
+@dataclass(frozen=True)
+class SaveAboutQuestion(CallbackData, prefix="qt"):
+    """Save (on) or unsave one guide question, from Questions about this."""
+
+    sid: str
+    item: str
+    on: bool
+
+
+@dataclass(frozen=True)
+class MyQuestions(CallbackData, prefix="m"):
+    """A page of My questions."""
+
+    page: int
+
+
+@dataclass(frozen=True)
+class OpenQuestion(CallbackData, prefix="mo"):
+    """One saved question (by its row id, always looked up for the tapping parent)."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class MarkAsked(CallbackData, prefix="mk"):
+    """Mark one question asked (on) or not asked."""
+
+    num: int
+    on: bool
+
+
+@dataclass(frozen=True)
+class AskAnswer(CallbackData, prefix="ma"):
+    """Write down the answer: opens a prompt."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class RemoveQuestion(CallbackData, prefix="mr"):
+    """Remove one question (Undo stays possible for a while)."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class UndoRemove(CallbackData, prefix="mu"):
+    """Bring a just-removed question back."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class AskOwnQuestion(CallbackData, prefix="mn"):
+    """Add my own question: opens a prompt."""
+
+
+@dataclass(frozen=True)
+class SendPdf(CallbackData, prefix="mp"):
+    """The list as a printable PDF."""
+
+
+@dataclass(frozen=True)
+class SendText(CallbackData, prefix="mt"):
+    """The list as plain text to forward."""
+
+
+QUESTION_PROMPT = "question"
+ANSWER_PROMPT = "answer"
 
 
 def visible_len(html: str) -> int:
@@ -57,7 +169,7 @@ def read_section_row(content: Content) -> list[list[Button]]:
     if section is None:
         return []
     return [[Button(content.strings("questions.read_section"),
-                    callback_data=make("s", sid=section.id, part="", page=0))]]
+                    callback_data=section_start(section).pack())]]
 
 
 def groups_view(content: Content, saved: set[str]) -> tuple[str, Markup]:
@@ -66,11 +178,11 @@ def groups_view(content: Content, saved: set[str]) -> tuple[str, Markup]:
     rows = [[Button(s("questions.group_button", title=group.title,
                       saved=sum(1 for q in group.questions if q.id in saved),
                       total=len(group.questions)),
-                    callback_data=make("qg", group=group.id))]
+                    callback_data=ShowGroup(group.id).pack())]
             for group in content.question_groups]
     rows += read_section_row(content)
-    rows.append([Button(s("questions.my"), callback_data=make("m", page=0))])
-    rows.append(keyboards.home_row(content))
+    rows.append([Button(s("questions.my"), callback_data=MyQuestions(0).pack())])
+    rows.append(home_row(content))
     return s("questions.groups_title"), Markup(rows)
 
 
@@ -94,12 +206,12 @@ def _numbered(content: Content, questions: Sequence[GuideQuestion]) -> str:
 def group_view(content: Content, group: QuestionGroup, saved: set[str]) -> tuple[str, Markup]:
     """One group: its questions in full in the text, a ☆/⭐ toggle for each on the buttons."""
     s = content.strings
-    data = [make("qs", item=q.id, on=q.id not in saved) for q in group.questions]
+    data = [SaveGroupQuestion(q.id, q.id not in saved).pack() for q in group.questions]
     rows = _toggle_rows(content, group.questions, saved, data)
     rows += read_section_row(content)
-    rows.append([Button(s("questions.back_groups"), callback_data=make("q")),
-                 Button(s("questions.my"), callback_data=make("m", page=0))])
-    rows.append([Button(s("menu.home"), callback_data=make("h"))])
+    rows.append([Button(s("questions.back_groups"), callback_data=ShowGroups().pack()),
+                 Button(s("questions.my"), callback_data=MyQuestions(0).pack())])
+    rows.append([Button(s("menu.home"), callback_data=Home().pack())])
     text = f"{s('questions.group_title', title=render.esc(group.title))}\n\n" \
            f"{_numbered(content, group.questions)}"
     return text, Markup(rows)
@@ -109,13 +221,13 @@ def about_view(content: Content, section: Section, saved: set[str]) -> tuple[str
     """The questions linked to one section, with toggles that come back to this view."""
     s = content.strings
     questions = content.questions_about(section.id)
-    data = [make("qt", sid=section.id, item=q.id, on=q.id not in saved) for q in questions]
+    data = [SaveAboutQuestion(section.id, q.id, q.id not in saved).pack() for q in questions]
     rows = _toggle_rows(content, questions, saved, data)
     rows.append([Button(s("questions.back_section", title=section.title),
-                        callback_data=make("s", sid=section.id, part="", page=0))])
-    rows.append([Button(s("questions.back_groups"), callback_data=make("q")),
-                 Button(s("questions.my"), callback_data=make("m", page=0))])
-    rows.append([Button(s("menu.home"), callback_data=make("h"))])
+                        callback_data=section_start(section).pack())])
+    rows.append([Button(s("questions.back_groups"), callback_data=ShowGroups().pack()),
+                 Button(s("questions.my"), callback_data=MyQuestions(0).pack())])
+    rows.append([Button(s("menu.home"), callback_data=Home().pack())])
     text = f"{s('questions.about_title', title=render.esc(section.title))}\n\n" \
            f"{_numbered(content, questions)}"
     return text, Markup(rows)
@@ -162,13 +274,13 @@ def list_view(content: Content, questions: Sequence[SavedQuestion], page: int,
     s = content.strings
     top: list[list[Button]] = []
     if undo_id is not None:
-        top.append([Button(s("questions.undo"), callback_data=make("mu", num=undo_id))])
+        top.append([Button(s("questions.undo"), callback_data=UndoRemove(undo_id).pack())])
     head = [notice] if notice else []
     if not questions:
         rows = [*top,
-                [Button(s("questions.add"), callback_data=make("mn"))],
-                [Button(s("menu.questions"), callback_data=make("q"))],
-                [Button(s("menu.home"), callback_data=make("h"))]]
+                [Button(s("questions.add"), callback_data=AskOwnQuestion().pack())],
+                [Button(s("menu.questions"), callback_data=ShowGroups().pack())],
+                [Button(s("menu.home"), callback_data=Home().pack())]]
         return "\n\n".join([*head, s("questions.empty")]), Markup(rows)
     entries = [list_entry(content, n, q) for n, q in enumerate(questions, start=1)]
     pages = paginate(entries)
@@ -183,22 +295,22 @@ def list_view(content: Content, questions: Sequence[SavedQuestion], page: int,
                 else s("questions.mark_asked") if question.asked_at is not None else "")
         label = s("questions.list_button", number=i + 1, mark=mark,
                   text=render.clip(one_line(question.text), LABEL))
-        rows.append([Button(label, callback_data=make("mo", num=question.id))])
+        rows.append([Button(label, callback_data=OpenQuestion(question.id).pack())])
     if len(pages) > 1:
         chunks.append(s("questions.list_page", page=page + 1, pages=len(pages)))
         nav = []
         if page > 0:
-            nav.append(Button(s("questions.prev"), callback_data=make("m", page=page - 1)))
+            nav.append(Button(s("questions.prev"), callback_data=MyQuestions(page - 1).pack()))
         nav.append(Button(s("questions.page_button", page=page + 1, pages=len(pages)),
-                          callback_data=make("x")))
+                          callback_data=Noop().pack()))
         if page < len(pages) - 1:
-            nav.append(Button(s("questions.next"), callback_data=make("m", page=page + 1)))
+            nav.append(Button(s("questions.next"), callback_data=MyQuestions(page + 1).pack()))
         rows.append(nav)
-    rows.append([Button(s("questions.add"), callback_data=make("mn"))])
-    rows.append([Button(s("questions.pdf"), callback_data=make("mp")),
-                 Button(s("questions.text"), callback_data=make("mt"))])
-    rows.append([Button(s("menu.questions"), callback_data=make("q")),
-                 Button(s("menu.home"), callback_data=make("h"))])
+    rows.append([Button(s("questions.add"), callback_data=AskOwnQuestion().pack())])
+    rows.append([Button(s("questions.pdf"), callback_data=SendPdf().pack()),
+                 Button(s("questions.text"), callback_data=SendText().pack())])
+    rows.append([Button(s("menu.questions"), callback_data=ShowGroups().pack()),
+                 Button(s("menu.home"), callback_data=Home().pack())])
     return "\n\n".join(chunks), Markup(rows)
 
 
@@ -221,20 +333,20 @@ def question_view(content: Content, questions: Sequence[SavedQuestion], question
     asked = question.asked_at is not None
     rows = [] if question.answer else [  # an answered question was asked
         [Button(s("questions.ask_off") if asked else s("questions.ask_on"),
-                callback_data=make("mk", num=question.id, on=not asked))]]
+                callback_data=MarkAsked(question.id, not asked).pack())]]
     rows += [
         [Button(s("questions.answer_change") if question.answer else s("questions.answer_add"),
-                callback_data=make("ma", num=question.id))],
-        [Button(s("questions.remove"), callback_data=make("mr", num=question.id))],
+                callback_data=AskAnswer(question.id).pack())],
+        [Button(s("questions.remove"), callback_data=RemoveQuestion(question.id).pack())],
         [Button(s("questions.back_list"),
-                callback_data=make("m", page=page_of(content, questions, question.id))),
-         Button(s("menu.home"), callback_data=make("h"))],
+                callback_data=MyQuestions(page_of(content, questions, question.id)).pack()),
+         Button(s("menu.home"), callback_data=Home().pack())],
     ]
     return "\n\n".join(chunks), Markup(rows)
 
 
 def cancel_markup(content: Content) -> Markup:
-    return Markup([[Button(content.strings("questions.cancel"), callback_data=make("mx"))]])
+    return cancel_keyboard(content, "questions.cancel")
 
 
 def export_messages(content: Content, questions: Sequence[SavedQuestion], today: date,
@@ -279,96 +391,89 @@ def _cut(text: str, budget: int) -> list[str]:
 # ---- the guide's question lists -----------------------------------------------------------
 async def show_groups(update: Update, context: BotContext) -> None:
     """/questions: the guide's question groups."""
-    saved = await context.repo.saved_guide_ids(user_id(update))
+    saved = await context.storage.questions.saved_guide_ids(user_id(update))
     await show(update, context, *groups_view(context.content, saved))
 
 
-async def tap_groups(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_groups(update: Update, context: BotContext, data: ShowGroups) -> Toast | None:
     """Questions for the doctor button: the groups."""
-    await answer(update, context)
     await show_groups(update, context)
+    return None
 
 
 async def render_group(update: Update, context: BotContext, group: QuestionGroup) -> None:
-    saved = await context.repo.saved_guide_ids(user_id(update))
+    saved = await context.storage.questions.saved_guide_ids(user_id(update))
     await show(update, context, *group_view(context.content, group, saved))
 
 
-async def tap_group(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_group(update: Update, context: BotContext, data: ShowGroup) -> Toast | None:
     """One group's questions with save toggles."""
-    group = context.content.group(cb.group)
+    group = context.content.group(data.group)
     if group is None:
-        await show_stale(update, context)
-        return
-    await answer(update, context)
+        return await show_stale(update, context)
     await render_group(update, context, group)
+    return None
 
 
-async def set_guide_question(update: Update, context: BotContext, cb: Callback,
-                             question: GuideQuestion) -> bool:
-    """Make the stored state what the button showed; False if nothing more should be shown."""
+async def set_guide_question(update: Update, context: BotContext, question: GuideQuestion,
+                             on: bool) -> Toast:
+    """Make the stored state what the button showed (NoConsent brings up the consent prompt)."""
     s = context.content.strings
     uid = user_id(update)
-    if cb.on:
-        try:
-            await context.repo.save_guide_question(uid, question.id, question.text)
-        except NoConsent:
-            await ask_consent(update, context, cb)
-            return False
-        except LimitReached:
-            await answer(update, context, s("questions.limit", limit=MAX_QUESTIONS), alert=True)
-            return True
-        await answer(update, context, s("questions.saved"))
-        return True
-    # Taken off like a removal, not erased: saving it again soon brings back its answer.
-    for saved in await context.repo.list_questions(uid):
-        if saved.guide_id == question.id:
-            await context.repo.remove_question(uid, saved.id)
-    await answer(update, context, s("questions.unsaved"))
-    return True
+    if not on:
+        # Taken off like a removal, not erased: saving it again soon brings back its answer.
+        await context.storage.questions.remove_guide(uid, question.id)
+        return Toast(s("questions.unsaved"))
+    try:
+        await context.storage.questions.save_guide(uid, question.id, question.text,
+                                                   limit=MAX_QUESTIONS)
+    except LimitReached:
+        return Toast(s("questions.limit", limit=MAX_QUESTIONS), alert=True)
+    return Toast(s("questions.saved"))
 
 
-async def toggle_group_question(update: Update, context: BotContext, cb: Callback) -> None:
+async def toggle_group_question(update: Update, context: BotContext,
+                                data: SaveGroupQuestion) -> Toast | None:
     """☆/⭐ in a group: save or unsave one guide question (a double tap changes nothing)."""
-    question = context.content.question(cb.item)
+    question = context.content.question(data.item)
     group = context.content.group(question.group) if question is not None else None
     if question is None or group is None:
-        await show_stale(update, context)
-        return
-    if await set_guide_question(update, context, cb, question):
-        await render_group(update, context, group)
+        return await show_stale(update, context)
+    toast = await set_guide_question(update, context, question, data.on)
+    await render_group(update, context, group)
+    return toast
 
 
 async def render_about(update: Update, context: BotContext, section: Section) -> None:
-    saved = await context.repo.saved_guide_ids(user_id(update))
+    saved = await context.storage.questions.saved_guide_ids(user_id(update))
     await show(update, context, *about_view(context.content, section, saved))
 
 
-async def tap_about(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_about(update: Update, context: BotContext, data: ShowAbout) -> Toast | None:
     """Questions about this: the questions linked to one section."""
-    section = context.content.section(cb.sid)
+    section = context.content.section(data.sid)
     if section is None or not context.content.questions_about(section.id):
-        await show_stale(update, context)
-        return
-    await answer(update, context)
+        return await show_stale(update, context)
     await render_about(update, context, section)
+    return None
 
 
-async def toggle_about_question(update: Update, context: BotContext, cb: Callback) -> None:
+async def toggle_about_question(update: Update, context: BotContext,
+                                data: SaveAboutQuestion) -> Toast | None:
     """☆/⭐ in Questions about this: save or unsave, then show the same view again."""
-    section = context.content.section(cb.sid)
-    question = context.content.question(cb.item)
+    section = context.content.section(data.sid)
+    question = context.content.question(data.item)
     if section is None or question is None or question.section != section.id:
-        await show_stale(update, context)
-        return
-    if await set_guide_question(update, context, cb, question):
-        await render_about(update, context, section)
+        return await show_stale(update, context)
+    toast = await set_guide_question(update, context, question, data.on)
+    await render_about(update, context, section)
+    return toast
 
 
 # ---- My questions -------------------------------------------------------------------------
 async def render_list(update: Update, context: BotContext, page: int = 0,
                       notice: str | None = None, undo_id: int | None = None) -> None:
-    questions = await context.repo.list_questions(user_id(update))
+    questions = await context.storage.questions.list(user_id(update))
     await show(update, context, *list_view(context.content, questions, page, notice, undo_id))
 
 
@@ -377,137 +482,113 @@ async def list_questions(update: Update, context: BotContext) -> None:
     await render_list(update, context)
 
 
-async def tap_list(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_list(update: Update, context: BotContext, data: MyQuestions) -> Toast | None:
     """My questions button, or a page of the list."""
-    await answer(update, context)
-    await render_list(update, context, cb.page)
+    await render_list(update, context, data.page)
+    return None
 
 
 async def render_question(update: Update, context: BotContext, question: SavedQuestion,
                           notice: str | None = None) -> None:
-    questions = await context.repo.list_questions(user_id(update))
+    questions = await context.storage.questions.list(user_id(update))
     await show(update, context, *question_view(context.content, questions, question, notice))
 
 
 async def own_question(update: Update, context: BotContext, num: int) -> SavedQuestion | None:
-    """The tapping parent's question with this number; None (answered calmly) for anyone else's."""
-    question = await context.repo.get_question(user_id(update), num)
+    """The tapping parent's live question with this number, or None (anyone else's, removed)."""
+    question = await context.storage.questions.get(user_id(update), num)
     if question is None or question.removed_at is not None:
-        await answer(update, context, context.content.strings("questions.gone"))
-        await render_list(update, context)
         return None
     return question
 
 
-async def open_question(update: Update, context: BotContext, cb: Callback) -> None:
+async def question_gone(update: Update, context: BotContext) -> Toast:
+    await render_list(update, context)
+    return Toast(context.content.strings("questions.gone"))
+
+
+async def open_question(update: Update, context: BotContext, data: OpenQuestion) -> Toast | None:
     """One saved question in full, with its answer and actions."""
-    question = await own_question(update, context, cb.num)
+    question = await own_question(update, context, data.num)
     if question is None:
-        return
-    await answer(update, context)
+        return await question_gone(update, context)
     await render_question(update, context, question)
+    return None
 
 
-async def mark_question(update: Update, context: BotContext, cb: Callback) -> None:
+async def mark_question(update: Update, context: BotContext, data: MarkAsked) -> Toast | None:
     """Mark as asked / not asked, as the button showed (a double tap changes nothing)."""
     s = context.content.strings
-    uid = user_id(update)
-    if await own_question(update, context, cb.num) is None:
-        return
-    await context.repo.mark_asked(uid, cb.num, cb.on)
-    question = await own_question(update, context, cb.num)  # removed meanwhile: said calmly
-    if question is None:
-        return
-    await answer(update, context, s("questions.marked_asked") if cb.on
-                 else s("questions.marked_not_asked"))
+    if not await context.storage.questions.mark_asked(user_id(update), data.num, data.on):
+        return await question_gone(update, context)
+    question = await own_question(update, context, data.num)
+    if question is None:  # removed meanwhile
+        return await question_gone(update, context)
     await render_question(update, context, question)
+    return Toast(s("questions.marked_asked") if data.on else s("questions.marked_not_asked"))
 
 
-async def ask_answer(update: Update, context: BotContext, cb: Callback) -> None:
+async def ask_answer(update: Update, context: BotContext, data: AskAnswer) -> Toast | None:
     """Write down the answer: the next text message the parent sends becomes it."""
-    question = await own_question(update, context, cb.num)
+    question = await own_question(update, context, data.num)
     if question is None:
-        return
-    await context.repo.set_pending(user_id(update), "answer", question.id)
-    await answer(update, context)
+        return await question_gone(update, context)
+    await open_prompt(update, context, ANSWER_PROMPT, OpenQuestion(question.id), ref=question.id)
     s = context.content.strings
     await show(update, context,
                s("questions.answer_prompt", text=render.esc(question.text), limit=MAX_ANSWER),
                cancel_markup(context.content))
+    return None
 
 
-async def remove_question(update: Update, context: BotContext, cb: Callback) -> None:
+async def remove_question(update: Update, context: BotContext,
+                          data: RemoveQuestion) -> Toast | None:
     """Remove one question, keeping an Undo button right after (also after a double tap)."""
     uid = user_id(update)
-    question = await context.repo.get_question(uid, cb.num)
+    question = await context.storage.questions.get(uid, data.num)
     if question is None:
-        await own_question(update, context, cb.num)
-        return
-    await context.repo.remove_question(uid, cb.num)
+        return await question_gone(update, context)
+    await context.storage.questions.remove(uid, data.num)
     # Numbered as it was in the list, so the note names the question the parent tapped.
-    questions = sorted([*(q for q in await context.repo.list_questions(uid) if q.id != cb.num),
-                        question], key=lambda q: (q.created_at, q.id))
-    number = next(n for n, q in enumerate(questions, start=1) if q.id == cb.num)
+    questions = sorted([*(q for q in await context.storage.questions.list(uid)
+                          if q.id != data.num), question], key=lambda q: (q.created_at, q.id))
+    number = next(n for n, q in enumerate(questions, start=1) if q.id == data.num)
     s = context.content.strings
-    await answer(update, context, s("questions.removed"))
-    page = page_of(context.content, questions, cb.num)
+    page = page_of(context.content, questions, data.num)
     await render_list(update, context, page, s("questions.removed_note", number=number),
-                      undo_id=cb.num)
+                      undo_id=data.num)
+    return Toast(s("questions.removed"))
 
 
-async def undo_remove(update: Update, context: BotContext, cb: Callback) -> None:
+async def undo_remove(update: Update, context: BotContext, data: UndoRemove) -> Toast | None:
     """Undo: bring a just-removed question back where it was."""
     s = context.content.strings
     uid = user_id(update)
     try:
-        restored = await context.repo.undo_remove(uid, cb.num)
+        restored = await context.storage.questions.undo_remove(uid, data.num, limit=MAX_QUESTIONS)
     except LimitReached:
-        await answer(update, context, s("questions.limit", limit=MAX_QUESTIONS), alert=True)
         await render_list(update, context)
-        return
+        return Toast(s("questions.limit", limit=MAX_QUESTIONS), alert=True)
     if not restored:
-        await answer(update, context, s("questions.undo_gone"))
         await render_list(update, context)
-        return
-    await answer(update, context, s("questions.restored"))
-    questions = await context.repo.list_questions(uid)
-    await render_list(update, context, page_of(context.content, questions, cb.num))
+        return Toast(s("questions.undo_gone"))
+    questions = await context.storage.questions.list(uid)
+    await render_list(update, context, page_of(context.content, questions, data.num))
+    return Toast(s("questions.restored"))
 
 
-async def ask_own_question(update: Update, context: BotContext, cb: Callback) -> None:
+async def ask_own_question(update: Update, context: BotContext,
+                           data: AskOwnQuestion) -> Toast | None:
     """Add my own question: after consent, the next text message becomes a question."""
     s = context.content.strings
-    uid = user_id(update)
-    if not await ensure_consent(update, context, cb):
-        return
-    if await context.repo.count_questions(uid) >= MAX_QUESTIONS:
-        limit = s("questions.limit", limit=MAX_QUESTIONS)
-        await answer(update, context)
-        await render_list(update, context, notice=limit)
-        return
-    await context.repo.set_pending(uid, "question")
-    await answer(update, context)
+    await require_consent(update, context)
+    if await context.storage.questions.count(user_id(update)) >= MAX_QUESTIONS:
+        await render_list(update, context, notice=s("questions.limit", limit=MAX_QUESTIONS))
+        return None
+    await open_prompt(update, context, QUESTION_PROMPT, MyQuestions(0))
     await show(update, context, s("questions.question_prompt", limit=MAX_OWN),
                cancel_markup(context.content))
-
-
-async def cancel_typing(update: Update, context: BotContext, cb: Callback) -> None:
-    """Cancel: stop waiting for typed text and go back to where the parent was."""
-    uid = user_id(update)
-    pending = await context.repo.get_pending(uid)
-    await context.repo.clear_pending(uid)
-    await answer(update, context, context.content.strings("questions.cancelled"))
-    if pending is not None and pending.kind == "answer" and pending.ref is not None:
-        question = await context.repo.get_question(uid, pending.ref)
-        if question is not None and question.removed_at is None:
-            await render_question(update, context, question)
-            return
-    await render_list(update, context)
-
-
-def typed_text(update: Update) -> str:
-    message = update.effective_message
-    return (message.text or "") if message is not None else ""
+    return None
 
 
 async def refuse_text(update: Update, context: BotContext, text: str, limit: int,
@@ -524,113 +605,141 @@ async def refuse_text(update: Update, context: BotContext, text: str, limit: int
     return False
 
 
-async def receive_question(update: Update, context: BotContext, ref: int | None) -> None:
+async def receive_question(update: Update, context: BotContext, prompt: Prompt,
+                           text: str) -> bool:
     """The parent's own question, typed: checked, stored exactly as typed, shown back."""
     s = context.content.strings
     uid = user_id(update)
-    text = typed_text(update)
     if await refuse_text(update, context, text, MAX_OWN, "questions.empty_question",
                          "questions.question_too_long"):
-        return
+        return False
     try:
-        question_id = await context.repo.add_own_question(uid, text)
+        question_id = await context.storage.questions.add_own(uid, text, limit=MAX_QUESTIONS)
     except LimitReached:
-        await context.repo.clear_pending(uid)
         await render_list(update, context, notice=s("questions.limit", limit=MAX_QUESTIONS))
-        return
-    # Stored first, then stop waiting: a crash in between can never lose the question.
-    await context.repo.clear_pending(uid)
-    question = await context.repo.get_question(uid, question_id)
+        return True
+    # Stored first, then the prompt is closed: a crash in between never loses the question.
+    question = await context.storage.questions.get(uid, question_id)
     assert question is not None
     await render_question(update, context, question, s("questions.question_saved"))
+    return True
 
 
-async def receive_answer(update: Update, context: BotContext, ref: int | None) -> None:
+async def receive_answer(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
     """The answer to one saved question, typed: stored exactly as typed, shown back."""
     s = context.content.strings
     uid = user_id(update)
-    question = await context.repo.get_question(uid, ref) if ref is not None else None
-    if question is None or question.removed_at is not None:
-        await context.repo.clear_pending(uid)
+    question = (await own_question(update, context, prompt.ref)
+                if prompt.ref is not None else None)
+    if question is None:
         await render_list(update, context, notice=s("questions.gone_waiting"))
-        return
-    text = typed_text(update)
+        return True
     if await refuse_text(update, context, text, MAX_ANSWER, "questions.empty_answer",
                          "questions.answer_too_long"):
-        return
-    await context.repo.set_answer(uid, question.id, text)
-    await context.repo.clear_pending(uid)
-    updated = await context.repo.get_question(uid, question.id)
+        return False
+    await context.storage.questions.set_answer(uid, question.id, text)
+    updated = await context.storage.questions.get(uid, question.id)
     assert updated is not None
     await render_question(update, context, updated, s("questions.answer_saved"))
+    return True
 
 
 # ---- taking the list to the appointment ---------------------------------------------------
-async def _exportable(update: Update,
-                      context: BotContext) -> tuple[list[SavedQuestion], int] | None:
-    """The parent's saved questions and chat, or None after saying there is nothing to send."""
-    questions = await context.repo.list_questions(user_id(update))
+async def _exportable(update: Update, context: BotContext) -> tuple[list[SavedQuestion], int] | None:
+    """The parent's saved questions and chat, or None when there is nothing to send."""
+    questions = await context.storage.questions.list(user_id(update))
     chat = update.effective_chat
     if questions and chat is not None:
         return questions, chat.id
-    await answer(update, context, context.content.strings("questions.nothing_to_export"))
     await render_list(update, context)
     return None
 
 
-async def send_pdf(update: Update, context: BotContext, cb: Callback) -> None:
+async def send_pdf(update: Update, context: BotContext, data: SendPdf) -> Toast | None:
     """Send the list as a printable PDF with the date and room to write answers."""
     s = context.content.strings
     found = await _exportable(update, context)
     if found is None:
-        return
+        return Toast(s("questions.nothing_to_export"))
     questions, chat_id = found
-    await answer(update, context, s("questions.pdf_preparing"))
     today = date.today()
     # Laying out 200 long questions takes a moment: off the event loop, so other chats go on.
     # Imported here: fpdf2 and its font tools cost ~0.35 s and ~20 MB at start-up, for a
     # button most parents tap rarely.
     from bot.pdf import build_pdf
 
-    data = await asyncio.to_thread(build_pdf, questions, s, today)
-    await context.bot.send_document(chat_id, document=data,
+    pdf = await asyncio.to_thread(build_pdf, questions, s, today)
+    await context.bot.send_document(chat_id, document=pdf,
                                     filename=s("questions.pdf_filename", date=today),
                                     caption=s("questions.pdf_caption", date=today))
+    return Toast(s("questions.pdf_preparing"))
 
 
-async def send_text(update: Update, context: BotContext, cb: Callback) -> None:
+async def send_text(update: Update, context: BotContext, data: SendText) -> Toast | None:
     """Send the list as plain text messages the parent can forward."""
     s = context.content.strings
     found = await _exportable(update, context)
     if found is None:
-        return
+        return Toast(s("questions.nothing_to_export"))
     questions, chat_id = found
-    await answer(update, context, s("questions.text_sent"))
     for message in export_messages(context.content, questions, date.today()):
         await context.bot.send_message(chat_id, message)
+    return Toast(s("questions.text_sent"))
 
 
-def setup(app: BotApp, router: Router) -> None:
-    private = PRIVATE
-    content: Content = app.bot_data["services"].content
+def page_extras(content: Content, section: Section) -> Sequence[Sequence[Button]]:
+    """The questions section opens the question lists; other sections with linked questions
+    offer "Questions about this"."""
+    s = content.strings
+    if section.opens == "questions":
+        return [[button(s("page.open_questions"), ShowGroups())]]
+    if section.opens is None and content.questions_about(section.id):
+        return [[button(s("page.questions_about"), ShowAbout(section.id))]]
+    return []
+
+
+async def purge_removed_questions(context: BotContext) -> None:
+    """Job: erase questions whose undo window has ended, for every parent (the privacy page
+    promises they are gone after it)."""
+    window = context.services.settings.undo_seconds
+    erased = await context.storage.questions.purge_removed(context.now() - window)
+    if erased:
+        log.info("erased %d removed questions after the undo window", erased)
+
+
+PURGE_JOB = "purge-removed-questions"
+PURGE_EVERY = 60  # seconds: a removed question is gone at most this long after its window
+
+COMMANDS = (Command("myquestions", "help.commands.myquestions", list_questions),)
+
+
+def setup(app: BotApp) -> None:
+    services = services_of(app)
+    content = services.content
     section = content.section_for("questions")
     if section is not None:
-        app.add_handler(CommandHandler(section.command, show_groups, filters=private))
-    app.add_handler(CommandHandler("myquestions", list_questions, filters=private))
-    router.tap("q")(tap_groups)
-    router.tap("qg")(tap_group)
-    router.tap("qs")(toggle_group_question)
-    router.tap("qa")(tap_about)
-    router.tap("qt")(toggle_about_question)
-    router.tap("m")(tap_list)
-    router.tap("mo")(open_question)
-    router.tap("mk")(mark_question)
-    router.tap("ma")(ask_answer)
-    router.tap("mr")(remove_question)
-    router.tap("mu")(undo_remove)
-    router.tap("mn")(ask_own_question)
-    router.tap("mx")(cancel_typing)
-    router.tap("mp")(send_pdf)
-    router.tap("mt")(send_text)
-    router.text("question")(receive_question)
-    router.text("answer")(receive_answer)
+        app.add_handler(CommandHandler(section.command, show_groups, filters=PRIVATE))
+    tap(app, ShowGroups, tap_groups)
+    tap(app, ShowGroup, tap_group)
+    tap(app, SaveGroupQuestion, toggle_group_question)
+    tap(app, ShowAbout, tap_about)
+    tap(app, SaveAboutQuestion, toggle_about_question)
+    tap(app, MyQuestions, tap_list)
+    tap(app, OpenQuestion, open_question)
+    tap(app, MarkAsked, mark_question)
+    tap(app, AskAnswer, ask_answer)
+    tap(app, RemoveQuestion, remove_question)
+    tap(app, UndoRemove, undo_remove)
+    tap(app, AskOwnQuestion, ask_own_question)
+    tap(app, SendPdf, send_pdf)
+    tap(app, SendText, send_text)
+    on_prompt(app, QUESTION_PROMPT, receive_question)
+    on_prompt(app, ANSWER_PROMPT, receive_answer)
+    # First run as the bot starts, then every minute, on PTB's JobQueue.
+    assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
+    app.job_queue.run_repeating(purge_removed_questions, interval=PURGE_EVERY, first=0,
+                                name=PURGE_JOB)
+    services.page_extras.append(page_extras)
+    s = content.strings
+    menu_button(app, 1, 1, button(s("menu.questions"), ShowGroups()))
+    menu_button(app, 2, 0, button(s("menu.myquestions"), MyQuestions(0)))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton as Button
@@ -11,14 +12,50 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot import render
-from bot.app import BotApp, BotContext
-from bot.callbacks import Callback, make
-from bot.content import Content
+from bot.callbacks import CallbackData
+from bot.content import Content, Section
+from bot.context import BotApp, BotContext, services_of
 from bot.render import utf16_len
-from bot.storage import NoConsent
-from handlers.common import PRIVATE, Router, answer, ask_consent, show, show_stale, user_id
+from handlers.common import PRIVATE, Home, Toast, button, menu_button, show, show_stale, tap, user_id
+from handlers.guide import section_start
 
 MAX_ALERT = 200  # Telegram's limit for an answerCallbackQuery text, in UTF-16 code units
+
+
+# ---- this feature's buttons ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class ShowChecklist(CallbackData, prefix="k"):
+    """The checklist with this parent's ticks."""
+
+
+@dataclass(frozen=True)
+class SetSymptom(CallbackData, prefix="kt"):
+    """Tick (on) or untick one sign: the state the button offered, not a toggle."""
+
+    item: str
+    on: bool
+
+
+@dataclass(frozen=True)
+class ExplainSymptom(CallbackData, prefix="ki"):
+    """One sign's explanation, as an alert."""
+
+    item: str
+
+
+@dataclass(frozen=True)
+class ShowSummary(CallbackData, prefix="ks"):
+    """The note for the doctor."""
+
+
+@dataclass(frozen=True)
+class AskClear(CallbackData, prefix="kc"):
+    """Clear all: ask first."""
+
+
+@dataclass(frozen=True)
+class ClearSymptoms(CallbackData, prefix="ky"):
+    """Clear all: confirmed."""
 
 
 # ---- pure builders ------------------------------------------------------------------------
@@ -43,15 +80,15 @@ def checklist_keyboard(content: Content, ticked: Mapping[str, float]) -> Markup:
         label = s("symptoms.item_on" if on else "symptoms.item_off", label=item.label)
         # The button carries the state the parent asks for, not a "toggle": a double tap
         # or two taps racing each other then still end in the state the parent meant.
-        rows.append([Button(label, callback_data=make("kt", item=item.id, on=not on)),
-                     Button(s("symptoms.info"), callback_data=make("ki", item=item.id))])
-    rows.append([Button(s("symptoms.summary_button"), callback_data=make("ks"))])
-    rows.append([Button(s("symptoms.clear_button"), callback_data=make("kc"))])
+        rows.append([button(label, SetSymptom(item.id, not on)),
+                     button(s("symptoms.info"), ExplainSymptom(item.id))])
+    rows.append([button(s("symptoms.summary_button"), ShowSummary())])
+    rows.append([button(s("symptoms.clear_button"), AskClear())])
     section = content.section_for("checklist")
     if section is not None:
-        rows.append([Button(s("symptoms.read_button", title=section.title),
-                            callback_data=make("s", sid=section.id, part="", page=0))])
-    rows.append([Button(s("menu.home"), callback_data=make("h"))])
+        rows.append([button(s("symptoms.read_button", title=section.title),
+                            section_start(section))])
+    rows.append([button(s("menu.home"), Home())])
     return Markup(rows)
 
 
@@ -78,14 +115,14 @@ def summary_text(content: Content, ticked: Mapping[str, float]) -> str:
 
 def summary_keyboard(content: Content) -> Markup:
     s = content.strings
-    return Markup([[Button(s("symptoms.back"), callback_data=make("k"))],
-                   [Button(s("menu.home"), callback_data=make("h"))]])
+    return Markup([[button(s("symptoms.back"), ShowChecklist())],
+                   [button(s("menu.home"), Home())]])
 
 
 def clear_keyboard(content: Content) -> Markup:
     s = content.strings
-    return Markup([[Button(s("symptoms.clear_yes"), callback_data=make("ky")),
-                    Button(s("symptoms.clear_no"), callback_data=make("k"))]])
+    return Markup([[button(s("symptoms.clear_yes"), ClearSymptoms()),
+                    button(s("symptoms.clear_no"), ShowChecklist())]])
 
 
 def fit_alert(text: str) -> str:
@@ -110,7 +147,7 @@ def info_alert(content: Content, item_id: str) -> str | None:
 # ---- handlers -----------------------------------------------------------------------------
 async def render_checklist(update: Update, context: BotContext) -> None:
     # Always read back from storage: the tapped keyboard may be old or raced by another tap.
-    ticked = await context.repo.marks(user_id(update))
+    ticked = await context.storage.marks.all(user_id(update))
     await show(update, context, checklist_text(context.content),
                checklist_keyboard(context.content, ticked))
 
@@ -120,74 +157,81 @@ async def show_checklist(update: Update, context: BotContext) -> None:
     await render_checklist(update, context)
 
 
-async def tap_checklist(update: Update, context: BotContext, cb: Callback) -> None:
+async def tap_checklist(update: Update, context: BotContext, data: ShowChecklist) -> Toast | None:
     """Checklist button (main menu, the section page, back from the note)."""
-    await answer(update, context)
     await render_checklist(update, context)
+    return None
 
 
-async def set_symptom(update: Update, context: BotContext, cb: Callback) -> None:
+async def set_symptom(update: Update, context: BotContext, data: SetSymptom) -> Toast | None:
     """Set one sign to the state the parent asked for, then re-render from storage."""
     content = context.content
-    item = content.checklist.item(cb.item)
+    item = content.checklist.item(data.item)
     if item is None:
-        await show_stale(update, context)
-        return
+        return await show_stale(update, context)
     # Only a tick stores something (unticking never needs consent); the write itself
-    # refuses a parent who has not agreed yet, and then we ask.
-    try:
-        await context.repo.set_mark(user_id(update), item.id, cb.on)
-    except NoConsent:
-        await ask_consent(update, context, cb)
-        return
-    s = content.strings
-    await answer(update, context,
-                 s("symptoms.ticked" if cb.on else "symptoms.unticked", label=item.label))
+    # refuses a parent who has not agreed yet, and then the consent prompt comes up.
+    await context.storage.marks.set(user_id(update), item.id, data.on)
     await render_checklist(update, context)
+    return Toast(content.strings("symptoms.ticked" if data.on else "symptoms.unticked",
+                                 label=item.label))
 
 
-async def explain_symptom(update: Update, context: BotContext, cb: Callback) -> None:
+async def explain_symptom(update: Update, context: BotContext,
+                          data: ExplainSymptom) -> Toast | None:
     """The ℹ️ button: the sign's explanation as an alert, so the checklist stays in place."""
-    text = info_alert(context.content, cb.item)
+    text = info_alert(context.content, data.item)
     if text is None:
-        await show_stale(update, context)
-        return
-    await answer(update, context, text, alert=True)
+        return await show_stale(update, context)
+    return Toast(text, alert=True)
 
 
-async def show_summary(update: Update, context: BotContext, cb: Callback) -> None:
+async def show_summary(update: Update, context: BotContext, data: ShowSummary) -> Toast | None:
     """The note for the doctor: exactly the ticked signs, then the guide's advice."""
-    await answer(update, context)
-    ticked = await context.repo.marks(user_id(update))
+    ticked = await context.storage.marks.all(user_id(update))
     await show(update, context, summary_text(context.content, ticked),
                summary_keyboard(context.content))
+    return None
 
 
-async def ask_clear(update: Update, context: BotContext, cb: Callback) -> None:
+async def ask_clear(update: Update, context: BotContext, data: AskClear) -> Toast | None:
     """Clear all: ask first."""
-    await answer(update, context)
     await show(update, context, context.content.strings("symptoms.clear_title"),
                clear_keyboard(context.content))
+    return None
 
 
-async def clear_symptoms(update: Update, context: BotContext, cb: Callback) -> None:
+async def clear_symptoms(update: Update, context: BotContext,
+                         data: ClearSymptoms) -> Toast | None:
     """Clear all, confirmed: remove every tick of this parent, then the checklist."""
-    await context.repo.clear_marks(user_id(update))
-    await answer(update, context, context.content.strings("symptoms.cleared"))
+    await context.storage.marks.clear(user_id(update))
     await render_checklist(update, context)
+    return Toast(context.content.strings("symptoms.cleared"))
 
 
-def setup(app: BotApp, router: Router) -> None:
-    content: Content = app.bot_data["services"].content
+def page_extras(content: Content, section: Section) -> Sequence[Sequence[Button]]:
+    """The checklist's own section links to the checklist."""
+    if section.opens != "checklist":
+        return []
+    return [[button(content.strings("page.open_checklist"), ShowChecklist())]]
+
+
+COMMANDS = ()
+
+
+def setup(app: BotApp) -> None:
+    services = services_of(app)
+    content = services.content
     section = content.section_for("checklist")
     if section is not None:
         # The guide's section command opens the checklist (guide.py skips sections that open
         # a tool); the section's text stays one tap away.
-        app.add_handler(CommandHandler(section.command, show_checklist,
-                                       filters=PRIVATE))
-    router.tap("k")(tap_checklist)
-    router.tap("kt")(set_symptom)
-    router.tap("ki")(explain_symptom)
-    router.tap("ks")(show_summary)
-    router.tap("kc")(ask_clear)
-    router.tap("ky")(clear_symptoms)
+        app.add_handler(CommandHandler(section.command, show_checklist, filters=PRIVATE))
+    tap(app, ShowChecklist, tap_checklist)
+    tap(app, SetSymptom, set_symptom)
+    tap(app, ExplainSymptom, explain_symptom)
+    tap(app, ShowSummary, show_summary)
+    tap(app, AskClear, ask_clear)
+    tap(app, ClearSymptoms, clear_symptoms)
+    services.page_extras.append(page_extras)
+    menu_button(app, 1, 0, button(content.strings("menu.checklist"), ShowChecklist()))

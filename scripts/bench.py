@@ -77,10 +77,12 @@ def build_stream(content: Any, users: list[int], count: int, seed: int, first_id
     A third of the time the next update comes from the same parent as the last one (quick
     repeated taps), which is what puts per-chat ordering to the test.
     """
-    from bot.callbacks import make
+    from handlers.guide import ShowPage
+    from handlers.questions import SaveGroupQuestion
+    from handlers.symptoms import SetSymptom
 
     rng = random.Random(seed)
-    pages = [make("s", sid=sec.id, part=part.id, page=page)
+    pages = [ShowPage(sec.id, part.id, page).pack()
              for sec in content.sections for part in sec.parts
              for page in range(len(part.pages))]
     items = [item.id for item in content.checklist.items]
@@ -100,20 +102,20 @@ def build_stream(content: Any, users: list[int], count: int, seed: int, first_id
         if kind == "page":
             data = rng.choice(pages)
         elif kind == "tick":
-            data = make("kt", item=rng.choice(items), on=rng.random() < 0.6)
+            data = SetSymptom(rng.choice(items), rng.random() < 0.6).pack()
         else:
-            data = make("qs", item=rng.choice(questions), on=True)
+            data = SaveGroupQuestion(rng.choice(questions), True).pack()
         stream.append((kind, tap_update(n, uid, data)))
     return stream
 
 
 async def seed_database(path: Path, count: int) -> list[int]:
-    """Create the schema through the Repository, then add `count` consented users at once."""
-    from bot.storage import Repository
+    """Create the schema through the storage layer, then add `count` consented users at once."""
+    from bot.storage import open_storage
 
-    repo = Repository(path)
-    await repo.open()
-    await repo.close()
+    storage = open_storage(path, time.time)
+    await storage.open()
+    await storage.close()
     now = time.time()
     ids = list(range(500_000_001, 500_000_001 + count))
     with sqlite3.connect(path) as db:

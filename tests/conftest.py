@@ -58,5 +58,5 @@ async def bot(settings: Settings, content: Content) -> AsyncIterator[Harness]:
 @pytest.fixture
 async def consented(bot: Harness) -> Harness:
     """A harness whose default parent (1001) has already agreed to storage."""
-    await bot.repo.give_consent(1001)
+    await bot.storage.users.give_consent(1001)
     return bot

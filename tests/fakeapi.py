@@ -215,17 +215,19 @@ def tap(user: UpdateFactory, message: dict[str, Any], data: str) -> dict[str, An
 
 
 def seed_consent(db_path: Path, user_ids: list[int]) -> None:
-    """Create the database (schema through the Repository) with these parents consented."""
-    from bot.storage import Repository
+    """Create the database (schema through the storage layer) with these parents consented."""
+    import time
+
+    from bot.storage import open_storage
 
     async def seed() -> None:
-        repo = Repository(db_path)
-        await repo.open()
+        storage = open_storage(db_path, time.time)
+        await storage.open()
         try:
             for uid in user_ids:
-                await repo.give_consent(uid)
+                await storage.users.give_consent(uid)
         finally:
-            await repo.close()
+            await storage.close()
 
     asyncio.run(seed())
 

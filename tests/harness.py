@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
 
-from bot.app import BotApp, build_application, start_app, stop_app
+from bot.app import build_application, start_app, stop_app
+from bot.callbacks import CallbackData
 from bot.config import Settings, load_settings
 from bot.content import Content
+from bot.context import BotApp, services_of
 from bot.offline import OfflineBotAPI, UpdateFactory
-from bot.storage import Repository
+from bot.storage import Storage
+from bot.storage.sqlite import Database, SqliteStorage
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every text a simulated parent typed in this test, so the log check can look for it.
@@ -22,22 +26,36 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
     return load_settings({"BOT_DB_PATH": str(tmp_path / "bot.sqlite3"), **env})
 
 
+class Clock:
+    """The time the bot reads; real time unless a test moves it on."""
+
+    def __init__(self, start: float | None = None):
+        self.offset = 0.0
+        self.fixed = start
+
+    def __call__(self) -> float:
+        return (self.fixed if self.fixed is not None else time.time()) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
 class Harness:
     """One running Application with the offline Bot API and a few simulated parents."""
 
     def __init__(self, settings: Settings, content: Content, api: OfflineBotAPI | None = None,
-                 overall_rate: float | None = None):
+                 overall_rate: float | None = None, clock: Clock | None = None):
         self.settings = settings
         self.content = content
         self.api = api or OfflineBotAPI()
+        self.clock = clock or Clock()
         self.app: BotApp = build_application(settings, request=self.api, content=content,
-                                             overall_rate=overall_rate)
+                                             overall_rate=overall_rate, clock=self.clock)
         self.users: dict[int, UpdateFactory] = {}
 
     @property
-    def repo(self) -> Repository:
-        repo: Repository = self.app.bot_data["services"].repo
-        return repo
+    def storage(self) -> Storage:
+        return services_of(self.app).storage
 
     async def __aenter__(self) -> Harness:
         await start_app(self.app)
@@ -95,3 +113,41 @@ class Harness:
 
     def answers(self) -> list[dict[str, Any]]:
         return [c.params for c in self.api.of("answerCallbackQuery")]
+
+
+def _button_types() -> dict[str, type[CallbackData]]:
+    import handlers  # noqa: F401  (every feature's button types are declared on import)
+
+    found: dict[str, type[CallbackData]] = {}
+    stack = list(CallbackData.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        found[cls.prefix] = cls
+        stack.extend(cls.__subclasses__())
+    return found
+
+
+def make(prefix: str, **fields: Any) -> str:
+    """Button data as the bot packs it, by prefix and field names (tests read like the wire)."""
+    return _button_types()[prefix](**fields).pack()
+
+
+def sqlite_of(bot: Harness) -> Database:
+    """The SQLite connection owner behind the bot's storage (for checks of the file itself)."""
+    storage = bot.storage
+    assert isinstance(storage, SqliteStorage)
+    return storage.database
+
+
+def button_prefixes() -> list[str]:
+    """Every prefix a feature declared (the fuzz test builds data from these)."""
+    return sorted(_button_types())
+
+
+def parse(data: str) -> Any:
+    """The button object behind some data, or None: what the bot's own handlers would see."""
+    for cls in _button_types().values():
+        parsed = cls.unpack(data)
+        if parsed is not None:
+            return parsed
+    return None

@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.app import build_application, reserved_commands
 from bot.checks import report
 from bot.content import ContentError, load_content
-from bot.offline import MAX_TEXT, visible_text
 from bot.render import section_page, utf16_len
-from tests.harness import ROOT
+from bot.telegram_html import MAX_TEXT, visible_text
+from tests.harness import ROOT, make_settings
 
 OVERLAP = ROOT.parent / "shared" / "tools" / "overlap.py"
 
@@ -148,6 +149,21 @@ def test_broken_content_is_refused(tmp_path: Path, name: str,
     shutil.copytree(ROOT / "content", root)
     breaker(root)
     with pytest.raises(ContentError) as info:
-        load_content(root)
+        load_content(root, reserved_commands())
     assert message in str(info.value)
     assert ".yaml" in str(info.value) or "sections" in str(info.value)
+
+
+def test_a_section_may_not_take_a_declared_command(tmp_path: Path) -> None:
+    """The reserved names come from the features' declared commands, in the loader and in
+    build_application (which may be handed content loaded elsewhere)."""
+    root = tmp_path / "content"
+    shutil.copytree(ROOT / "content", root)
+    path = root / "sections" / "01-introduction.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("command: intro",
+                                                             "command: myquestions"),
+                    encoding="utf-8")
+    assert "myquestions" in reserved_commands()
+    loaded = load_content(root)  # without the reserved list it loads
+    with pytest.raises(ContentError, match="myquestions"):
+        build_application(make_settings(tmp_path), content=loaded)

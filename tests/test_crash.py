@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from bot.callbacks import make
 from bot.content import Content
 from bot.offline import UpdateFactory
 from tests.fakeapi import (
@@ -19,6 +18,7 @@ from tests.fakeapi import (
     stop,
     tap,
 )
+from tests.harness import make
 
 PARENTS = (2001, 2002, 2003, 2004)
 KILL_AFTER = 25  # confirmed saves before the kill; the burst is several times larger

@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 from telegram.error import TimedOut
 
-from bot.callbacks import make, parse
 from bot.config import Settings
 from bot.content import Content
 from bot.offline import ApiError, LostReply, OfflineBotAPI
-from tests.harness import Harness
+from tests.harness import Harness, make, parse
 
 PARENT = 1001
 FAULT_RATE = 0.10
@@ -82,9 +81,9 @@ def intended(taps: list[str]) -> tuple[set[tuple[str, str, int]], set[str], set[
     for data in taps:
         cb = parse(data)
         assert cb is not None
-        if cb.kind == "b":
+        if cb.prefix == "b":
             marks[(cb.sid, cb.part, cb.page)] = cb.on
-        elif cb.kind == "kt":
+        elif cb.prefix == "kt":
             ticks[cb.item] = cb.on
         else:
             saved[cb.item] = cb.on
@@ -102,7 +101,7 @@ async def test_faulty_network_loses_and_doubles_nothing(
     faults = Faults(seed)
     # The production rate limiter (with its retries on RetryAfter), not the test default.
     async with Harness(settings, content, OfflineBotAPI(), overall_rate=30) as bot:
-        await bot.repo.give_consent(PARENT)
+        await bot.storage.users.give_consent(PARENT)
         await bot.send("/start", PARENT)
         menu = bot.api.chat_messages(PARENT)[0]
         public = {k: v for k, v in menu.items() if not k.startswith("_")}
@@ -115,14 +114,14 @@ async def test_faulty_network_loses_and_doubles_nothing(
 
         # Storage holds exactly what the parent asked for, each thing once.
         want_marks, want_ticks, want_saved = intended(taps)
-        stored = [(b.section_id, b.part_id, b.page) for b in await bot.repo.list_bookmarks(PARENT)]
+        stored = [(b.section_id, b.part_id, b.page) for b in await bot.storage.bookmarks.list(PARENT)]
         assert len(stored) == len(set(stored))
         assert set(stored) == want_marks
-        assert set(await bot.repo.marks(PARENT)) == want_ticks
-        questions = await bot.repo.list_questions(PARENT)
+        assert set(await bot.storage.marks.all(PARENT)) == want_ticks
+        questions = await bot.storage.questions.list(PARENT)
         guide_ids = [q.guide_id for q in questions]
         assert len(guide_ids) == len(set(guide_ids))
-        assert set(guide_ids) == want_saved == await bot.repo.saved_guide_ids(PARENT)
+        assert set(guide_ids) == want_saved == await bot.storage.questions.saved_guide_ids(PARENT)
 
         # Every tap was answered, or its failure logged exactly once.
         first_logs = Counter(int(m.group(1)) for r in caplog.records
@@ -135,19 +134,19 @@ async def test_faulty_network_loses_and_doubles_nothing(
 
         # The next tap shows the true state, whatever the failed edits left on screen.
         touched = {(cb.sid, cb.part, cb.page) for d in taps
-                   if (cb := parse(d)) is not None and cb.kind == "b"}
+                   if (cb := parse(d)) is not None and cb.prefix == "b"}
         for sid, part, page in sorted(touched):
             await bot.tap_data(make("r", sid=sid, part=part, page=page), PARENT, message=menu)
             shown = [parse(d) for _, d in bot.buttons(PARENT) if d.startswith("b:")]
             assert [cb.on for cb in shown if cb] == [(sid, part, page) not in want_marks]
         await bot.tap_data(make("k"), PARENT, message=menu)
         offered = {cb.item: cb.on for _, d in bot.buttons(PARENT)
-                   if (cb := parse(d)) is not None and cb.kind == "kt"}
+                   if (cb := parse(d)) is not None and cb.prefix == "kt"}
         assert {item for item, on in offered.items() if not on} == want_ticks
         for group in content.question_groups:
             await bot.tap_data(make("qg", group=group.id), PARENT, message=menu)
             offered = {cb.item: cb.on for _, d in bot.buttons(PARENT)
-                       if (cb := parse(d)) is not None and cb.kind == "qs"}
+                       if (cb := parse(d)) is not None and cb.prefix == "qs"}
             assert {q for q, on in offered.items() if not on} == \
                 {q.id for q in group.questions} & want_saved
 

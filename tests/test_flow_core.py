@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot.app import TOOL_COMMANDS
-from bot.callbacks import make
-from tests.harness import Harness
+from bot.app import declared_commands, default_features
+from tests.harness import Harness, make
 
 
 async def test_start_greets_and_shows_menu(bot: Harness) -> None:
@@ -21,7 +20,8 @@ async def test_tap_answers_and_edits_in_place(bot: Harness) -> None:
     await bot.send("/start")
     sent = bot.api.last("sendMessage")
     await bot.tap("Read the guide")
-    assert bot.api.methods()[-2:] == ["answerCallbackQuery", "editMessageText"]
+    # Edited first, answered once after (the answer is what the handler returned).
+    assert bot.api.methods()[-2:] == ["editMessageText", "answerCallbackQuery"]
     edit = bot.api.last("editMessageText")
     first_id = bot.api.chat_messages(1001)[0]["message_id"]
     assert int(edit.params["message_id"]) == first_id
@@ -47,20 +47,38 @@ async def test_unknown_text_and_command_get_a_pointer(bot: Harness) -> None:
     assert "/help" in bot.text()
 
 
-async def test_help_lists_every_command(bot: Harness, content) -> None:
+DECLARED = declared_commands(default_features())
+
+
+async def test_help_lists_every_declared_command(bot: Harness, content) -> None:
+    assert {c.name for c in DECLARED} >= {"start", "help", "menu", "cancel", "myquestions",
+                                          "bookmarks", "urgent", "settings", "privacy",
+                                          "mydata", "deletemydata"}
     await bot.send("/help")
     text = bot.text()
-    for name in TOOL_COMMANDS:
-        assert f"/{name}" in text
+    for command in DECLARED:
+        assert f"/{command.name} · {content.strings(command.description_key)}" in text
     for section in content.sections:
         assert f"/{section.command}" in text
 
 
-async def test_command_menu_registered_from_content(bot: Harness, content) -> None:
+async def test_command_menu_is_the_declared_list(bot: Harness, content) -> None:
     call = bot.api.last("setMyCommands")
-    names = [c["command"] for c in call.params["commands"]]
-    assert names == list(TOOL_COMMANDS) + [s.command for s in content.sections]
-    assert "symptoms" in names and "treatment" in names
+    registered = [(c["command"], c["description"]) for c in call.params["commands"]]
+    assert registered == [(c.name, content.strings(c.description_key)) for c in DECLARED] + [
+        (s.command, s.description) for s in content.sections]
+    assert "symptoms" in dict(registered) and "treatment" in dict(registered)
+
+
+async def test_every_declared_command_answers(bot: Harness, content) -> None:
+    for command in DECLARED:
+        before = len(bot.api.calls)
+        await bot.send(f"/{command.name}")
+        replies = [c for c in bot.api.calls[before:]
+                   if c.method in ("sendMessage", "sendDocument")]
+        assert replies, command.name
+        assert all(c.params.get("text") != content.strings("errors.unknown_text")
+                   for c in replies), command.name
 
 
 async def test_page_counter_button_is_answered(bot: Harness) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.callbacks import make
-from tests.harness import Harness
+from tests.harness import Harness, make
 
 
 def _title_in(bot: Harness, title: str) -> bool:
@@ -103,22 +102,22 @@ async def test_bookmark_on_off_on_and_double_taps(consented: Harness) -> None:
     add = bot.button("Bookmark this page")
     await bot.tap_data(add)
     await bot.tap_data(add)  # double tap on the old button: still one bookmark
-    assert len(await bot.repo.list_bookmarks(1001)) == 1
+    assert len(await bot.storage.bookmarks.list(1001)) == 1
     assert "Bookmarked" in str(bot.buttons())
     remove = bot.button("Bookmarked")
     await bot.tap_data(remove)
     await bot.tap_data(remove)
-    assert await bot.repo.list_bookmarks(1001) == []
+    assert await bot.storage.bookmarks.list(1001) == []
     await bot.tap("Bookmark this page")
-    assert len(await bot.repo.list_bookmarks(1001)) == 1
+    assert len(await bot.storage.bookmarks.list(1001)) == 1
     toasts = [a.get("text") for a in bot.answers()]
     assert toasts.count("Bookmarked.") == 3 and toasts.count("Bookmark removed.") == 2
 
 
 async def test_bookmarks_list_opens_and_removes(consented: Harness, content) -> None:
     bot = consented
-    await bot.repo.add_bookmark(1001, "diagnosis", "", 1)
-    await bot.repo.add_bookmark(1001, "treatment", "chemotherapy", 0)
+    await bot.storage.bookmarks.add(1001, "diagnosis", "", 1)
+    await bot.storage.bookmarks.add(1001, "treatment", "chemotherapy", 0)
     await bot.send("/bookmarks")
     labels = [label for label, _ in bot.buttons()]
     assert labels[0].startswith("Treatment")  # newest first
@@ -126,13 +125,13 @@ async def test_bookmarks_list_opens_and_removes(consented: Harness, content) -> 
     assert "Page 2 of" in bot.text() and "Bookmarked" in str(bot.buttons())
     await bot.send("/bookmarks")
     await bot.tap("✖")
-    assert len(await bot.repo.list_bookmarks(1001)) == 1
+    assert len(await bot.storage.bookmarks.list(1001)) == 1
     assert "Diagnosis" in str(bot.buttons())
 
 
 async def test_bookmarks_survive_a_restart(settings, content) -> None:
     async with Harness(settings, content) as first:
-        await first.repo.give_consent(1001)
+        await first.storage.users.give_consent(1001)
         await first.send("/diagnosis")
         await first.tap("Bookmark this page")
     async with Harness(settings, content) as second:
@@ -142,15 +141,15 @@ async def test_bookmarks_survive_a_restart(settings, content) -> None:
 
 async def test_stale_bookmark_is_shown_and_removable(consented: Harness) -> None:
     bot = consented
-    await bot.repo.add_bookmark(1001, "removed_section", "", 0)
-    await bot.repo.add_bookmark(1001, "diagnosis", "", 77)
+    await bot.storage.bookmarks.add(1001, "removed_section", "", 0)
+    await bot.storage.bookmarks.add(1001, "diagnosis", "", 77)
     await bot.send("/bookmarks")
     assert "no longer available" in str(bot.buttons())
     assert "changed since you saved" in bot.text()
     await bot.tap("no longer available")  # tapping it is answered, nothing breaks
     await bot.tap("✖")
     await bot.tap("✖")
-    assert await bot.repo.list_bookmarks(1001) == []
+    assert await bot.storage.bookmarks.list(1001) == []
     assert "no bookmarks yet" in bot.text()
 
 
@@ -169,7 +168,7 @@ async def test_edit_failure_sends_a_new_message(bot: Harness) -> None:
     old = bot.last_message()
     bot.api.forget(1001, old["message_id"])
     await bot.tap_data(make("c"), message=old)
-    assert bot.api.methods()[-3:] == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    assert bot.api.methods()[-3:] == ["editMessageText", "sendMessage", "answerCallbackQuery"]
     assert "Contents of the guide" in bot.text()
 
 
@@ -184,14 +183,14 @@ async def test_double_tap_that_changes_nothing_is_not_an_error(bot: Harness) -> 
 
 async def test_forged_data_changes_nothing(consented: Harness) -> None:
     bot = consented
-    await bot.repo.give_consent(2002)
-    await bot.repo.add_bookmark(2002, "diagnosis", "", 0)
+    await bot.storage.users.give_consent(2002)
+    await bot.storage.bookmarks.add(2002, "diagnosis", "", 0)
     await bot.send("/start")
     for data in ["s:diagnosis::99999999", "b:diagnosis::99999999:1", "b:nope::0:1",
                  "bx:diagnosis::0", "b:treatment:nope:0:1", "s:treatment:../x:0"]:
         await bot.tap_data(data)
-    assert [b.page for b in await bot.repo.list_bookmarks(2002)] == [0]  # B's untouched
-    assert await bot.repo.list_bookmarks(1001) == []
+    assert [b.page for b in await bot.storage.bookmarks.list(2002)] == [0]  # B's untouched
+    assert await bot.storage.bookmarks.list(1001) == []
     assert len(bot.answers()) == 6
 
 
@@ -206,17 +205,17 @@ async def test_first_bookmark_asks_for_consent(bot: Harness) -> None:
     await bot.send("/diagnosis")
     await bot.tap("Bookmark this page")
     assert "Before we save this" in bot.text()
-    assert (await bot.repo.export_user(1001))["stored"] is False
+    assert (await bot.storage.export_user(1001))["stored"] is False
     await bot.tap("No thanks")
     assert "Nothing was saved" in bot.text()
-    assert (await bot.repo.export_user(1001))["stored"] is False
-    assert await bot.repo.count_users() == 0
+    assert (await bot.storage.export_user(1001))["stored"] is False
+    assert await bot.storage.users.count() == 0
     await bot.send("/diagnosis")
     await bot.tap("Bookmark this page")
     await bot.tap("OK, save it")
     assert "Bookmarked" in str(bot.buttons()) and "Diagnosis" in bot.text()
-    exported = await bot.repo.export_user(1001)
+    exported = await bot.storage.export_user(1001)
     assert exported["consent_at"] is not None and len(exported["bookmarks"]) == 1
     await bot.send("/introduction" if False else "/intro")
     await bot.tap("Bookmark this page")  # asked once only
-    assert len(await bot.repo.list_bookmarks(1001)) == 2
+    assert len(await bot.storage.bookmarks.list(1001)) == 2

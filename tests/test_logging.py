@@ -8,10 +8,10 @@ import logging
 from telegram import Update
 
 from bot.app import build_application, start_app, stop_app
-from bot.callbacks import make
 from bot.config import load_settings
 from bot.logging_setup import setup_logging
 from bot.offline import ApiError, OfflineBotAPI, UpdateFactory
+from tests.harness import make
 
 TOKEN = "987654321:ZZsecretTOKENpartZZsecretTOKENpartZZ"
 TYPED = "MARKER-typed-by-parent-4711 <b>&"

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.callbacks import make
 from bot.content import Content
 from bot.render import esc
 from handlers.privacy import EXPORT_FILENAME, clean_phone, with_utc_times
-from tests.harness import Harness
+from handlers.questions import MAX_QUESTIONS
+from tests.harness import Harness, make, sqlite_of
 
 VALID_PHONES = ["+44 (0)20 7946-0000", "020 7946 0000", "999", "+1-555-0100", "1" * 32,
                 "  112  "]
@@ -87,15 +87,15 @@ async def test_urgent_card_by_command_and_by_menu_button(bot: Harness, content: 
 
     await bot.send("/start")
     await tap_once(bot, "Urgent")
-    assert bot.api.methods()[-1] == "editMessageText"
+    assert bot.api.methods()[-2:] == ["editMessageText", "answerCallbackQuery"]
     assert_urgent_card(bot.text(), content)
-    assert await bot.repo.count_users() == 0  # reading it needs no consent, stores nothing
+    assert await bot.storage.users.count() == 0  # reading it needs no consent, stores nothing
 
 
 async def test_urgent_card_shows_the_saved_number_escaped(consented: Harness) -> None:
     bot = consented
     # Only storage could hold such a number (typing it is refused); it must still render.
-    await bot.repo.set_phone(1001, "020 <7946> & 0000")
+    await bot.storage.users.set_phone(1001, "020 <7946> & 0000")
     await bot.send("/urgent")
     assert "020 <7946> & 0000" in bot.text()
     assert esc("020 <7946> & 0000") in raw_html(bot)
@@ -119,12 +119,12 @@ async def test_settings_saves_a_valid_number(consented: Harness, content: Conten
     await tap_once(bot, "Save a phone number")
     assert "Type the number" in bot.text()
     assert make("mx") in [d for _, d in bot.buttons()]
-    pending = await bot.repo.get_pending(1001)
+    pending = await bot.storage.prompts.get(1001)
     assert pending is not None and pending.kind == "phone"
 
     await bot.send(typed)
-    assert await bot.repo.get_phone(1001) == typed
-    assert await bot.repo.get_pending(1001) is None
+    assert await bot.storage.users.get_phone(1001) == typed
+    assert await bot.storage.prompts.get(1001) is None
     assert "Saved" in bot.text()
     assert typed in bot.text()
     assert_urgent_card(bot.text(), content)
@@ -143,25 +143,25 @@ async def test_settings_refuses_invalid_numbers_and_keeps_waiting(consented: Har
         text = bot.text()
         assert "not saved" in text and "digits, spaces" in text and "3 to 32" in text, typed
         assert "went wrong" not in text
-        assert await bot.repo.get_phone(1001) is None
-        pending = await bot.repo.get_pending(1001)
+        assert await bot.storage.users.get_phone(1001) is None
+        pending = await bot.storage.prompts.get(1001)
         assert pending is not None and pending.kind == "phone"
     await bot.send("+44 20 7946 0000")
-    assert await bot.repo.get_phone(1001) == "+44 20 7946 0000"
+    assert await bot.storage.users.get_phone(1001) == "+44 20 7946 0000"
 
 
 async def test_settings_change_and_remove(consented: Harness) -> None:
     bot = consented
-    await bot.repo.set_phone(1001, "0100")
+    await bot.storage.users.set_phone(1001, "0100")
     await bot.send("/settings")
     assert "0100" in bot.text()
     await tap_once(bot, "Change")
     await bot.send("0200 300")
-    assert await bot.repo.get_phone(1001) == "0200 300"
+    assert await bot.storage.users.get_phone(1001) == "0200 300"
 
     await bot.send("/settings")
     await tap_once(bot, "Remove")
-    assert await bot.repo.get_phone(1001) is None
+    assert await bot.storage.users.get_phone(1001) is None
     assert bot.answers()[-1].get("text") == "Number removed."
     assert "not saved" in bot.text()
     assert make("sr") not in [d for _, d in bot.buttons()]
@@ -169,7 +169,7 @@ async def test_settings_change_and_remove(consented: Harness) -> None:
     before = len(bot.answers())
     await bot.tap_data(make("sr"))
     assert len(bot.answers()) == before + 1
-    assert await bot.repo.get_phone(1001) is None
+    assert await bot.storage.users.get_phone(1001) is None
 
     await bot.send("/urgent")
     assert "/settings" in bot.text()
@@ -180,9 +180,9 @@ async def test_cancel_stops_waiting_for_the_number(consented: Harness) -> None:
     await bot.send("/settings")
     await tap_once(bot, "Save a phone number")
     await bot.send("/cancel")
-    assert await bot.repo.get_pending(1001) is None
+    assert await bot.storage.prompts.get(1001) is None
     await bot.send("0123 456")
-    assert await bot.repo.get_phone(1001) is None
+    assert await bot.storage.users.get_phone(1001) is None
     assert "/help" in bot.text()
 
 
@@ -190,21 +190,21 @@ async def test_setting_a_number_asks_consent_first(bot: Harness) -> None:
     await bot.send("/settings")
     await tap_once(bot, "Save a phone number")
     assert "Before we save this" in bot.text()
-    assert await bot.repo.count_users() == 0
+    assert await bot.storage.users.count() == 0
 
     await tap_once(bot, "No thanks")
-    assert await bot.repo.count_users() == 0
-    assert (await bot.repo.export_user(1001))["stored"] is False
+    assert await bot.storage.users.count() == 0
+    assert (await bot.storage.export_user(1001))["stored"] is False
     await bot.send("0123 456")  # not waiting: nothing is saved
-    assert await bot.repo.count_users() == 0
+    assert await bot.storage.users.count() == 0
 
     await bot.send("/settings")
     await tap_once(bot, "Save a phone number")
     await tap_once(bot, "OK")
-    assert await bot.repo.has_consent(1001)
+    assert await bot.storage.users.has_consent(1001)
     assert "Type the number" in bot.text()
     await bot.send("0123 456")
-    assert await bot.repo.get_phone(1001) == "0123 456"
+    assert await bot.storage.users.get_phone(1001) == "0123 456"
 
 
 # ---- privacy --------------------------------------------------------------------------------
@@ -234,7 +234,7 @@ async def test_reading_stores_nothing(bot: Harness) -> None:
     await tap_once(bot, "Home")
     await tap_once(bot, "Urgent")
     await bot.send("/mydata")
-    assert await bot.repo.count_users() == 0
+    assert await bot.storage.users.count() == 0
     assert last_export(bot) == {"user_id": 1001, "stored": False}
 
 
@@ -244,15 +244,15 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     await bot.send(f"/{section.command}")
     await tap_once(bot, "Bookmark this page")
     await tap_once(bot, "OK")  # the first save asks for consent
-    assert await bot.repo.has_consent(1001)
+    assert await bot.storage.users.has_consent(1001)
 
     item = content.checklist.items[0].id
-    await bot.repo.set_mark(1001, item, True)
+    await bot.storage.marks.set(1001, item, True)
     guide_q = content.question_groups[0].questions[0]
-    await bot.repo.save_guide_question(1001, guide_q.id, guide_q.text)
+    await bot.storage.questions.save_guide(1001, guide_q.id, guide_q.text, limit=MAX_QUESTIONS)
     own = "Можно ли ему в школу? — «école» 💊 & <b>"
-    own_id = await bot.repo.add_own_question(1001, own)
-    await bot.repo.set_answer(1001, own_id, "Après la phase 2 & pas avant")
+    own_id = await bot.storage.questions.add_own(1001, own, limit=MAX_QUESTIONS)
+    await bot.storage.questions.set_answer(1001, own_id, "Après la phase 2 & pas avant")
     await bot.send("/settings")
     await tap_once(bot, "Save a phone number")
     await bot.send("+44 (0)20 7946-0000")
@@ -281,21 +281,25 @@ async def test_mydata_shows_what_the_bot_is_waiting_for(consented: Harness) -> N
     bot = consented
     await bot.send("/settings")
     await tap_once(bot, "Save a phone number")
+    waiting = (await bot.storage.export_user(1001))["waiting_for_text"]
+    assert waiting["kind"] == "phone" and waiting["origin"] == make("st")
+    assert waiting["expires_at"] - waiting["opened_at"] == 30 * 60
+    # /mydata is a command, so it ends the prompt first: the file says nothing is waiting.
     await bot.send("/mydata")
-    assert last_export(bot)["waiting_for_text"] == "phone"
+    assert last_export(bot)["waiting_for_text"] is None
 
 
 # ---- /deletemydata --------------------------------------------------------------------------
 async def test_delete_asks_first_and_keep_keeps_everything(consented: Harness) -> None:
     bot = consented
-    await bot.repo.add_own_question(1001, "keep me")
+    await bot.storage.questions.add_own(1001, "keep me", limit=MAX_QUESTIONS)
     await bot.send("/deletemydata")
     assert "Erase your data?" in bot.text()
     assert [d for _, d in bot.buttons()] == [make("dy"), make("h")]
-    assert (await bot.repo.export_user(1001))["stored"] is True
+    assert (await bot.storage.export_user(1001))["stored"] is True
     await tap_once(bot, "Keep my data")
     assert "Main menu" in bot.text()
-    data = await bot.repo.export_user(1001)
+    data = await bot.storage.export_user(1001)
     assert data["stored"] is True and [q["text"] for q in data["questions"]] == ["keep me"]
 
 
@@ -303,20 +307,20 @@ async def test_delete_from_privacy_page_then_export_shows_nothing(bot: Harness,
                                                                  content: Content) -> None:
     marker = "ZQX distinctive question about the lumbar puncture 7731"
     answer_marker = "QJW distinctive answer from the oncologist 4412"
-    await bot.repo.give_consent(1001)
-    qid = await bot.repo.add_own_question(1001, marker)
-    await bot.repo.set_answer(1001, qid, answer_marker)
-    await bot.repo.set_mark(1001, content.checklist.items[0].id, True)
-    await bot.repo.add_bookmark(1001, content.sections[0].id, "", 0)
-    await bot.repo.set_phone(1001, "0123 456 789")
+    await bot.storage.users.give_consent(1001)
+    qid = await bot.storage.questions.add_own(1001, marker, limit=MAX_QUESTIONS)
+    await bot.storage.questions.set_answer(1001, qid, answer_marker)
+    await bot.storage.marks.set(1001, content.checklist.items[0].id, True)
+    await bot.storage.bookmarks.add(1001, content.sections[0].id, "", 0)
+    await bot.storage.users.set_phone(1001, "0123 456 789")
     # Another parent's notes must survive this parent's erase.
-    await bot.repo.give_consent(2002)
-    await bot.repo.add_own_question(2002, "the other parent's question")
+    await bot.storage.users.give_consent(2002)
+    await bot.storage.questions.add_own(2002, "the other parent's question", limit=MAX_QUESTIONS)
     assert marker.encode() in db_bytes(bot)  # the search below can find it
 
     await bot.send("/privacy")
     await tap_once(bot, "Erase my data")
-    assert (await bot.repo.export_user(1001))["stored"] is True  # nothing erased yet
+    assert (await bot.storage.export_user(1001))["stored"] is True  # nothing erased yet
     await tap_once(bot, "Yes, erase everything")
     assert bot.answers()[-1].get("text") == "Erased."
     assert "Everything was erased" in bot.text()
@@ -325,13 +329,14 @@ async def test_delete_from_privacy_page_then_export_shows_nothing(bot: Harness,
     assert last_export(bot) == {"user_id": 1001, "stored": False}
     files = [f for f in bot.api.files if f.chat_id == 1001]
     assert "Nothing is stored" in (files[-1].caption or "")
-    assert await bot.repo.count_users() == 1
-    other = await bot.repo.list_questions(2002)
+    assert await bot.storage.users.count() == 1
+    other = await bot.storage.questions.list(2002)
     assert [q.text for q in other] == ["the other parent's question"]
 
     # The build's default can differ; the erase must not depend on it.
-    async with bot.repo.db.execute("PRAGMA secure_delete") as cur:
-        assert await cur.fetchone() == (1,)
+    async with sqlite_of(bot).db.execute("PRAGMA secure_delete") as cur:
+        row = await cur.fetchone()
+        assert row is not None and tuple(row) == (1,)
     stored = db_bytes(bot)
     assert marker.encode() not in stored
     assert answer_marker.encode() not in stored

@@ -8,16 +8,16 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from bot.callbacks import make
 from bot.config import Settings
 from bot.content import Content
 from bot.pdf import PLACEHOLDER, build_pdf, drawable, visual_line, wrap
 from bot.render import clip
-from bot.storage import MAX_QUESTIONS, SavedQuestion
+from bot.storage import Prompt, SavedQuestion
 from handlers.questions import (
     LABEL,
     MAX_ANSWER,
     MAX_OWN,
+    MAX_QUESTIONS,
     PER_PAGE,
     export_messages,
     list_view,
@@ -25,7 +25,7 @@ from handlers.questions import (
     question_view,
     visible_len,
 )
-from tests.harness import Harness
+from tests.harness import Harness, make
 
 OTHER = 2002
 # HTML-special characters, markdown-looking stars, emoji (one with a skin tone), braces.
@@ -85,7 +85,7 @@ async def test_questions_command_comes_from_content(bot: Harness, content: Conte
 async def test_menu_button_opens_groups_in_place(bot: Harness, content: Content) -> None:
     await bot.send("/start")
     await bot.tap(content.strings("menu.questions"))
-    assert bot.api.methods()[-2:] == ["answerCallbackQuery", "editMessageText"]
+    assert bot.api.methods()[-2:] == ["editMessageText", "answerCallbackQuery"]
     assert len(bot.api.of("sendMessage")) == 1
     assert any(d.startswith("qg:") for _, d in bot.buttons())
 
@@ -113,16 +113,16 @@ async def test_first_save_asks_consent_then_saves_id_and_text(bot: Harness,
     await bot.tap_data(make("qg", group=group.id))
     await bot.tap("☆ 1. ")
     assert "Before we save this" in bot.text()
-    assert await bot.repo.list_questions(1001) == []
+    assert await bot.storage.questions.list(1001) == []
     await bot.tap(content.strings("consent.ok"))
-    saved = await bot.repo.list_questions(1001)
+    saved = await bot.storage.questions.list(1001)
     assert [(q.guide_id, q.text) for q in saved] == [(first.id, first.text)]
     assert bot.answers()[-1]["text"] == content.strings("questions.saved")
     assert group_toggles(bot)[0] == (f"⭐ 1. {clip(first.text, LABEL)}",
                                      make("qs", item=first.id, on=False))
     # The second save does not ask again.
     await bot.tap("☆ 2. ")
-    assert {q.guide_id for q in await bot.repo.list_questions(1001)} == {
+    assert {q.guide_id for q in await bot.storage.questions.list(1001)} == {
         first.id, group.questions[1].id}
 
 
@@ -133,16 +133,16 @@ async def test_consent_declined_stores_nothing(bot: Harness, content: Content) -
     await bot.tap("☆ 1. ")
     await bot.tap(content.strings("consent.no"))
     assert "Nothing was saved" in bot.text()
-    assert not await bot.repo.has_consent(1001)
-    assert await bot.repo.count_users() == 0
-    assert await bot.repo.list_questions(1001) == []
+    assert not await bot.storage.users.has_consent(1001)
+    assert await bot.storage.users.count() == 0
+    assert await bot.storage.questions.list(1001) == []
     # Own question: declining consent means no waiting state either.
     await bot.send("/myquestions")
     await bot.tap_data(make("mn"))
     await bot.tap(content.strings("consent.no"))
-    assert await bot.repo.count_users() == 0
+    assert await bot.storage.users.count() == 0
     await bot.send("A question typed after saying no")
-    assert await bot.repo.count_users() == 0
+    assert await bot.storage.users.count() == 0
 
 
 async def test_unsave_double_tap_and_no_consent_needed(consented: Harness,
@@ -156,31 +156,31 @@ async def test_unsave_double_tap_and_no_consent_needed(consented: Harness,
     await bot.tap("☆ 1. ")
     # A double tap on the old ☆ button means "saved": still exactly one copy.
     await bot.tap_data(make("qs", item=q.id, on=True), message=old)
-    assert [x.guide_id for x in await bot.repo.list_questions(1001)] == [q.id]
+    assert [x.guide_id for x in await bot.storage.questions.list(1001)] == [q.id]
     await bot.tap("⭐ 1. ")
     assert bot.answers()[-1]["text"] == content.strings("questions.unsaved")
-    assert await bot.repo.saved_guide_ids(1001) == set()
+    assert await bot.storage.questions.saved_guide_ids(1001) == set()
     await bot.tap_data(make("qs", item=q.id, on=False))
-    assert await bot.repo.saved_guide_ids(1001) == set()
+    assert await bot.storage.questions.saved_guide_ids(1001) == set()
     assert group_toggles(bot)[0][0].startswith("☆ 1. ")
     # Unsaving never asks for consent, even for a parent who never gave it.
     await bot.send("/questions", user_id=OTHER)
     await bot.tap_data(make("qs", item=q.id, on=False), user_id=OTHER)
     assert "Before we save this" not in bot.text(OTHER)
-    assert not await bot.repo.has_consent(OTHER)
+    assert not await bot.storage.users.has_consent(OTHER)
 
 
 async def test_resaving_a_just_unsaved_question_keeps_its_answer(consented: Harness,
                                                                  content: Content) -> None:
     bot = consented
     q = content.question_groups[0].questions[0]
-    await bot.repo.save_guide_question(1001, q.id, q.text)
-    saved = (await bot.repo.list_questions(1001))[0]
-    await bot.repo.set_answer(1001, saved.id, "The doctor said B-cell ALL.")
+    await bot.storage.questions.save_guide(1001, q.id, q.text, limit=MAX_QUESTIONS)
+    saved = (await bot.storage.questions.list(1001))[0]
+    await bot.storage.questions.set_answer(1001, saved.id, "The doctor said B-cell ALL.")
     await bot.send("/questions")
     await bot.tap_data(make("qs", item=q.id, on=False))
     await bot.tap_data(make("qs", item=q.id, on=True))
-    again = await bot.repo.list_questions(1001)
+    again = await bot.storage.questions.list(1001)
     assert [(x.id, x.answer) for x in again] == [(saved.id, "The doctor said B-cell ALL.")]
 
 
@@ -199,11 +199,11 @@ async def test_questions_about_a_section(consented: Harness, content: Content) -
     assert [d for _, d in group_toggles(bot)] == [
         make("qt", sid="diagnosis", item=q.id, on=True) for q in linked]
     await bot.tap("☆ 2. ")
-    assert await bot.repo.saved_guide_ids(1001) == {linked[1].id}
+    assert await bot.storage.questions.saved_guide_ids(1001) == {linked[1].id}
     assert section.title in bot.text()  # the same view again
     assert group_toggles(bot)[1][0].startswith("⭐ 2. ")
     await bot.tap("⭐ 2. ")
-    assert await bot.repo.saved_guide_ids(1001) == set()
+    assert await bot.storage.questions.saved_guide_ids(1001) == set()
     assert make("s", sid="diagnosis", part="", page=0) in [d for _, d in bot.buttons()]
 
 
@@ -220,7 +220,7 @@ async def test_forged_guide_taps_are_stale(consented: Harness, content: Content)
         await bot.tap_data(data)
         assert len(bot.answers()) == before + 1, data
         assert bot.answers()[-1]["text"] == content.strings("errors.stale"), data
-    assert await bot.repo.list_questions(1001) == []
+    assert await bot.storage.questions.list(1001) == []
 
 
 # ---- My questions -------------------------------------------------------------------------
@@ -228,12 +228,12 @@ async def test_list_in_order_saved_with_asked_and_answer(consented: Harness,
                                                          content: Content) -> None:
     bot = consented
     g1, g2 = content.question_groups[0].questions[:2]
-    await bot.repo.save_guide_question(1001, g2.id, g2.text)
-    own = await bot.repo.add_own_question(1001, "Can she go to school?")
-    await bot.repo.save_guide_question(1001, g1.id, g1.text)
-    await bot.repo.mark_asked(1001, own, True)
-    first = (await bot.repo.list_questions(1001))[0]
-    await bot.repo.set_answer(1001, first.id, "Tests show B-cell ALL.")
+    await bot.storage.questions.save_guide(1001, g2.id, g2.text, limit=MAX_QUESTIONS)
+    own = await bot.storage.questions.add_own(1001, "Can she go to school?", limit=MAX_QUESTIONS)
+    await bot.storage.questions.save_guide(1001, g1.id, g1.text, limit=MAX_QUESTIONS)
+    await bot.storage.questions.mark_asked(1001, own, True)
+    first = (await bot.storage.questions.list(1001))[0]
+    await bot.storage.questions.set_answer(1001, first.id, "Tests show B-cell ALL.")
     await bot.send("/myquestions")
     text = bot.text()
     assert "My questions</b> (3 saved)" in text
@@ -255,19 +255,19 @@ async def test_empty_list_offers_add_and_lists(bot: Harness, content: Content) -
     await bot.tap(content.strings("menu.myquestions"))
     assert "no saved questions" in bot.text()
     assert make("mn") in [d for _, d in bot.buttons()]
-    assert await bot.repo.count_users() == 0
+    assert await bot.storage.users.count() == 0
 
 
 async def test_mark_asked_and_not_asked_stays_for_next_visit(consented: Harness,
                                                              content: Content) -> None:
     bot = consented
-    qid = await bot.repo.add_own_question(1001, "How long is maintenance?")
+    qid = await bot.storage.questions.add_own(1001, "How long is maintenance?", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     await bot.tap("1. How long")
     assert "How long is maintenance?" in bot.text()
     assert content.strings("questions.status_new") in bot.text()
     await bot.tap(content.strings("questions.ask_on"))
-    q = await bot.repo.get_question(1001, qid)
+    q = await bot.storage.questions.get(1001, qid)
     assert q is not None and q.asked_at is not None and q.answer is None
     assert "stays on your list" in bot.text()
     assert bot.answers()[-1]["text"] == content.strings("questions.marked_asked")
@@ -277,25 +277,25 @@ async def test_mark_asked_and_not_asked_stays_for_next_visit(consented: Harness,
     assert "How long is maintenance?" in bot.text() and "Asked, no answer yet" in bot.text()
     await bot.tap("1. ✅ How long")
     await bot.tap(content.strings("questions.ask_off"))
-    q = await bot.repo.get_question(1001, qid)
+    q = await bot.storage.questions.get(1001, qid)
     assert q is not None and q.asked_at is None
 
 
 async def test_write_down_the_answer(consented: Harness, content: Content) -> None:
     bot = consented
-    qid = await bot.repo.add_own_question(1001, "What is MRD?")
+    qid = await bot.storage.questions.add_own(1001, "What is MRD?", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     await bot.tap("1. What is MRD?")
     await bot.tap(content.strings("questions.answer_add"))
-    pending = await bot.repo.get_pending(1001)
+    pending = await bot.storage.prompts.get(1001)
     assert pending is not None and (pending.kind, pending.ref) == ("answer", qid)
     assert "What is MRD?" in bot.text()
     assert make("mx") in [d for _, d in bot.buttons()]
     typed = "Minimal <residual> disease & it's < 0.01% *now* 🎉\nשלום"
     await bot.send(typed)
-    q = await bot.repo.get_question(1001, qid)
+    q = await bot.storage.questions.get(1001, qid)
     assert q is not None and q.answer == typed and q.asked_at is not None
-    assert await bot.repo.get_pending(1001) is None
+    assert await bot.storage.prompts.get(1001) is None
     assert typed in bot.text()
     assert content.strings("questions.answer_saved") in bot.text()
     assert "&lt;residual&gt;" in bot.api.last("sendMessage").params["text"]
@@ -303,14 +303,14 @@ async def test_write_down_the_answer(consented: Harness, content: Content) -> No
     assert "💬 Minimal <residual> disease" in bot.text()
     # The next text is no longer taken as an answer.
     await bot.send("hello again")
-    q = await bot.repo.get_question(1001, qid)
+    q = await bot.storage.questions.get(1001, qid)
     assert q is not None and q.answer == typed
 
 
 async def test_answer_empty_or_too_long_is_refused_and_still_waits(consented: Harness,
                                                                    content: Content) -> None:
     bot = consented
-    qid = await bot.repo.add_own_question(1001, "What is MRD?")
+    qid = await bot.storage.questions.add_own(1001, "What is MRD?", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     await bot.tap_data(make("ma", num=qid))
     await bot.send("   ")
@@ -318,48 +318,48 @@ async def test_answer_empty_or_too_long_is_refused_and_still_waits(consented: Ha
     await bot.send("y" * (MAX_ANSWER + 1))
     assert str(MAX_ANSWER + 1) in bot.text() and str(MAX_ANSWER) in bot.text()
     assert make("mx") in [d for _, d in bot.buttons()]
-    q = await bot.repo.get_question(1001, qid)
+    q = await bot.storage.questions.get(1001, qid)
     assert q is not None and q.answer is None
-    assert (await bot.repo.get_pending(1001)) is not None
+    assert (await bot.storage.prompts.get(1001)) is not None
     await bot.send("y" * MAX_ANSWER)
-    q = await bot.repo.get_question(1001, qid)
+    q = await bot.storage.questions.get(1001, qid)
     assert q is not None and q.answer == "y" * MAX_ANSWER
 
 
 async def test_remove_and_undo(consented: Harness, content: Content) -> None:
     bot = consented
-    ids = [await bot.repo.add_own_question(1001, f"Question {n}") for n in (1, 2, 3)]
+    ids = [await bot.storage.questions.add_own(1001, f"Question {n}", limit=MAX_QUESTIONS) for n in (1, 2, 3)]
     await bot.send("/myquestions")
     await bot.tap("2. Question 2")
     view = bot.last_message()
     await bot.tap(content.strings("questions.remove"))
     # A double tap on Remove still offers Undo for the same question.
     await bot.tap_data(make("mr", num=ids[1]), message=view)
-    assert [q.id for q in await bot.repo.list_questions(1001)] == [ids[0], ids[2]]
+    assert [q.id for q in await bot.storage.questions.list(1001)] == [ids[0], ids[2]]
     assert "</b> Question 2" not in bot.text()
     assert content.strings("questions.removed_note", number=2) in bot.text()
     assert bot.buttons()[0] == (content.strings("questions.undo"), make("mu", num=ids[1]))
     await bot.tap(content.strings("questions.undo"))
-    assert [q.id for q in await bot.repo.list_questions(1001)] == ids
+    assert [q.id for q in await bot.storage.questions.list(1001)] == ids
     assert bot.answers()[-1]["text"] == content.strings("questions.restored")
     assert "<b>2.</b> Question 2" in bot.text()
     # A second undo (an old button) changes nothing and says so calmly.
     await bot.tap_data(make("mu", num=ids[1]))
     assert bot.answers()[-1]["text"] == content.strings("questions.undo_gone")
-    assert [q.id for q in await bot.repo.list_questions(1001)] == ids
+    assert [q.id for q in await bot.storage.questions.list(1001)] == ids
 
 
 async def test_tapping_a_removed_question_is_calm(consented: Harness, content: Content) -> None:
     bot = consented
-    qid = await bot.repo.add_own_question(1001, "Question one")
+    qid = await bot.storage.questions.add_own(1001, "Question one", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     message = bot.last_message()
-    await bot.repo.remove_question(1001, qid)
+    await bot.storage.questions.remove(1001, qid)
     for data in (make("mo", num=qid), make("mk", num=qid, on=True), make("ma", num=qid)):
         await bot.tap_data(data, message=message)
         assert bot.answers()[-1]["text"] == content.strings("questions.gone"), data
-    assert await bot.repo.get_pending(1001) is None
-    q = await bot.repo.get_question(1001, qid)
+    assert await bot.storage.prompts.get(1001) is None
+    q = await bot.storage.questions.get(1001, qid)
     assert q is not None and q.asked_at is None
     # Remove again (an old button): still removed, and Undo is still offered.
     await bot.tap_data(make("mr", num=qid), message=message)
@@ -374,10 +374,10 @@ async def test_own_question_round_trips_exactly_into_message_and_pdf(
     assert len(typed) == MAX_OWN
     await bot.send("/myquestions")
     await bot.tap(content.strings("questions.add"))
-    assert (await bot.repo.get_pending(1001)) is not None
+    assert (await bot.storage.prompts.get(1001)) is not None
     assert str(MAX_OWN) in bot.text()
     await bot.send(typed)
-    saved = await bot.repo.list_questions(1001)
+    saved = await bot.storage.questions.list(1001)
     assert [q.text for q in saved] == [typed]
     assert typed in bot.text()
     assert content.strings("questions.question_saved") in bot.text()
@@ -395,7 +395,7 @@ async def test_own_question_with_right_to_left_text(consented: Harness) -> None:
     bot = consented
     typed = "שאלה: האם (הילד) יכול ללכת לבית הספר? مرحبا 123 & <ok>"
     await add_own(bot, typed)
-    assert [q.text for q in await bot.repo.list_questions(1001)] == [typed]
+    assert [q.text for q in await bot.storage.questions.list(1001)] == [typed]
     assert typed in bot.text()
     await bot.send("/myquestions")
     assert typed in bot.text()
@@ -420,34 +420,36 @@ async def test_501_characters_and_empty_text_refused(consented: Harness,
     for empty in ("   ", "\n\t \n", "\u3000"):
         await bot.send(empty)
         assert bot.text() == content.strings("questions.empty_question")
-    assert await bot.repo.list_questions(1001) == []
-    pending = await bot.repo.get_pending(1001)
+    assert await bot.storage.questions.list(1001) == []
+    pending = await bot.storage.prompts.get(1001)
     assert pending is not None and pending.kind == "question"
     await bot.send("Now a real one")
-    assert [q.text for q in await bot.repo.list_questions(1001)] == ["Now a real one"]
+    assert [q.text for q in await bot.storage.questions.list(1001)] == ["Now a real one"]
 
 
 async def test_limit_reached_is_said_plainly(consented: Harness, content: Content) -> None:
     bot = consented
     for n in range(MAX_QUESTIONS):
-        await bot.repo.add_own_question(1001, f"Question {n}")
+        await bot.storage.questions.add_own(1001, f"Question {n}", limit=MAX_QUESTIONS)
     limit = content.strings("questions.limit", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     await bot.tap_data(make("mn"))
     assert limit in bot.text()
-    assert await bot.repo.get_pending(1001) is None
+    assert await bot.storage.prompts.get(1001) is None
     # Waiting already when the list filled up (another device, say): refused plainly.
-    await bot.repo.set_pending(1001, "question")
+    now = bot.clock()
+    await bot.storage.prompts.open(1001, Prompt("question", None, make("m", page=0), now,
+                                                now + 1800))
     await bot.send("One too many")
     assert limit in bot.text()
-    assert await bot.repo.get_pending(1001) is None
-    assert await bot.repo.count_questions(1001) == MAX_QUESTIONS
+    assert await bot.storage.prompts.get(1001) is None
+    assert await bot.storage.questions.count(1001) == MAX_QUESTIONS
     # Saving one of the guide's questions at the limit: an alert, nothing saved.
     q = content.question_groups[0].questions[0]
     await bot.send("/questions")
     await bot.tap_data(make("qs", item=q.id, on=True))
     assert bot.answers()[-1]["text"] == limit and bot.answers()[-1]["show_alert"]
-    assert await bot.repo.saved_guide_ids(1001) == set()
+    assert await bot.storage.questions.saved_guide_ids(1001) == set()
 
 
 async def test_cancel_while_waiting(consented: Harness, content: Content) -> None:
@@ -456,18 +458,18 @@ async def test_cancel_while_waiting(consented: Harness, content: Content) -> Non
     await bot.tap_data(make("mn"))
     await bot.tap(content.strings("questions.cancel"))
     assert bot.answers()[-1]["text"] == content.strings("questions.cancelled")
-    assert await bot.repo.get_pending(1001) is None
+    assert await bot.storage.prompts.get(1001) is None
     await bot.send("This is not a question")
-    assert await bot.repo.list_questions(1001) == []
+    assert await bot.storage.questions.list(1001) == []
     assert "/help" in bot.text()
     # /cancel while writing an answer.
-    qid = await bot.repo.add_own_question(1001, "Question one")
+    qid = await bot.storage.questions.add_own(1001, "Question one", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     await bot.tap_data(make("ma", num=qid))
     await bot.send("/cancel")
-    assert await bot.repo.get_pending(1001) is None
+    assert await bot.storage.prompts.get(1001) is None
     await bot.send("Not an answer")
-    q = await bot.repo.get_question(1001, qid)
+    q = await bot.storage.questions.get(1001, qid)
     assert q is not None and q.answer is None
     # Cancel on an answer goes back to that question.
     await bot.send("/myquestions")
@@ -479,34 +481,34 @@ async def test_cancel_while_waiting(consented: Harness, content: Content) -> Non
 
 async def test_waiting_state_survives_a_restart(settings: Settings, content: Content) -> None:
     async with Harness(settings, content) as bot:
-        await bot.repo.give_consent(1001)
-        qid = await bot.repo.add_own_question(1001, "Question one")
+        await bot.storage.users.give_consent(1001)
+        qid = await bot.storage.questions.add_own(1001, "Question one", limit=MAX_QUESTIONS)
         await bot.send("/myquestions")
         await bot.tap_data(make("mn"))
     async with Harness(settings, content) as bot:
         await bot.send("Typed after the restart")
-        assert [q.text for q in await bot.repo.list_questions(1001)] == [
+        assert [q.text for q in await bot.storage.questions.list(1001)] == [
             "Question one", "Typed after the restart"]
-        assert await bot.repo.get_pending(1001) is None
+        assert await bot.storage.prompts.get(1001) is None
         await bot.send("/myquestions")
         await bot.tap_data(make("ma", num=qid))
     async with Harness(settings, content) as bot:
         await bot.send("An answer after the restart")
-        q = await bot.repo.get_question(1001, qid)
+        q = await bot.storage.questions.get(1001, qid)
         assert q is not None and q.answer == "An answer after the restart"
 
 
 async def test_waiting_for_an_answer_to_a_removed_question(consented: Harness,
                                                            content: Content) -> None:
     bot = consented
-    qid = await bot.repo.add_own_question(1001, "Question one")
+    qid = await bot.storage.questions.add_own(1001, "Question one", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     await bot.tap_data(make("ma", num=qid))
-    await bot.repo.remove_question(1001, qid)
+    await bot.storage.questions.remove(1001, qid)
     await bot.send("An answer to nothing")
     assert content.strings("questions.gone_waiting") in bot.text()
-    assert await bot.repo.get_pending(1001) is None
-    q = await bot.repo.get_question(1001, qid)
+    assert await bot.storage.prompts.get(1001) is None
+    q = await bot.storage.questions.get(1001, qid)
     assert q is not None and q.answer is None
 
 
@@ -515,11 +517,12 @@ async def test_pdf_is_valid_and_holds_every_question(consented: Harness,
                                                      content: Content) -> None:
     bot = consented
     g = content.question_groups[0].questions[0]
-    await bot.repo.save_guide_question(1001, g.id, g.text)
-    own = await bot.repo.add_own_question(1001, "Can my son still play {nb} football?")
-    asked = await bot.repo.add_own_question(1001, "Which blood counts are normal?")
-    await bot.repo.set_answer(1001, own, "Yes, gently.")
-    await bot.repo.mark_asked(1001, asked, True)
+    await bot.storage.questions.save_guide(1001, g.id, g.text, limit=MAX_QUESTIONS)
+    own = await bot.storage.questions.add_own(1001, "Can my son still play {nb} football?",
+                                              limit=MAX_QUESTIONS)
+    asked = await bot.storage.questions.add_own(1001, "Which blood counts are normal?", limit=MAX_QUESTIONS)
+    await bot.storage.questions.set_answer(1001, own, "Yes, gently.")
+    await bot.storage.questions.mark_asked(1001, asked, True)
     await bot.send("/myquestions")
     await bot.tap(content.strings("questions.pdf"))
     assert bot.answers()[-1]["text"] == content.strings("questions.pdf_preparing")
@@ -554,9 +557,9 @@ async def test_text_export_holds_every_question(consented: Harness, content: Con
     bot = consented
     texts = [f"Question {n}: <dose> & *timing* 💊 " + "detail " * 60 for n in range(30)]
     for text in texts:
-        await bot.repo.add_own_question(1001, text)
-    ids = [q.id for q in await bot.repo.list_questions(1001)]
-    await bot.repo.set_answer(1001, ids[3], "Answer <three> & more")
+        await bot.storage.questions.add_own(1001, text, limit=MAX_QUESTIONS)
+    ids = [q.id for q in await bot.storage.questions.list(1001)]
+    await bot.storage.questions.set_answer(1001, ids[3], "Answer <three> & more")
     await bot.send("/myquestions")
     before = len(bot.api.of("sendMessage"))
     await bot.tap(content.strings("questions.text"))
@@ -576,7 +579,7 @@ async def test_list_pages_fit_and_number_across_pages(consented: Harness,
                                                       content: Content) -> None:
     bot = consented
     for n in range(1, 24):
-        await bot.repo.add_own_question(1001, f"Question {n} " + "🩸<&>" * 90)
+        await bot.storage.questions.add_own(1001, f"Question {n} " + "🩸<&>" * 90, limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     seen = []
     while True:
@@ -600,11 +603,11 @@ async def test_other_parent_sees_nothing_and_cannot_touch(consented: Harness,
                                                           content: Content) -> None:
     bot = consented
     g = content.question_groups[0].questions[0]
-    await bot.repo.save_guide_question(1001, g.id, g.text)
-    a1 = await bot.repo.add_own_question(1001, "Private question of parent A")
-    a2 = await bot.repo.add_own_question(1001, "Removed question of parent A")
-    await bot.repo.remove_question(1001, a2)
-    before = await bot.repo.export_user(1001)
+    await bot.storage.questions.save_guide(1001, g.id, g.text, limit=MAX_QUESTIONS)
+    a1 = await bot.storage.questions.add_own(1001, "Private question of parent A", limit=MAX_QUESTIONS)
+    a2 = await bot.storage.questions.add_own(1001, "Removed question of parent A", limit=MAX_QUESTIONS)
+    await bot.storage.questions.remove(1001, a2)
+    before = await bot.storage.export_user(1001)
 
     await bot.send("/myquestions", user_id=OTHER)
     assert "parent A" not in bot.text(OTHER) and "no saved questions" in bot.text(OTHER)
@@ -624,9 +627,9 @@ async def test_other_parent_sees_nothing_and_cannot_touch(consented: Harness,
     await bot.tap_data(make("mt"), user_id=OTHER)
     assert bot.api.files == []
     assert all("parent A" not in m.get("text", "") for m in bot.api.chat_messages(OTHER))
-    assert await bot.repo.get_pending(OTHER) is None
-    assert await bot.repo.export_user(1001) == before
-    assert await bot.repo.list_questions(OTHER) == []
+    assert await bot.storage.prompts.get(OTHER) is None
+    assert await bot.storage.export_user(1001) == before
+    assert await bot.storage.questions.list(OTHER) == []
 
 
 # ---- pure builders ------------------------------------------------------------------------

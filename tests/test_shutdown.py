@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.callbacks import make
 from bot.content import Content
 from bot.offline import UpdateFactory
 from tests.fakeapi import (
@@ -22,6 +21,7 @@ from tests.fakeapi import (
     stop,
     tap,
 )
+from tests.harness import make
 
 SLOW = 0.5  # seconds every reply takes, so handlers are still mid-call when the signal lands
 
@@ -52,12 +52,12 @@ def test_signal_finishes_received_updates_and_closes_storage(
         edits = fake.calls("editMessageText")
 
     # Every update received before the signal got its replies. The tap's second call (the
-    # edit, sent once the slow answer came back) left the bot after the signal: its handler
+    # answer, sent once the slow edit came back) left the bot after the signal: its handler
     # was carried on, not cancelled.
     assert {int(c.params["chat_id"]) for c in sends} >= {1002, 1003}
     assert [a.params.get("text") for a in answers] == [content.strings("bookmarks.added")]
     assert [int(e.params["chat_id"]) for e in edits] == [1001]
-    assert edits[0].at > signalled
+    assert answers[0].at > signalled
     assert bookmarks(db) == [(1001, section.id, part.id, 0)]
     assert integrity(db) == "ok"
     text = log.read_text()

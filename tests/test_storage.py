@@ -1,155 +1,227 @@
-"""The repository on a real SQLite file: migrations, reopen, and every method keyed by user."""
+"""Storage on a real SQLite file: migrations, reopen, and every repository keyed by user."""
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
-from bot.storage import MAX_QUESTIONS, MIGRATIONS, LimitReached, NoConsent, Repository
+from bot.storage import LimitReached, NoConsent, Prompt
+from bot.storage.sqlite import MIGRATIONS, SqliteStorage
+from tests.harness import Clock
+
+LIMIT = 200
 
 
 @pytest.fixture
-async def repo(tmp_path: Path):
-    r = Repository(tmp_path / "db.sqlite3")
-    await r.open()
-    yield r
-    await r.close()
+async def store(tmp_path: Path):
+    s = SqliteStorage(tmp_path / "db.sqlite3", time.time)
+    await s.open()
+    yield s
+    await s.close()
+
+
+def prompt(kind: str = "answer", ref: int | None = None, now: float = 0.0) -> Prompt:
+    return Prompt(kind=kind, ref=ref, origin="m:0", opened_at=now, expires_at=now + 1800)
 
 
 async def test_migrates_from_empty_and_reopens(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    r = Repository(path)
-    await r.open()
-    assert await r.schema_version() == len(MIGRATIONS)
-    await r.give_consent(1)
-    await r.add_bookmark(1, "diagnosis", "", 2)
-    await r.close()
-    again = Repository(path)
+    s = SqliteStorage(path, time.time)
+    await s.open()
+    assert await s.schema_version() == len(MIGRATIONS)
+    await s.users.give_consent(1)
+    await s.bookmarks.add(1, "diagnosis", "", 2)
+    await s.close()
+    again = SqliteStorage(path, time.time)
     await again.open()
     assert await again.schema_version() == len(MIGRATIONS)
-    assert [b.page for b in await again.list_bookmarks(1)] == [2]
+    assert [b.page for b in await again.bookmarks.list(1)] == [2]
     assert await again.integrity_check() == "ok"
     await again.close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-async def test_writes_need_consent(repo: Repository) -> None:
-    with pytest.raises(NoConsent):
-        await repo.add_bookmark(5, "diagnosis", "", 0)
-    with pytest.raises(NoConsent):
-        await repo.set_mark(5, "fever", True)
-    assert (await repo.export_user(5))["stored"] is False
-    assert await repo.count_users() == 0
+async def test_release_0_1_database_migrates_with_its_waiting_prompt(tmp_path: Path) -> None:
+    """A file written by release 0.1 (schema 1, waiting state in users) opens, keeps every
+    row, and its waiting-for-text state becomes a prompt expiring 30 minutes after it began."""
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(MIGRATIONS[0])
+        db.execute("INSERT INTO users VALUES (7, 1.0, 2.0, '+1 555', 'answer', 3, 1000.0)")
+        db.execute("INSERT INTO questions(id, user_id, text, created_at) VALUES (3, 7, 'Q?', 5)")
+        db.execute("PRAGMA user_version=1")
+    s = SqliteStorage(path, time.time)
+    await s.open()
+    try:
+        assert await s.schema_version() == len(MIGRATIONS)
+        assert await s.users.get_phone(7) == "+1 555"
+        assert [q.text for q in await s.questions.list(7)] == ["Q?"]
+        assert await s.prompts.get(7) == Prompt("answer", 3, "", 1000.0, 2800.0)
+        with sqlite3.connect(path) as db:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(users)")}
+        assert "pending" not in columns
+    finally:
+        await s.close()
 
 
-async def test_every_method_is_keyed_by_user(repo: Repository) -> None:
+async def test_writes_need_consent(store: SqliteStorage) -> None:
+    with pytest.raises(NoConsent):
+        await store.bookmarks.add(5, "diagnosis", "", 0)
+    with pytest.raises(NoConsent):
+        await store.marks.set(5, "fever", True)
+    with pytest.raises(NoConsent):
+        await store.questions.add_own(5, "q", limit=LIMIT)
+    with pytest.raises(NoConsent):
+        await store.questions.save_guide(5, "g", "q", limit=LIMIT)
+    with pytest.raises(NoConsent):
+        await store.prompts.open(5, prompt())
+    with pytest.raises(NoConsent):
+        await store.users.set_phone(5, "123")
+    assert (await store.export_user(5))["stored"] is False
+    assert await store.users.count() == 0
+
+
+async def test_every_method_is_keyed_by_user(store: SqliteStorage) -> None:
     for uid in (1, 2):
-        await repo.give_consent(uid)
-    await repo.add_bookmark(1, "diagnosis", "", 0)
-    await repo.set_mark(1, "fever", True)
-    qid = await repo.add_own_question(1, "Only mine?")
-    await repo.save_guide_question(1, "what_type", "What type?")
-    await repo.set_phone(1, "+1 555 0100")
-    await repo.set_pending(1, "answer", qid)
+        await store.users.give_consent(uid)
+    await store.bookmarks.add(1, "diagnosis", "", 0)
+    await store.marks.set(1, "fever", True)
+    qid = await store.questions.add_own(1, "Only mine?", limit=LIMIT)
+    await store.questions.save_guide(1, "what_type", "What type?", limit=LIMIT)
+    await store.users.set_phone(1, "+1 555 0100")
+    await store.prompts.open(1, prompt("answer", qid))
     # User 2 sees nothing of user 1 and cannot change it through user 1's ids.
-    assert await repo.list_bookmarks(2) == []
-    assert await repo.marks(2) == {}
-    assert await repo.list_questions(2) == []
-    assert await repo.get_question(2, qid) is None
-    assert await repo.get_phone(2) is None
-    assert await repo.get_pending(2) is None
-    assert not await repo.mark_asked(2, qid, True)
-    assert not await repo.set_answer(2, qid, "hijack")
-    assert not await repo.remove_question(2, qid)
-    await repo.remove_bookmark(2, "diagnosis", "", 0)
-    await repo.clear_marks(2)
-    await repo.delete_user(2)
-    assert len(await repo.list_bookmarks(1)) == 1
-    assert set(await repo.marks(1)) == {"fever"}
-    assert [q.text for q in await repo.list_questions(1)] == ["Only mine?", "What type?"]
-    assert (await repo.get_pending(1)) is not None
+    assert await store.bookmarks.list(2) == []
+    assert await store.marks.all(2) == {}
+    assert await store.questions.list(2) == []
+    assert await store.questions.get(2, qid) is None
+    assert await store.users.get_phone(2) is None
+    assert await store.prompts.get(2) is None
+    assert not await store.questions.mark_asked(2, qid, True)
+    assert not await store.questions.set_answer(2, qid, "hijack")
+    assert not await store.questions.remove(2, qid)
+    assert not await store.questions.remove_guide(2, "what_type")
+    assert not await store.questions.undo_remove(2, qid, limit=LIMIT)
+    assert not await store.prompts.close(2)
+    await store.bookmarks.remove(2, "diagnosis", "", 0)
+    await store.marks.clear(2)
+    await store.delete_user(2)
+    assert len(await store.bookmarks.list(1)) == 1
+    assert set(await store.marks.all(1)) == {"fever"}
+    assert [q.text for q in await store.questions.list(1)] == ["Only mine?", "What type?"]
+    assert (await store.prompts.get(1)) is not None
 
 
-async def test_marks_toggle_and_set_are_idempotent(repo: Repository) -> None:
-    await repo.give_consent(1)
-    await repo.set_mark(1, "fever", True)
-    await repo.set_mark(1, "fever", False)
-    assert await repo.marks(1) == {}
-    await repo.set_mark(1, "pale", True)
-    await repo.set_mark(1, "pale", True)
-    assert set(await repo.marks(1)) == {"pale"}
-    assert await repo.clear_marks(1) == 1
+async def test_marks_set_is_idempotent(store: SqliteStorage) -> None:
+    await store.users.give_consent(1)
+    await store.marks.set(1, "fever", True)
+    await store.marks.set(1, "fever", False)
+    assert await store.marks.all(1) == {}
+    await store.marks.set(1, "pale", True)
+    await store.marks.set(1, "pale", True)
+    assert set(await store.marks.all(1)) == {"pale"}
+    assert await store.marks.clear(1) == 1
 
 
-async def test_questions_lifecycle_and_undo(repo: Repository) -> None:
-    await repo.give_consent(1)
-    assert await repo.save_guide_question(1, "q1", "Guide question?")
-    assert not await repo.save_guide_question(1, "q1", "Guide question?")  # double tap
-    own = await repo.add_own_question(1, "<b>mine</b> & 🙂")
-    assert await repo.mark_asked(1, own, True)
-    assert await repo.set_answer(1, own, "An answer")
-    q = await repo.get_question(1, own)
-    assert q is not None and q.answer == "An answer" and q.asked_at is not None
-    assert await repo.remove_question(1, own)
-    assert [x.guide_id for x in await repo.list_questions(1)] == ["q1"]
-    assert await repo.undo_remove(1, own)
-    assert [x.text for x in await repo.list_questions(1)][-1] == "<b>mine</b> & 🙂"
-    first = (await repo.list_questions(1))[0]
-    assert first.guide_id == "q1" and await repo.remove_question(1, first.id)
-    assert await repo.saved_guide_ids(1) == set()
+async def test_questions_lifecycle_and_undo(store: SqliteStorage) -> None:
+    q = store.questions
+    await store.users.give_consent(1)
+    assert await q.save_guide(1, "q1", "Guide question?", limit=LIMIT)
+    assert not await q.save_guide(1, "q1", "Guide question?", limit=LIMIT)  # double tap
+    own = await q.add_own(1, "<b>mine</b> & 🙂", limit=LIMIT)
+    assert await q.mark_asked(1, own, True)
+    assert await q.set_answer(1, own, "An answer")
+    saved = await q.get(1, own)
+    assert saved is not None and saved.answer == "An answer" and saved.asked_at is not None
+    assert await q.remove(1, own)
+    assert [x.guide_id for x in await q.list(1)] == ["q1"]
+    assert await q.undo_remove(1, own, limit=LIMIT)
+    assert [x.text for x in await q.list(1)][-1] == "<b>mine</b> & 🙂"
+    assert await q.remove_guide(1, "q1")
+    assert await q.saved_guide_ids(1) == set()
+    # Saved again within the window: the same row comes back.
+    assert await q.save_guide(1, "q1", "Guide question?", limit=LIMIT)
+    assert await q.saved_guide_ids(1) == {"q1"}
 
 
-async def test_question_limit(repo: Repository) -> None:
-    await repo.give_consent(1)
-    for i in range(MAX_QUESTIONS):
-        await repo.add_own_question(1, f"q{i}")
+async def test_question_limit_is_the_callers(store: SqliteStorage) -> None:
+    q = store.questions
+    await store.users.give_consent(1)
+    for i in range(3):
+        await q.add_own(1, f"q{i}", limit=3)
     with pytest.raises(LimitReached):
-        await repo.add_own_question(1, "one too many")
+        await q.add_own(1, "one too many", limit=3)
     with pytest.raises(LimitReached):
-        await repo.save_guide_question(1, "g", "guide")
-    assert await repo.count_questions(1) == MAX_QUESTIONS
+        await q.save_guide(1, "g", "guide", limit=3)
+    assert await q.count(1) == 3
+    await q.add_own(1, "a larger limit lets it in", limit=4)
+    assert await q.count(1) == 4
 
 
-async def test_removed_questions_are_erased_after_the_undo_window(tmp_path: Path) -> None:
-    now = [1000.0]
-    r = Repository(tmp_path / "db.sqlite3", clock=lambda: now[0])
-    await r.open()
-    await r.give_consent(1)
-    qid = await r.add_own_question(1, "temporary")
-    await r.remove_question(1, qid)
-    now[0] += 3600
-    await r.add_own_question(1, "next")  # any write purges expired removals
-    assert await r.get_question(1, qid) is None
-    assert not await r.undo_remove(1, qid)
-    await r.close()
+async def test_purge_erases_only_removals_older_than_the_window(tmp_path: Path) -> None:
+    clock = Clock(start=1000.0)
+    s = SqliteStorage(tmp_path / "db.sqlite3", clock)
+    await s.open()
+    try:
+        for uid in (1, 2):
+            await s.users.give_consent(uid)
+        old = await s.questions.add_own(1, "removed long ago", limit=LIMIT)
+        other = await s.questions.add_own(2, "another parent's removal", limit=LIMIT)
+        await s.questions.remove(1, old)
+        await s.questions.remove(2, other)
+        clock.advance(600)
+        recent = await s.questions.add_own(1, "removed just now", limit=LIMIT)
+        await s.questions.remove(1, recent)
+        kept = await s.questions.add_own(1, "still saved", limit=LIMIT)
+        assert await s.questions.purge_removed(clock() - 300) == 2
+        assert await s.questions.get(1, old) is None
+        assert await s.questions.get(2, other) is None
+        assert await s.questions.get(1, recent) is not None
+        assert await s.questions.get(1, kept) is not None
+        assert not await s.questions.undo_remove(1, old, limit=LIMIT)
+    finally:
+        await s.close()
+
+
+async def test_prompts_open_replace_and_close(store: SqliteStorage) -> None:
+    await store.users.give_consent(1)
+    await store.prompts.open(1, prompt("question"))
+    await store.prompts.open(1, prompt("answer", 4, now=10.0))  # one prompt at a time
+    assert await store.prompts.get(1) == Prompt("answer", 4, "m:0", 10.0, 1810.0)
+    assert await store.prompts.close(1)
+    assert not await store.prompts.close(1)
+    assert await store.prompts.get(1) is None
 
 
 async def test_delete_user_erases_rows_and_bytes(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    r = Repository(path)
-    await r.open()
-    await r.give_consent(1)
-    await r.give_consent(2)
+    s = SqliteStorage(path, time.time)
+    await s.open()
+    await s.users.give_consent(1)
+    await s.users.give_consent(2)
     secret = "ZEBRA-QUOKKA-7731 question text"
-    await r.add_own_question(1, secret)
-    await r.add_own_question(2, "kept")
-    await r.delete_user(1)
-    assert (await r.export_user(1))["stored"] is False
-    assert (await r.export_user(2))["stored"] is True
-    await r.close()
+    await s.questions.add_own(1, secret, limit=LIMIT)
+    await s.prompts.open(1, prompt())
+    await s.questions.add_own(2, "kept", limit=LIMIT)
+    await s.delete_user(1)
+    assert (await s.export_user(1))["stored"] is False
+    assert await s.prompts.get(1) is None
+    assert (await s.export_user(2))["stored"] is True
+    await s.close()
     for file in tmp_path.iterdir():
         assert secret.encode() not in file.read_bytes(), file.name
 
 
-async def test_failed_write_rolls_back(repo: Repository) -> None:
-    await repo.give_consent(1)
+async def test_failed_write_rolls_back(store: SqliteStorage) -> None:
+    await store.users.give_consent(1)
     with pytest.raises(LimitReached):
-        async with repo._tx() as db:
+        async with store.database.tx() as db:
             await db.execute("INSERT INTO marks(user_id, item_id, created_at) VALUES (1, 'x', 0)")
             raise LimitReached(1)
-    assert await repo.marks(1) == {}
-    await repo.set_mark(1, "fever", True)  # the connection is usable afterwards
-    assert set(await repo.marks(1)) == {"fever"}
+    assert await store.marks.all(1) == {}
+    await store.marks.set(1, "fever", True)  # the connection is usable afterwards
+    assert set(await store.marks.all(1)) == {"fever"}

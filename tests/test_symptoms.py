@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from bot.callbacks import make
 from bot.config import Settings
 from bot.content import Content
 from handlers.symptoms import MAX_ALERT, fit_alert
-from tests.harness import Harness
+from tests.harness import Harness, make
 
 OTHER = 2002
 
@@ -45,7 +44,7 @@ async def test_symptoms_command_shows_every_item_unticked(bot: Harness, content:
 async def test_menu_button_opens_checklist_in_place(bot: Harness, content: Content) -> None:
     await bot.send("/start")
     await bot.tap(content.strings("menu.checklist"))
-    assert bot.api.methods()[-2:] == ["answerCallbackQuery", "editMessageText"]
+    assert bot.api.methods()[-2:] == ["editMessageText", "answerCallbackQuery"]
     assert item_buttons(bot) == expected(content, set())
 
 
@@ -54,11 +53,11 @@ async def test_tick_and_untick_each_item(consented: Harness, content: Content) -
     await bot.send("/symptoms")
     for item in content.checklist.items:
         await bot.tap(f"☐ {item.label}")
-        assert set(await bot.repo.marks(1001)) == {item.id}
+        assert set(await bot.storage.marks.all(1001)) == {item.id}
         assert item_buttons(bot) == expected(content, {item.id})
         assert bot.answers()[-1]["text"] == content.strings("symptoms.ticked", label=item.label)
         await bot.tap(f"☑ {item.label}")
-        assert await bot.repo.marks(1001) == {}
+        assert await bot.storage.marks.all(1001) == {}
         assert item_buttons(bot) == expected(content, set())
     # Every tap was answered once and edited the one checklist message.
     assert len(bot.answers()) == 2 * len(content.checklist.items)
@@ -68,7 +67,7 @@ async def test_tick_and_untick_each_item(consented: Harness, content: Content) -
 async def test_ticks_survive_a_rebuilt_application(settings: Settings, content: Content) -> None:
     chosen = {"fever", "bruising", "headache"}
     async with Harness(settings, content) as first:
-        await first.repo.give_consent(1001)
+        await first.storage.users.give_consent(1001)
         await first.send("/symptoms")
         for item in content.checklist.items:
             if item.id in chosen:
@@ -76,7 +75,7 @@ async def test_ticks_survive_a_rebuilt_application(settings: Settings, content: 
     async with Harness(settings, content) as second:
         await second.send("/symptoms")
         assert item_buttons(second) == expected(content, chosen)
-        assert set(await second.repo.marks(1001)) == chosen
+        assert set(await second.storage.marks.all(1001)) == chosen
 
 
 async def test_double_tap_leaves_item_ticked(consented: Harness, content: Content) -> None:
@@ -86,7 +85,7 @@ async def test_double_tap_leaves_item_ticked(consented: Harness, content: Conten
     data = bot.button("☐ Bone pain")
     await bot.tap_data(data, message=message)
     await bot.tap_data(data, message=message)
-    assert set(await bot.repo.marks(1001)) == {"bone_pain"}
+    assert set(await bot.storage.marks.all(1001)) == {"bone_pain"}
     assert item_buttons(bot) == expected(content, {"bone_pain"})
     assert len(bot.answers()) == 2
     assert content.strings("errors.generic") not in bot.text()
@@ -100,12 +99,12 @@ async def test_concurrent_taps_leave_the_intended_state(consented: Harness,
     public = {k: v for k, v in message.items() if not k.startswith("_")}
     same = bot.button("☐ Pale skin")
     await asyncio.gather(*(bot.feed(bot.user().tap(public, same)) for _ in range(2)))
-    assert set(await bot.repo.marks(1001)) == {"pale"}
+    assert set(await bot.storage.marks.all(1001)) == {"pale"}
     # Two different signs tapped at once from the same old keyboard: both are kept.
     fever, nodes = bot.button("☐ A fever"), bot.button("☐ Swollen")
     await asyncio.gather(bot.feed(bot.user().tap(public, fever)),
                          bot.feed(bot.user().tap(public, nodes)))
-    assert set(await bot.repo.marks(1001)) == {"pale", "fever", "lymph_nodes"}
+    assert set(await bot.storage.marks.all(1001)) == {"pale", "fever", "lymph_nodes"}
     assert len(bot.answers()) == 4
     await bot.send("/symptoms")
     assert item_buttons(bot) == expected(content, {"pale", "fever", "lymph_nodes"})
@@ -121,7 +120,7 @@ async def test_summary_lists_exactly_the_ticked_items(consented: Harness,
     await bot.tap("☑ Headache")
     await bot.tap(content.strings("symptoms.summary_button"))
     text = bot.text()
-    marks = await bot.repo.marks(1001)
+    marks = await bot.storage.marks.all(1001)
     listed = [line for line in text.splitlines() if line.startswith("• ")
               and any(line.startswith(f"• {i.label} (") for i in content.checklist.items)]
     # In checklist order, whatever order they were ticked in, each with its date.
@@ -150,7 +149,7 @@ async def test_summary_with_nothing_ticked_says_so(bot: Harness, content: Conten
 async def test_summary_with_every_item_ticked_fits(consented: Harness, content: Content) -> None:
     bot = consented
     for item in content.checklist.items:
-        await bot.repo.set_mark(1001, item.id, True)
+        await bot.storage.marks.set(1001, item.id, True)
     await bot.send("/symptoms")
     await bot.tap(content.strings("symptoms.summary_button"))
     text = bot.text()
@@ -166,13 +165,13 @@ async def test_clear_all_asks_first(consented: Harness, content: Content) -> Non
     await bot.tap("☐ Trouble breathing")
     await bot.tap(s("symptoms.clear_button"))
     assert "Clear all ticks?" in bot.text()
-    assert set(await bot.repo.marks(1001)) == {"pale", "breathing"}
+    assert set(await bot.storage.marks.all(1001)) == {"pale", "breathing"}
     await bot.tap(s("symptoms.clear_no"))
-    assert set(await bot.repo.marks(1001)) == {"pale", "breathing"}
+    assert set(await bot.storage.marks.all(1001)) == {"pale", "breathing"}
     assert item_buttons(bot) == expected(content, {"pale", "breathing"})
     await bot.tap(s("symptoms.clear_button"))
     await bot.tap(s("symptoms.clear_yes"))
-    assert await bot.repo.marks(1001) == {}
+    assert await bot.storage.marks.all(1001) == {}
     assert item_buttons(bot) == expected(content, set())
     assert bot.answers()[-1]["text"] == s("symptoms.cleared")
 
@@ -186,7 +185,7 @@ async def test_info_answers_with_the_explanation(bot: Harness, content: Content)
         params = bot.answers()[-1]
         assert item.explain in params["text"]
         assert params["show_alert"] is True
-    assert await bot.repo.export_user(1001) == {"user_id": 1001, "stored": False}
+    assert await bot.storage.export_user(1001) == {"user_id": 1001, "stored": False}
 
 
 def test_alert_is_cut_to_telegram_limit() -> None:
@@ -208,7 +207,7 @@ async def test_forged_and_malformed_data_change_nothing(consented: Harness,
         await bot.tap_data(data)
         assert len(bot.answers()) == before + 1, data
         assert bot.answers()[-1]["text"] == content.strings("errors.stale"), data
-        assert set(await bot.repo.marks(1001)) == {"bruising"}, data
+        assert set(await bot.storage.marks.all(1001)) == {"bruising"}, data
     await bot.send("/symptoms")
     assert item_buttons(bot) == expected(content, {"bruising"})
 
@@ -218,7 +217,7 @@ async def test_another_user_sees_none_of_the_ticks(consented: Harness, content: 
     await bot.send("/symptoms")
     await bot.tap("☐ Bone pain")
     await bot.tap("☐ A fever")
-    await bot.repo.give_consent(OTHER)
+    await bot.storage.users.give_consent(OTHER)
     await bot.send("/symptoms", user_id=OTHER)
     assert item_buttons(bot, OTHER) == expected(content, set())
     await bot.tap(content.strings("symptoms.summary_button"), user_id=OTHER)
@@ -227,8 +226,8 @@ async def test_another_user_sees_none_of_the_ticks(consented: Harness, content: 
     await bot.tap_data(make("kt", item="fever", on=False), user_id=OTHER)
     await bot.tap_data(make("ky"), user_id=OTHER)
     await bot.tap_data(make("kt", item="headache", on=True), user_id=OTHER)
-    assert set(await bot.repo.marks(1001)) == {"bone_pain", "fever"}
-    assert set(await bot.repo.marks(OTHER)) == {"headache"}
+    assert set(await bot.storage.marks.all(1001)) == {"bone_pain", "fever"}
+    assert set(await bot.storage.marks.all(OTHER)) == {"headache"}
 
 
 async def test_first_tick_asks_for_consent(bot: Harness, content: Content) -> None:
@@ -238,15 +237,15 @@ async def test_first_tick_asks_for_consent(bot: Harness, content: Content) -> No
     assert "Before we save this" in bot.text()
     await bot.tap(s("consent.no"))
     assert s("consent.declined") in bot.text()
-    assert await bot.repo.export_user(1001) == {"user_id": 1001, "stored": False}
+    assert await bot.storage.export_user(1001) == {"user_id": 1001, "stored": False}
     await bot.send("/symptoms")
     await bot.tap("☐ Headache")
     await bot.tap(s("consent.ok"))
-    assert set(await bot.repo.marks(1001)) == {"headache"}
+    assert set(await bot.storage.marks.all(1001)) == {"headache"}
     assert item_buttons(bot) == expected(content, {"headache"})
     # Consent is asked once: the next tick is stored straight away.
     await bot.tap("☐ Pale skin")
-    assert set(await bot.repo.marks(1001)) == {"headache", "pale"}
+    assert set(await bot.storage.marks.all(1001)) == {"headache", "pale"}
 
 
 async def test_unticking_never_asks_for_consent(bot: Harness, content: Content) -> None:
@@ -254,7 +253,7 @@ async def test_unticking_never_asks_for_consent(bot: Harness, content: Content) 
     await bot.tap_data(make("kt", item="fever", on=False))
     assert item_buttons(bot) == expected(content, set())
     assert "Before we save this" not in bot.text()
-    assert await bot.repo.export_user(1001) == {"user_id": 1001, "stored": False}
+    assert await bot.storage.export_user(1001) == {"user_id": 1001, "stored": False}
 
 
 async def test_read_button_opens_the_section(bot: Harness, content: Content) -> None:

@@ -7,8 +7,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from bot.callbacks import make
-from tests.harness import Harness
+from tests.harness import Harness, make
 
 A, B = 1001, 2002
 SECRETS = ("A-SECRET-QUESTION", "A-SECRET-ANSWER", "555 0199")
@@ -31,7 +30,7 @@ def _all_button_data(bot: Harness, chat: int) -> list[str]:
 
 async def _full_session(bot: Harness) -> None:
     """A does a bit of everything, through the real handlers."""
-    await bot.repo.give_consent(A)
+    await bot.storage.users.give_consent(A)
     await bot.send("/diagnosis", A)
     await bot.tap("Bookmark this page", A)
     await bot.send("/symptoms", A)
@@ -42,7 +41,7 @@ async def _full_session(bot: Harness) -> None:
     await bot.tap_data(make("qs", item=group.questions[0].id, on=True), A)
     await bot.tap_data(make("mn"), A)
     await bot.send("A-SECRET-QUESTION <b>&", A)
-    questions = await bot.repo.list_questions(A)
+    questions = await bot.storage.questions.list(A)
     own = questions[-1]
     await bot.tap_data(make("mo", num=own.id), A)
     await bot.tap_data(make("ma", num=own.id), A)
@@ -57,7 +56,7 @@ async def _full_session(bot: Harness) -> None:
 
 async def test_b_cannot_read_or_change_anything_of_a(bot: Harness) -> None:
     await _full_session(bot)
-    before = await bot.repo.export_user(A)
+    before = await bot.storage.export_user(A)
     assert before["stored"] and before["bookmarks"] and before["checklist_marks"]
     assert len(before["questions"]) == 2 and before["settings"]["care_team_phone"]
     a_data = _all_button_data(bot, A)
@@ -69,7 +68,7 @@ async def test_b_cannot_read_or_change_anything_of_a(bot: Harness) -> None:
     # types while the bot may be waiting for text from B.
     for round_ in range(2):
         if round_ == 1:
-            await bot.repo.give_consent(B)
+            await bot.storage.users.give_consent(B)
         for data in a_data:
             answered = len(bot.api.answered)
             await bot.tap_data(data, B, message=bot.api.chat_messages(B)[-1])
@@ -79,7 +78,7 @@ async def test_b_cannot_read_or_change_anything_of_a(bot: Harness) -> None:
                         "/symptoms"):
             await bot.send(command, B)
 
-    after = await bot.repo.export_user(A)
+    after = await bot.storage.export_user(A)
     assert after == before  # A's data, timestamps included, is untouched
     # Nothing B was shown or sent holds A's notes.
     for call in bot.api.calls:
@@ -98,5 +97,5 @@ async def test_b_cannot_read_or_change_anything_of_a(bot: Harness) -> None:
             text = sent.data.decode("utf-8")
         for secret in SECRETS:
             assert secret not in text
-    b_export = await bot.repo.export_user(B)
+    b_export = await bot.storage.export_user(B)
     assert all(secret not in str(b_export) for secret in SECRETS)

@@ -1,0 +1,476 @@
+"""The SQLite backend: one connection owner (Database) and one repository per aggregate."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.storage import Bookmark, LimitReached, NoConsent, Prompt, SavedQuestion
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema (release 0.1)
+    """
+    CREATE TABLE users (
+        user_id     INTEGER PRIMARY KEY,
+        created_at  REAL NOT NULL,
+        consent_at  REAL,
+        care_phone  TEXT,
+        pending     TEXT,
+        pending_ref INTEGER,
+        pending_at  REAL
+    );
+    CREATE TABLE bookmarks (
+        user_id    INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        section_id TEXT NOT NULL,
+        part_id    TEXT NOT NULL DEFAULT '',
+        page       INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (user_id, section_id, part_id, page)
+    );
+    CREATE TABLE marks (
+        user_id    INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        item_id    TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (user_id, item_id)
+    );
+    CREATE TABLE questions (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id     INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        guide_id    TEXT,
+        text        TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        asked_at    REAL,
+        answer      TEXT,
+        answered_at REAL,
+        removed_at  REAL
+    );
+    CREATE UNIQUE INDEX questions_guide ON questions(user_id, guide_id)
+        WHERE guide_id IS NOT NULL;
+    CREATE INDEX questions_user ON questions(user_id, id);
+    """,
+    # 2: prompts get their own table (typed, with an origin and an expiry); the old
+    # waiting-for-text columns move there, expiring 30 minutes after they were set.
+    """
+    CREATE TABLE prompts (
+        user_id    INTEGER PRIMARY KEY REFERENCES users(user_id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL,
+        ref        INTEGER,
+        origin     TEXT NOT NULL DEFAULT '',
+        opened_at  REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    INSERT INTO prompts(user_id, kind, ref, origin, opened_at, expires_at)
+        SELECT user_id, pending, pending_ref, '', COALESCE(pending_at, 0),
+               COALESCE(pending_at, 0) + 1800
+        FROM users WHERE pending IS NOT NULL;
+    ALTER TABLE users DROP COLUMN pending;
+    ALTER TABLE users DROP COLUMN pending_ref;
+    ALTER TABLE users DROP COLUMN pending_at;
+    CREATE INDEX questions_removed ON questions(removed_at) WHERE removed_at IS NOT NULL;
+    """,
+)
+
+# Appended to an INSERT ... SELECT: the row is written only for a user who agreed to storage.
+_CONSENTED = "WHERE EXISTS (SELECT 1 FROM users WHERE user_id=? AND consent_at IS NOT NULL)"
+_QUESTION = "id, guide_id, text, created_at, asked_at, answer, answered_at, removed_at"
+
+
+class Database:
+    """Owns the connection: pragmas, migrations, the write lock and transactions."""
+
+    def __init__(self, path: Path | str, clock: Callable[[], float]):
+        self.path = Path(path)
+        self.clock = clock
+        self._db: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(self.path, isolation_level=None)
+        db.row_factory = aiosqlite.Row
+        self._db = db
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA busy_timeout=5000")
+        await db.execute("PRAGMA foreign_keys=ON")
+        # FULL: a save the bot confirmed survives a power cut, not only a crash.
+        await db.execute("PRAGMA synchronous=FULL")
+        await db.execute("PRAGMA secure_delete=ON")
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("storage is not open")
+        return self._db
+
+    async def schema_version(self) -> int:
+        row = await self.one("PRAGMA user_version", ())
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        version = await self.schema_version()
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            async with self.tx() as db:
+                for statement in _statements(script):
+                    await db.execute(statement)
+                await db.execute(f"PRAGMA user_version={number}")
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction at a time on the shared connection, taken IMMEDIATE."""
+        async with self._write_lock:
+            db = self.db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+            await db.execute("COMMIT")
+
+    async def write(self, sql: str, args: Iterable[Any]) -> int:
+        """One statement, committed on its own (SQLite makes it atomic): one trip, not four.
+
+        Taken under the write lock so it never lands inside another coroutine's open
+        transaction on this shared connection. Returns the number of rows changed.
+        """
+        async with self._write_lock:
+            cur = await self.db.execute(sql, tuple(args))
+            return int(cur.rowcount)
+
+    async def write_with_consent(self, user_id: int, sql: str, args: Iterable[Any]) -> int:
+        """An INSERT ... SELECT guarded by `_CONSENTED`; NoConsent when it inserted nothing
+        because the user has not agreed (rather than because the row was already there)."""
+        changed = await self.write(sql, (*args, user_id))
+        if not changed and not await self.has_consent(user_id):
+            raise NoConsent(user_id)
+        return changed
+
+    # One trip to the database thread per read (a cursor costs three: execute, fetch, close).
+    async def one(self, sql: str, args: Iterable[Any]) -> aiosqlite.Row | None:
+        rows = await self.db.execute_fetchall(sql, tuple(args))
+        return next(iter(rows), None)
+
+    async def all(self, sql: str, args: Iterable[Any]) -> list[aiosqlite.Row]:
+        return list(await self.db.execute_fetchall(sql, tuple(args)))
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it, so erased text leaves the -wal."""
+        async with self._write_lock:
+            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def has_consent(self, user_id: int) -> bool:
+        row = await self.one("SELECT consent_at FROM users WHERE user_id=?", (user_id,))
+        return bool(row and row["consent_at"] is not None)
+
+    async def require_consent(self, db: aiosqlite.Connection, user_id: int) -> None:
+        """Inside a write transaction: NoConsent unless the user agreed."""
+        rows = await db.execute_fetchall(
+            "SELECT 1 FROM users WHERE user_id=? AND consent_at IS NOT NULL", (user_id,))
+        if not rows:
+            raise NoConsent(user_id)
+
+
+class SqliteUsers:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def has_consent(self, user_id: int) -> bool:
+        return await self.db.has_consent(user_id)
+
+    async def give_consent(self, user_id: int) -> None:
+        now = self.db.clock()
+        await self.db.write(
+            "INSERT INTO users(user_id, created_at, consent_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET consent_at=COALESCE(consent_at, excluded.consent_at)",
+            (user_id, now, now))
+
+    async def get_phone(self, user_id: int) -> str | None:
+        row = await self.db.one("SELECT care_phone FROM users WHERE user_id=?", (user_id,))
+        return row["care_phone"] if row else None
+
+    async def set_phone(self, user_id: int, phone: str | None) -> None:
+        async with self.db.tx() as db:
+            await self.db.require_consent(db, user_id)
+            await db.execute("UPDATE users SET care_phone=? WHERE user_id=?", (phone, user_id))
+
+    async def count(self) -> int:
+        row = await self.db.one("SELECT COUNT(*) AS n FROM users", ())
+        return int(row["n"]) if row else 0
+
+
+class SqliteBookmarks:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def add(self, user_id: int, section_id: str, part_id: str, page: int) -> None:
+        await self.db.write_with_consent(
+            user_id,
+            "INSERT OR IGNORE INTO bookmarks(user_id, section_id, part_id, page, created_at) "
+            f"SELECT ?, ?, ?, ?, ? {_CONSENTED}",
+            (user_id, section_id, part_id, page, self.db.clock()))
+
+    async def remove(self, user_id: int, section_id: str, part_id: str, page: int) -> None:
+        await self.db.write(
+            "DELETE FROM bookmarks WHERE user_id=? AND section_id=? AND part_id=? AND page=?",
+            (user_id, section_id, part_id, page))
+
+    async def exists(self, user_id: int, section_id: str, part_id: str, page: int) -> bool:
+        row = await self.db.one(
+            "SELECT 1 FROM bookmarks WHERE user_id=? AND section_id=? AND part_id=? AND page=?",
+            (user_id, section_id, part_id, page))
+        return row is not None
+
+    async def list(self, user_id: int) -> list[Bookmark]:
+        rows = await self.db.all(
+            "SELECT section_id, part_id, page, created_at FROM bookmarks WHERE user_id=? "
+            "ORDER BY created_at DESC, rowid DESC", (user_id,))
+        return [Bookmark(section_id=r["section_id"], part_id=r["part_id"], page=r["page"],
+                         created_at=r["created_at"]) for r in rows]
+
+
+class SqliteMarks:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def set(self, user_id: int, item_id: str, on: bool) -> None:
+        if on:
+            await self.db.write_with_consent(
+                user_id,
+                "INSERT OR IGNORE INTO marks(user_id, item_id, created_at) "
+                f"SELECT ?, ?, ? {_CONSENTED}",
+                (user_id, item_id, self.db.clock()))
+        else:
+            await self.db.write("DELETE FROM marks WHERE user_id=? AND item_id=?",
+                                (user_id, item_id))
+
+    async def all(self, user_id: int) -> dict[str, float]:
+        rows = await self.db.all(
+            "SELECT item_id, created_at FROM marks WHERE user_id=?", (user_id,))
+        return {r["item_id"]: r["created_at"] for r in rows}
+
+    async def clear(self, user_id: int) -> int:
+        return await self.db.write("DELETE FROM marks WHERE user_id=?", (user_id,))
+
+
+def _question(row: aiosqlite.Row) -> SavedQuestion:
+    return SavedQuestion(id=row["id"], guide_id=row["guide_id"], text=row["text"],
+                         created_at=row["created_at"], asked_at=row["asked_at"],
+                         answer=row["answer"], answered_at=row["answered_at"],
+                         removed_at=row["removed_at"])
+
+
+class SqliteQuestions:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def save_guide(self, user_id: int, guide_id: str, text: str, *, limit: int) -> bool:
+        """Save one of the guide's questions (its text as it is today). False if already saved.
+
+        One guarded upsert: inserts the question, or brings back a recently removed copy
+        (with its answer), only with consent and room left.
+        """
+        changed = await self.db.write(
+            "INSERT INTO questions(user_id, guide_id, text, created_at) SELECT ?, ?, ?, ? "
+            "WHERE EXISTS (SELECT 1 FROM users WHERE user_id=? AND consent_at IS NOT NULL) "
+            "AND (SELECT COUNT(*) FROM questions WHERE user_id=? AND removed_at IS NULL) < ? "
+            "ON CONFLICT(user_id, guide_id) WHERE guide_id IS NOT NULL DO UPDATE "
+            "SET removed_at=NULL, created_at=excluded.created_at "
+            "WHERE questions.removed_at IS NOT NULL",
+            (user_id, guide_id, text, self.db.clock(), user_id, user_id, limit))
+        if changed:
+            return True
+        # Nothing written: say why (rare, so the extra reads are fine here).
+        if not await self.db.has_consent(user_id):
+            raise NoConsent(user_id)
+        if guide_id in await self.saved_guide_ids(user_id):
+            return False
+        raise LimitReached(user_id)
+
+    async def saved_guide_ids(self, user_id: int) -> set[str]:
+        rows = await self.db.all(
+            "SELECT guide_id FROM questions WHERE user_id=? AND guide_id IS NOT NULL "
+            "AND removed_at IS NULL", (user_id,))
+        return {r["guide_id"] for r in rows}
+
+    async def _check_room(self, db: aiosqlite.Connection, user_id: int, limit: int) -> None:
+        rows = list(await db.execute_fetchall(
+            "SELECT COUNT(*) FROM questions WHERE user_id=? AND removed_at IS NULL", (user_id,)))
+        if rows and rows[0][0] >= limit:
+            raise LimitReached(user_id)
+
+    async def add_own(self, user_id: int, text: str, *, limit: int) -> int:
+        async with self.db.tx() as db:
+            await self.db.require_consent(db, user_id)
+            await self._check_room(db, user_id, limit)
+            cur = await db.execute(
+                "INSERT INTO questions(user_id, text, created_at) VALUES (?, ?, ?)",
+                (user_id, text, self.db.clock()))
+            return int(cur.lastrowid or 0)
+
+    async def list(self, user_id: int) -> list[SavedQuestion]:
+        rows = await self.db.all(
+            f"SELECT {_QUESTION} FROM questions WHERE user_id=? AND removed_at IS NULL "
+            "ORDER BY created_at, id", (user_id,))
+        return [_question(r) for r in rows]
+
+    async def get(self, user_id: int, question_id: int) -> SavedQuestion | None:
+        row = await self.db.one(
+            f"SELECT {_QUESTION} FROM questions WHERE user_id=? AND id=?", (user_id, question_id))
+        return _question(row) if row else None
+
+    async def count(self, user_id: int) -> int:
+        row = await self.db.one(
+            "SELECT COUNT(*) AS n FROM questions WHERE user_id=? AND removed_at IS NULL",
+            (user_id,))
+        return int(row["n"]) if row else 0
+
+    async def mark_asked(self, user_id: int, question_id: int, asked: bool) -> bool:
+        return bool(await self.db.write(
+            "UPDATE questions SET asked_at=? WHERE user_id=? AND id=? AND removed_at IS NULL",
+            (self.db.clock() if asked else None, user_id, question_id)))
+
+    async def set_answer(self, user_id: int, question_id: int, answer: str | None) -> bool:
+        now = self.db.clock() if answer else None
+        return bool(await self.db.write(
+            "UPDATE questions SET answer=?, answered_at=?, asked_at=COALESCE(asked_at, ?) "
+            "WHERE user_id=? AND id=? AND removed_at IS NULL",
+            (answer, now, now, user_id, question_id)))
+
+    async def remove(self, user_id: int, question_id: int) -> bool:
+        """Hide a question so it can be undone for a while (purge_removed erases it later)."""
+        return bool(await self.db.write(
+            "UPDATE questions SET removed_at=? WHERE user_id=? AND id=? AND removed_at IS NULL",
+            (self.db.clock(), user_id, question_id)))
+
+    async def remove_guide(self, user_id: int, guide_id: str) -> bool:
+        return bool(await self.db.write(
+            "UPDATE questions SET removed_at=? WHERE user_id=? AND guide_id=? "
+            "AND removed_at IS NULL", (self.db.clock(), user_id, guide_id)))
+
+    async def undo_remove(self, user_id: int, question_id: int, *, limit: int) -> bool:
+        async with self.db.tx() as db:
+            await self._check_room(db, user_id, limit)
+            cur = await db.execute(
+                "UPDATE questions SET removed_at=NULL WHERE user_id=? AND id=? "
+                "AND removed_at IS NOT NULL", (user_id, question_id))
+            return bool(cur.rowcount)
+
+    async def purge_removed(self, removed_before: float) -> int:
+        """Erase, for every user, the questions removed before this moment; then push the
+        erased text out of the WAL too (secure_delete zeroes it in the pages)."""
+        erased = await self.db.write(
+            "DELETE FROM questions WHERE removed_at IS NOT NULL AND removed_at < ?",
+            (removed_before,))
+        if erased:
+            await self.db.checkpoint()
+        return erased
+
+
+def _prompt(row: aiosqlite.Row) -> Prompt:
+    return Prompt(kind=row["kind"], ref=row["ref"], origin=row["origin"],
+                  opened_at=row["opened_at"], expires_at=row["expires_at"])
+
+
+class SqlitePrompts:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def open(self, user_id: int, prompt: Prompt) -> None:
+        async with self.db.tx() as db:
+            await self.db.require_consent(db, user_id)
+            await db.execute(
+                "INSERT INTO prompts(user_id, kind, ref, origin, opened_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET kind=excluded.kind, "
+                "ref=excluded.ref, origin=excluded.origin, opened_at=excluded.opened_at, "
+                "expires_at=excluded.expires_at",
+                (user_id, prompt.kind, prompt.ref, prompt.origin, prompt.opened_at,
+                 prompt.expires_at))
+
+    async def get(self, user_id: int) -> Prompt | None:
+        row = await self.db.one(
+            "SELECT kind, ref, origin, opened_at, expires_at FROM prompts WHERE user_id=?",
+            (user_id,))
+        return _prompt(row) if row else None
+
+    async def close(self, user_id: int) -> bool:
+        return bool(await self.db.write("DELETE FROM prompts WHERE user_id=?", (user_id,)))
+
+
+class SqliteStorage:
+    """The SQLite backend. Open it once (post_init), close it once (post_shutdown)."""
+
+    def __init__(self, path: Path | str, clock: Callable[[], float]):
+        self.database = Database(path, clock)
+        self.users = SqliteUsers(self.database)
+        self.bookmarks = SqliteBookmarks(self.database)
+        self.marks = SqliteMarks(self.database)
+        self.questions = SqliteQuestions(self.database)
+        self.prompts = SqlitePrompts(self.database)
+
+    @property
+    def path(self) -> Path:
+        return self.database.path
+
+    async def open(self) -> None:
+        await self.database.open()
+
+    async def close(self) -> None:
+        await self.database.close()
+
+    async def schema_version(self) -> int:
+        return await self.database.schema_version()
+
+    async def checkpoint(self) -> None:
+        await self.database.checkpoint()
+
+    async def integrity_check(self) -> str:
+        row = await self.database.one("PRAGMA integrity_check", ())
+        return str(row[0]) if row else ""
+
+    async def export_user(self, user_id: int) -> dict[str, Any]:
+        """Everything stored about one user, as plain data."""
+        db = self.database
+        user = await db.one(
+            "SELECT created_at, consent_at, care_phone FROM users WHERE user_id=?", (user_id,))
+        if user is None:
+            return {"user_id": user_id, "stored": False}
+        marks = await self.marks.all(user_id)
+        questions = await db.all(
+            f"SELECT {_QUESTION} FROM questions WHERE user_id=? ORDER BY created_at, id",
+            (user_id,))
+        prompt = await self.prompts.get(user_id)
+        return {
+            "user_id": user_id,
+            "stored": True,
+            "created_at": user["created_at"],
+            "consent_at": user["consent_at"],
+            "settings": {"care_team_phone": user["care_phone"]},
+            "waiting_for_text": asdict(prompt) if prompt else None,
+            "bookmarks": [asdict(b) for b in await self.bookmarks.list(user_id)],
+            "checklist_marks": [{"item_id": k, "created_at": v} for k, v in sorted(marks.items())],
+            "questions": [asdict(_question(r)) for r in questions],
+        }
+
+    async def delete_user(self, user_id: int) -> None:
+        """Erase every row of this user in one transaction, then push it out of the WAL."""
+        async with self.database.tx() as db:
+            for table in ("prompts", "bookmarks", "marks", "questions", "users"):
+                await db.execute(f"DELETE FROM {table} WHERE user_id=?", (user_id,))
+        await self.checkpoint()
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
