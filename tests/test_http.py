@@ -88,7 +88,8 @@ async def test_pool_timeout_means_not_sent(fake: FakeBotAPI) -> None:
     fake.delays["sendMessage"] = 0.6
     async with make_bot(fake.base_url, AiohttpRequest(pool_size=1, pool_timeout=0.1)) as client:
         first = asyncio.ensure_future(client.send_message(42, "first"))
-        await asyncio.sleep(0.05)
+        while not fake.calls("sendMessage"):  # the first holds the only connection now
+            await asyncio.sleep(0.005)
         with pytest.raises(TimedOut, match="not sent"):
             await client.send_message(42, "second")
         await first

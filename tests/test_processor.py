@@ -26,8 +26,13 @@ async def _run(settings, content, updates: list[dict[str, Any]], delay: float,
         assert update.effective_chat is not None
         seen.append((update.effective_chat.id, update.update_id))
 
+    finished_count = 0
+
     async def finished(update: Update, context) -> None:
-        if sum(1 for _ in seen) == len(updates):
+        # Group 99 runs after the update's own handlers returned (their API calls included).
+        nonlocal finished_count
+        finished_count += 1
+        if finished_count == len(updates):
             done.set()
 
     app.add_handler(TypeHandler(Update, record), group=-1)
@@ -39,9 +44,6 @@ async def _run(settings, content, updates: list[dict[str, Any]], delay: float,
         for raw in updates:
             await app.update_queue.put(Update.de_json(raw, app.bot))
         await asyncio.wait_for(done.wait(), 30)
-        # let the last handler's API calls finish
-        while app.update_queue.qsize() or app.update_processor.current_concurrent_updates:
-            await asyncio.sleep(0.01)
         elapsed = time.monotonic() - started
     finally:
         await stop_app(app)

@@ -41,10 +41,16 @@ def test_signal_finishes_received_updates_and_closes_storage(
         menu = fake.call("sendMessage", {"chat_id": 1001, "text": "menu"})
         updates = [p.text("/start") for p in parents[1:]] + [
             tap(parents[0], menu, make("b", sid=section.id, part=part.id, page=0, on=True))]
+        before = len(fake.calls())
         fake.add_updates(*updates)
         ids = {u["update_id"] for u in updates}
         fake.wait_for(lambda: ids <= fake.delivered, proc=proc, what="the updates to arrive")
-        time.sleep(0.1)  # the handlers are now waiting on their (slow) replies
+
+        def all_mid_call() -> bool:  # each handler has sent its first (slow) reply
+            return len([c for c in fake.calls()[before:]
+                        if c.method in ("sendMessage", "editMessageText")]) >= 3
+
+        fake.wait_for(all_mid_call, proc=proc, what="the handlers to be mid-call")
         signalled = time.monotonic()
         assert stop(proc, sig) == 0, log.read_text()
         sends = fake.calls("sendMessage")
