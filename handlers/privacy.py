@@ -229,8 +229,9 @@ async def remove_phone(update: Update, context: BotContext, data: RemovePhone) -
 
 # ---- privacy and the user's own data ------------------------------------------------------------
 async def render_privacy(update: Update, context: BotContext) -> None:
-    minutes = context.services.settings.undo_seconds // 60
-    text = context.content.strings("privacy.page", undo_minutes=minutes)
+    settings = context.services.settings
+    text = context.content.strings("privacy.page", undo_minutes=settings.undo_seconds // 60,
+                                   prompt_minutes=settings.prompt_seconds // 60)
     await show(update, context, text, privacy_keyboard(context.content))
 
 

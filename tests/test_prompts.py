@@ -249,3 +249,5 @@ async def test_the_privacy_page_states_the_window_the_job_uses(bot: Harness,
     minutes = bot.settings.undo_seconds // 60
     assert minutes == 15
     assert f"up to {minutes} minutes" in bot.text()
+    assert bot.settings.prompt_seconds == 30 * 60
+    assert "type next (for example, a new question), for up to 30 minutes" in bot.text()

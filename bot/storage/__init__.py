@@ -1,122 +1,35 @@
-"""Storage by aggregate: the interface every backend implements, and the records it returns.
-
-`Storage` owns the connection, transactions and migrations and hands out one repository
-per aggregate (users and consent, bookmarks, checklist marks, questions, prompts). SQL
-lives only in the backend modules (today `bot.storage.sqlite`); a second backend is a
-second module implementing these protocols. Every method is keyed by the user it serves.
-Domain limits (how many questions, the undo window) are arguments, set by the features.
+"""Storage by aggregate: `Storage` owns the connection, transactions and migrations and
+hands out one repository per aggregate (users and consent, bookmarks, checklist marks,
+questions, prompts). The protocols and records are in `bot.storage.interface`; SQL lives
+only in the backend modules (today `bot.storage.sqlite`). A second backend is a second
+module implementing the same protocols, chosen in `open_storage`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.storage.interface import (
+    Bookmark,
+    Bookmarks,
+    LimitReached,
+    Marks,
+    NoConsent,
+    Prompt,
+    Prompts,
+    Questions,
+    SavedQuestion,
+    Storage,
+    Users,
+)
+
+__all__ = ["Bookmark", "Bookmarks", "LimitReached", "Marks", "NoConsent", "Prompt", "Prompts",
+           "Questions", "SavedQuestion", "Storage", "Users", "open_storage"]
 
 
-class NoConsent(Exception):
-    """A write was attempted for a user who has not agreed to storage."""
-
-
-class LimitReached(Exception):
-    """The user already has the most saved questions allowed."""
-
-
-@dataclass(frozen=True)
-class Bookmark:
-    section_id: str
-    part_id: str
-    page: int
-    created_at: float
-
-
-@dataclass(frozen=True)
-class SavedQuestion:
-    id: int
-    guide_id: str | None
-    text: str
-    created_at: float
-    asked_at: float | None
-    answer: str | None
-    answered_at: float | None
-    removed_at: float | None = None
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """The bot is waiting for this user to type: what for, about what, where Cancel goes."""
-
-    kind: str
-    ref: int | None
-    origin: str          # callback data of the view the prompt was opened from
-    opened_at: float
-    expires_at: float
-
-
-class Users(Protocol):
-    async def has_consent(self, user_id: int) -> bool: ...
-    async def give_consent(self, user_id: int) -> None: ...
-    async def get_phone(self, user_id: int) -> str | None: ...
-    async def set_phone(self, user_id: int, phone: str | None) -> None: ...
-    async def count(self) -> int: ...
-
-
-class Bookmarks(Protocol):
-    async def add(self, user_id: int, section_id: str, part_id: str, page: int) -> None: ...
-    async def remove(self, user_id: int, section_id: str, part_id: str, page: int) -> None: ...
-    async def exists(self, user_id: int, section_id: str, part_id: str, page: int) -> bool: ...
-    async def list(self, user_id: int) -> list[Bookmark]: ...
-
-
-class Marks(Protocol):
-    async def set(self, user_id: int, item_id: str, on: bool) -> None: ...
-    async def all(self, user_id: int) -> dict[str, float]: ...
-    async def clear(self, user_id: int) -> int: ...
-
-
-class Questions(Protocol):
-    async def save_guide(self, user_id: int, guide_id: str, text: str, *, limit: int) -> bool: ...
-    async def saved_guide_ids(self, user_id: int) -> set[str]: ...
-    async def add_own(self, user_id: int, text: str, *, limit: int) -> int: ...
-    async def list(self, user_id: int) -> list[SavedQuestion]: ...
-    async def get(self, user_id: int, question_id: int) -> SavedQuestion | None: ...
-    async def count(self, user_id: int) -> int: ...
-    async def mark_asked(self, user_id: int, question_id: int, asked: bool) -> bool: ...
-    async def set_answer(self, user_id: int, question_id: int, answer: str | None) -> bool: ...
-    async def remove(self, user_id: int, question_id: int) -> bool: ...
-    async def remove_guide(self, user_id: int, guide_id: str) -> bool: ...
-    async def undo_remove(self, user_id: int, question_id: int, *, limit: int) -> bool: ...
-    async def purge_removed(self, removed_before: float) -> int: ...
-
-
-class Prompts(Protocol):
-    async def open(self, user_id: int, prompt: Prompt) -> None: ...
-    async def get(self, user_id: int) -> Prompt | None: ...
-    async def close(self, user_id: int) -> bool: ...
-
-
-class Storage(Protocol):
-    @property
-    def users(self) -> Users: ...
-    @property
-    def bookmarks(self) -> Bookmarks: ...
-    @property
-    def marks(self) -> Marks: ...
-    @property
-    def questions(self) -> Questions: ...
-    @property
-    def prompts(self) -> Prompts: ...
-
-    async def open(self) -> None: ...
-    async def close(self) -> None: ...
-    async def schema_version(self) -> int: ...
-    async def export_user(self, user_id: int) -> dict[str, Any]: ...
-    async def delete_user(self, user_id: int) -> None: ...
-    async def checkpoint(self) -> None: ...
-    async def integrity_check(self) -> str: ...
-
-
-def open_storage(path: Any, clock: Any) -> Storage:
-    """The backend for a database path (SQLite today)."""
+def open_storage(path: Path | str, clock: Callable[[], float]) -> Storage:
+    """The backend for a database path (SQLite today); open() it before use."""
     from bot.storage.sqlite import SqliteStorage
 
     return SqliteStorage(path, clock)

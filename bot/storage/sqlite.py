@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage import Bookmark, LimitReached, NoConsent, Prompt, SavedQuestion
+from bot.storage.interface import Bookmark, LimitReached, NoConsent, Prompt, SavedQuestion
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema (release 0.1)
