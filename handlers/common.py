@@ -1,10 +1,11 @@
 """What every feature uses: taps answered exactly once, show in place, home, consent, prompts.
 
 A feature registers each of its button types with `tap(app, DataType, callback)`: a PTB
-CallbackQueryHandler whose pattern is that type's matcher. The callback returns what the
-tap's answer says (a `Toast`, or None for a silent answer); the handler answers once, after
-the callback, so no flag is passed around. A write refused for want of consent (NoConsent)
-is turned into the consent prompt, which carries the tap along and carries it out after OK.
+CallbackQueryHandler whose pattern is that type's matcher. The callback does the tap's work
+and returns a `Reply` (its notice, the view to show, anything to send after); the handler
+then answers the tap once, first, and shows the view, so no flag is passed around. A write
+refused for want of consent (NoConsent) becomes the consent prompt, which carries the tap
+along and carries it out after OK.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
@@ -74,16 +75,26 @@ class CancelPrompt(CallbackData, prefix="mx"):
 
 
 # ---- answering taps ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Toast:
-    """What a tap's answer shows: a short notice, or an alert the parent must close."""
+class View(NamedTuple):
+    """A message as the parent sees it: HTML text and its buttons."""
 
-    text: str | None = None
+    text: str
+    markup: Markup | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a tap does, in order: its answer (`notice`, an `alert` when it must be closed),
+    then `view` edited in place, then `after` (sending a file, say)."""
+
+    view: View | None = None
+    notice: str | None = None
     alert: bool = False
+    after: Callable[[], Awaitable[None]] | None = None
 
 
 D = TypeVar("D", bound=CallbackData)
-TapCallback = Callable[[Update, BotContext, D], Awaitable[Toast | None]]
+TapCallback = Callable[[Update, BotContext, D], Awaitable[Reply]]
 
 
 class TapHandler(CallbackQueryHandler[BotContext, None]):
@@ -94,29 +105,37 @@ class TapHandler(CallbackQueryHandler[BotContext, None]):
         self.tap_callback: TapCallback[Any] = callback
         super().__init__(self._handle, pattern=data_type.matches)
 
-    async def run(self, update: Update, context: BotContext, data: str) -> Toast | None:
-        """Carry out the tap for `data` (already matched) and return its answer."""
+    async def run(self, update: Update, context: BotContext, data: str) -> Reply:
+        """What the tap for `data` (already matched) does; storage writes happen here."""
         parsed = self.data_type.unpack(data)
         if parsed is None:  # the pattern matched, so only a changed type gets here
-            return await show_stale(update, context)
+            return stale_reply(context)
         try:
             return await self.tap_callback(update, context, parsed)
         except NoConsent:
-            return await ask_consent(update, context, data)
+            return consent_reply(context, data)
 
     async def _handle(self, update: Update, context: BotContext) -> None:
-        query = update.callback_query
-        assert query is not None
-        # Answered after the callback: an exception goes to the error handler, which
-        # answers instead, so every tap is answered once either way.
-        toast = await self.run(update, context, str(query.data))
+        await carry_out(update, context, await self.run(update, context, str(
+            update.callback_query.data if update.callback_query else "")))
+
+
+async def carry_out(update: Update, context: BotContext, reply: Reply) -> None:
+    """Answer the tap first, so the button stops spinning even when the edit is slow, held
+    by the rate limiter, or fails; then show the view. An exception before the answer goes
+    to the error handler, which answers instead: every tap is answered once either way."""
+    query = update.callback_query
+    if query is not None:
         try:
-            await query.answer(text=toast.text if toast else None,
-                               show_alert=bool(toast and toast.alert))
+            await query.answer(text=reply.notice, show_alert=reply.alert)
         except BadRequest as exc:
-            # Too old to answer: nothing more can be done for this tap.
+            # Too old to answer: nothing more can be done for this tap's spinner.
             log.info("callback answer refused for update %s: %s", update.update_id,
                      exc.message)
+    if reply.view is not None:
+        await show(update, context, *reply.view)
+    if reply.after is not None:
+        await reply.after()
 
 
 def tap(app: BotApp, data_type: type[D], callback: TapCallback[D]) -> None:
@@ -129,14 +148,14 @@ def tap(app: BotApp, data_type: type[D], callback: TapCallback[D]) -> None:
     app.add_handler(TapHandler(data_type, callback))
 
 
-async def run_tap(update: Update, context: BotContext, data: str) -> Toast | None:
-    """Carry out other button data for this same tap (after consent, or Cancel's origin),
-    through the handlers PTB already holds; anything unknown gets the calm stale answer."""
+async def run_tap(update: Update, context: BotContext, data: str) -> Reply:
+    """What other button data would do for this same tap (after consent, Cancel's origin, a
+    deep link), found through the handlers PTB already holds; unknown data is stale."""
     for group in sorted(context.application.handlers):
         for handler in context.application.handlers[group]:
             if isinstance(handler, TapHandler) and handler.data_type.matches(data):
                 return await handler.run(update, context, data)
-    return await show_stale(update, context)
+    return stale_reply(context)
 
 
 def user_id(update: Update) -> int:
@@ -222,21 +241,20 @@ def main_menu(context: BotContext) -> Markup:
     return services.home_menu
 
 
-async def show_home(update: Update, context: BotContext, prefix: str | None = None) -> None:
+def home_view(context: BotContext, prefix: str | None = None) -> View:
     s = context.content.strings
     text = s("menu.home_title") if prefix is None else f"{prefix}\n\n{s('menu.home_title')}"
-    await show(update, context, text, main_menu(context))
+    return View(text, main_menu(context))
 
 
-async def show_stale(update: Update, context: BotContext) -> Toast:
+def stale_reply(context: BotContext) -> Reply:
     """A tap the bot no longer understands: a calm answer and the main menu."""
-    await show_home(update, context)
-    return Toast(context.content.strings("errors.stale"))
+    return Reply(home_view(context), context.content.strings("errors.stale"))
 
 
 # ---- consent ------------------------------------------------------------------------------------
-async def ask_consent(update: Update, context: BotContext, then: str) -> Toast | None:
-    """Show what would be stored, with OK (then carry out `then`) and No thanks."""
+def consent_reply(context: BotContext, then: str) -> Reply:
+    """What would be stored, with OK (then carry out `then`) and No thanks."""
     s = context.content.strings
     try:
         ok = GiveConsent(Nested(then)).pack()
@@ -244,8 +262,7 @@ async def ask_consent(update: Update, context: BotContext, then: str) -> Toast |
         ok = GiveConsent(Nested(Home().pack())).pack()
     markup = Markup([[Button(s("consent.ok"), callback_data=ok),
                       button(s("consent.no"), DeclineConsent())]])
-    await show(update, context, s("consent.prompt"), markup)
-    return None
+    return Reply(View(s("consent.prompt"), markup))
 
 
 async def require_consent(update: Update, context: BotContext) -> None:

@@ -20,12 +20,13 @@ from handlers.common import (
     GiveConsent,
     Home,
     Noop,
-    Toast,
+    Reply,
+    carry_out,
+    home_view,
     main_menu,
     run_tap,
     show,
-    show_home,
-    show_stale,
+    stale_reply,
     tap,
     user_id,
 )
@@ -47,7 +48,9 @@ async def start(update: Update, context: BotContext) -> None:
         for resolve in context.services.deep_links:
             target = resolve(context.content, args[0])
             if target is not None:  # a deep link opens like a tap on that button
-                await run_tap(update, context, target.pack())
+                reply = await run_tap(update, context, target.pack())
+                if reply.view is not None:
+                    await show(update, context, *reply.view)
                 return
     s = context.content.strings
     await show(update, context, f"{s('start.greeting')}\n\n{s('menu.home_title')}",
@@ -61,48 +64,40 @@ async def show_help(update: Update, context: BotContext) -> None:
     await show(update, context, help_text(context.content, tools), main_menu(context))
 
 
-async def tap_home(update: Update, context: BotContext, data: Home) -> Toast | None:
+async def tap_home(update: Update, context: BotContext, data: Home) -> Reply:
     """Home button."""
-    await show_home(update, context)
-    return None
+    return Reply(home_view(context))
 
 
-async def tap_nothing(update: Update, context: BotContext, data: Noop) -> Toast | None:
+async def tap_nothing(update: Update, context: BotContext, data: Noop) -> Reply:
     """The page counter: a button that only needs its tap answered."""
-    return None
+    return Reply()
 
 
-async def give_consent(update: Update, context: BotContext, data: GiveConsent) -> Toast | None:
+async def give_consent(update: Update, context: BotContext, data: GiveConsent) -> Reply:
     """Consent given: store its time, then carry out the tap that asked for it."""
     await context.storage.users.give_consent(user_id(update))
     if DeclineConsent.matches(data.then):
-        await show_home(update, context)
-        return None
+        return Reply(home_view(context))
     return await run_tap(update, context, data.then)
 
 
-async def decline_consent(update: Update, context: BotContext,
-                          data: DeclineConsent) -> Toast | None:
+async def decline_consent(update: Update, context: BotContext, data: DeclineConsent) -> Reply:
     """Consent declined: store nothing and say so."""
-    await show_home(update, context, context.content.strings("consent.declined"))
-    return None
+    return Reply(home_view(context, context.content.strings("consent.declined")))
 
 
 # ---- prompts -----------------------------------------------------------------------------------
-async def cancel_prompt(update: Update, context: BotContext, data: CancelPrompt) -> Toast | None:
+async def cancel_prompt(update: Update, context: BotContext, data: CancelPrompt) -> Reply:
     """Cancel on a prompt: stop waiting and go back to where the prompt was opened."""
     uid = user_id(update)
     prompt = await context.storage.prompts.get(uid)
     await context.storage.prompts.close(uid)
     s = context.content.strings
     if prompt is None or prompt.expires_at <= context.now():
-        await show_home(update, context, s("prompt.nothing_to_cancel"))
-        return None
-    if prompt.origin:
-        await run_tap(update, context, prompt.origin)
-    else:  # opened by release 0.1, which did not record where
-        await show_home(update, context)
-    return Toast(s("prompt.cancelled"))
+        return Reply(home_view(context, s("prompt.nothing_to_cancel")))
+    back = await run_tap(update, context, prompt.origin) if prompt.origin else Reply()
+    return Reply(back.view or home_view(context), s("prompt.cancelled"))
 
 
 async def cancel(update: Update, context: BotContext) -> None:
@@ -112,7 +107,8 @@ async def cancel(update: Update, context: BotContext) -> None:
     await context.storage.prompts.close(uid)
     s = context.content.strings
     open_ = prompt is not None and prompt.expires_at > context.now()
-    await show_home(update, context, s("prompt.cancelled") if open_ else s("prompt.nothing_to_cancel"))
+    await show(update, context, *home_view(
+        context, s("prompt.cancelled") if open_ else s("prompt.nothing_to_cancel")))
 
 
 async def receive_text(update: Update, context: BotContext) -> None:
@@ -140,13 +136,7 @@ async def reply_outside_prompt(update: Update, context: BotContext) -> None:
 # ---- fallbacks ---------------------------------------------------------------------------------
 async def answer_stale(update: Update, context: BotContext) -> None:
     """Any tap no feature understands (old, changed or forged data): calm answer, the menu."""
-    query = update.callback_query
-    assert query is not None
-    toast = await show_stale(update, context)
-    try:
-        await query.answer(toast.text)
-    except BadRequest as exc:
-        log.info("callback answer refused for update %s: %s", update.update_id, exc.message)
+    await carry_out(update, context, stale_reply(context))
 
 
 async def reply_unknown_command(update: Update, context: BotContext) -> None:
@@ -183,8 +173,8 @@ async def handle_error(update: object, context: BotContext) -> None:
         return
     try:
         if update.callback_query is not None:
-            # The tap's handler answers only after it succeeds, so this is its one answer
-            # (unless the failure came after answering; Telegram then refuses, harmlessly).
+            # Taps are answered before their view is shown: a failure before that gets
+            # this answer; one after it is refused by Telegram, harmlessly.
             with contextlib.suppress(BadRequest):
                 await update.callback_query.answer(context.content.strings("errors.generic"))
         await context.bot.send_message(update.effective_chat.id,

@@ -18,13 +18,14 @@ from handlers.common import (
     Contents,
     Home,
     Noop,
-    Toast,
+    Reply,
+    View,
     button,
     home_only,
     home_row,
     menu_button,
     show,
-    show_stale,
+    stale_reply,
     tap,
     user_id,
 )
@@ -149,83 +150,83 @@ def _extras(context: BotContext, section: Section) -> list[list[Button]]:
     return rows
 
 
-async def open_section(update: Update, context: BotContext, sid: str, part_id: str, page: int,
-                       gate_passed: bool = False) -> Toast | None:
-    """Show a section page (or its parts menu, or the gate before a sensitive page)."""
+async def page_reply(update: Update, context: BotContext, sid: str, part_id: str, page: int,
+                     gate_passed: bool = False, notice: str | None = None) -> Reply:
+    """A section page (or its parts menu, or the gate before a sensitive page)."""
     content = context.content
     section = content.section(sid)
     if section is None:
-        return await show_stale(update, context)
+        return stale_reply(context)
     if section.has_parts and (part_id == "" or section.part(part_id) is None):
-        await show(update, context, render.parts_menu(content.strings, section),
-                   parts_keyboard(content, section, _extras(context, section)))
-        return None
+        return Reply(View(render.parts_menu(content.strings, section),
+                          parts_keyboard(content, section, _extras(context, section))), notice)
     part = section.part(part_id) if section.has_parts else section.parts[0]
     assert part is not None
     page = _clamp(page, len(part.pages))
     if (part.sensitive or section.sensitive) and not gate_passed:
-        await show(update, context, render.gate(content.strings, section, part),
-                   gate_keyboard(content, section, part, page))
-        return None
+        return Reply(View(render.gate(content.strings, section, part),
+                          gate_keyboard(content, section, part, page)), notice)
     marked = await context.storage.bookmarks.exists(user_id(update), section.id, part.id, page)
-    await show(update, context, render.section_page(content.strings, section, part, page),
-               page_keyboard(content, section, part, page, marked, _extras(context, section)))
-    return None
+    return Reply(View(render.section_page(content.strings, section, part, page),
+                      page_keyboard(content, section, part, page, marked,
+                                    _extras(context, section))), notice)
+
+
+def contents_view(content: Content) -> View:
+    return View(content.strings("menu.contents_title"), contents_keyboard(content))
 
 
 async def show_contents(update: Update, context: BotContext) -> None:
     """/menu: the guide's contents as buttons."""
-    await show(update, context, context.content.strings("menu.contents_title"),
-               contents_keyboard(context.content))
+    await show(update, context, *contents_view(context.content))
 
 
-async def tap_contents(update: Update, context: BotContext, data: Contents) -> Toast | None:
+async def tap_contents(update: Update, context: BotContext, data: Contents) -> Reply:
     """Contents button."""
-    await show_contents(update, context)
-    return None
+    return Reply(contents_view(context.content))
 
 
 def section_command(section: Section):  # type: ignore[no-untyped-def]
     async def show_section(update: Update, context: BotContext) -> None:
         """A section's command: its first page (or its parts menu)."""
-        await open_section(update, context, section.id, "", 0)
+        reply = await page_reply(update, context, section.id, "", 0)
+        assert reply.view is not None
+        await show(update, context, *reply.view)
     return show_section
 
 
-async def tap_page(update: Update, context: BotContext, data: ShowPage) -> Toast | None:
+async def tap_page(update: Update, context: BotContext, data: ShowPage) -> Reply:
     """Open a page from a button."""
-    return await open_section(update, context, data.sid, data.part, data.page)
+    return await page_reply(update, context, data.sid, data.part, data.page)
 
 
-async def tap_gated_page(update: Update, context: BotContext,
-                         data: ShowGatedPage) -> Toast | None:
+async def tap_gated_page(update: Update, context: BotContext, data: ShowGatedPage) -> Reply:
     """Open a sensitive page after the parent said yes."""
-    return await open_section(update, context, data.sid, data.part, data.page, gate_passed=True)
+    return await page_reply(update, context, data.sid, data.part, data.page, gate_passed=True)
 
 
-async def set_bookmark(update: Update, context: BotContext, data: SetBookmark) -> Toast | None:
+async def set_bookmark(update: Update, context: BotContext, data: SetBookmark) -> Reply:
     """Set this page's bookmark to what the button showed (a double tap changes nothing)."""
     section = context.content.section(data.sid)
     part = section.part(data.part) if section is not None else None
     if section is None or part is None or not 0 <= data.page < len(part.pages):
-        return await show_stale(update, context)
+        return stale_reply(context)
     uid = user_id(update)
     if data.on:
         await context.storage.bookmarks.add(uid, data.sid, data.part, data.page)  # may ask consent
     else:
         await context.storage.bookmarks.remove(uid, data.sid, data.part, data.page)
-    await open_section(update, context, data.sid, data.part, data.page, gate_passed=True)
     s = context.content.strings
-    return Toast(s("bookmarks.added") if data.on else s("bookmarks.removed"))
+    return await page_reply(update, context, data.sid, data.part, data.page, gate_passed=True,
+                            notice=s("bookmarks.added") if data.on else s("bookmarks.removed"))
 
 
-async def render_bookmarks(update: Update, context: BotContext) -> None:
+async def bookmarks_view(update: Update, context: BotContext) -> View:
     content = context.content
     s = content.strings
     marks = await context.storage.bookmarks.list(user_id(update))
     if not marks:
-        await show(update, context, s("bookmarks.empty"), home_only(content))
-        return
+        return View(s("bookmarks.empty"), home_only(content))
     rows = []
     any_gone = False
     for mark in marks[:MAX_LISTED_BOOKMARKS]:
@@ -246,26 +247,24 @@ async def render_bookmarks(update: Update, context: BotContext) -> None:
                             RemoveBookmark(mark.section_id, mark.part_id, mark.page))])
     rows.append(home_row(content))
     text = s("bookmarks.title") + (f"\n\n{s('bookmarks.gone_note')}" if any_gone else "")
-    await show(update, context, text, Markup(rows))
+    return View(text, Markup(rows))
 
 
 async def list_bookmarks(update: Update, context: BotContext) -> None:
     """/bookmarks: the parent's bookmarks, newest first."""
-    await render_bookmarks(update, context)
+    await show(update, context, *await bookmarks_view(update, context))
 
 
-async def tap_bookmarks(update: Update, context: BotContext, data: ListBookmarks) -> Toast | None:
+async def tap_bookmarks(update: Update, context: BotContext, data: ListBookmarks) -> Reply:
     """Bookmarks button."""
-    await render_bookmarks(update, context)
-    return None
+    return Reply(await bookmarks_view(update, context))
 
 
-async def remove_bookmark(update: Update, context: BotContext,
-                          data: RemoveBookmark) -> Toast | None:
+async def remove_bookmark(update: Update, context: BotContext, data: RemoveBookmark) -> Reply:
     """Remove one bookmark from the list (always the tapping user's own)."""
     await context.storage.bookmarks.remove(user_id(update), data.sid, data.part, data.page)
-    await render_bookmarks(update, context)
-    return Toast(context.content.strings("bookmarks.removed"))
+    return Reply(await bookmarks_view(update, context),
+                 context.content.strings("bookmarks.removed"))
 
 
 def deep_link(content: Content, payload: str) -> CallbackData | None:

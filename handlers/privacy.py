@@ -19,7 +19,8 @@ from bot.render import esc
 from bot.storage import Prompt
 from handlers.common import (
     Home,
-    Toast,
+    Reply,
+    View,
     button,
     cancel_keyboard,
     menu_button,
@@ -160,48 +161,44 @@ def delete_keyboard(content: Content) -> Markup:
 
 
 # ---- urgent card ------------------------------------------------------------------------------
-async def render_urgent(update: Update, context: BotContext, prefix: str | None = None) -> None:
+async def urgent_view(update: Update, context: BotContext, prefix: str | None = None) -> View:
     phone = await context.storage.users.get_phone(user_id(update))
     text = urgent_text(context.content, phone)
-    await show(update, context, text if prefix is None else f"{prefix}\n\n{text}",
-               urgent_keyboard(context.content))
+    return View(text if prefix is None else f"{prefix}\n\n{text}",
+                urgent_keyboard(context.content))
 
 
 async def show_urgent(update: Update, context: BotContext) -> None:
     """/urgent: when to call the care team now, and the family's own number."""
-    await render_urgent(update, context)
+    await show(update, context, *await urgent_view(update, context))
 
 
-async def tap_urgent(update: Update, context: BotContext, data: ShowUrgent) -> Toast | None:
+async def tap_urgent(update: Update, context: BotContext, data: ShowUrgent) -> Reply:
     """Urgent help button (reading it needs no consent)."""
-    await render_urgent(update, context)
-    return None
+    return Reply(await urgent_view(update, context))
 
 
 # ---- settings ---------------------------------------------------------------------------------
-async def render_settings(update: Update, context: BotContext) -> None:
+async def settings_view(update: Update, context: BotContext) -> View:
     phone = await context.storage.users.get_phone(user_id(update))
-    await show(update, context, settings_text(context.content, phone),
-               settings_keyboard(context.content, phone))
+    return View(settings_text(context.content, phone), settings_keyboard(context.content, phone))
 
 
 async def show_settings(update: Update, context: BotContext) -> None:
     """/settings: the saved care team number and buttons to change or remove it."""
-    await render_settings(update, context)
+    await show(update, context, *await settings_view(update, context))
 
 
-async def tap_settings(update: Update, context: BotContext, data: ShowSettings) -> Toast | None:
+async def tap_settings(update: Update, context: BotContext, data: ShowSettings) -> Reply:
     """Settings button."""
-    await render_settings(update, context)
-    return None
+    return Reply(await settings_view(update, context))
 
 
-async def ask_phone(update: Update, context: BotContext, data: AskPhone) -> Toast | None:
+async def ask_phone(update: Update, context: BotContext, data: AskPhone) -> Reply:
     """Set or change the number: after consent, wait for the parent to type it."""
     await open_prompt(update, context, PHONE_PROMPT, ShowSettings())  # may ask consent first
-    await show(update, context, context.content.strings("privacy.settings.prompt"),
-               phone_cancel_keyboard(context.content))
-    return None
+    return Reply(View(context.content.strings("privacy.settings.prompt"),
+                      phone_cancel_keyboard(context.content)))
 
 
 async def save_phone(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
@@ -214,36 +211,35 @@ async def save_phone(update: Update, context: BotContext, prompt: Prompt, text: 
                    phone_cancel_keyboard(context.content))
         return False
     await context.storage.users.set_phone(user_id(update), phone)
-    await render_urgent(update, context, s("privacy.settings.saved"))
+    await show(update, context, *await urgent_view(update, context, s("privacy.settings.saved")))
     return True
 
 
-async def remove_phone(update: Update, context: BotContext, data: RemovePhone) -> Toast | None:
+async def remove_phone(update: Update, context: BotContext, data: RemovePhone) -> Reply:
     """Remove the saved number (a second tap finds nothing to remove and changes nothing)."""
     uid = user_id(update)
     if await context.storage.users.get_phone(uid) is not None:
         await context.storage.users.set_phone(uid, None)
-    await render_settings(update, context)
-    return Toast(context.content.strings("privacy.settings.removed"))
+    return Reply(await settings_view(update, context),
+                 context.content.strings("privacy.settings.removed"))
 
 
 # ---- privacy and the user's own data ------------------------------------------------------------
-async def render_privacy(update: Update, context: BotContext) -> None:
+def privacy_view(context: BotContext) -> View:
     settings = context.services.settings
     text = context.content.strings("privacy.page", undo_minutes=settings.undo_seconds // 60,
                                    prompt_minutes=settings.prompt_seconds // 60)
-    await show(update, context, text, privacy_keyboard(context.content))
+    return View(text, privacy_keyboard(context.content))
 
 
 async def show_privacy(update: Update, context: BotContext) -> None:
     """/privacy: what is stored, why, how long, who sees it, and the two data commands."""
-    await render_privacy(update, context)
+    await show(update, context, *privacy_view(context))
 
 
-async def tap_privacy(update: Update, context: BotContext, data: ShowPrivacy) -> Toast | None:
+async def tap_privacy(update: Update, context: BotContext, data: ShowPrivacy) -> Reply:
     """Privacy button."""
-    await render_privacy(update, context)
-    return None
+    return Reply(privacy_view(context))
 
 
 async def send_my_data(update: Update, context: BotContext) -> None:
@@ -258,28 +254,26 @@ async def send_my_data(update: Update, context: BotContext) -> None:
                                     filename=EXPORT_FILENAME, caption=caption)
 
 
-async def render_delete_question(update: Update, context: BotContext) -> None:
-    await show(update, context, context.content.strings("privacy.delete.ask"),
-               delete_keyboard(context.content))
+def delete_view(content: Content) -> View:
+    return View(content.strings("privacy.delete.ask"), delete_keyboard(content))
 
 
 async def ask_delete(update: Update, context: BotContext) -> None:
     """/deletemydata: ask before erasing anything."""
-    await render_delete_question(update, context)
+    await show(update, context, *delete_view(context.content))
 
 
-async def tap_delete(update: Update, context: BotContext, data: AskDelete) -> Toast | None:
+async def tap_delete(update: Update, context: BotContext, data: AskDelete) -> Reply:
     """Erase my data button: ask before erasing anything."""
-    await render_delete_question(update, context)
-    return None
+    return Reply(delete_view(context.content))
 
 
-async def delete_my_data(update: Update, context: BotContext, data: DeleteMyData) -> Toast | None:
+async def delete_my_data(update: Update, context: BotContext, data: DeleteMyData) -> Reply:
     """Confirmed: erase every row of this user (the tapping user, never one from data)."""
     await context.storage.delete_user(user_id(update))
     s = context.content.strings
-    await show(update, context, s("privacy.delete.done"), Markup([[_home(context.content)]]))
-    return Toast(s("privacy.delete.done_short"))
+    return Reply(View(s("privacy.delete.done"), Markup([[_home(context.content)]])),
+                 s("privacy.delete.done_short"))
 
 
 COMMANDS = (

@@ -25,7 +25,8 @@ from handlers.common import (
     PRIVATE,
     Home,
     Noop,
-    Toast,
+    Reply,
+    View,
     button,
     cancel_keyboard,
     home_row,
@@ -34,7 +35,7 @@ from handlers.common import (
     open_prompt,
     require_consent,
     show,
-    show_stale,
+    stale_reply,
     tap,
     user_id,
 )
@@ -389,109 +390,108 @@ def _cut(text: str, budget: int) -> list[str]:
 
 
 # ---- the guide's question lists -----------------------------------------------------------
+async def groups_reply_view(update: Update, context: BotContext) -> View:
+    saved = await context.storage.questions.saved_guide_ids(user_id(update))
+    return View(*groups_view(context.content, saved))
+
+
 async def show_groups(update: Update, context: BotContext) -> None:
     """/questions: the guide's question groups."""
-    saved = await context.storage.questions.saved_guide_ids(user_id(update))
-    await show(update, context, *groups_view(context.content, saved))
+    await show(update, context, *await groups_reply_view(update, context))
 
 
-async def tap_groups(update: Update, context: BotContext, data: ShowGroups) -> Toast | None:
+async def tap_groups(update: Update, context: BotContext, data: ShowGroups) -> Reply:
     """Questions for the doctor button: the groups."""
-    await show_groups(update, context)
-    return None
+    return Reply(await groups_reply_view(update, context))
 
 
-async def render_group(update: Update, context: BotContext, group: QuestionGroup) -> None:
+async def one_group(update: Update, context: BotContext, group: QuestionGroup) -> View:
     saved = await context.storage.questions.saved_guide_ids(user_id(update))
-    await show(update, context, *group_view(context.content, group, saved))
+    return View(*group_view(context.content, group, saved))
 
 
-async def tap_group(update: Update, context: BotContext, data: ShowGroup) -> Toast | None:
+async def tap_group(update: Update, context: BotContext, data: ShowGroup) -> Reply:
     """One group's questions with save toggles."""
     group = context.content.group(data.group)
     if group is None:
-        return await show_stale(update, context)
-    await render_group(update, context, group)
-    return None
+        return stale_reply(context)
+    return Reply(await one_group(update, context, group))
 
 
 async def set_guide_question(update: Update, context: BotContext, question: GuideQuestion,
-                             on: bool) -> Toast:
-    """Make the stored state what the button showed (NoConsent brings up the consent prompt)."""
+                             on: bool) -> tuple[str, bool]:
+    """Make the stored state what the button showed; the notice and whether it is an alert.
+    NoConsent (a save before consent) brings up the consent prompt."""
     s = context.content.strings
     uid = user_id(update)
     if not on:
         # Taken off like a removal, not erased: saving it again soon brings back its answer.
         await context.storage.questions.remove_guide(uid, question.id)
-        return Toast(s("questions.unsaved"))
+        return s("questions.unsaved"), False
     try:
         await context.storage.questions.save_guide(uid, question.id, question.text,
                                                    limit=MAX_QUESTIONS)
     except LimitReached:
-        return Toast(s("questions.limit", limit=MAX_QUESTIONS), alert=True)
-    return Toast(s("questions.saved"))
+        return s("questions.limit", limit=MAX_QUESTIONS), True
+    return s("questions.saved"), False
 
 
 async def toggle_group_question(update: Update, context: BotContext,
-                                data: SaveGroupQuestion) -> Toast | None:
+                                data: SaveGroupQuestion) -> Reply:
     """☆/⭐ in a group: save or unsave one guide question (a double tap changes nothing)."""
     question = context.content.question(data.item)
     group = context.content.group(question.group) if question is not None else None
     if question is None or group is None:
-        return await show_stale(update, context)
-    toast = await set_guide_question(update, context, question, data.on)
-    await render_group(update, context, group)
-    return toast
+        return stale_reply(context)
+    notice, alert = await set_guide_question(update, context, question, data.on)
+    return Reply(await one_group(update, context, group), notice, alert)
 
 
-async def render_about(update: Update, context: BotContext, section: Section) -> None:
+async def about(update: Update, context: BotContext, section: Section) -> View:
     saved = await context.storage.questions.saved_guide_ids(user_id(update))
-    await show(update, context, *about_view(context.content, section, saved))
+    return View(*about_view(context.content, section, saved))
 
 
-async def tap_about(update: Update, context: BotContext, data: ShowAbout) -> Toast | None:
+async def tap_about(update: Update, context: BotContext, data: ShowAbout) -> Reply:
     """Questions about this: the questions linked to one section."""
     section = context.content.section(data.sid)
     if section is None or not context.content.questions_about(section.id):
-        return await show_stale(update, context)
-    await render_about(update, context, section)
-    return None
+        return stale_reply(context)
+    return Reply(await about(update, context, section))
 
 
 async def toggle_about_question(update: Update, context: BotContext,
-                                data: SaveAboutQuestion) -> Toast | None:
+                                data: SaveAboutQuestion) -> Reply:
     """☆/⭐ in Questions about this: save or unsave, then show the same view again."""
     section = context.content.section(data.sid)
     question = context.content.question(data.item)
     if section is None or question is None or question.section != section.id:
-        return await show_stale(update, context)
-    toast = await set_guide_question(update, context, question, data.on)
-    await render_about(update, context, section)
-    return toast
+        return stale_reply(context)
+    notice, alert = await set_guide_question(update, context, question, data.on)
+    return Reply(await about(update, context, section), notice, alert)
 
 
 # ---- My questions -------------------------------------------------------------------------
-async def render_list(update: Update, context: BotContext, page: int = 0,
-                      notice: str | None = None, undo_id: int | None = None) -> None:
+async def my_list(update: Update, context: BotContext, page: int = 0,
+                  notice: str | None = None, undo_id: int | None = None) -> View:
     questions = await context.storage.questions.list(user_id(update))
-    await show(update, context, *list_view(context.content, questions, page, notice, undo_id))
+    return View(*list_view(context.content, questions, page, notice, undo_id))
 
 
 async def list_questions(update: Update, context: BotContext) -> None:
     """/myquestions: every saved question, in the order saved."""
-    await render_list(update, context)
+    await show(update, context, *await my_list(update, context))
 
 
-async def tap_list(update: Update, context: BotContext, data: MyQuestions) -> Toast | None:
+async def tap_list(update: Update, context: BotContext, data: MyQuestions) -> Reply:
     """My questions button, or a page of the list."""
-    await render_list(update, context, data.page)
-    return None
+    return Reply(await my_list(update, context, data.page))
 
 
-async def render_question(update: Update, context: BotContext, question: SavedQuestion,
-                          notice: str | None = None) -> None:
+async def one_question(update: Update, context: BotContext, question: SavedQuestion,
+                       notice: str | None = None) -> View:
     questions = await context.storage.questions.list(user_id(update))
-    await show(update, context, *question_view(context.content, questions, question, notice))
+    return View(*question_view(context.content, questions, question, notice))
 
 
 async def own_question(update: Update, context: BotContext, num: int) -> SavedQuestion | None:
@@ -502,21 +502,19 @@ async def own_question(update: Update, context: BotContext, num: int) -> SavedQu
     return question
 
 
-async def question_gone(update: Update, context: BotContext) -> Toast:
-    await render_list(update, context)
-    return Toast(context.content.strings("questions.gone"))
+async def question_gone(update: Update, context: BotContext) -> Reply:
+    return Reply(await my_list(update, context), context.content.strings("questions.gone"))
 
 
-async def open_question(update: Update, context: BotContext, data: OpenQuestion) -> Toast | None:
+async def open_question(update: Update, context: BotContext, data: OpenQuestion) -> Reply:
     """One saved question in full, with its answer and actions."""
     question = await own_question(update, context, data.num)
     if question is None:
         return await question_gone(update, context)
-    await render_question(update, context, question)
-    return None
+    return Reply(await one_question(update, context, question))
 
 
-async def mark_question(update: Update, context: BotContext, data: MarkAsked) -> Toast | None:
+async def mark_question(update: Update, context: BotContext, data: MarkAsked) -> Reply:
     """Mark as asked / not asked, as the button showed (a double tap changes nothing)."""
     s = context.content.strings
     if not await context.storage.questions.mark_asked(user_id(update), data.num, data.on):
@@ -524,25 +522,22 @@ async def mark_question(update: Update, context: BotContext, data: MarkAsked) ->
     question = await own_question(update, context, data.num)
     if question is None:  # removed meanwhile
         return await question_gone(update, context)
-    await render_question(update, context, question)
-    return Toast(s("questions.marked_asked") if data.on else s("questions.marked_not_asked"))
+    return Reply(await one_question(update, context, question),
+                 s("questions.marked_asked") if data.on else s("questions.marked_not_asked"))
 
 
-async def ask_answer(update: Update, context: BotContext, data: AskAnswer) -> Toast | None:
+async def ask_answer(update: Update, context: BotContext, data: AskAnswer) -> Reply:
     """Write down the answer: the next text message the parent sends becomes it."""
     question = await own_question(update, context, data.num)
     if question is None:
         return await question_gone(update, context)
     await open_prompt(update, context, ANSWER_PROMPT, OpenQuestion(question.id), ref=question.id)
     s = context.content.strings
-    await show(update, context,
-               s("questions.answer_prompt", text=render.esc(question.text), limit=MAX_ANSWER),
-               cancel_markup(context.content))
-    return None
+    return Reply(View(s("questions.answer_prompt", text=render.esc(question.text),
+                        limit=MAX_ANSWER), cancel_markup(context.content)))
 
 
-async def remove_question(update: Update, context: BotContext,
-                          data: RemoveQuestion) -> Toast | None:
+async def remove_question(update: Update, context: BotContext, data: RemoveQuestion) -> Reply:
     """Remove one question, keeping an Undo button right after (also after a double tap)."""
     uid = user_id(update)
     question = await context.storage.questions.get(uid, data.num)
@@ -555,40 +550,36 @@ async def remove_question(update: Update, context: BotContext,
     number = next(n for n, q in enumerate(questions, start=1) if q.id == data.num)
     s = context.content.strings
     page = page_of(context.content, questions, data.num)
-    await render_list(update, context, page, s("questions.removed_note", number=number),
-                      undo_id=data.num)
-    return Toast(s("questions.removed"))
+    return Reply(await my_list(update, context, page, s("questions.removed_note", number=number),
+                               undo_id=data.num), s("questions.removed"))
 
 
-async def undo_remove(update: Update, context: BotContext, data: UndoRemove) -> Toast | None:
+async def undo_remove(update: Update, context: BotContext, data: UndoRemove) -> Reply:
     """Undo: bring a just-removed question back where it was."""
     s = context.content.strings
     uid = user_id(update)
     try:
         restored = await context.storage.questions.undo_remove(uid, data.num, limit=MAX_QUESTIONS)
     except LimitReached:
-        await render_list(update, context)
-        return Toast(s("questions.limit", limit=MAX_QUESTIONS), alert=True)
+        return Reply(await my_list(update, context), s("questions.limit", limit=MAX_QUESTIONS),
+                     alert=True)
     if not restored:
-        await render_list(update, context)
-        return Toast(s("questions.undo_gone"))
+        return Reply(await my_list(update, context), s("questions.undo_gone"))
     questions = await context.storage.questions.list(uid)
-    await render_list(update, context, page_of(context.content, questions, data.num))
-    return Toast(s("questions.restored"))
+    return Reply(await my_list(update, context, page_of(context.content, questions, data.num)),
+                 s("questions.restored"))
 
 
-async def ask_own_question(update: Update, context: BotContext,
-                           data: AskOwnQuestion) -> Toast | None:
+async def ask_own_question(update: Update, context: BotContext, data: AskOwnQuestion) -> Reply:
     """Add my own question: after consent, the next text message becomes a question."""
     s = context.content.strings
     await require_consent(update, context)
     if await context.storage.questions.count(user_id(update)) >= MAX_QUESTIONS:
-        await render_list(update, context, notice=s("questions.limit", limit=MAX_QUESTIONS))
-        return None
+        return Reply(await my_list(update, context,
+                                   notice=s("questions.limit", limit=MAX_QUESTIONS)))
     await open_prompt(update, context, QUESTION_PROMPT, MyQuestions(0))
-    await show(update, context, s("questions.question_prompt", limit=MAX_OWN),
-               cancel_markup(context.content))
-    return None
+    return Reply(View(s("questions.question_prompt", limit=MAX_OWN),
+                      cancel_markup(context.content)))
 
 
 async def refuse_text(update: Update, context: BotContext, text: str, limit: int,
@@ -616,12 +607,14 @@ async def receive_question(update: Update, context: BotContext, prompt: Prompt,
     try:
         question_id = await context.storage.questions.add_own(uid, text, limit=MAX_QUESTIONS)
     except LimitReached:
-        await render_list(update, context, notice=s("questions.limit", limit=MAX_QUESTIONS))
+        await show(update, context, *await my_list(
+            update, context, notice=s("questions.limit", limit=MAX_QUESTIONS)))
         return True
     # Stored first, then the prompt is closed: a crash in between never loses the question.
     question = await context.storage.questions.get(uid, question_id)
     assert question is not None
-    await render_question(update, context, question, s("questions.question_saved"))
+    await show(update, context, *await one_question(update, context, question,
+                                                    s("questions.question_saved")))
     return True
 
 
@@ -632,7 +625,8 @@ async def receive_answer(update: Update, context: BotContext, prompt: Prompt, te
     question = (await own_question(update, context, prompt.ref)
                 if prompt.ref is not None else None)
     if question is None:
-        await render_list(update, context, notice=s("questions.gone_waiting"))
+        await show(update, context, *await my_list(update, context,
+                                                   notice=s("questions.gone_waiting")))
         return True
     if await refuse_text(update, context, text, MAX_ANSWER, "questions.empty_answer",
                          "questions.answer_too_long"):
@@ -640,51 +634,48 @@ async def receive_answer(update: Update, context: BotContext, prompt: Prompt, te
     await context.storage.questions.set_answer(uid, question.id, text)
     updated = await context.storage.questions.get(uid, question.id)
     assert updated is not None
-    await render_question(update, context, updated, s("questions.answer_saved"))
+    await show(update, context, *await one_question(update, context, updated,
+                                                    s("questions.answer_saved")))
     return True
 
 
 # ---- taking the list to the appointment ---------------------------------------------------
-async def _exportable(update: Update, context: BotContext) -> tuple[list[SavedQuestion], int] | None:
-    """The parent's saved questions and chat, or None when there is nothing to send."""
-    questions = await context.storage.questions.list(user_id(update))
-    chat = update.effective_chat
-    if questions and chat is not None:
-        return questions, chat.id
-    await render_list(update, context)
-    return None
-
-
-async def send_pdf(update: Update, context: BotContext, data: SendPdf) -> Toast | None:
+async def send_pdf(update: Update, context: BotContext, data: SendPdf) -> Reply:
     """Send the list as a printable PDF with the date and room to write answers."""
     s = context.content.strings
-    found = await _exportable(update, context)
-    if found is None:
-        return Toast(s("questions.nothing_to_export"))
-    questions, chat_id = found
+    questions = await context.storage.questions.list(user_id(update))
+    chat = update.effective_chat
+    if not questions or chat is None:
+        return Reply(await my_list(update, context), s("questions.nothing_to_export"))
     today = date.today()
-    # Laying out 200 long questions takes a moment: off the event loop, so other chats go on.
-    # Imported here: fpdf2 and its font tools cost ~0.35 s and ~20 MB at start-up, for a
-    # button most parents tap rarely.
-    from bot.pdf import build_pdf
 
-    pdf = await asyncio.to_thread(build_pdf, questions, s, today)
-    await context.bot.send_document(chat_id, document=pdf,
-                                    filename=s("questions.pdf_filename", date=today),
-                                    caption=s("questions.pdf_caption", date=today))
-    return Toast(s("questions.pdf_preparing"))
+    async def send() -> None:
+        # Laying out 200 long questions takes a moment: off the event loop, so other chats
+        # go on. Imported here: fpdf2 and its font tools cost ~0.35 s and ~20 MB at
+        # start-up, for a button most parents tap rarely.
+        from bot.pdf import build_pdf
+
+        pdf = await asyncio.to_thread(build_pdf, questions, s, today)
+        await context.bot.send_document(chat.id, document=pdf,
+                                        filename=s("questions.pdf_filename", date=today),
+                                        caption=s("questions.pdf_caption", date=today))
+
+    return Reply(notice=s("questions.pdf_preparing"), after=send)
 
 
-async def send_text(update: Update, context: BotContext, data: SendText) -> Toast | None:
+async def send_text(update: Update, context: BotContext, data: SendText) -> Reply:
     """Send the list as plain text messages the parent can forward."""
     s = context.content.strings
-    found = await _exportable(update, context)
-    if found is None:
-        return Toast(s("questions.nothing_to_export"))
-    questions, chat_id = found
-    for message in export_messages(context.content, questions, date.today()):
-        await context.bot.send_message(chat_id, message)
-    return Toast(s("questions.text_sent"))
+    questions = await context.storage.questions.list(user_id(update))
+    chat = update.effective_chat
+    if not questions or chat is None:
+        return Reply(await my_list(update, context), s("questions.nothing_to_export"))
+
+    async def send() -> None:
+        for message in export_messages(context.content, questions, date.today()):
+            await context.bot.send_message(chat.id, message)
+
+    return Reply(notice=s("questions.text_sent"), after=send)
 
 
 def page_extras(content: Content, section: Section) -> Sequence[Sequence[Button]]:

@@ -14,9 +14,20 @@ from telegram.ext import CommandHandler
 from bot import render
 from bot.callbacks import CallbackData
 from bot.content import Content, Section
-from bot.context import BotApp, BotContext, services_of
+from bot.context import BotApp, BotContext, Command, services_of
 from bot.render import utf16_len
-from handlers.common import PRIVATE, Home, Toast, button, menu_button, show, show_stale, tap, user_id
+from handlers.common import (
+    PRIVATE,
+    Home,
+    Reply,
+    View,
+    button,
+    menu_button,
+    show,
+    stale_reply,
+    tap,
+    user_id,
+)
 from handlers.guide import section_start
 
 MAX_ALERT = 200  # Telegram's limit for an answerCallbackQuery text, in UTF-16 code units
@@ -145,68 +156,61 @@ def info_alert(content: Content, item_id: str) -> str | None:
 
 
 # ---- handlers -----------------------------------------------------------------------------
-async def render_checklist(update: Update, context: BotContext) -> None:
+async def checklist_view(update: Update, context: BotContext) -> View:
     # Always read back from storage: the tapped keyboard may be old or raced by another tap.
     ticked = await context.storage.marks.all(user_id(update))
-    await show(update, context, checklist_text(context.content),
-               checklist_keyboard(context.content, ticked))
+    return View(checklist_text(context.content), checklist_keyboard(context.content, ticked))
 
 
 async def show_checklist(update: Update, context: BotContext) -> None:
     """/symptoms: the checklist with this parent's ticks."""
-    await render_checklist(update, context)
+    await show(update, context, *await checklist_view(update, context))
 
 
-async def tap_checklist(update: Update, context: BotContext, data: ShowChecklist) -> Toast | None:
+async def tap_checklist(update: Update, context: BotContext, data: ShowChecklist) -> Reply:
     """Checklist button (main menu, the section page, back from the note)."""
-    await render_checklist(update, context)
-    return None
+    return Reply(await checklist_view(update, context))
 
 
-async def set_symptom(update: Update, context: BotContext, data: SetSymptom) -> Toast | None:
+async def set_symptom(update: Update, context: BotContext, data: SetSymptom) -> Reply:
     """Set one sign to the state the parent asked for, then re-render from storage."""
     content = context.content
     item = content.checklist.item(data.item)
     if item is None:
-        return await show_stale(update, context)
+        return stale_reply(context)
     # Only a tick stores something (unticking never needs consent); the write itself
     # refuses a parent who has not agreed yet, and then the consent prompt comes up.
     await context.storage.marks.set(user_id(update), item.id, data.on)
-    await render_checklist(update, context)
-    return Toast(content.strings("symptoms.ticked" if data.on else "symptoms.unticked",
+    return Reply(await checklist_view(update, context),
+                 content.strings("symptoms.ticked" if data.on else "symptoms.unticked",
                                  label=item.label))
 
 
-async def explain_symptom(update: Update, context: BotContext,
-                          data: ExplainSymptom) -> Toast | None:
+async def explain_symptom(update: Update, context: BotContext, data: ExplainSymptom) -> Reply:
     """The ℹ️ button: the sign's explanation as an alert, so the checklist stays in place."""
     text = info_alert(context.content, data.item)
     if text is None:
-        return await show_stale(update, context)
-    return Toast(text, alert=True)
+        return stale_reply(context)
+    return Reply(notice=text, alert=True)
 
 
-async def show_summary(update: Update, context: BotContext, data: ShowSummary) -> Toast | None:
+async def show_summary(update: Update, context: BotContext, data: ShowSummary) -> Reply:
     """The note for the doctor: exactly the ticked signs, then the guide's advice."""
     ticked = await context.storage.marks.all(user_id(update))
-    await show(update, context, summary_text(context.content, ticked),
-               summary_keyboard(context.content))
-    return None
+    return Reply(View(summary_text(context.content, ticked), summary_keyboard(context.content)))
 
 
-async def ask_clear(update: Update, context: BotContext, data: AskClear) -> Toast | None:
+async def ask_clear(update: Update, context: BotContext, data: AskClear) -> Reply:
     """Clear all: ask first."""
-    await show(update, context, context.content.strings("symptoms.clear_title"),
-               clear_keyboard(context.content))
-    return None
+    return Reply(View(context.content.strings("symptoms.clear_title"),
+                      clear_keyboard(context.content)))
 
 
-async def clear_symptoms(update: Update, context: BotContext,
-                         data: ClearSymptoms) -> Toast | None:
+async def clear_symptoms(update: Update, context: BotContext, data: ClearSymptoms) -> Reply:
     """Clear all, confirmed: remove every tick of this parent, then the checklist."""
     await context.storage.marks.clear(user_id(update))
-    await render_checklist(update, context)
-    return Toast(context.content.strings("symptoms.cleared"))
+    return Reply(await checklist_view(update, context),
+                 context.content.strings("symptoms.cleared"))
 
 
 def page_extras(content: Content, section: Section) -> Sequence[Sequence[Button]]:
@@ -216,7 +220,7 @@ def page_extras(content: Content, section: Section) -> Sequence[Sequence[Button]
     return [[button(content.strings("page.open_checklist"), ShowChecklist())]]
 
 
-COMMANDS = ()
+COMMANDS: tuple[Command, ...] = ()
 
 
 def setup(app: BotApp) -> None:

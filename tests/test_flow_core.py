@@ -20,8 +20,8 @@ async def test_tap_answers_and_edits_in_place(bot: Harness) -> None:
     await bot.send("/start")
     sent = bot.api.last("sendMessage")
     await bot.tap("Read the guide")
-    # Edited first, answered once after (the answer is what the handler returned).
-    assert bot.api.methods()[-2:] == ["editMessageText", "answerCallbackQuery"]
+    # Answered first (the button stops spinning), then edited in place.
+    assert bot.api.methods()[-2:] == ["answerCallbackQuery", "editMessageText"]
     edit = bot.api.last("editMessageText")
     first_id = bot.api.chat_messages(1001)[0]["message_id"]
     assert int(edit.params["message_id"]) == first_id

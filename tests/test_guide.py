@@ -168,7 +168,7 @@ async def test_edit_failure_sends_a_new_message(bot: Harness) -> None:
     old = bot.last_message()
     bot.api.forget(1001, old["message_id"])
     await bot.tap_data(make("c"), message=old)
-    assert bot.api.methods()[-3:] == ["editMessageText", "sendMessage", "answerCallbackQuery"]
+    assert bot.api.methods()[-3:] == ["answerCallbackQuery", "editMessageText", "sendMessage"]
     assert "Contents of the guide" in bot.text()
 
 

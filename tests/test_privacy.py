@@ -87,7 +87,7 @@ async def test_urgent_card_by_command_and_by_menu_button(bot: Harness, content: 
 
     await bot.send("/start")
     await tap_once(bot, "Urgent")
-    assert bot.api.methods()[-2:] == ["editMessageText", "answerCallbackQuery"]
+    assert bot.api.methods()[-2:] == ["answerCallbackQuery", "editMessageText"]
     assert_urgent_card(bot.text(), content)
     assert await bot.storage.users.count() == 0  # reading it needs no consent, stores nothing
 

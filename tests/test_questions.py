@@ -85,7 +85,7 @@ async def test_questions_command_comes_from_content(bot: Harness, content: Conte
 async def test_menu_button_opens_groups_in_place(bot: Harness, content: Content) -> None:
     await bot.send("/start")
     await bot.tap(content.strings("menu.questions"))
-    assert bot.api.methods()[-2:] == ["editMessageText", "answerCallbackQuery"]
+    assert bot.api.methods()[-2:] == ["answerCallbackQuery", "editMessageText"]
     assert len(bot.api.of("sendMessage")) == 1
     assert any(d.startswith("qg:") for _, d in bot.buttons())
 

@@ -48,7 +48,7 @@ def test_signal_finishes_received_updates_and_closes_storage(
 
         def all_mid_call() -> bool:  # each handler has sent its first (slow) reply
             return len([c for c in fake.calls()[before:]
-                        if c.method in ("sendMessage", "editMessageText")]) >= 3
+                        if c.method in ("sendMessage", "answerCallbackQuery")]) >= 3
 
         fake.wait_for(all_mid_call, proc=proc, what="the handlers to be mid-call")
         signalled = time.monotonic()
@@ -58,12 +58,12 @@ def test_signal_finishes_received_updates_and_closes_storage(
         edits = fake.calls("editMessageText")
 
     # Every update received before the signal got its replies. The tap's second call (the
-    # answer, sent once the slow edit came back) left the bot after the signal: its handler
+    # edit, sent once the slow answer came back) left the bot after the signal: its handler
     # was carried on, not cancelled.
     assert {int(c.params["chat_id"]) for c in sends} >= {1002, 1003}
     assert [a.params.get("text") for a in answers] == [content.strings("bookmarks.added")]
     assert [int(e.params["chat_id"]) for e in edits] == [1001]
-    assert answers[0].at > signalled
+    assert edits[0].at > signalled
     assert bookmarks(db) == [(1001, section.id, part.id, 0)]
     assert integrity(db) == "ok"
     text = log.read_text()

@@ -44,7 +44,7 @@ async def test_symptoms_command_shows_every_item_unticked(bot: Harness, content:
 async def test_menu_button_opens_checklist_in_place(bot: Harness, content: Content) -> None:
     await bot.send("/start")
     await bot.tap(content.strings("menu.checklist"))
-    assert bot.api.methods()[-2:] == ["editMessageText", "answerCallbackQuery"]
+    assert bot.api.methods()[-2:] == ["answerCallbackQuery", "editMessageText"]
     assert item_buttons(bot) == expected(content, set())
 
 
