@@ -60,7 +60,7 @@ async def test_release_0_1_database_migrates_with_its_waiting_prompt(tmp_path: P
         assert await s.schema_version() == len(MIGRATIONS)
         assert await s.users.get_phone(7) == "+1 555"
         assert [q.text for q in await s.questions.list(7)] == ["Q?"]
-        assert await s.prompts.get(7) == Prompt("answer", 3, "", 1000.0, 2800.0)
+        assert await s.prompts.get(7) == Prompt("answer", 3, "mo:3", 1000.0, 2800.0)
         with sqlite3.connect(path) as db:
             columns = {row[1] for row in db.execute("PRAGMA table_info(users)")}
         assert "pending" not in columns

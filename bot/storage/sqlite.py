@@ -55,7 +55,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX questions_user ON questions(user_id, id);
     """,
     # 2: prompts get their own table (typed, with an origin and an expiry); the old
-    # waiting-for-text columns move there, expiring 30 minutes after they were set.
+    # waiting-for-text columns move there, expiring 30 minutes after they were set, with
+    # the view release 0.1's Cancel went back to as their origin (its button data).
     """
     CREATE TABLE prompts (
         user_id    INTEGER PRIMARY KEY REFERENCES users(user_id) ON DELETE CASCADE,
@@ -66,7 +67,10 @@ MIGRATIONS: tuple[str, ...] = (
         expires_at REAL NOT NULL
     );
     INSERT INTO prompts(user_id, kind, ref, origin, opened_at, expires_at)
-        SELECT user_id, pending, pending_ref, '', COALESCE(pending_at, 0),
+        SELECT user_id, pending, pending_ref,
+               CASE pending WHEN 'answer' THEN 'mo:' || pending_ref WHEN 'question' THEN 'm:0'
+                            WHEN 'phone' THEN 'st' ELSE '' END,
+               COALESCE(pending_at, 0),
                COALESCE(pending_at, 0) + 1800
         FROM users WHERE pending IS NOT NULL;
     ALTER TABLE users DROP COLUMN pending;
