@@ -57,6 +57,24 @@ def list_buttons(bot: Harness, user_id: int = 1001) -> list[tuple[str, str]]:
     return [(label, data) for label, data in bot.buttons(user_id) if data.startswith("mo:")]
 
 
+def star(content: Content, number: int, on: bool = False) -> str:
+    """The fixed start of a guide question's toggle label, e.g. "☆ 1. " (saved: "⭐ 1. ")."""
+    return content.strings("questions.save_on" if on else "questions.save_off",
+                           number=number, text="")
+
+
+def list_label(content: Content, number: int, text: str, mark: str = "") -> str:
+    """A My questions button label, e.g. "1. ✅ How long" (mark: "", "asked" or "answered")."""
+    return content.strings("questions.list_button", number=number, text=text,
+                           mark=content.strings(f"questions.mark_{mark}") if mark else "")
+
+
+def heading(html: str) -> str:
+    """The first line of a content string without its tags: "<b>Before we save this</b>\n..."
+    gives "Before we save this"."""
+    return re.sub(r"<[^>]+>", "", html.split("\n", 1)[0])
+
+
 async def add_own(bot: Harness, text: str, user_id: int = 1001) -> None:
     """Add a question the way a parent does: My questions, Add, type it."""
     await bot.send("/myquestions", user_id=user_id)
@@ -70,7 +88,7 @@ async def test_questions_command_comes_from_content(bot: Harness, content: Conte
     assert section is not None
     await bot.send(f"/{section.command}")
     assert bot.api.last("sendMessage").params["parse_mode"] == "HTML"
-    assert "Questions for the doctor" in bot.text()
+    assert content.strings("questions.groups_title") in bot.text()
     datas = [data for _, data in bot.buttons()]
     assert [d for d in datas if d.startswith("qg:")] == [
         make("qg", group=g.id) for g in content.question_groups]
@@ -97,9 +115,10 @@ async def test_group_shows_full_texts_numbered_and_short_labels(bot: Harness,
     await bot.tap_data(make("qg", group=group.id))
     text = bot.text()
     for number, question in enumerate(group.questions, start=1):
-        assert f"{number}. {question.text}" in text
+        assert content.strings("questions.item", number=number, text=question.text) in text
     assert group_toggles(bot) == [
-        (f"☆ {n}. {clip(q.text, LABEL)}", make("qs", item=q.id, on=True))
+        (content.strings("questions.save_off", number=n, text=clip(q.text, LABEL)),
+         make("qs", item=q.id, on=True))
         for n, q in enumerate(group.questions, start=1)]
     assert all(len(label) <= LABEL + 8 for label, _ in group_toggles(bot))
     assert make("q") in [d for _, d in bot.buttons()]
@@ -111,17 +130,18 @@ async def test_first_save_asks_consent_then_saves_id_and_text(bot: Harness,
     first = group.questions[0]
     await bot.send("/questions")
     await bot.tap_data(make("qg", group=group.id))
-    await bot.tap("☆ 1. ")
-    assert "Before we save this" in bot.text()
+    await bot.tap(star(content, 1))
+    assert content.strings("consent.prompt") in bot.text()
     assert await bot.storage.questions.list(1001) == []
     await bot.tap(content.strings("consent.ok"))
     saved = await bot.storage.questions.list(1001)
     assert [(q.guide_id, q.text) for q in saved] == [(first.id, first.text)]
     assert bot.answers()[-1]["text"] == content.strings("questions.saved")
-    assert group_toggles(bot)[0] == (f"⭐ 1. {clip(first.text, LABEL)}",
-                                     make("qs", item=first.id, on=False))
+    assert group_toggles(bot)[0] == (
+        content.strings("questions.save_on", number=1, text=clip(first.text, LABEL)),
+        make("qs", item=first.id, on=False))
     # The second save does not ask again.
-    await bot.tap("☆ 2. ")
+    await bot.tap(star(content, 2))
     assert {q.guide_id for q in await bot.storage.questions.list(1001)} == {
         first.id, group.questions[1].id}
 
@@ -130,9 +150,9 @@ async def test_consent_declined_stores_nothing(bot: Harness, content: Content) -
     group = content.question_groups[0]
     await bot.send("/questions")
     await bot.tap_data(make("qg", group=group.id))
-    await bot.tap("☆ 1. ")
+    await bot.tap(star(content, 1))
     await bot.tap(content.strings("consent.no"))
-    assert "Nothing was saved" in bot.text()
+    assert content.strings("consent.declined") in bot.text()
     assert not await bot.storage.users.has_consent(1001)
     assert await bot.storage.users.count() == 0
     assert await bot.storage.questions.list(1001) == []
@@ -153,20 +173,20 @@ async def test_unsave_double_tap_and_no_consent_needed(consented: Harness,
     await bot.send("/questions")
     await bot.tap_data(make("qg", group=group.id))
     old = bot.last_message()
-    await bot.tap("☆ 1. ")
+    await bot.tap(star(content, 1))
     # A double tap on the old ☆ button means "saved": still exactly one copy.
     await bot.tap_data(make("qs", item=q.id, on=True), message=old)
     assert [x.guide_id for x in await bot.storage.questions.list(1001)] == [q.id]
-    await bot.tap("⭐ 1. ")
+    await bot.tap(star(content, 1, on=True))
     assert bot.answers()[-1]["text"] == content.strings("questions.unsaved")
     assert await bot.storage.questions.saved_guide_ids(1001) == set()
     await bot.tap_data(make("qs", item=q.id, on=False))
     assert await bot.storage.questions.saved_guide_ids(1001) == set()
-    assert group_toggles(bot)[0][0].startswith("☆ 1. ")
+    assert group_toggles(bot)[0][0].startswith(star(content, 1))
     # Unsaving never asks for consent, even for a parent who never gave it.
     await bot.send("/questions", user_id=OTHER)
     await bot.tap_data(make("qs", item=q.id, on=False), user_id=OTHER)
-    assert "Before we save this" not in bot.text(OTHER)
+    assert heading(content.strings("consent.prompt")) not in bot.text(OTHER)
     assert not await bot.storage.users.has_consent(OTHER)
 
 
@@ -195,14 +215,14 @@ async def test_questions_about_a_section(consented: Harness, content: Content) -
     text = bot.text()
     assert section.title in text
     for number, question in enumerate(linked, start=1):
-        assert f"{number}. {question.text}" in text
+        assert content.strings("questions.item", number=number, text=question.text) in text
     assert [d for _, d in group_toggles(bot)] == [
         make("qt", sid="diagnosis", item=q.id, on=True) for q in linked]
-    await bot.tap("☆ 2. ")
+    await bot.tap(star(content, 2))
     assert await bot.storage.questions.saved_guide_ids(1001) == {linked[1].id}
     assert section.title in bot.text()  # the same view again
-    assert group_toggles(bot)[1][0].startswith("⭐ 2. ")
-    await bot.tap("⭐ 2. ")
+    assert group_toggles(bot)[1][0].startswith(star(content, 2, on=True))
+    await bot.tap(star(content, 2, on=True))
     assert await bot.storage.questions.saved_guide_ids(1001) == set()
     assert make("s", sid="diagnosis", part="", page=0) in [d for _, d in bot.buttons()]
 
@@ -236,15 +256,17 @@ async def test_list_in_order_saved_with_asked_and_answer(consented: Harness,
     await bot.storage.questions.set_answer(1001, first.id, "Tests show B-cell ALL.")
     await bot.send("/myquestions")
     text = bot.text()
-    assert "My questions</b> (3 saved)" in text
-    positions = [text.index(f"<b>{n}.</b> {t}") for n, t in
+    assert content.strings("questions.list_title", count=3) in text
+    positions = [text.index(content.strings("questions.entry", number=n, text=t)) for n, t in
                  [(1, g2.text), (2, "Can she go to school?"), (3, g1.text)]]
     assert positions == sorted(positions)
-    assert "💬 Tests show B-cell ALL." in text
-    assert "✅ Asked, no answer yet" in text
+    assert content.strings("questions.entry_answer", answer="Tests show B-cell ALL.") in text
+    assert content.strings("questions.entry_asked") in text
     labels = [label for label, _ in list_buttons(bot)]
-    assert labels[0].startswith("1. 💬 ") and labels[1].startswith("2. ✅ ")
-    assert labels[2].startswith("3. ") and "✅" not in labels[2]
+    assert labels[0].startswith(list_label(content, 1, "", "answered"))
+    assert labels[1].startswith(list_label(content, 2, "", "asked"))
+    assert labels[2].startswith(list_label(content, 3, ""))
+    assert content.strings("questions.mark_asked").strip() not in labels[2]
     datas = [d for _, d in bot.buttons()]
     for kind in ("mn", "mp", "mt"):
         assert make(kind) in datas
@@ -253,7 +275,7 @@ async def test_list_in_order_saved_with_asked_and_answer(consented: Harness,
 async def test_empty_list_offers_add_and_lists(bot: Harness, content: Content) -> None:
     await bot.send("/start")
     await bot.tap(content.strings("menu.myquestions"))
-    assert "no saved questions" in bot.text()
+    assert content.strings("questions.empty") in bot.text()
     assert make("mn") in [d for _, d in bot.buttons()]
     assert await bot.storage.users.count() == 0
 
@@ -263,19 +285,20 @@ async def test_mark_asked_and_not_asked_stays_for_next_visit(consented: Harness,
     bot = consented
     qid = await bot.storage.questions.add_own(1001, "How long is maintenance?", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
-    await bot.tap("1. How long")
+    await bot.tap(list_label(content, 1, "How long"))
     assert "How long is maintenance?" in bot.text()
     assert content.strings("questions.status_new") in bot.text()
     await bot.tap(content.strings("questions.ask_on"))
     q = await bot.storage.questions.get(1001, qid)
     assert q is not None and q.asked_at is not None and q.answer is None
-    assert "stays on your list" in bot.text()
+    assert content.strings("questions.status_asked") in bot.text()
     assert bot.answers()[-1]["text"] == content.strings("questions.marked_asked")
     # A double tap on the old "mark as asked" keeps it asked.
     await bot.tap_data(make("mk", num=qid, on=True))
     await bot.tap(content.strings("questions.back_list"))
-    assert "How long is maintenance?" in bot.text() and "Asked, no answer yet" in bot.text()
-    await bot.tap("1. ✅ How long")
+    assert "How long is maintenance?" in bot.text()
+    assert content.strings("questions.entry_asked") in bot.text()
+    await bot.tap(list_label(content, 1, "How long", "asked"))
     await bot.tap(content.strings("questions.ask_off"))
     q = await bot.storage.questions.get(1001, qid)
     assert q is not None and q.asked_at is None
@@ -285,7 +308,7 @@ async def test_write_down_the_answer(consented: Harness, content: Content) -> No
     bot = consented
     qid = await bot.storage.questions.add_own(1001, "What is MRD?", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
-    await bot.tap("1. What is MRD?")
+    await bot.tap(list_label(content, 1, "What is MRD?"))
     await bot.tap(content.strings("questions.answer_add"))
     pending = await bot.storage.prompts.get(1001)
     assert pending is not None and (pending.kind, pending.ref) == ("answer", qid)
@@ -300,7 +323,7 @@ async def test_write_down_the_answer(consented: Harness, content: Content) -> No
     assert content.strings("questions.answer_saved") in bot.text()
     assert "&lt;residual&gt;" in bot.api.last("sendMessage").params["text"]
     await bot.tap(content.strings("questions.back_list"))
-    assert "💬 Minimal <residual> disease" in bot.text()
+    assert content.strings("questions.entry_answer", answer="Minimal <residual> disease") in bot.text()
     # The next text is no longer taken as an answer.
     await bot.send("hello again")
     q = await bot.storage.questions.get(1001, qid)
@@ -330,19 +353,20 @@ async def test_remove_and_undo(consented: Harness, content: Content) -> None:
     bot = consented
     ids = [await bot.storage.questions.add_own(1001, f"Question {n}", limit=MAX_QUESTIONS) for n in (1, 2, 3)]
     await bot.send("/myquestions")
-    await bot.tap("2. Question 2")
+    await bot.tap(list_label(content, 2, "Question 2"))
     view = bot.last_message()
     await bot.tap(content.strings("questions.remove"))
     # A double tap on Remove still offers Undo for the same question.
     await bot.tap_data(make("mr", num=ids[1]), message=view)
     assert [q.id for q in await bot.storage.questions.list(1001)] == [ids[0], ids[2]]
-    assert "</b> Question 2" not in bot.text()
+    assert all(content.strings("questions.entry", number=n, text="Question 2") not in bot.text()
+               for n in range(1, len(ids) + 1))
     assert content.strings("questions.removed_note", number=2) in bot.text()
     assert bot.buttons()[0] == (content.strings("questions.undo"), make("mu", num=ids[1]))
     await bot.tap(content.strings("questions.undo"))
     assert [q.id for q in await bot.storage.questions.list(1001)] == ids
     assert bot.answers()[-1]["text"] == content.strings("questions.restored")
-    assert "<b>2.</b> Question 2" in bot.text()
+    assert content.strings("questions.entry", number=2, text="Question 2") in bot.text()
     # A second undo (an old button) changes nothing and says so calmly.
     await bot.tap_data(make("mu", num=ids[1]))
     assert bot.answers()[-1]["text"] == content.strings("questions.undo_gone")
@@ -461,7 +485,7 @@ async def test_cancel_while_waiting(consented: Harness, content: Content) -> Non
     assert await bot.storage.prompts.get(1001) is None
     await bot.send("This is not a question")
     assert await bot.storage.questions.list(1001) == []
-    assert "/help" in bot.text()
+    assert content.strings("errors.unknown_text") in bot.text()
     # /cancel while writing an answer.
     qid = await bot.storage.questions.add_own(1001, "Question one", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
@@ -529,7 +553,7 @@ async def test_pdf_is_valid_and_holds_every_question(consented: Harness,
     call = bot.api.last("sendDocument")
     today = date.today()
     sent = bot.api.files[-1]
-    assert sent.filename == f"my-questions-{today:%Y-%m-%d}.pdf"
+    assert sent.filename == content.strings("questions.pdf_filename", date=today)
     assert sent.caption == content.strings("questions.pdf_caption", date=today)
     assert int(call.params["chat_id"]) == 1001
     assert sent.data.startswith(b"%PDF-")
@@ -569,7 +593,7 @@ async def test_text_export_holds_every_question(consented: Harness, content: Con
     shown = [bot.api.chat_messages(1001)[-len(sent) + i]["text"] for i in range(len(sent))]
     whole = "\n\n".join(shown)
     for number, text in enumerate(texts, start=1):
-        assert f"{number}. {text}" in whole
+        assert content.strings("questions.export_entry", number=number, text=text) in whole
     assert "Answer <three> & more" in whole
     assert all("reply_markup" not in call.params for call in sent)
     assert all("&lt;dose&gt;" in call.params["text"] for call in sent[:1])
@@ -610,7 +634,8 @@ async def test_other_parent_sees_nothing_and_cannot_touch(consented: Harness,
     before = await bot.storage.export_user(1001)
 
     await bot.send("/myquestions", user_id=OTHER)
-    assert "parent A" not in bot.text(OTHER) and "no saved questions" in bot.text(OTHER)
+    assert "parent A" not in bot.text(OTHER)
+    assert content.strings("questions.empty") in bot.text(OTHER)
     await bot.send("/questions", user_id=OTHER)
     assert [label for label, d in bot.buttons(OTHER) if d.startswith("qg:")] == [
         content.strings("questions.group_button", title=group.title, saved=0,
@@ -666,7 +691,8 @@ def test_export_splits_under_the_limit(content: Content) -> None:
     whole = "".join(messages)
     assert whole.count("🩸" * MAX_OWN) == 40
     one = export_messages(content, [saved(1, "Q & A")], date(2025, 1, 3))
-    assert one == ["Questions for my child's doctor, 03 January 2025\n\n1. Q &amp; A"]
+    assert one == [content.strings("questions.export_title", date=date(2025, 1, 3)) + "\n\n"
+                   + content.strings("questions.export_entry", number=1, text="Q &amp; A")]
 
 
 def test_drawable_replaces_what_the_font_lacks() -> None:
