@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from bot.content import Content
 from bot.render import esc
-from handlers.privacy import EXPORT_FILENAME, clean_phone, with_utc_times
+from handlers.privacy import EXPORT_FILENAME, MAX_PHONE, MIN_PHONE, clean_phone, with_utc_times
 from handlers.questions import MAX_QUESTIONS
 from tests.harness import Harness, make, sqlite_of
 
@@ -25,7 +26,7 @@ async def tap_once(bot: Harness, label: str, user_id: int = 1001) -> None:
     before = len(bot.answers())
     await bot.tap(label, user_id)
     assert len(bot.answers()) == before + 1, label
-    assert "went wrong" not in bot.text(user_id)
+    assert bot.content.strings("errors.generic") not in bot.text(user_id)
 
 
 def raw_html(bot: Harness, user_id: int = 1001) -> str:
@@ -46,6 +47,13 @@ def db_bytes(bot: Harness) -> bytes:
     path = Path(bot.settings.db_path)
     wal = path.with_name(path.name + "-wal")
     return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def privacy_page(content: Content) -> str:
+    """The privacy page as the bot fills it in with the default windows (15 and 30 minutes)."""
+    # The page must state both windows (formatting would ignore a field the text left out).
+    assert {"undo_minutes", "prompt_minutes"} <= content.strings.fields("privacy.page")
+    return content.strings("privacy.page", undo_minutes=15, prompt_minutes=30)
 
 
 def assert_urgent_card(text: str, content: Content) -> None:
@@ -82,11 +90,11 @@ def test_with_utc_times_adds_iso_beside_raw_times() -> None:
 async def test_urgent_card_by_command_and_by_menu_button(bot: Harness, content: Content) -> None:
     await bot.send("/urgent")
     assert_urgent_card(bot.text(), content)
-    assert "/settings" in bot.text()
+    assert content.strings("privacy.urgent.no_phone") in bot.text()
     assert [d for _, d in bot.buttons()] == [make("st"), make("h")]
 
     await bot.send("/start")
-    await tap_once(bot, "Urgent")
+    await tap_once(bot, content.strings("menu.urgent"))
     assert bot.api.methods()[-2:] == ["answerCallbackQuery", "editMessageText"]
     assert_urgent_card(bot.text(), content)
     assert await bot.storage.users.count() == 0  # reading it needs no consent, stores nothing
@@ -102,10 +110,10 @@ async def test_urgent_card_shows_the_saved_number_escaped(consented: Harness) ->
     assert "/settings" not in bot.text()
 
 
-async def test_urgent_card_settings_button_opens_settings(bot: Harness) -> None:
+async def test_urgent_card_settings_button_opens_settings(bot: Harness, content: Content) -> None:
     await bot.send("/urgent")
-    await tap_once(bot, "Settings")
-    assert "Settings" in bot.text()
+    await tap_once(bot, content.strings("privacy.urgent.settings"))
+    assert content.strings("privacy.settings.title") in bot.text()
     assert make("sp") in [d for _, d in bot.buttons()]
 
 
@@ -114,10 +122,11 @@ async def test_urgent_card_settings_button_opens_settings(bot: Harness) -> None:
 async def test_settings_saves_a_valid_number(consented: Harness, content: Content,
                                              typed: str) -> None:
     bot = consented
+    s = content.strings
     await bot.send("/settings")
-    assert "not saved" in bot.text()
-    await tap_once(bot, "Save a phone number")
-    assert "Type the number" in bot.text()
+    assert s("privacy.settings.no_phone") in bot.text()
+    await tap_once(bot, s("privacy.settings.set"))
+    assert s("privacy.settings.prompt") in bot.text()
     assert make("mx") in [d for _, d in bot.buttons()]
     pending = await bot.storage.prompts.get(1001)
     assert pending is not None and pending.kind == "phone"
@@ -125,24 +134,28 @@ async def test_settings_saves_a_valid_number(consented: Harness, content: Conten
     await bot.send(typed)
     assert await bot.storage.users.get_phone(1001) == typed
     assert await bot.storage.prompts.get(1001) is None
-    assert "Saved" in bot.text()
+    assert s("privacy.settings.saved") in bot.text()
     assert typed in bot.text()
     assert_urgent_card(bot.text(), content)
 
     await bot.send("/settings")
     assert typed in bot.text()
-    assert any("Change" in label for label, _ in bot.buttons())
+    assert any(s("privacy.settings.change") in label for label, _ in bot.buttons())
 
 
-async def test_settings_refuses_invalid_numbers_and_keeps_waiting(consented: Harness) -> None:
+async def test_settings_refuses_invalid_numbers_and_keeps_waiting(consented: Harness,
+                                                                 content: Content) -> None:
     bot = consented
+    s = content.strings
     await bot.send("/settings")
-    await tap_once(bot, "Save a phone number")
+    await tap_once(bot, s("privacy.settings.set"))
     for typed in ["abc", "12", "1" * 33, "<b>1</b>"]:
         await bot.send(typed)
         text = bot.text()
-        assert "not saved" in text and "digits, spaces" in text and "3 to 32" in text, typed
-        assert "went wrong" not in text
+        assert s("privacy.settings.invalid") in text, typed
+        for limit in (MIN_PHONE, MAX_PHONE):  # it states the allowed length
+            assert re.search(rf"\b{limit}\b", text), (typed, limit)
+        assert s("errors.generic") not in text
         assert await bot.storage.users.get_phone(1001) is None
         pending = await bot.storage.prompts.get(1001)
         assert pending is not None and pending.kind == "phone"
@@ -150,20 +163,21 @@ async def test_settings_refuses_invalid_numbers_and_keeps_waiting(consented: Har
     assert await bot.storage.users.get_phone(1001) == "+44 20 7946 0000"
 
 
-async def test_settings_change_and_remove(consented: Harness) -> None:
+async def test_settings_change_and_remove(consented: Harness, content: Content) -> None:
     bot = consented
+    s = content.strings
     await bot.storage.users.set_phone(1001, "0100")
     await bot.send("/settings")
     assert "0100" in bot.text()
-    await tap_once(bot, "Change")
+    await tap_once(bot, s("privacy.settings.change"))
     await bot.send("0200 300")
     assert await bot.storage.users.get_phone(1001) == "0200 300"
 
     await bot.send("/settings")
-    await tap_once(bot, "Remove")
+    await tap_once(bot, s("privacy.settings.remove"))
     assert await bot.storage.users.get_phone(1001) is None
-    assert bot.answers()[-1].get("text") == "Number removed."
-    assert "not saved" in bot.text()
+    assert bot.answers()[-1].get("text") == s("privacy.settings.removed")
+    assert s("privacy.settings.no_phone") in bot.text()
     assert make("sr") not in [d for _, d in bot.buttons()]
     # A second tap on the old Remove button changes nothing and is still answered once.
     before = len(bot.answers())
@@ -172,67 +186,63 @@ async def test_settings_change_and_remove(consented: Harness) -> None:
     assert await bot.storage.users.get_phone(1001) is None
 
     await bot.send("/urgent")
-    assert "/settings" in bot.text()
+    assert s("privacy.urgent.no_phone") in bot.text()
 
 
-async def test_cancel_stops_waiting_for_the_number(consented: Harness) -> None:
+async def test_cancel_stops_waiting_for_the_number(consented: Harness, content: Content) -> None:
     bot = consented
     await bot.send("/settings")
-    await tap_once(bot, "Save a phone number")
+    await tap_once(bot, content.strings("privacy.settings.set"))
     await bot.send("/cancel")
     assert await bot.storage.prompts.get(1001) is None
     await bot.send("0123 456")
     assert await bot.storage.users.get_phone(1001) is None
-    assert "/help" in bot.text()
+    assert content.strings("errors.unknown_text") in bot.text()
 
 
-async def test_setting_a_number_asks_consent_first(bot: Harness) -> None:
+async def test_setting_a_number_asks_consent_first(bot: Harness, content: Content) -> None:
+    s = content.strings
     await bot.send("/settings")
-    await tap_once(bot, "Save a phone number")
-    assert "Before we save this" in bot.text()
+    await tap_once(bot, s("privacy.settings.set"))
+    assert s("consent.prompt") in bot.text()
     assert await bot.storage.users.count() == 0
 
-    await tap_once(bot, "No thanks")
+    await tap_once(bot, s("consent.no"))
     assert await bot.storage.users.count() == 0
     assert (await bot.storage.export_user(1001))["stored"] is False
     await bot.send("0123 456")  # not waiting: nothing is saved
     assert await bot.storage.users.count() == 0
 
     await bot.send("/settings")
-    await tap_once(bot, "Save a phone number")
-    await tap_once(bot, "OK")
+    await tap_once(bot, s("privacy.settings.set"))
+    await tap_once(bot, s("consent.ok"))
     assert await bot.storage.users.has_consent(1001)
-    assert "Type the number" in bot.text()
+    assert s("privacy.settings.prompt") in bot.text()
     await bot.send("0123 456")
     assert await bot.storage.users.get_phone(1001) == "0123 456"
 
 
 # ---- privacy --------------------------------------------------------------------------------
-async def test_privacy_page_by_command_and_button(bot: Harness) -> None:
+async def test_privacy_page_by_command_and_button(bot: Harness, content: Content) -> None:
     await bot.send("/privacy")
-    text = bot.text()
-    for words in ["What is kept", "bookmarked", "ticked", "saved questions", "answers",
-                  "phone number", "waiting for you to type", "said OK", "Why", "Until you erase",
-                  "15 minutes", "Undo", "Only you", "people who run this bot",
-                  "not end-to-end encrypted", "ID numbers", "photos", "only read the guide",
-                  "/mydata", "/deletemydata"]:
-        assert words in text, words
+    assert privacy_page(content) in bot.text()
     assert make("dd") in [d for _, d in bot.buttons()]
 
     await bot.send("/start")
-    await tap_once(bot, "Privacy")
-    assert "not end-to-end encrypted" in bot.text()
+    await tap_once(bot, content.strings("menu.privacy"))
+    assert privacy_page(content) in bot.text()
     names = [c["command"] for c in bot.api.last("setMyCommands").params["commands"]]
     assert "privacy" in names  # what Telegram shows as the profile's privacy policy
 
 
-async def test_reading_stores_nothing(bot: Harness) -> None:
+async def test_reading_stores_nothing(bot: Harness, content: Content) -> None:
+    s = content.strings
     for command in ["/start", "/urgent", "/settings", "/privacy", "/intro", "/deletemydata"]:
         await bot.send(command)
     await bot.send("/start")
-    await tap_once(bot, "Settings")
-    await tap_once(bot, "Home")
-    await tap_once(bot, "Urgent")
+    await tap_once(bot, s("menu.settings"))
+    await tap_once(bot, s("menu.home"))
+    await tap_once(bot, s("menu.urgent"))
     await bot.send("/mydata")
     assert await bot.storage.users.count() == 0
     assert last_export(bot) == {"user_id": 1001, "stored": False}
@@ -240,10 +250,11 @@ async def test_reading_stores_nothing(bot: Harness) -> None:
 
 # ---- /mydata --------------------------------------------------------------------------------
 async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -> None:
+    s = content.strings
     section = content.sections[0]
     await bot.send(f"/{section.command}")
-    await tap_once(bot, "Bookmark this page")
-    await tap_once(bot, "OK")  # the first save asks for consent
+    await tap_once(bot, s("page.bookmark_add"))
+    await tap_once(bot, s("consent.ok"))  # the first save asks for consent
     assert await bot.storage.users.has_consent(1001)
 
     item = content.checklist.items[0].id
@@ -254,13 +265,13 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     own_id = await bot.storage.questions.add_own(1001, own, limit=MAX_QUESTIONS)
     await bot.storage.questions.set_answer(1001, own_id, "Après la phase 2 & pas avant")
     await bot.send("/settings")
-    await tap_once(bot, "Save a phone number")
+    await tap_once(bot, s("privacy.settings.set"))
     await bot.send("+44 (0)20 7946-0000")
 
     await bot.send("/mydata")
     sent = [f for f in bot.api.files if f.chat_id == 1001][-1]
     assert own.encode("utf-8") in sent.data  # ensure_ascii=False: readable as typed
-    assert "copy of everything" in (sent.caption or "")
+    assert s("privacy.mydata.caption") in (sent.caption or "")
     data = last_export(bot)
     assert data["stored"] is True and data["user_id"] == 1001
     assert isinstance(data["consent_at"], float) and data["consent_at_utc"].endswith("+00:00")
@@ -277,10 +288,11 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     assert questions[own]["answered_at_utc"] and questions[own]["created_at_utc"]
 
 
-async def test_mydata_shows_what_the_bot_is_waiting_for(consented: Harness) -> None:
+async def test_mydata_shows_what_the_bot_is_waiting_for(consented: Harness,
+                                                       content: Content) -> None:
     bot = consented
     await bot.send("/settings")
-    await tap_once(bot, "Save a phone number")
+    await tap_once(bot, content.strings("privacy.settings.set"))
     waiting = (await bot.storage.export_user(1001))["waiting_for_text"]
     assert waiting["kind"] == "phone" and waiting["origin"] == make("st")
     assert waiting["expires_at"] - waiting["opened_at"] == 30 * 60
@@ -290,21 +302,24 @@ async def test_mydata_shows_what_the_bot_is_waiting_for(consented: Harness) -> N
 
 
 # ---- /deletemydata --------------------------------------------------------------------------
-async def test_delete_asks_first_and_keep_keeps_everything(consented: Harness) -> None:
+async def test_delete_asks_first_and_keep_keeps_everything(consented: Harness,
+                                                           content: Content) -> None:
     bot = consented
+    s = content.strings
     await bot.storage.questions.add_own(1001, "keep me", limit=MAX_QUESTIONS)
     await bot.send("/deletemydata")
-    assert "Erase your data?" in bot.text()
+    assert s("privacy.delete.ask") in bot.text()
     assert [d for _, d in bot.buttons()] == [make("dy"), make("h")]
     assert (await bot.storage.export_user(1001))["stored"] is True
-    await tap_once(bot, "Keep my data")
-    assert "Main menu" in bot.text()
+    await tap_once(bot, s("privacy.delete.keep"))
+    assert s("menu.home_title") in bot.text()
     data = await bot.storage.export_user(1001)
     assert data["stored"] is True and [q["text"] for q in data["questions"]] == ["keep me"]
 
 
 async def test_delete_from_privacy_page_then_export_shows_nothing(bot: Harness,
                                                                  content: Content) -> None:
+    s = content.strings
     marker = "ZQX distinctive question about the lumbar puncture 7731"
     answer_marker = "QJW distinctive answer from the oncologist 4412"
     await bot.storage.users.give_consent(1001)
@@ -319,16 +334,16 @@ async def test_delete_from_privacy_page_then_export_shows_nothing(bot: Harness,
     assert marker.encode() in db_bytes(bot)  # the search below can find it
 
     await bot.send("/privacy")
-    await tap_once(bot, "Erase my data")
+    await tap_once(bot, s("privacy.delete.button"))
     assert (await bot.storage.export_user(1001))["stored"] is True  # nothing erased yet
-    await tap_once(bot, "Yes, erase everything")
-    assert bot.answers()[-1].get("text") == "Erased."
-    assert "Everything was erased" in bot.text()
+    await tap_once(bot, s("privacy.delete.confirm"))
+    assert bot.answers()[-1].get("text") == s("privacy.delete.done_short")
+    assert s("privacy.delete.done") in bot.text()
 
     await bot.send("/mydata")
     assert last_export(bot) == {"user_id": 1001, "stored": False}
     files = [f for f in bot.api.files if f.chat_id == 1001]
-    assert "Nothing is stored" in (files[-1].caption or "")
+    assert s("privacy.mydata.empty") in (files[-1].caption or "")
     assert await bot.storage.users.count() == 1
     other = await bot.storage.questions.list(2002)
     assert [q.text for q in other] == ["the other parent's question"]
