@@ -15,10 +15,12 @@ async def test_console_start_then_tap_one(settings, content) -> None:
     out = io.StringIO()
     code = await run_console(settings, content, stdin=io.StringIO("/start\n1\n"), stdout=out)
     text = out.getvalue()
-    assert code == 0
-    assert "Offline chat" in text
-    assert "Hello" in text and "[1] 📖 Read the guide" in text
-    assert "Contents of the guide" in text and "Introduction" in text
+    s = content.strings
+    intro = content.section("introduction")
+    assert code == 0 and intro is not None
+    assert s("start.offline_note") in text
+    assert plain(s("start.greeting")) in text and f"[1] {s('menu.guide')}" in text
+    assert plain(s("menu.contents_title")) in text and intro.title in text
     assert "<b>" not in text and "&amp;" not in text
 
 
@@ -33,11 +35,11 @@ def test_plain_renders_html() -> None:
         "A <x> link (https://e.x/?a=1&b=2)"
 
 
-def test_python_m_bot_console_subprocess(tmp_path) -> None:
+def test_python_m_bot_console_subprocess(tmp_path, content) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     env["BOT_DB_PATH"] = str(tmp_path / "db.sqlite3")
     result = subprocess.run([sys.executable, "-m", "bot"], input="/start\n1\n", text=True,
                             capture_output=True, cwd=ROOT, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "TELEGRAM_BOT_TOKEN" in result.stdout.splitlines()[0]
-    assert "Contents of the guide" in result.stdout
+    assert content.strings("start.offline_note") in result.stdout.splitlines()[0]
+    assert plain(content.strings("menu.contents_title")) in result.stdout

@@ -3,48 +3,49 @@
 from __future__ import annotations
 
 from bot.app import declared_commands, default_features
+from bot.content import Content
 from tests.harness import Harness, make
 
 
-async def test_start_greets_and_shows_menu(bot: Harness) -> None:
+async def test_start_greets_and_shows_menu(bot: Harness, content: Content) -> None:
     await bot.send("/start")
     call = bot.api.last("sendMessage")
     assert call.params["parse_mode"] == "HTML"
-    assert "not medical advice" in bot.text()
+    assert content.strings("start.greeting") in bot.text()
     labels = [label for label, _ in bot.buttons()]
-    assert any("Read the guide" in label for label in labels)
-    assert any("Urgent" in label for label in labels)
+    assert content.strings("menu.guide") in labels
+    assert content.strings("menu.urgent") in labels
 
 
-async def test_tap_answers_and_edits_in_place(bot: Harness) -> None:
+async def test_tap_answers_and_edits_in_place(bot: Harness, content: Content) -> None:
     await bot.send("/start")
     sent = bot.api.last("sendMessage")
-    await bot.tap("Read the guide")
+    await bot.tap(content.strings("menu.guide"))
     # Answered first (the button stops spinning), then edited in place.
     assert bot.api.methods()[-2:] == ["answerCallbackQuery", "editMessageText"]
     edit = bot.api.last("editMessageText")
     first_id = bot.api.chat_messages(1001)[0]["message_id"]
     assert int(edit.params["message_id"]) == first_id
-    assert "Contents" in bot.text()
+    assert content.strings("menu.contents_title") in bot.text()
     assert len(bot.api.of("sendMessage")) == 1 and sent is not None
 
 
-async def test_stale_and_forged_taps_are_answered_calmly(bot: Harness) -> None:
+async def test_stale_and_forged_taps_are_answered_calmly(bot: Harness, content: Content) -> None:
     await bot.send("/start")
     for data in ["zz:1", "s:nope:x:0", "s:treatment::999999999999", "b:intro::0:7",
                  "\x00\xff", "h:extra", "y:y:h", "s:../etc::0", "🙂"]:
         before = len(bot.answers())
         await bot.tap_data(data)
         assert len(bot.answers()) == before + 1, data
-        assert "changed" in (bot.answers()[-1].get("text") or "")
-        assert "Main menu" in bot.text()
+        assert bot.answers()[-1].get("text") == content.strings("errors.stale"), data
+        assert content.strings("menu.home_title") in bot.text()
 
 
-async def test_unknown_text_and_command_get_a_pointer(bot: Harness) -> None:
+async def test_unknown_text_and_command_get_a_pointer(bot: Harness, content: Content) -> None:
     await bot.send("hello there")
-    assert "/help" in bot.text()
+    assert content.strings("errors.unknown_text") in bot.text()
     await bot.send("/nosuchcommand")
-    assert "/help" in bot.text()
+    assert content.strings("errors.unknown_text") in bot.text()
 
 
 DECLARED = declared_commands(default_features())
@@ -87,7 +88,8 @@ async def test_page_counter_button_is_answered(bot: Harness) -> None:
     assert bot.api.methods()[-1] == "answerCallbackQuery"
 
 
-async def test_unexpected_update_types_get_calm_answers_or_nothing(bot: Harness) -> None:
+async def test_unexpected_update_types_get_calm_answers_or_nothing(bot: Harness,
+                                                                  content: Content) -> None:
     user = bot.user(1001)
     sticker = user.text("x")
     sticker["message"].pop("text")
@@ -95,7 +97,7 @@ async def test_unexpected_update_types_get_calm_answers_or_nothing(bot: Harness)
                                      "width": 1, "height": 1, "is_animated": False,
                                      "is_video": False}
     await bot.feed(sticker)
-    assert "only read text" in bot.text()
+    assert content.strings("errors.unsupported") in bot.text()
     bot.api.clear()
     edited = user.text("/start")
     await bot.feed({"update_id": edited["update_id"],
@@ -110,7 +112,7 @@ async def test_unexpected_update_types_get_calm_answers_or_nothing(bot: Harness)
     group = user.text("/start")
     group["message"]["chat"] = {"id": -1002, "type": "group", "title": "Family"}
     await bot.feed(group)
-    assert "private chat" in bot.api.last("sendMessage").params["text"]
+    assert content.strings("errors.group") in bot.api.last("sendMessage").params["text"]
     assert int(bot.api.last("sendMessage").params["chat_id"]) == -1002
 
 

@@ -32,9 +32,10 @@ async def _full_session(bot: Harness) -> None:
     """A does a bit of everything, through the real handlers."""
     await bot.storage.users.give_consent(A)
     await bot.send("/diagnosis", A)
-    await bot.tap("Bookmark this page", A)
+    s = bot.content.strings
+    await bot.tap(s("page.bookmark_add"), A)
     await bot.send("/symptoms", A)
-    await bot.tap("☐", A)
+    await bot.tap(s("symptoms.item_off", label=bot.content.checklist.items[0].label), A)
     await bot.send("/questions", A)
     group = bot.content.question_groups[0]
     await bot.tap_data(make("qg", group=group.id), A)
