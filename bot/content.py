@@ -85,6 +85,7 @@ class GuideQuestion:
     text: str
     section: str
     part: str
+    explain: str = ""  # what its hard words mean, as its section explains them
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class Term:
     term: str
     definition: str
     section: str
+    forms: tuple[str, ...] = ()  # other ways pages write it (plural, abbreviation)
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,18 @@ class UrgentCard:
     general_note: str
     signs: tuple[str, ...]
     advice: tuple[str, ...]
+    words: tuple[str, ...] = ()  # typed words that mean "call now"
+
+
+@dataclass(frozen=True)
+class SearchWords:
+    """How typed text is read: the stemmer's language, words that carry no topic,
+    greetings, and the parent's words that lead to the guide's."""
+
+    language: str
+    stop_words: frozenset[str]
+    greetings: frozenset[str]
+    synonyms: Mapping[str, tuple[str, ...]]
 
 
 class Strings:
@@ -154,6 +168,7 @@ class Content:
     glossary: tuple[Term, ...]
     urgent: UrgentCard
     strings: Strings
+    search: SearchWords
     _by_id: dict[str, Section] = field(default_factory=dict, repr=False, compare=False)
     _questions: dict[str, GuideQuestion] = field(default_factory=dict, repr=False, compare=False)
 
@@ -327,6 +342,8 @@ def _load_questions(reader: _Reader) -> tuple[QuestionGroup, ...]:
             text=reader.text(q, "text", f"{where}.questions[{j}]", limit=MAX_QUESTION),
             section=reader.ident(q, "section", f"{where}.questions[{j}]"),
             part=str(q.get("part") or ""),
+            explain=(reader.text(q, "explain", f"{where}.questions[{j}]", limit=300)
+                     if q.get("explain") else ""),
         ) for j, q in enumerate(reader.items(raw, "questions", where)))
         groups.append(QuestionGroup(gid, reader.text(raw, "title", where, limit=MAX_TITLE),
                                     questions))
@@ -359,6 +376,8 @@ def _load_glossary(reader: _Reader) -> tuple[Term, ...]:
         term=reader.text(raw, "term", f"terms[{i}]", limit=80),
         definition=reader.text(raw, "definition", f"terms[{i}]", limit=600),
         section=reader.ident(raw, "section", f"terms[{i}]"),
+        forms=(reader.texts(raw, "forms", f"terms[{i}]", limit=80)
+               if raw.get("forms") else ()),
     ) for i, raw in enumerate(reader.items(data, "terms", "glossary")))
     _unique(reader, "terms", [t.id for t in terms])
     return terms
@@ -371,7 +390,28 @@ def _load_urgent(reader: _Reader) -> UrgentCard:
         general_note=reader.text(data, "general_note", "urgent", limit=600),
         signs=reader.texts(data, "signs", "urgent", limit=300),
         advice=reader.texts(data, "advice", "urgent", limit=300),
+        words=reader.texts(data, "words", "urgent", limit=80),
     )
+
+
+def _load_search(reader: _Reader) -> SearchWords:
+    import snowballstemmer
+
+    data = reader.mapping(reader.load(), "top level")
+    language = reader.text(data, "language", "search", limit=40)
+    if language not in snowballstemmer.algorithms():
+        raise reader.fail("language", f"{language!r} has no Snowball stemmer")
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(reader.text(data, key, "search").lower().split())
+
+    raw = reader.mapping(data.get("synonyms") or {}, "synonyms")
+    synonyms: dict[str, tuple[str, ...]] = {}
+    for key, value in raw.items():
+        if not isinstance(key, str) or not isinstance(value, str) or not value.strip():
+            raise reader.fail(f"synonyms.{key}", "must map words to words (quote yes/no)")
+        synonyms[key.lower()] = tuple(value.lower().split())
+    return SearchWords(language, words("stop_words"), words("greetings"), synonyms)
 
 
 def _flatten(reader: _Reader, node: Any, prefix: str, out: dict[str, str]) -> None:
@@ -458,4 +498,5 @@ def load_content(root: Path, reserved: Collection[str] = ()) -> Content:
         glossary=glossary,
         urgent=_load_urgent(_Reader(root / "urgent.yaml", root)),
         strings=strings,
+        search=_load_search(_Reader(root / "search.yaml", root)),
     )

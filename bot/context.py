@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.callbacks import CallbackData
 from bot.config import Settings
-from bot.content import Content, Section
+from bot.content import Content, Part, Section
 from bot.storage import Storage
 
 CommandCallback = Callable[[Update, "BotContext"], Coroutine[Any, Any, None]]
@@ -26,8 +26,10 @@ class Command:
     callback: CommandCallback
 
 
-# A feature adds buttons to a section page (for example "Open the checklist") through this.
-PageExtras = Callable[[Content, Section], Sequence[Sequence[InlineKeyboardButton]]]
+# A feature adds buttons to a section page (for example "Open the checklist") through this:
+# (content, section, part, page) -> rows; part is None on a section's parts menu.
+PageExtras = Callable[[Content, Section, Part | None, int],
+                      Sequence[Sequence[InlineKeyboardButton]]]
 
 
 @dataclass
@@ -46,6 +48,8 @@ class Services:
     prompts: dict[str, Callable[..., Awaitable[bool]]] = field(default_factory=dict)
     home_menu: InlineKeyboardMarkup | None = None
     prefixes: dict[str, str] = field(default_factory=dict)  # callback prefix -> its type
+    # What typed text that answers no prompt does (the search feature sets it).
+    outside_prompt: CommandCallback | None = None
     # /start <payload>: each feature may turn a payload into the button it opens.
     deep_links: list[Callable[[Content, str], CallbackData | None]] = field(default_factory=list)
 

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from bot.context import Feature
-from handlers import core, guide, privacy, questions, symptoms
+from handlers import core, glossary, guide, privacy, questions, search, symptoms
 
 FEATURES: tuple[Feature, ...] = (
     Feature("core", core.COMMANDS, core.setup),
@@ -21,5 +21,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("symptoms", symptoms.COMMANDS, symptoms.setup),
     Feature("questions", questions.COMMANDS, questions.setup),
     Feature("privacy", privacy.COMMANDS, privacy.setup),
+    Feature("glossary", glossary.COMMANDS, glossary.setup),
+    Feature("search", search.COMMANDS, search.setup),
     Feature("fallbacks", core.LAST_COMMANDS, core.setup_fallbacks),
 )

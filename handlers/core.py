@@ -128,8 +128,13 @@ async def receive_text(update: Update, context: BotContext) -> None:
 
 
 async def reply_outside_prompt(update: Update, context: BotContext) -> None:
-    """Text that answers no prompt: a calm pointer to the buttons and /help."""
-    await show(update, context, context.content.strings("errors.unknown_text"),
+    """Text that answers no prompt: what a feature does with it (search), else a calm
+    pointer to the buttons and /help."""
+    outside = context.services.outside_prompt
+    if outside is not None:
+        await outside(update, context)
+        return
+    await show(update, context, context.content.strings("errors.unknown_command"),
                main_menu(context))
 
 
@@ -141,7 +146,8 @@ async def answer_stale(update: Update, context: BotContext) -> None:
 
 async def reply_unknown_command(update: Update, context: BotContext) -> None:
     """A command the bot does not have: point to /help."""
-    await reply_outside_prompt(update, context)
+    await show(update, context, context.content.strings("errors.unknown_command"),
+               main_menu(context))
 
 
 async def reply_unsupported(update: Update, context: BotContext) -> None:

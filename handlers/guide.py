@@ -142,11 +142,12 @@ def _clamp(page: int, total: int) -> int:
 
 
 # ---- handlers -------------------------------------------------------------------------------------
-def _extras(context: BotContext, section: Section) -> list[list[Button]]:
-    """Buttons other features put on this section's pages (the checklist, questions)."""
+def _extras(context: BotContext, section: Section, part: Part | None = None,
+            page: int = 0) -> list[list[Button]]:
+    """Buttons other features put on this page (the checklist, questions, its words)."""
     rows: list[list[Button]] = []
     for extra in context.services.page_extras:
-        rows += [list(row) for row in extra(context.content, section)]
+        rows += [list(row) for row in extra(context.content, section, part, page)]
     return rows
 
 
@@ -169,7 +170,7 @@ async def page_reply(update: Update, context: BotContext, sid: str, part_id: str
     marked = await context.storage.bookmarks.exists(user_id(update), section.id, part.id, page)
     return Reply(View(render.section_page(content.strings, section, part, page),
                       page_keyboard(content, section, part, page, marked,
-                                    _extras(context, section))), notice)
+                                    _extras(context, section, part, page))), notice)
 
 
 def contents_view(content: Content) -> View:

@@ -17,7 +17,7 @@ from telegram.ext import CommandHandler
 
 from bot import render
 from bot.callbacks import CallbackData
-from bot.content import Content, GuideQuestion, QuestionGroup, Section
+from bot.content import Content, GuideQuestion, Part, QuestionGroup, Section
 from bot.context import BotApp, BotContext, Command, services_of
 from bot.render import utf16_len
 from bot.storage import LimitReached, Prompt, SavedQuestion
@@ -678,7 +678,8 @@ async def send_text(update: Update, context: BotContext, data: SendText) -> Repl
     return Reply(notice=s("questions.text_sent"), after=send)
 
 
-def page_extras(content: Content, section: Section) -> Sequence[Sequence[Button]]:
+def page_extras(content: Content, section: Section, part: Part | None,
+                page: int) -> Sequence[Sequence[Button]]:
     """The questions section opens the question lists; other sections with linked questions
     offer "Questions about this"."""
     s = content.strings

@@ -13,7 +13,7 @@ from telegram.ext import CommandHandler
 
 from bot import render
 from bot.callbacks import CallbackData
-from bot.content import Content, Section
+from bot.content import Content, Part, Section
 from bot.context import BotApp, BotContext, Command, services_of
 from bot.render import utf16_len
 from handlers.common import (
@@ -213,7 +213,8 @@ async def clear_symptoms(update: Update, context: BotContext, data: ClearSymptom
                  context.content.strings("symptoms.cleared"))
 
 
-def page_extras(content: Content, section: Section) -> Sequence[Sequence[Button]]:
+def page_extras(content: Content, section: Section, part: Part | None,
+                page: int) -> Sequence[Sequence[Button]]:
     """The checklist's own section links to the checklist."""
     if section.opens != "checklist":
         return []

@@ -88,6 +88,21 @@ class Harness:
             return self.api.message(user_id, int(call.params["message_id"]))
         return self.api.chat_messages(user_id)[-1]
 
+    def html(self, user_id: int = 1001) -> str:
+        """The HTML the bot sent or edited last in this chat, exactly as sent."""
+        chat = [c for c in self.api.calls if c.method in ("sendMessage", "editMessageText")
+                and int(c.params["chat_id"]) == user_id]
+        assert chat, f"no message for {user_id}"
+        return str(chat[-1].params["text"])
+
+    def searched(self, user_id: int = 1001) -> bool:
+        """The last reply treated typed text as text outside any prompt: a search (with
+        results, the honest no-match, or the greeting)."""
+        s = self.content.strings
+        sent = self.html(user_id)
+        return any(s(key) in sent for key in ("search.results", "search.nothing",
+                                              "search.greeting"))
+
     def text(self, user_id: int = 1001) -> str:
         return str(self.last_message(user_id).get("text", ""))
 
