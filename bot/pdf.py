@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -191,8 +191,11 @@ def _rules(pdf: _Sheet, count: int, x: float, width: float) -> None:
     pdf.set_y(pdf.get_y() + 2)
 
 
-def build_pdf(questions: Sequence[SavedQuestion], strings: Strings, today: date) -> bytes:
-    """The printable list: title, date, then each question with its answer or lines to write on."""
+def build_pdf(questions: Sequence[SavedQuestion], strings: Strings, today: date,
+              explains: Mapping[int, str] | None = None) -> bytes:
+    """The printable list: title, date, then each question (with what its hard words mean,
+    from `explains` by question id) and its answer or lines to write on."""
+    explains = explains or {}
     pdf = _Sheet(strings)
     # "{nb}" in a parent's text must stay literal, not become the page count. fpdf2
     # documents None as "off" but types the attribute as str.
@@ -228,6 +231,8 @@ def build_pdf(questions: Sequence[SavedQuestion], strings: Strings, today: date)
         pdf.cell(_NUMBER_W, _LINE, f"{number}.")
         pdf.set_xy(text_x, top)
         _paragraph(pdf, question.text, text_x, text_w, "", 11)
+        if explains.get(question.id):
+            _paragraph(pdf, explains[question.id], text_x, text_w, "", 9)
         if question.answer:
             pdf.set_x(text_x)
             _paragraph(pdf, strings("questions.pdf_answer"), text_x, text_w, "B", 10)

@@ -234,9 +234,17 @@ def about_view(content: Content, section: Section, saved: set[str]) -> tuple[str
     return text, Markup(rows)
 
 
+def explanation(content: Content, question: SavedQuestion) -> str:
+    """What the hard words of a saved guide question mean, as its section explains them."""
+    guide = content.question(question.guide_id) if question.guide_id else None
+    return guide.explain if guide is not None else ""
+
+
 def list_entry(content: Content, number: int, question: SavedQuestion) -> str:
     s = content.strings
     lines = [s("questions.entry", number=number, text=render.esc(question.text))]
+    if explain := explanation(content, question):
+        lines.append(s("questions.entry_explain", explain=render.esc(explain)))
     if question.answer:
         lines.append(s("questions.entry_answer",
                        answer=render.esc(render.clip(one_line(question.answer), LIST_ANSWER))))
@@ -323,6 +331,8 @@ def question_view(content: Content, questions: Sequence[SavedQuestion], question
     chunks = [notice] if notice else []
     chunks.append(s("questions.view_title", number=number, count=len(questions)))
     chunks.append(render.esc(question.text))
+    if explain := explanation(content, question):
+        chunks.append(s("questions.entry_explain", explain=render.esc(explain)).strip())
     chunks.append(s("questions.from_guide") if question.guide_id else s("questions.own"))
     if question.answer:
         chunks.append(s("questions.status_answered"))
@@ -357,6 +367,8 @@ def export_messages(content: Content, questions: Sequence[SavedQuestion], today:
     blocks = [s("questions.export_title", date=today)]
     for number, question in enumerate(questions, start=1):
         lines = [s("questions.export_entry", number=number, text=question.text)]
+        if explain := explanation(content, question):
+            lines.append(s("questions.export_explain", explain=explain))
         if question.answer:
             lines.append(s("questions.export_answer", answer=question.answer))
         elif question.asked_at is not None:
@@ -655,7 +667,8 @@ async def send_pdf(update: Update, context: BotContext, data: SendPdf) -> Reply:
         # start-up, for a button most parents tap rarely.
         from bot.pdf import build_pdf
 
-        pdf = await asyncio.to_thread(build_pdf, questions, s, today)
+        explains = {q.id: explanation(context.content, q) for q in questions}
+        pdf = await asyncio.to_thread(build_pdf, questions, s, today, explains)
         await context.bot.send_document(chat.id, document=pdf,
                                         filename=s("questions.pdf_filename", date=today),
                                         caption=s("questions.pdf_caption", date=today))

@@ -725,3 +725,31 @@ def test_build_pdf_survives_anything() -> None:
     assert len(reader.pages) >= 2
     text = pdf_text(data)
     assert "{nb}" in text and "x" * 40 in squash(text)
+
+
+async def test_saved_guide_questions_keep_their_explanation(consented: Harness,
+                                                            content: Content) -> None:
+    """The explanation the section gives ("tests of the chromosomes") travels with the saved
+    question: in My questions, the question's own view, the text export and the PDF."""
+    bot = consented
+    s = content.strings
+    question = content.question("cytogenetic_results")
+    assert question is not None and "chromosomes" in question.explain
+    await bot.send("/questions")
+    await bot.tap_data(make("qg", group=question.group))
+    await bot.tap_data(make("qs", item=question.id, on=True))
+    await bot.send("/myquestions")
+    assert s("questions.entry_explain", explain=question.explain) in bot.html()
+    saved = (await bot.storage.questions.list(1001))[0]
+    await bot.tap_data(make("mo", num=saved.id))
+    assert question.explain in bot.html()
+    await bot.tap_data(make("mt"))
+    exported = bot.api.of("sendMessage")[-1].params["text"]
+    assert s("questions.export_explain", explain=question.explain) in exported
+    await bot.send("/myquestions")
+    await bot.tap_data(make("mp"))
+    assert squash(question.explain) in squash(pdf_text(bot.api.files[-1].data))
+    # An own question has no explanation line.
+    await bot.storage.questions.add_own(1001, "Cytogenetic?", limit=MAX_QUESTIONS)
+    await bot.send("/myquestions")
+    assert bot.html().count(s("questions.entry_explain", explain=question.explain)) == 1
