@@ -225,3 +225,23 @@ async def test_failed_write_rolls_back(store: SqliteStorage) -> None:
     assert await store.marks.all(1) == {}
     await store.marks.set(1, "fever", True)  # the connection is usable afterwards
     assert set(await store.marks.all(1)) == {"fever"}
+
+
+async def test_a_prompt_opened_before_a_restart_is_still_closed_by_the_next_tap(
+        tmp_path: Path) -> None:
+    """The SQLite backend remembers who has a prompt (so taps of everyone else cost no
+    trip); after a restart it reads that back from the file."""
+    path = tmp_path / "db.sqlite3"
+    s = SqliteStorage(path, time.time)
+    await s.open()
+    await s.users.give_consent(1)
+    await s.prompts.open(1, prompt())
+    await s.close()
+    again = SqliteStorage(path, time.time)
+    await again.open()
+    try:
+        assert not await again.prompts.close(2)
+        assert await again.prompts.close(1)
+        assert await again.prompts.get(1) is None
+    finally:
+        await again.close()

@@ -389,10 +389,21 @@ def _prompt(row: aiosqlite.Row) -> Prompt:
 
 
 class SqlitePrompts:
+    """Prompts, with the set of users who have one kept in memory: every tap and command
+    closes the tapping user's prompt, and for the many who have none that costs no trip to
+    the database. Sound because this backend has one process writing its file (the write
+    lock is in-process); a shared backend (PostgreSQL) asks the database instead."""
+
     def __init__(self, db: Database):
         self.db = db
+        self._open: set[int] = set()
+
+    async def load(self) -> None:
+        rows = await self.db.all("SELECT user_id FROM prompts", ())
+        self._open = {r["user_id"] for r in rows}
 
     async def open(self, user_id: int, prompt: Prompt) -> None:
+        self._open.add(user_id)  # before the write: a failed write only costs a trip later
         async with self.db.tx() as db:
             await self.db.require_consent(db, user_id)
             await db.execute(
@@ -410,7 +421,14 @@ class SqlitePrompts:
         return _prompt(row) if row else None
 
     async def close(self, user_id: int) -> bool:
-        return bool(await self.db.write("DELETE FROM prompts WHERE user_id=?", (user_id,)))
+        if user_id not in self._open:
+            return False
+        closed = bool(await self.db.write("DELETE FROM prompts WHERE user_id=?", (user_id,)))
+        self._open.discard(user_id)
+        return closed
+
+    def forget(self, user_id: int) -> None:
+        self._open.discard(user_id)
 
 
 class SqliteStorage:
@@ -430,6 +448,7 @@ class SqliteStorage:
 
     async def open(self) -> None:
         await self.database.open()
+        await self.prompts.load()
 
     async def close(self) -> None:
         await self.database.close()
@@ -473,6 +492,7 @@ class SqliteStorage:
         async with self.database.tx() as db:
             for table in ("prompts", "bookmarks", "marks", "questions", "users"):
                 await db.execute(f"DELETE FROM {table} WHERE user_id=?", (user_id,))
+        self.prompts.forget(user_id)
         await self.checkpoint()
 
 
