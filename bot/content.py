@@ -18,6 +18,14 @@ MAX_TITLE = 40
 MAX_LABEL = 30
 MAX_QUESTION = 200
 OPENS = {"checklist", "questions"}
+# A cross-reference in page text: "the Follow-Up Care section" (the bot makes it a button).
+CROSS_REFERENCE = re.compile(
+    r"\bthe ((?:[A-Z0-9][\w'’-]*)(?: (?:and|of|to|the|with|[A-Z0-9][\w'’-]*))*) section\b")
+# Notes about the source or our editing must never reach a parent.
+EDITOR_NOTES = re.compile(
+    r"guide's table|the source (?:text|table|lost|says)|table (?:was|were|is) (?:cut|lost)"
+    r"|cut off here|were lost|was lost|we named|we left out|in this version we",
+    re.IGNORECASE)
 
 
 class ContentError(Exception):
@@ -37,6 +45,10 @@ class Part:
     title: str
     sensitive: bool
     pages: tuple[str, ...]
+    sensitive_pages: frozenset[int] = frozenset()  # hard pages in an otherwise plain part
+
+    def asks_first(self, page: int) -> bool:
+        return self.sensitive or page in self.sensitive_pages
 
 
 @dataclass(frozen=True)
@@ -120,10 +132,16 @@ class Term:
 
 
 @dataclass(frozen=True)
+class UrgentGroup:
+    title: str  # who to call ("Call your care team now, day or night, if your child has:")
+    signs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class UrgentCard:
     title: str
     general_note: str
-    signs: tuple[str, ...]
+    groups: tuple[UrgentGroup, ...]
     advice: tuple[str, ...]
     words: tuple[str, ...] = ()  # typed words that mean "call now"
 
@@ -265,6 +283,17 @@ def _unique(reader: _Reader, where: str, ids: list[str]) -> None:
         seen.add(value)
 
 
+def _page_numbers(reader: _Reader, node: dict[str, Any], where: str,
+                  count: int) -> frozenset[int]:
+    """`sensitive_pages`: page numbers as a parent sees them (1 = the first page)."""
+    raw = node.get("sensitive_pages") or []
+    if not isinstance(raw, list) or not all(isinstance(n, int) and 1 <= n <= count
+                                            for n in raw):
+        raise reader.fail(f"{where}.sensitive_pages",
+                          f"must be a list of page numbers from 1 to {count}")
+    return frozenset(n - 1 for n in raw)
+
+
 def _load_section(reader: _Reader) -> Section:
     data = reader.mapping(reader.load(), "top level")
     sid = reader.ident(data, "id", "section")
@@ -299,16 +328,20 @@ def _load_section(reader: _Reader) -> Section:
         parts = []
         for i, raw in enumerate(reader.items(data, "parts", where)):
             pwhere = f"{where}.parts[{i}]"
+            pages = reader.texts(raw, "pages", pwhere, limit=MAX_PAGE)
             parts.append(Part(
                 id=reader.ident(raw, "id", pwhere),
                 title=reader.text(raw, "title", pwhere, limit=MAX_TITLE),
                 sensitive=bool(raw.get("sensitive", False)),
-                pages=reader.texts(raw, "pages", pwhere, limit=MAX_PAGE),
+                pages=pages,
+                sensitive_pages=_page_numbers(reader, raw, pwhere, len(pages)),
             ))
         _unique(reader, f"{where}.parts", [p.id for p in parts])
         has_parts = True
     else:
-        parts = [Part("", title, sensitive, reader.texts(data, "pages", where, limit=MAX_PAGE))]
+        pages = reader.texts(data, "pages", where, limit=MAX_PAGE)
+        parts = [Part("", title, sensitive, pages,
+                      _page_numbers(reader, data, where, len(pages)))]
         has_parts = False
     return Section(sid, order, title, command, description, opens, sensitive, source,
                    key_points, tuple(parts), has_parts)
@@ -388,7 +421,10 @@ def _load_urgent(reader: _Reader) -> UrgentCard:
     return UrgentCard(
         title=reader.text(data, "title", "urgent", limit=80),
         general_note=reader.text(data, "general_note", "urgent", limit=600),
-        signs=reader.texts(data, "signs", "urgent", limit=300),
+        groups=tuple(UrgentGroup(
+            title=reader.text(raw, "title", f"groups[{i}]", limit=120),
+            signs=reader.texts(raw, "signs", f"groups[{i}]", limit=300),
+        ) for i, raw in enumerate(reader.items(data, "groups", "urgent"))),
         advice=reader.texts(data, "advice", "urgent", limit=300),
         words=reader.texts(data, "words", "urgent", limit=80),
     )
@@ -482,6 +518,20 @@ def load_content(root: Path, reserved: Collection[str] = ()) -> Content:
             raise greader.fail(f"term {term.id}.section",
                                f"links to {term.section!r}, which is not a section")
     checklist = _load_checklist(_Reader(root / "symptoms.yaml", root))
+    titles = {s.title.lower() for s in sections}
+    for s in sections:
+        sfile = _Reader(root / "sections" / f"{s.order:02d}-{s.id}.yaml", root)
+        for part in s.parts:
+            for number, page in enumerate(part.pages, start=1):
+                where = f"section {s.id}" + (f" part {part.id}" if part.id else "") + \
+                    f" page {number}"
+                note = EDITOR_NOTES.search(page)
+                if note:
+                    raise sfile.fail(where, f"an editor's note reaches parents: {note.group()!r}")
+                for ref in CROSS_REFERENCE.findall(page):
+                    if ref.lower() not in titles:
+                        raise sfile.fail(where, f"refers to 'the {ref} section', which is not "
+                                                "a section title")
     for opens in OPENS:
         if sum(1 for s in sections if s.opens == opens) > 1:
             raise sreader.fail("opens", f"more than one section opens {opens!r}")

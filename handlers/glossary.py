@@ -206,7 +206,8 @@ def words_view(glossary: Glossary, section: Section, part: Part, page: int) -> V
         used += len(block) + 2
     buttons = [button(render.clip(t.term, 30), ShowTerm(t.id)) for t in shown]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-    back: CallbackData = (ShowGatedPage if (part.sensitive or section.sensitive) else ShowPage)(
+    back: CallbackData = (ShowGatedPage if (section.sensitive or part.asks_first(page))
+                          else ShowPage)(
         section.id, part.id, page)
     rows.append([button(s("glossary.back_page"), back)])
     rows.append([button(s("glossary.all_letters"), ShowGlossary()), button(s("menu.home"), Home())])

@@ -11,7 +11,7 @@ from telegram.ext import CommandHandler
 
 from bot import render
 from bot.callbacks import CallbackData
-from bot.content import Content, Part, Section
+from bot.content import CROSS_REFERENCE, Content, Part, Section
 from bot.context import BotApp, BotContext, Command, services_of
 from handlers.common import (
     PRIVATE,
@@ -98,8 +98,8 @@ def contents_keyboard(content: Content) -> Markup:
 def page_keyboard(content: Content, section: Section, part: Part, page: int, bookmarked: bool,
                   extras: list[list[Button]]) -> Markup:
     s = content.strings
-    # Inside a sensitive page the parent already said yes: moving between its pages
-    # must not ask again.
+    # Inside a sensitive part the parent already said yes: moving between its pages must
+    # not ask again. A single hard page in a plain part asks when it is reached.
     kind = ShowGatedPage if (part.sensitive or section.sensitive) else ShowPage
     rows: list[list[Button]] = []
     total = len(part.pages)
@@ -114,10 +114,33 @@ def page_keyboard(content: Content, section: Section, part: Part, page: int, boo
     rows.append([button(s("page.bookmark_on") if bookmarked else s("page.bookmark_add"),
                         SetBookmark(section.id, part.id, page, not bookmarked))])
     rows += extras
+    for target in referenced_sections(content, section, part.pages[page]):
+        rows.append([button(s("page.see_section", title=target.title), section_start(target))])
     if section.has_parts:
         rows.append([button(s("page.parts_back", title=section.title), section_start(section))])
+    following = next_section(content, section, part, page)
+    if following is not None:
+        rows.append([button(s("page.next_section", title=following.title),
+                            section_start(following))])
     rows.append(home_row(content))
     return Markup(rows)
+
+
+def referenced_sections(content: Content, section: Section, text: str) -> list[Section]:
+    """The sections a page names as "the <title> section", each once (the content check
+    refuses a name that is not a section's title)."""
+    by_title = {s.title.lower(): s for s in content.sections}
+    found = [by_title[ref.lower()] for ref in CROSS_REFERENCE.findall(text)
+             if ref.lower() in by_title]
+    return [s for s in dict.fromkeys(found) if s is not section]
+
+
+def next_section(content: Content, section: Section, part: Part, page: int) -> Section | None:
+    """On the last page of a section, the section after it in the contents."""
+    if part is not section.parts[-1] or page != len(part.pages) - 1:
+        return None
+    later = [s for s in content.sections if s.order > section.order]
+    return later[0] if later else None
 
 
 def parts_keyboard(content: Content, section: Section, extras: list[list[Button]]) -> Markup:
@@ -164,7 +187,8 @@ async def page_reply(update: Update, context: BotContext, sid: str, part_id: str
     part = section.part(part_id) if section.has_parts else section.parts[0]
     assert part is not None
     page = _clamp(page, len(part.pages))
-    if (part.sensitive or section.sensitive) and not gate_passed:
+    if (section.sensitive or part.asks_first(page)) and not gate_passed \
+            and not await context.storage.users.skips_gates(user_id(update)):
         return Reply(View(render.gate(content.strings, section, part),
                           gate_keyboard(content, section, part, page)), notice)
     marked = await context.storage.bookmarks.exists(user_id(update), section.id, part.id, page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from bot.callbacks import CallbackData
 from bot.content import Content
 from bot.context import BotApp, BotContext, Command, services_of
 from bot.render import esc
-from bot.storage import Prompt
+from bot.storage import Contact, LimitReached, Prompt
 from handlers.common import (
     Home,
     Reply,
@@ -31,7 +32,11 @@ from handlers.common import (
     user_id,
 )
 
-PHONE_PROMPT = "phone"  # what the bot waits for after "set the number"
+PHONE_PROMPT = "phone"            # a new care-team number
+LABEL_PROMPT = "contact_label"    # the name of one saved number
+NUMBER_PROMPT = "contact_phone"   # a changed number for one saved number
+MAX_CONTACTS = 5
+MAX_LABEL = 40
 MIN_PHONE, MAX_PHONE, MIN_DIGITS = 3, 32, 3
 # Loose on purpose: numbers are written many ways (+44 (0)20 ..., 020-7946 ...).
 _PHONE = re.compile(r"[0-9 +\-()]+")
@@ -49,23 +54,44 @@ def clean_phone(text: str) -> str | None:
     return phone
 
 
-def urgent_text(content: Content, phone: str | None) -> str:
-    """The urgent card: title, the general-guidance note, signs, advice, the family's number."""
+def contact_label(content: Content, contact: Contact) -> str:
+    return contact.label or content.strings("contacts.default_label")
+
+
+def numbers_lines(content: Content, contacts: Sequence[Contact]) -> list[str]:
+    """Each saved number with its label; plain text, so Telegram makes the number tappable."""
+    return [content.strings("contacts.line", label=esc(contact_label(content, c)),
+                            phone=esc(c.phone)) for c in contacts]
+
+
+def urgent_text(content: Content, contacts: Sequence[Contact]) -> str:
+    """The urgent card: title, the general-guidance note, who to call for what, the family's
+    own numbers, then the advice."""
     card = content.urgent
     s = content.strings
-    signs = "\n".join(f"• {esc(sign)}" for sign in card.signs)
-    advice = "\n".join(f"• {esc(line)}" for line in card.advice)
-    number = s("privacy.urgent.phone", phone=esc(phone)) if phone else s(
-        "privacy.urgent.no_phone")
-    return "\n\n".join([f"<b>{esc(card.title)}</b>", f"<i>{esc(card.general_note)}</i>",
-                        signs, advice, number])
+    chunks = [f"<b>{esc(card.title)}</b>", f"<i>{esc(card.general_note)}</i>"]
+    for group in card.groups:
+        chunks.append("\n".join([f"<b>{esc(group.title)}</b>",
+                                  *(f"• {esc(sign)}" for sign in group.signs)]))
+    numbers = numbers_lines(content, contacts)
+    chunks.append("\n".join([s("privacy.urgent.numbers"), *numbers]) if numbers
+                  else s("privacy.urgent.no_phone"))
+    chunks.append("\n".join(f"• {esc(line)}" for line in card.advice))
+    return "\n\n".join(chunks)
 
 
-def settings_text(content: Content, phone: str | None) -> str:
+def settings_text(content: Content, contacts: Sequence[Contact], ask_gates: bool) -> str:
     s = content.strings
-    line = s("privacy.settings.phone", phone=esc(phone)) if phone else s(
-        "privacy.settings.no_phone")
-    return f"{s('privacy.settings.title')}\n\n{line}"
+    numbers = numbers_lines(content, contacts)
+    lines = ("\n".join([s("privacy.settings.numbers", count=len(contacts), limit=MAX_CONTACTS),
+                        *numbers]) if numbers else s("privacy.settings.no_phone"))
+    gates = s("privacy.settings.gates_on") if ask_gates else s("privacy.settings.gates_off")
+    return "\n\n".join([s("privacy.settings.title"), lines, gates])
+
+
+def clean_label(text: str) -> str | None:
+    label = " ".join(text.split())
+    return label if 1 <= len(label) <= MAX_LABEL else None
 
 
 def with_utc_times(node: Any) -> Any:
@@ -97,17 +123,52 @@ class ShowUrgent(CallbackData, prefix="u"):
 
 @dataclass(frozen=True)
 class ShowSettings(CallbackData, prefix="st"):
-    """Settings: the care team number."""
+    """Settings: the care team's numbers, hard pages."""
 
 
 @dataclass(frozen=True)
 class AskPhone(CallbackData, prefix="sp"):
-    """Set or change the number: opens a prompt."""
+    """Add a care-team number: opens a prompt (release 0.1's "set the number")."""
 
 
 @dataclass(frozen=True)
 class RemovePhone(CallbackData, prefix="sr"):
-    """Remove the saved number."""
+    """Release 0.1's "remove the number": removes the first saved number."""
+
+
+@dataclass(frozen=True)
+class OpenContact(CallbackData, prefix="sc"):
+    """One saved number, with what can be done with it."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class AskLabel(CallbackData, prefix="sl"):
+    """Change a number's name: opens a prompt."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class AskNumber(CallbackData, prefix="sn"):
+    """Change a saved number: opens a prompt."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class RemoveContact(CallbackData, prefix="sx"):
+    """Remove one saved number."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class SetAskHardPages(CallbackData, prefix="sh"):
+    """Ask (on) or do not ask (off) before hard pages."""
+
+    on: bool
 
 
 @dataclass(frozen=True)
@@ -135,14 +196,29 @@ def urgent_keyboard(content: Content) -> Markup:
                     _home(content)]])
 
 
-def settings_keyboard(content: Content, phone: str | None) -> Markup:
+def settings_keyboard(content: Content, contacts: Sequence[Contact], ask_gates: bool) -> Markup:
     s = content.strings
-    rows = [[button(s("privacy.settings.change") if phone else s("privacy.settings.set"),
-                    AskPhone())]]
-    if phone:
-        rows.append([button(s("privacy.settings.remove"), RemovePhone())])
+    rows = [[button(s("privacy.settings.open", label=contact_label(content, c)),
+                    OpenContact(c.id))] for c in contacts]
+    if len(contacts) < MAX_CONTACTS:
+        rows.append([button(s("privacy.settings.add") if contacts else s("privacy.settings.set"),
+                            AskPhone())])
+    rows.append([button(s("privacy.settings.gates_button_off") if ask_gates
+                        else s("privacy.settings.gates_button_on"),
+                        SetAskHardPages(not ask_gates))])
     rows.append([_home(content)])
     return Markup(rows)
+
+
+def contact_view(content: Content, contact: Contact, notice: str | None = None) -> View:
+    s = content.strings
+    text = s("privacy.contact.title", label=esc(contact_label(content, contact)),
+             phone=esc(contact.phone))
+    return View(text if notice is None else f"{notice}\n\n{text}", Markup([
+        [button(s("privacy.contact.rename"), AskLabel(contact.id))],
+        [button(s("privacy.contact.renumber"), AskNumber(contact.id))],
+        [button(s("privacy.contact.remove"), RemoveContact(contact.id))],
+        [button(s("privacy.contact.back"), ShowSettings()), _home(content)]]))
 
 
 def phone_cancel_keyboard(content: Content) -> Markup:
@@ -162,14 +238,14 @@ def delete_keyboard(content: Content) -> Markup:
 
 # ---- urgent card ------------------------------------------------------------------------------
 async def urgent_view(update: Update, context: BotContext, prefix: str | None = None) -> View:
-    phone = await context.storage.users.get_phone(user_id(update))
-    text = urgent_text(context.content, phone)
+    contacts = await context.storage.contacts.list(user_id(update))
+    text = urgent_text(context.content, contacts)
     return View(text if prefix is None else f"{prefix}\n\n{text}",
                 urgent_keyboard(context.content))
 
 
 async def show_urgent(update: Update, context: BotContext) -> None:
-    """/urgent: when to call the care team now, and the family's own number."""
+    """/urgent: when to call the care team or the emergency number, and the family's numbers."""
     await show(update, context, *await urgent_view(update, context))
 
 
@@ -179,13 +255,17 @@ async def tap_urgent(update: Update, context: BotContext, data: ShowUrgent) -> R
 
 
 # ---- settings ---------------------------------------------------------------------------------
-async def settings_view(update: Update, context: BotContext) -> View:
-    phone = await context.storage.users.get_phone(user_id(update))
-    return View(settings_text(context.content, phone), settings_keyboard(context.content, phone))
+async def settings_view(update: Update, context: BotContext, notice: str | None = None) -> View:
+    uid = user_id(update)
+    contacts = await context.storage.contacts.list(uid)
+    ask_gates = not await context.storage.users.skips_gates(uid)
+    text = settings_text(context.content, contacts, ask_gates)
+    return View(text if notice is None else f"{notice}\n\n{text}",
+                settings_keyboard(context.content, contacts, ask_gates))
 
 
 async def show_settings(update: Update, context: BotContext) -> None:
-    """/settings: the saved care team number and buttons to change or remove it."""
+    """/settings: the care team's numbers, and whether to ask before hard pages."""
     await show(update, context, *await settings_view(update, context))
 
 
@@ -195,33 +275,147 @@ async def tap_settings(update: Update, context: BotContext, data: ShowSettings) 
 
 
 async def ask_phone(update: Update, context: BotContext, data: AskPhone) -> Reply:
-    """Set or change the number: after consent, wait for the parent to type it."""
+    """Add a number: after consent, wait for the parent to type it (at most 5 numbers)."""
+    s = context.content.strings
+    if len(await context.storage.contacts.list(user_id(update))) >= MAX_CONTACTS:
+        return Reply(await settings_view(update, context,
+                                         s("privacy.settings.full", limit=MAX_CONTACTS)))
     await open_prompt(update, context, PHONE_PROMPT, ShowSettings())  # may ask consent first
+    return Reply(View(s("privacy.settings.prompt"), phone_cancel_keyboard(context.content)))
+
+
+async def refuse_phone(update: Update, context: BotContext) -> None:
+    await show(update, context, context.content.strings("privacy.settings.invalid"),
+               phone_cancel_keyboard(context.content))
+
+
+async def save_phone(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
+    """A new number, typed: saved if it looks like one; then its name is asked for."""
+    phone = clean_phone(text)
+    s = context.content.strings
+    if phone is None:
+        await refuse_phone(update, context)  # keep waiting: the parent can type it again
+        return False
+    uid = user_id(update)
+    try:
+        contact_id = await context.storage.contacts.add(uid, "", phone, limit=MAX_CONTACTS)
+    except LimitReached:
+        await show(update, context, *await settings_view(
+            update, context, s("privacy.settings.full", limit=MAX_CONTACTS)))
+        return True
+    # Saved with the default name; the next text names it (a new prompt replaces this one,
+    # so the callback says "keep waiting").
+    await open_prompt(update, context, LABEL_PROMPT, ShowSettings(), ref=contact_id)
+    await show(update, context, s("privacy.settings.saved_ask_label", limit=MAX_LABEL),
+               Markup([[button(s("privacy.settings.done"), ShowSettings())]]))
+    return False
+
+
+async def own_contact(update: Update, context: BotContext, num: int | None) -> Contact | None:
+    if num is None:
+        return None
+    return await context.storage.contacts.get(user_id(update), num)
+
+
+async def contact_gone(update: Update, context: BotContext) -> Reply:
+    s = context.content.strings
+    return Reply(await settings_view(update, context), s("privacy.contact.gone"))
+
+
+async def open_contact(update: Update, context: BotContext, data: OpenContact) -> Reply:
+    """One saved number: change its name or number, or remove it."""
+    contact = await own_contact(update, context, data.num)
+    if contact is None:
+        return await contact_gone(update, context)
+    return Reply(contact_view(context.content, contact))
+
+
+async def ask_label(update: Update, context: BotContext, data: AskLabel) -> Reply:
+    contact = await own_contact(update, context, data.num)
+    if contact is None:
+        return await contact_gone(update, context)
+    await open_prompt(update, context, LABEL_PROMPT, OpenContact(contact.id), ref=contact.id)
+    s = context.content.strings
+    return Reply(View(s("privacy.contact.label_prompt", limit=MAX_LABEL),
+                      phone_cancel_keyboard(context.content)))
+
+
+async def save_label(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
+    """A number's name, typed: 1 to 40 characters, shown back exactly as typed."""
+    s = context.content.strings
+    contact = await own_contact(update, context, prompt.ref)
+    if contact is None:
+        await show(update, context, *await settings_view(update, context,
+                                                         s("privacy.contact.gone")))
+        return True
+    label = clean_label(text)
+    if label is None:
+        await show(update, context, s("privacy.contact.label_invalid", limit=MAX_LABEL,
+                                      length=len(text.strip())),
+                   phone_cancel_keyboard(context.content))
+        return False
+    await context.storage.contacts.set_label(user_id(update), contact.id, label)
+    await show(update, context, *await settings_view(update, context,
+                                                     s("privacy.contact.saved")))
+    return True
+
+
+async def ask_number(update: Update, context: BotContext, data: AskNumber) -> Reply:
+    contact = await own_contact(update, context, data.num)
+    if contact is None:
+        return await contact_gone(update, context)
+    await open_prompt(update, context, NUMBER_PROMPT, OpenContact(contact.id), ref=contact.id)
     return Reply(View(context.content.strings("privacy.settings.prompt"),
                       phone_cancel_keyboard(context.content)))
 
 
-async def save_phone(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
-    """The typed number: save it if it looks like one, otherwise say what is allowed."""
-    phone = clean_phone(text)
+async def save_number(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
     s = context.content.strings
+    contact = await own_contact(update, context, prompt.ref)
+    if contact is None:
+        await show(update, context, *await settings_view(update, context,
+                                                         s("privacy.contact.gone")))
+        return True
+    phone = clean_phone(text)
     if phone is None:
-        # Keep waiting: the parent can simply type it again.
-        await show(update, context, s("privacy.settings.invalid"),
-                   phone_cancel_keyboard(context.content))
+        await refuse_phone(update, context)
         return False
-    await context.storage.users.set_phone(user_id(update), phone)
-    await show(update, context, *await urgent_view(update, context, s("privacy.settings.saved")))
+    await context.storage.contacts.set_phone(user_id(update), contact.id, phone)
+    updated = await own_contact(update, context, contact.id)
+    assert updated is not None
+    await show(update, context, *contact_view(context.content, updated,
+                                              s("privacy.contact.saved")))
     return True
 
 
-async def remove_phone(update: Update, context: BotContext, data: RemovePhone) -> Reply:
-    """Remove the saved number (a second tap finds nothing to remove and changes nothing)."""
-    uid = user_id(update)
-    if await context.storage.users.get_phone(uid) is not None:
-        await context.storage.users.set_phone(uid, None)
+async def remove_contact(update: Update, context: BotContext, data: RemoveContact) -> Reply:
+    """Remove one saved number (a second tap finds nothing and changes nothing)."""
+    await context.storage.contacts.remove(user_id(update), data.num)
     return Reply(await settings_view(update, context),
                  context.content.strings("privacy.settings.removed"))
+
+
+async def remove_phone(update: Update, context: BotContext, data: RemovePhone) -> Reply:
+    """Release 0.1's "remove the number" button: removes the first saved number."""
+    uid = user_id(update)
+    contacts = await context.storage.contacts.list(uid)
+    if contacts:
+        await context.storage.contacts.remove(uid, contacts[0].id)
+    return Reply(await settings_view(update, context),
+                 context.content.strings("privacy.settings.removed"))
+
+
+async def set_ask_hard_pages(update: Update, context: BotContext,
+                             data: SetAskHardPages) -> Reply:
+    """Ask before hard pages, or not (stored only with consent; asking is the default)."""
+    uid = user_id(update)
+    if data.on and not await context.storage.users.has_consent(uid):
+        return Reply(await settings_view(update, context))  # the default: nothing to store
+    await context.storage.users.set_skip_gates(uid, not data.on)  # may ask consent first
+    s = context.content.strings
+    return Reply(await settings_view(update, context),
+                 s("privacy.settings.gates_saved_on") if data.on
+                 else s("privacy.settings.gates_saved_off"))
 
 
 # ---- privacy and the user's own data ------------------------------------------------------------
@@ -290,10 +484,17 @@ def setup(app: BotApp) -> None:
     tap(app, ShowSettings, tap_settings)
     tap(app, AskPhone, ask_phone)
     tap(app, RemovePhone, remove_phone)
+    tap(app, OpenContact, open_contact)
+    tap(app, AskLabel, ask_label)
+    tap(app, AskNumber, ask_number)
+    tap(app, RemoveContact, remove_contact)
+    tap(app, SetAskHardPages, set_ask_hard_pages)
     tap(app, ShowPrivacy, tap_privacy)
     tap(app, AskDelete, tap_delete)
     tap(app, DeleteMyData, delete_my_data)
     on_prompt(app, PHONE_PROMPT, save_phone)
+    on_prompt(app, LABEL_PROMPT, save_label)
+    on_prompt(app, NUMBER_PROMPT, save_number)
     s = services_of(app).content.strings
     menu_button(app, 4, 0, button(s("menu.urgent"), ShowUrgent()))
     menu_button(app, 5, 0, button(s("menu.settings"), ShowSettings()))

@@ -20,6 +20,7 @@ from bot.callbacks import CallbackData
 from bot.content import Content
 from bot.context import BotApp, BotContext, Command, services_of
 from bot.search import Document, Hit, SearchIndex, words_of
+from bot.storage import Contact
 from handlers.common import (
     Contents,
     Home,
@@ -34,7 +35,7 @@ from handlers.common import (
 )
 from handlers.glossary import ShowTerm, forms_of
 from handlers.guide import ShowPage
-from handlers.privacy import ShowUrgent
+from handlers.privacy import ShowUrgent, numbers_lines
 from handlers.questions import ShowGroup
 from handlers.symptoms import ShowChecklist
 
@@ -120,15 +121,15 @@ def distinct(hits: Sequence[Hit]) -> list[Hit]:
 
 # ---- the reply ------------------------------------------------------------------------------------
 def reply_view(content: Content, hits: Sequence[Hit], urgent: bool, greeting: bool,
-               phone: str | None) -> View:
+               contacts: Sequence[Contact] = ()) -> View:
     """The answer to typed text: urgent line first, then results or the honest no-match."""
     s = content.strings
     chunks: list[str] = []
     rows: list[list[Button]] = []
     if urgent:
         chunks.append(s("search.urgent"))
-        if phone:
-            chunks.append(s("search.urgent_phone", phone=render.esc(phone)))
+        if contacts:  # the family's own numbers, each with its name
+            chunks.append("\n".join(numbers_lines(content, contacts)))
         rows.append([button(s("search.urgent_button"), ShowUrgent())])
     if greeting:
         chunks.append(s("search.greeting"))
@@ -158,8 +159,8 @@ async def search_reply(update: Update, context: BotContext, text: str) -> View:
     typed = words_of(text)
     urgent = is_urgent(content, [*typed, *query.words])
     greeting = is_greeting(content, typed)
-    phone = await context.storage.users.get_phone(user_id(update)) if urgent else None
-    return reply_view(content, distinct(hits)[:RESULTS], urgent, greeting, phone)
+    contacts = await context.storage.contacts.list(user_id(update)) if urgent else []
+    return reply_view(content, distinct(hits)[:RESULTS], urgent, greeting, contacts)
 
 
 async def search_text(update: Update, context: BotContext) -> None:

@@ -29,6 +29,7 @@ from handlers.common import (
     user_id,
 )
 from handlers.guide import section_start
+from handlers.privacy import ShowUrgent
 
 MAX_ALERT = 200  # Telegram's limit for an answerCallbackQuery text, in UTF-16 code units
 
@@ -75,7 +76,7 @@ def checklist_text(content: Content) -> str:
     s = content.strings
     checklist = content.checklist
     chunks = [f"<b>{render.esc(checklist.title)}</b>\n{render.esc(checklist.intro)}",
-              s("symptoms.hint")]
+              s("symptoms.in_treatment"), s("symptoms.hint")]
     section = content.section_for("checklist")
     if section is not None:
         chunks.append(render.source_footer(s, section))
@@ -94,6 +95,7 @@ def checklist_keyboard(content: Content, ticked: Mapping[str, float]) -> Markup:
         rows.append([button(label, SetSymptom(item.id, not on)),
                      button(s("symptoms.info"), ExplainSymptom(item.id))])
     rows.append([button(s("symptoms.summary_button"), ShowSummary())])
+    rows.append([button(s("symptoms.urgent_button"), ShowUrgent())])
     rows.append([button(s("symptoms.clear_button"), AskClear())])
     section = content.section_for("checklist")
     if section is not None:
@@ -106,7 +108,9 @@ def checklist_keyboard(content: Content, ticked: Mapping[str, float]) -> Markup:
 def summary_text(content: Content, ticked: Mapping[str, float]) -> str:
     """The ticked signs in checklist order with the day each was ticked, then the guide's advice."""
     s = content.strings
-    chunks = [s("symptoms.summary_title")]
+    # For a child in treatment the note's advice ("when a sign lasts...") is not enough: the
+    # urgent line comes first, always.
+    chunks = [s("symptoms.summary_title"), s("symptoms.in_treatment")]
     # Marks for signs no longer in the checklist are left out: the note lists only what
     # the parent can see ticked.
     lines = [s("symptoms.summary_item", label=render.esc(item.label),
@@ -126,7 +130,8 @@ def summary_text(content: Content, ticked: Mapping[str, float]) -> str:
 
 def summary_keyboard(content: Content) -> Markup:
     s = content.strings
-    return Markup([[button(s("symptoms.back"), ShowChecklist())],
+    return Markup([[button(s("symptoms.urgent_button"), ShowUrgent())],
+                   [button(s("symptoms.back"), ShowChecklist())],
                    [button(s("menu.home"), Home())]])
 
 

@@ -166,3 +166,14 @@ def parse(data: str) -> Any:
         if parsed is not None:
             return parsed
     return None
+
+
+async def first_phone(bot: Harness, user_id: int = 1001) -> str | None:
+    """The first care-team number the parent saved (release 0.1 kept only one)."""
+    contacts = await bot.storage.contacts.list(user_id)
+    return contacts[0].phone if contacts else None
+
+
+async def save_phone(bot: Harness, user_id: int, phone: str, label: str = "") -> int:
+    """A care-team number put straight into storage (the parent must have agreed)."""
+    return await bot.storage.contacts.add(user_id, label, phone, limit=5)

@@ -13,7 +13,7 @@ from bot.content import Content
 from bot.render import esc
 from handlers.privacy import EXPORT_FILENAME, MAX_PHONE, MIN_PHONE, clean_phone, with_utc_times
 from handlers.questions import MAX_QUESTIONS
-from tests.harness import Harness, make, sqlite_of
+from tests.harness import Harness, first_phone, make, save_phone, sqlite_of
 
 VALID_PHONES = ["+44 (0)20 7946-0000", "020 7946 0000", "999", "+1-555-0100", "1" * 32,
                 "  112  "]
@@ -60,7 +60,11 @@ def assert_urgent_card(text: str, content: Content) -> None:
     card = content.urgent
     assert card.title in text
     assert card.general_note in text
-    for line in (*card.signs, *card.advice):
+    for group in card.groups:
+        assert group.title in text
+        for line in group.signs:
+            assert line in text
+    for line in card.advice:
         assert line in text
 
 
@@ -103,7 +107,7 @@ async def test_urgent_card_by_command_and_by_menu_button(bot: Harness, content: 
 async def test_urgent_card_shows_the_saved_number_escaped(consented: Harness) -> None:
     bot = consented
     # Only storage could hold such a number (typing it is refused); it must still render.
-    await bot.storage.users.set_phone(1001, "020 <7946> & 0000")
+    await save_phone(bot, 1001, "020 <7946> & 0000")
     await bot.send("/urgent")
     assert "020 <7946> & 0000" in bot.text()
     assert esc("020 <7946> & 0000") in raw_html(bot)
@@ -132,7 +136,7 @@ async def test_settings_saves_a_valid_number(consented: Harness, content: Conten
     assert pending is not None and pending.kind == "phone"
 
     await bot.send(typed)
-    assert await bot.storage.users.get_phone(1001) == typed
+    assert await first_phone(bot, 1001) == typed
     assert await bot.storage.prompts.get(1001) is None
     assert s("privacy.settings.saved") in bot.text()
     assert typed in bot.text()
@@ -156,26 +160,26 @@ async def test_settings_refuses_invalid_numbers_and_keeps_waiting(consented: Har
         for limit in (MIN_PHONE, MAX_PHONE):  # it states the allowed length
             assert re.search(rf"\b{limit}\b", text), (typed, limit)
         assert s("errors.generic") not in text
-        assert await bot.storage.users.get_phone(1001) is None
+        assert await first_phone(bot, 1001) is None
         pending = await bot.storage.prompts.get(1001)
         assert pending is not None and pending.kind == "phone"
     await bot.send("+44 20 7946 0000")
-    assert await bot.storage.users.get_phone(1001) == "+44 20 7946 0000"
+    assert await first_phone(bot, 1001) == "+44 20 7946 0000"
 
 
 async def test_settings_change_and_remove(consented: Harness, content: Content) -> None:
     bot = consented
     s = content.strings
-    await bot.storage.users.set_phone(1001, "0100")
+    await save_phone(bot, 1001, "0100")
     await bot.send("/settings")
     assert "0100" in bot.text()
     await tap_once(bot, s("privacy.settings.change"))
     await bot.send("0200 300")
-    assert await bot.storage.users.get_phone(1001) == "0200 300"
+    assert await first_phone(bot, 1001) == "0200 300"
 
     await bot.send("/settings")
     await tap_once(bot, s("privacy.settings.remove"))
-    assert await bot.storage.users.get_phone(1001) is None
+    assert await first_phone(bot, 1001) is None
     assert bot.answers()[-1].get("text") == s("privacy.settings.removed")
     assert s("privacy.settings.no_phone") in bot.text()
     assert make("sr") not in [d for _, d in bot.buttons()]
@@ -183,7 +187,7 @@ async def test_settings_change_and_remove(consented: Harness, content: Content) 
     before = len(bot.answers())
     await bot.tap_data(make("sr"))
     assert len(bot.answers()) == before + 1
-    assert await bot.storage.users.get_phone(1001) is None
+    assert await first_phone(bot, 1001) is None
 
     await bot.send("/urgent")
     assert s("privacy.urgent.no_phone") in bot.text()
@@ -196,7 +200,7 @@ async def test_cancel_stops_waiting_for_the_number(consented: Harness, content: 
     await bot.send("/cancel")
     assert await bot.storage.prompts.get(1001) is None
     await bot.send("0123 456")
-    assert await bot.storage.users.get_phone(1001) is None
+    assert await first_phone(bot, 1001) is None
     assert bot.searched()
 
 
@@ -219,7 +223,7 @@ async def test_setting_a_number_asks_consent_first(bot: Harness, content: Conten
     assert await bot.storage.users.has_consent(1001)
     assert s("privacy.settings.prompt") in bot.text()
     await bot.send("0123 456")
-    assert await bot.storage.users.get_phone(1001) == "0123 456"
+    assert await first_phone(bot, 1001) == "0123 456"
 
 
 # ---- privacy --------------------------------------------------------------------------------
@@ -275,7 +279,9 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     data = last_export(bot)
     assert data["stored"] is True and data["user_id"] == 1001
     assert isinstance(data["consent_at"], float) and data["consent_at_utc"].endswith("+00:00")
-    assert data["settings"] == {"care_team_phone": "+44 (0)20 7946-0000"}
+    assert data["settings"] == {"ask_before_hard_pages": True}
+    assert [(c["label"], c["phone"]) for c in data["care_team_numbers"]] == [
+        ("", "+44 (0)20 7946-0000")]
     assert data["waiting_for_text"] is None
     assert [(b["section_id"], b["page"]) for b in data["bookmarks"]] == [(section.id, 0)]
     assert data["bookmarks"][0]["created_at_utc"]
@@ -327,7 +333,7 @@ async def test_delete_from_privacy_page_then_export_shows_nothing(bot: Harness,
     await bot.storage.questions.set_answer(1001, qid, answer_marker)
     await bot.storage.marks.set(1001, content.checklist.items[0].id, True)
     await bot.storage.bookmarks.add(1001, content.sections[0].id, "", 0)
-    await bot.storage.users.set_phone(1001, "0123 456 789")
+    await save_phone(bot, 1001, "0123 456 789")
     # Another parent's notes must survive this parent's erase.
     await bot.storage.users.give_consent(2002)
     await bot.storage.questions.add_own(2002, "the other parent's question", limit=MAX_QUESTIONS)

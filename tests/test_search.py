@@ -10,7 +10,7 @@ from bot.content import Content
 from bot.search import words_of
 from handlers.glossary import Glossary, forms_of
 from handlers.search import build_index, is_urgent
-from tests.harness import Harness, make
+from tests.harness import Harness, make, save_phone
 
 # (what a parent types, where a good answer is: callback data of the page, term or tool).
 # Sentences, typos of one or two letters, word forms, synonyms, one word, abbreviations.
@@ -163,7 +163,7 @@ async def test_urgent_words_come_first_with_the_saved_number(consented: Harness,
                                                              content: Content) -> None:
     bot = consented
     s = content.strings
-    await bot.storage.users.set_phone(1001, "0123 456 789")
+    await save_phone(bot, 1001, "0123 456 789")
     await bot.send("my daughter has a fever of 38.5 now")
     text = bot.api.last("sendMessage").params["text"]
     assert text.startswith(s("search.urgent"))

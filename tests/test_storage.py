@@ -58,12 +58,13 @@ async def test_release_0_1_database_migrates_with_its_waiting_prompt(tmp_path: P
     await s.open()
     try:
         assert await s.schema_version() == len(MIGRATIONS)
-        assert await s.users.get_phone(7) == "+1 555"
+        (contact,) = await s.contacts.list(7)  # the one number of 0.1, unnamed
+        assert (contact.label, contact.phone) == ("", "+1 555")
         assert [q.text for q in await s.questions.list(7)] == ["Q?"]
         assert await s.prompts.get(7) == Prompt("answer", 3, "mo:3", 1000.0, 2800.0)
         with sqlite3.connect(path) as db:
             columns = {row[1] for row in db.execute("PRAGMA table_info(users)")}
-        assert "pending" not in columns
+        assert "pending" not in columns and "care_phone" not in columns
     finally:
         await s.close()
 
@@ -80,7 +81,9 @@ async def test_writes_need_consent(store: SqliteStorage) -> None:
     with pytest.raises(NoConsent):
         await store.prompts.open(5, prompt())
     with pytest.raises(NoConsent):
-        await store.users.set_phone(5, "123")
+        await store.contacts.add(5, "Ward", "123", limit=5)
+    with pytest.raises(NoConsent):
+        await store.users.set_skip_gates(5, True)
     assert (await store.export_user(5))["stored"] is False
     assert await store.users.count() == 0
 
@@ -92,14 +95,18 @@ async def test_every_method_is_keyed_by_user(store: SqliteStorage) -> None:
     await store.marks.set(1, "fever", True)
     qid = await store.questions.add_own(1, "Only mine?", limit=LIMIT)
     await store.questions.save_guide(1, "what_type", "What type?", limit=LIMIT)
-    await store.users.set_phone(1, "+1 555 0100")
+    contact = await store.contacts.add(1, "Ward", "+1 555 0100", limit=5)
     await store.prompts.open(1, prompt("answer", qid))
     # User 2 sees nothing of user 1 and cannot change it through user 1's ids.
     assert await store.bookmarks.list(2) == []
     assert await store.marks.all(2) == {}
     assert await store.questions.list(2) == []
     assert await store.questions.get(2, qid) is None
-    assert await store.users.get_phone(2) is None
+    assert await store.contacts.list(2) == []
+    assert await store.contacts.get(2, contact) is None
+    assert not await store.contacts.set_label(2, contact, "hijack")
+    assert not await store.contacts.set_phone(2, contact, "000")
+    assert not await store.contacts.remove(2, contact)
     assert await store.prompts.get(2) is None
     assert not await store.questions.mark_asked(2, qid, True)
     assert not await store.questions.set_answer(2, qid, "hijack")
@@ -245,3 +252,19 @@ async def test_a_prompt_opened_before_a_restart_is_still_closed_by_the_next_tap(
         assert await again.prompts.get(1) is None
     finally:
         await again.close()
+
+
+async def test_contacts_limit_order_and_changes(store: SqliteStorage) -> None:
+    c = store.contacts
+    await store.users.give_consent(1)
+    ids = [await c.add(1, f"Line {n}", f"0{n}0 000", limit=3) for n in range(3)]
+    with pytest.raises(LimitReached):
+        await c.add(1, "One too many", "999", limit=3)
+    assert await c.set_label(1, ids[1], "Ward, nights")
+    assert await c.set_phone(1, ids[1], "0161 000")
+    assert await c.remove(1, ids[0])
+    assert [(x.label, x.phone) for x in await c.list(1)] == [("Ward, nights", "0161 000"),
+                                                             ("Line 2", "020 000")]
+    assert (await store.export_user(1))["care_team_numbers"][0]["label"] == "Ward, nights"
+    await store.delete_user(1)
+    assert await c.list(1) == []

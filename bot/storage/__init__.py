@@ -1,6 +1,6 @@
 """Storage by aggregate: `Storage` owns the connection, transactions and migrations and
-hands out one repository per aggregate (users and consent, bookmarks, checklist marks,
-questions, prompts). The protocols and records are in `bot.storage.interface`; SQL lives
+hands out one repository per aggregate (users and consent, care-team numbers, bookmarks,
+checklist marks, questions, prompts). The protocols and records are in `bot.storage.interface`; SQL lives
 only in the backend modules (today `bot.storage.sqlite`). A second backend is a second
 module implementing the same protocols, chosen in `open_storage`.
 """
@@ -13,6 +13,8 @@ from pathlib import Path
 from bot.storage.interface import (
     Bookmark,
     Bookmarks,
+    Contact,
+    Contacts,
     LimitReached,
     Marks,
     NoConsent,
@@ -24,8 +26,9 @@ from bot.storage.interface import (
     Users,
 )
 
-__all__ = ["Bookmark", "Bookmarks", "LimitReached", "Marks", "NoConsent", "Prompt", "Prompts",
-           "Questions", "SavedQuestion", "Storage", "Users", "open_storage"]
+__all__ = ["Bookmark", "Bookmarks", "Contact", "Contacts", "LimitReached", "Marks",
+           "NoConsent", "Prompt", "Prompts", "Questions", "SavedQuestion", "Storage", "Users",
+           "open_storage"]
 
 
 def open_storage(path: Path | str, clock: Callable[[], float]) -> Storage:

@@ -11,7 +11,14 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.interface import Bookmark, LimitReached, NoConsent, Prompt, SavedQuestion
+from bot.storage.interface import (
+    Bookmark,
+    Contact,
+    LimitReached,
+    NoConsent,
+    Prompt,
+    SavedQuestion,
+)
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema (release 0.1)
@@ -77,6 +84,23 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE users DROP COLUMN pending_ref;
     ALTER TABLE users DROP COLUMN pending_at;
     CREATE INDEX questions_removed ON questions(removed_at) WHERE removed_at IS NOT NULL;
+    """,
+    # 3: several care-team numbers, each with a label (the one number moves over, with an
+    # empty label the bot shows as "Care team"); the parent's choice about hard pages.
+    """
+    CREATE TABLE contacts (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id    INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        label      TEXT NOT NULL DEFAULT '',
+        phone      TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX contacts_user ON contacts(user_id, id);
+    INSERT INTO contacts(user_id, label, phone, created_at)
+        SELECT user_id, '', care_phone, COALESCE(consent_at, created_at)
+        FROM users WHERE care_phone IS NOT NULL;
+    ALTER TABLE users DROP COLUMN care_phone;
+    ALTER TABLE users ADD COLUMN skip_gates INTEGER NOT NULL DEFAULT 0;
     """,
 )
 
@@ -201,14 +225,15 @@ class SqliteUsers:
             "ON CONFLICT(user_id) DO UPDATE SET consent_at=COALESCE(consent_at, excluded.consent_at)",
             (user_id, now, now))
 
-    async def get_phone(self, user_id: int) -> str | None:
-        row = await self.db.one("SELECT care_phone FROM users WHERE user_id=?", (user_id,))
-        return row["care_phone"] if row else None
+    async def skips_gates(self, user_id: int) -> bool:
+        row = await self.db.one("SELECT skip_gates FROM users WHERE user_id=?", (user_id,))
+        return bool(row and row["skip_gates"])
 
-    async def set_phone(self, user_id: int, phone: str | None) -> None:
+    async def set_skip_gates(self, user_id: int, skip: bool) -> None:
         async with self.db.tx() as db:
             await self.db.require_consent(db, user_id)
-            await db.execute("UPDATE users SET care_phone=? WHERE user_id=?", (phone, user_id))
+            await db.execute("UPDATE users SET skip_gates=? WHERE user_id=?",
+                             (int(skip), user_id))
 
     async def count(self) -> int:
         row = await self.db.one("SELECT COUNT(*) AS n FROM users", ())
@@ -383,6 +408,52 @@ class SqliteQuestions:
         return erased
 
 
+def _contact(row: aiosqlite.Row) -> Contact:
+    return Contact(id=row["id"], label=row["label"], phone=row["phone"],
+                   created_at=row["created_at"])
+
+
+class SqliteContacts:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def list(self, user_id: int) -> list[Contact]:
+        rows = await self.db.all(
+            "SELECT id, label, phone, created_at FROM contacts WHERE user_id=? ORDER BY id",
+            (user_id,))
+        return [_contact(r) for r in rows]
+
+    async def get(self, user_id: int, contact_id: int) -> Contact | None:
+        row = await self.db.one(
+            "SELECT id, label, phone, created_at FROM contacts WHERE user_id=? AND id=?",
+            (user_id, contact_id))
+        return _contact(row) if row else None
+
+    async def add(self, user_id: int, label: str, phone: str, *, limit: int) -> int:
+        async with self.db.tx() as db:
+            await self.db.require_consent(db, user_id)
+            rows = list(await db.execute_fetchall(
+                "SELECT COUNT(*) FROM contacts WHERE user_id=?", (user_id,)))
+            if rows and rows[0][0] >= limit:
+                raise LimitReached(user_id)
+            cur = await db.execute(
+                "INSERT INTO contacts(user_id, label, phone, created_at) VALUES (?, ?, ?, ?)",
+                (user_id, label, phone, self.db.clock()))
+            return int(cur.lastrowid or 0)
+
+    async def set_label(self, user_id: int, contact_id: int, label: str) -> bool:
+        return bool(await self.db.write(
+            "UPDATE contacts SET label=? WHERE user_id=? AND id=?", (label, user_id, contact_id)))
+
+    async def set_phone(self, user_id: int, contact_id: int, phone: str) -> bool:
+        return bool(await self.db.write(
+            "UPDATE contacts SET phone=? WHERE user_id=? AND id=?", (phone, user_id, contact_id)))
+
+    async def remove(self, user_id: int, contact_id: int) -> bool:
+        return bool(await self.db.write(
+            "DELETE FROM contacts WHERE user_id=? AND id=?", (user_id, contact_id)))
+
+
 def _prompt(row: aiosqlite.Row) -> Prompt:
     return Prompt(kind=row["kind"], ref=row["ref"], origin=row["origin"],
                   opened_at=row["opened_at"], expires_at=row["expires_at"])
@@ -441,6 +512,7 @@ class SqliteStorage:
         self.marks = SqliteMarks(self.database)
         self.questions = SqliteQuestions(self.database)
         self.prompts = SqlitePrompts(self.database)
+        self.contacts = SqliteContacts(self.database)
 
     @property
     def path(self) -> Path:
@@ -467,7 +539,7 @@ class SqliteStorage:
         """Everything stored about one user, as plain data."""
         db = self.database
         user = await db.one(
-            "SELECT created_at, consent_at, care_phone FROM users WHERE user_id=?", (user_id,))
+            "SELECT created_at, consent_at, skip_gates FROM users WHERE user_id=?", (user_id,))
         if user is None:
             return {"user_id": user_id, "stored": False}
         marks = await self.marks.all(user_id)
@@ -480,7 +552,8 @@ class SqliteStorage:
             "stored": True,
             "created_at": user["created_at"],
             "consent_at": user["consent_at"],
-            "settings": {"care_team_phone": user["care_phone"]},
+            "settings": {"ask_before_hard_pages": not user["skip_gates"]},
+            "care_team_numbers": [asdict(c) for c in await self.contacts.list(user_id)],
             "waiting_for_text": asdict(prompt) if prompt else None,
             "bookmarks": [asdict(b) for b in await self.bookmarks.list(user_id)],
             "checklist_marks": [{"item_id": k, "created_at": v} for k, v in sorted(marks.items())],
@@ -490,7 +563,7 @@ class SqliteStorage:
     async def delete_user(self, user_id: int) -> None:
         """Erase every row of this user in one transaction, then push it out of the WAL."""
         async with self.database.tx() as db:
-            for table in ("prompts", "bookmarks", "marks", "questions", "users"):
+            for table in ("prompts", "contacts", "bookmarks", "marks", "questions", "users"):
                 await db.execute(f"DELETE FROM {table} WHERE user_id=?", (user_id,))
         self.prompts.forget(user_id)
         await self.checkpoint()
