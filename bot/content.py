@@ -19,8 +19,7 @@ MAX_LABEL = 30
 MAX_QUESTION = 200
 OPENS = {"checklist", "questions"}
 # A cross-reference in page text: "the Follow-Up Care section" (the bot makes it a button).
-CROSS_REFERENCE = re.compile(
-    r"\bthe ((?:[A-Z0-9][\w'’-]*)(?: (?:and|of|to|the|with|[A-Z0-9][\w'’-]*))*) section\b")
+CROSS_REFERENCE = re.compile(r"\bthe ([A-Z0-9][\w'’-]*(?: [\w'’-]+){0,5}?) section\b")
 # Notes about the source or our editing must never reach a parent.
 EDITOR_NOTES = re.compile(
     r"guide's table|the source (?:text|table|lost|says)|table (?:was|were|is) (?:cut|lost)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import render
 from bot.content import Content, Part, Section
 from tests.harness import Harness, make
 
@@ -80,6 +81,10 @@ async def test_next_and_back_through_every_page(bot: Harness, content) -> None:
             while any(content.strings("page.next") in label for label, _ in bot.buttons()):
                 await bot.tap(content.strings("page.next"))
                 seen += 1
+                if part.asks_first(seen - 1) and not part.sensitive:
+                    # A hard page of its own (second cancers, fertility) asks first.
+                    assert render.gate(content.strings, section, part) == bot.html()
+                    await bot.tap(content.strings("page.gate_yes"))
                 if len(part.pages) > 1:
                     assert content.strings("page.page_of", page=seen,
                                            pages=len(part.pages)) in bot.text()
@@ -87,6 +92,8 @@ async def test_next_and_back_through_every_page(bot: Harness, content) -> None:
             while any(label == content.strings("page.prev") for label, _ in bot.buttons()):
                 await bot.tap(content.strings("page.prev"))
                 seen -= 1
+                if part.asks_first(seen - 1) and not part.sensitive:
+                    await bot.tap(content.strings("page.gate_yes"))
             assert seen == 1
             # no second gate inside a page
             assert _shows_no_line_of(content.strings("page.gate"), bot.text())

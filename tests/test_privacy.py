@@ -137,14 +137,19 @@ async def test_settings_saves_a_valid_number(consented: Harness, content: Conten
 
     await bot.send(typed)
     assert await first_phone(bot, 1001) == typed
+    # Saved; the bot now asks for a name for it (a prompt of its own, with Done).
+    waiting = await bot.storage.prompts.get(1001)
+    assert waiting is not None and waiting.kind == "contact_label"
+    assert bot.html() == s("privacy.settings.saved_ask_label", limit=40)
+    await bot.tap(s("privacy.settings.done"))
     assert await bot.storage.prompts.get(1001) is None
-    assert s("privacy.settings.saved") in bot.text()
-    assert typed in bot.text()
+    assert esc(typed) in bot.html()  # Done goes to the settings, which list it
+    await bot.send("/urgent")
     assert_urgent_card(bot.text(), content)
-
+    assert esc(typed) in bot.html()
     await bot.send("/settings")
-    assert typed in bot.text()
-    assert any(s("privacy.settings.change") in label for label, _ in bot.buttons())
+    assert (s("privacy.settings.open", label=s("contacts.default_label")),
+            make("sc", num=(await bot.storage.contacts.list(1001))[0].id)) in bot.buttons()
 
 
 async def test_settings_refuses_invalid_numbers_and_keeps_waiting(consented: Harness,
@@ -170,15 +175,15 @@ async def test_settings_refuses_invalid_numbers_and_keeps_waiting(consented: Har
 async def test_settings_change_and_remove(consented: Harness, content: Content) -> None:
     bot = consented
     s = content.strings
-    await save_phone(bot, 1001, "0100")
+    contact = await save_phone(bot, 1001, "0100")
     await bot.send("/settings")
     assert "0100" in bot.text()
-    await tap_once(bot, s("privacy.settings.change"))
+    await tap_once(bot, s("privacy.settings.open", label=s("contacts.default_label")))
+    await tap_once(bot, s("privacy.contact.renumber"))
     await bot.send("0200 300")
     assert await first_phone(bot, 1001) == "0200 300"
 
-    await bot.send("/settings")
-    await tap_once(bot, s("privacy.settings.remove"))
+    await bot.tap_data(make("sx", num=contact))
     assert await first_phone(bot, 1001) is None
     assert bot.answers()[-1].get("text") == s("privacy.settings.removed")
     assert s("privacy.settings.no_phone") in bot.text()

@@ -225,7 +225,7 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
 
 @pytest.mark.parametrize(("note", "fragment"), [
     ("Parts of the guide's table were lost, too.", "guide's table"),
-    ("The table is cut off here, so it may list more.", "cut off here"),
+    ("The list is cut off here, so it may hold more.", "cut off here"),
 ])
 def test_an_editors_note_in_parent_text_is_refused(tmp_path: Path, note: str,
                                                    fragment: str) -> None:

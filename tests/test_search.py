@@ -167,7 +167,7 @@ async def test_urgent_words_come_first_with_the_saved_number(consented: Harness,
     await bot.send("my daughter has a fever of 38.5 now")
     text = bot.api.last("sendMessage").params["text"]
     assert text.startswith(s("search.urgent"))
-    assert s("search.urgent_phone", phone="0123 456 789") in text
+    assert s("contacts.line", label=s("contacts.default_label"), phone="0123 456 789") in text
     assert bot.buttons()[0] == (s("search.urgent_button"), make("u"))
     await bot.tap_data(make("u"))
     assert content.urgent.title in bot.text()
