@@ -11,7 +11,6 @@ from typing import Any
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CommandHandler,
     ContextTypes,
@@ -24,6 +23,7 @@ from telegram.warnings import PTBUserWarning
 from bot.config import Settings
 from bot.content import Content, ContentError, load_content
 from bot.context import BotApp, BotContext, Command, Feature, Services
+from bot.limits import NewMessageRateLimiter
 from bot.processor import PerChatUpdateProcessor
 from bot.storage import open_storage
 
@@ -86,8 +86,9 @@ def build_application(
 ) -> BotApp:
     """Build the Application; with `request`, every Bot API call goes to that layer instead.
 
-    `overall_rate` is PTB's AIORateLimiter limit of messages per second across chats
-    (Telegram's documented broadcast limit); None turns the limiter off (benchmarks).
+    `overall_rate` is the limit of new messages per second across chats (Telegram's
+    documented broadcast limit), through PTB's AIORateLimiter; edits and tap answers are not
+    held (bot.limits). None turns the limiter off (benchmarks).
     `api_request` carries every call except getUpdates (production: bot.http.AiohttpRequest),
     which keeps PTB's default client. `features` defaults to the bot's own (handlers/);
     `clock` is the time every stored moment and expiry is read from (tests move it).
@@ -117,8 +118,8 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if overall_rate is not None:
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=overall_rate,
-                                                      max_retries=3))
+        builder = builder.rate_limiter(NewMessageRateLimiter(overall_max_rate=overall_rate,
+                                                             max_retries=3))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     elif api_request is not None:
