@@ -444,8 +444,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> int:
           f"{first['concurrency']} updates processed at once, at most {first['window']:,} "
           "received and unfinished")
     print("rate limiter: off (overall_rate=None) in the baseline and bot rows; on in the "
-          "bot+limiter rows, which are what users run: PTB's AIORateLimiter at 30 messages/s "
-          "across chats, as build_application sets it up in production "
+          "bot+limiter rows, which are what users run: new messages held to 30 a second across "
+          "chats (bot.limits, on PTB's AIORateLimiter), as build_application sets it up "
           f"({limited[0]['updates'] if limited else 0:,} updates from "
           f"{limited[0]['users'] if limited else 0:,} parents there).")
     print()
