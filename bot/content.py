@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import string
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +51,31 @@ class Part:
 
     def asks_first(self, page: int) -> bool:
         return self.sensitive or page in self.sensitive_pages
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        """A short id per page, made from its heading (or first words), so a link to a page
+        still finds it when the text is split into pages differently later."""
+        return page_anchors(self.pages)
+
+    def page_of(self, anchor: str) -> int | None:
+        anchors = self.anchors
+        return anchors.index(anchor) if anchor in anchors else None
+
+
+@lru_cache(maxsize=1024)
+def page_anchors(pages: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for text in pages:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        heading = next((line[3:] for line in lines if line.startswith("## ")), None)
+        basis = heading if heading is not None else " ".join(" ".join(lines).split()[:8])
+        digest = hashlib.blake2b(" ".join(basis.lower().split()).encode(), digest_size=5)
+        anchor = base64.b32encode(digest.digest()).decode().lower().rstrip("=")
+        while anchor in out:  # two pages with the same heading: number the later ones
+            anchor = f"{anchor[:7]}{len(out) % 10}"
+        out.append(anchor)
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ class OfflineBotAPI(BaseRequest):
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
         self.answered: set[str] = set()
+        self.inline_answers: dict[str, list[dict[str, Any]]] = {}
         self._next_id: dict[int, itertools.count[int]] = {}
         self.updates: asyncio.Queue[dict[str, Any]] | None = None
 
@@ -333,6 +334,8 @@ class OfflineBotAPI(BaseRequest):
                 raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
             self.answered.add(query_id)
             return True
+        if method == "answerInlineQuery":
+            return self._answer_inline(params)
         if method == "sendDocument":
             chat_id = self._chat_id(params)
             caption = params.get("caption")
@@ -353,6 +356,40 @@ class OfflineBotAPI(BaseRequest):
                 extra["caption"] = caption
             return self._public(self._new_message(chat_id, extra))
         raise ApiError(404, "Not Found")
+
+    def _answer_inline(self, params: dict[str, Any]) -> bool:
+        """answerInlineQuery as the Bot API describes it: at most 50 results, each with a
+        unique id of 1-64 bytes; articles need a title and message content Telegram accepts."""
+        query_id = str(params.get("inline_query_id") or "")
+        if not query_id or query_id in self.inline_answers:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or "
+                                "query ID is invalid")
+        raw = params.get("results")
+        results = json.loads(raw) if isinstance(raw, str) else raw
+        if not isinstance(results, list):
+            raise ApiError(400, "Bad Request: can't parse inline query results JSON object")
+        if len(results) > 50:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        seen: set[str] = set()
+        for result in results:
+            rid = str(result.get("id", ""))
+            if not 1 <= len(rid.encode()) <= 64 or rid in seen:
+                raise ApiError(400, "Bad Request: RESULT_ID_INVALID" if rid not in seen
+                               else "Bad Request: RESULT_ID_DUPLICATE")
+            seen.add(rid)
+            if result.get("type") != "article":
+                raise ApiError(400, "Bad Request: unsupported result type in the stand-in")
+            if not str(result.get("title") or "").strip():
+                raise ApiError(400, "Bad Request: RESULT_TITLE_EMPTY")
+            content = result.get("input_message_content") or {}
+            self._text(content, "message_text")
+            if result.get("reply_markup") is not None:
+                self._markup({"reply_markup": result["reply_markup"]})
+        offset = str(params.get("next_offset") or "")
+        if len(offset.encode()) > 64:
+            raise ApiError(400, "Bad Request: NEXT_OFFSET_INVALID")
+        self.inline_answers[query_id] = results
+        return True
 
     @staticmethod
     def _public(message: dict[str, Any]) -> dict[str, Any]:
@@ -383,6 +420,12 @@ class UpdateFactory:
             message["entities"] = [{"type": "bot_command", "offset": 0,
                                     "length": len(command)}]
         return {"update_id": next(self._ids), "message": message}
+
+    def inline(self, query: str) -> dict[str, Any]:
+        """The user typing `@bot <query>` in any chat."""
+        return {"update_id": next(self._ids),
+                "inline_query": {"id": f"iq{next(self._ids)}", "from": self.user,
+                                 "query": query, "offset": ""}}
 
     def tap(self, message: dict[str, Any], data: str) -> dict[str, Any]:
         return {

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from bot.context import Feature
-from handlers import core, glossary, guide, privacy, questions, search, symptoms
+from handlers import core, glossary, guide, privacy, questions, search, share, symptoms
 
 FEATURES: tuple[Feature, ...] = (
     Feature("core", core.COMMANDS, core.setup),
@@ -23,5 +23,6 @@ FEATURES: tuple[Feature, ...] = (
     Feature("privacy", privacy.COMMANDS, privacy.setup),
     Feature("glossary", glossary.COMMANDS, glossary.setup),
     Feature("search", search.COMMANDS, search.setup),
+    Feature("share", share.COMMANDS, share.setup),
     Feature("fallbacks", core.LAST_COMMANDS, core.setup_fallbacks),
 )

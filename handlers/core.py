@@ -16,6 +16,7 @@ from bot.render import help_text
 from handlers.common import (
     PRIVATE,
     CancelPrompt,
+    Contents,
     DeclineConsent,
     GiveConsent,
     Home,
@@ -44,15 +45,20 @@ _CANCEL = re.compile(r"^/cancel(@\w+)?(\s|$)")
 async def start(update: Update, context: BotContext) -> None:
     """Greet, say what the bot is and is not, and show the main menu (or a deep-linked page)."""
     args = context.args or []
-    if len(args) == 1 and _PAYLOAD.match(args[0]):
-        for resolve in context.services.deep_links:
-            target = resolve(context.content, args[0])
-            if target is not None:  # a deep link opens like a tap on that button
-                reply = await run_tap(update, context, target.pack())
-                if reply.view is not None:
-                    await show(update, context, *reply.view)
-                return
     s = context.content.strings
+    if args:
+        target = None
+        if len(args) == 1 and _PAYLOAD.match(args[0]):
+            for resolve in context.services.deep_links:
+                target = resolve(context.content, args[0])
+                if target is not None:
+                    break
+        # A deep link opens like a tap on that button; an old or unknown one, the contents.
+        reply = await run_tap(update, context, (target or Contents()).pack())
+        if reply.view is not None:
+            text = reply.view.text if target else f"{s('start.link_unknown')}\n\n{reply.view.text}"
+            await show(update, context, text, reply.view.markup)
+        return
     await show(update, context, f"{s('start.greeting')}\n\n{s('menu.home_title')}",
                main_menu(context))
 

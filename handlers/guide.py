@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
-from telegram import Update
+from telegram import SwitchInlineQueryChosenChat, Update
 from telegram.ext import CommandHandler
 
 from bot import render
@@ -112,7 +112,12 @@ def page_keyboard(content: Content, section: Section, part: Part, page: int, boo
             nav.append(button(s("page.next"), kind(section.id, part.id, page + 1)))
         rows.append(nav)
     rows.append([button(s("page.bookmark_on") if bookmarked else s("page.bookmark_add"),
-                        SetBookmark(section.id, part.id, page, not bookmarked))])
+                        SetBookmark(section.id, part.id, page, not bookmarked)),
+                 # Telegram's chat picker, then the page's card in the chosen chat (inline
+                 # mode, handlers/share.py), with a button that opens this page in the bot.
+                 Button(s("page.share"), switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(
+                     query=page_payload(section, part, page), allow_user_chats=True,
+                     allow_group_chats=True))])
     rows += extras
     for target in referenced_sections(content, section, part.pages[page]):
         rows.append([button(s("page.see_section", title=target.title), section_start(target))])
@@ -292,10 +297,25 @@ async def remove_bookmark(update: Update, context: BotContext, data: RemoveBookm
                  context.content.strings("bookmarks.removed"))
 
 
+def page_payload(section: Section, part: Part, page: int) -> str:
+    """The /start payload of one page: `<section>-<part or _>-<page anchor>` (at most 58 of
+    Telegram's 64 characters; the anchor survives a re-split of the section's text)."""
+    return f"{section.id}-{part.id or '_'}-{part.anchors[page]}"
+
+
 def deep_link(content: Content, payload: str) -> CallbackData | None:
-    """/start <section id> opens that section."""
+    """/start <payload>: a page's own payload, or (release 0.1's links) a section id."""
     section = content.section(payload)
-    return section_start(section) if section is not None else None
+    if section is not None:
+        return section_start(section)
+    sid, _, rest = payload.partition("-")
+    part_id, _, anchor = rest.partition("-")
+    section = content.section(sid)
+    part = section.part("" if part_id == "_" else part_id) if section is not None else None
+    page = part.page_of(anchor) if part is not None else None
+    if section is None or part is None or page is None:
+        return None
+    return ShowPage(section.id, part.id, page)  # a hard page still asks first
 
 
 COMMANDS = (

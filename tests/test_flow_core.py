@@ -103,13 +103,16 @@ async def test_unexpected_update_types_get_calm_answers_or_nothing(bot: Harness,
     edited = user.text("/start")
     await bot.feed({"update_id": edited["update_id"],
                     "edited_message": {**edited["message"], "edit_date": 1}})
-    await bot.feed({"update_id": 99_001, "inline_query": {
-        "id": "iq", "from": user.user, "query": "fever", "offset": ""}})
     channel = user.text("/start")["message"]
     channel.pop("from")
     channel["chat"] = {"id": -1001, "type": "channel", "title": "News"}
     await bot.feed({"update_id": 99_002, "channel_post": channel})
     assert bot.api.calls == []  # ignored quietly
+    # Inline queries are answered with the guide's cards (tests/test_share.py).
+    await bot.feed({"update_id": 99_001, "inline_query": {
+        "id": "iq", "from": user.user, "query": "fever", "offset": ""}})
+    assert bot.api.methods() == ["answerInlineQuery"]
+    bot.api.clear()
     group = user.text("/start")
     group["message"]["chat"] = {"id": -1002, "type": "group", "title": "Family"}
     await bot.feed(group)

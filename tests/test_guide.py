@@ -217,9 +217,11 @@ async def test_deep_links(bot: Harness, content) -> None:
         await bot.send(f"/start {section.id}")
         assert section.title in bot.text(), section.id
         assert _shows_no_line_of(content.strings("start.greeting"), bot.text()), section.id
-    for bad in ["nope", "../../etc", "x" * 65, "a b"]:
+    # An old or unknown link: the contents, with a calm line (never an error).
+    for bad in ["nope", "../../etc", "x" * 65, "a b", "diagnosis-_-zzzzzzzz", "a" * 64]:
         await bot.send(f"/start {bad}")
-        assert content.strings("start.greeting") in bot.text()
+        assert bot.html().startswith(content.strings("start.link_unknown"))
+        assert content.strings("menu.contents_title") in bot.html()
 
 
 async def test_edit_failure_sends_a_new_message(bot: Harness, content: Content) -> None:
