@@ -13,7 +13,17 @@
 from __future__ import annotations
 
 from bot.context import Feature
-from handlers import core, glossary, guide, privacy, questions, search, share, symptoms
+from handlers import (
+    appointments,
+    core,
+    glossary,
+    guide,
+    privacy,
+    questions,
+    search,
+    share,
+    symptoms,
+)
 
 FEATURES: tuple[Feature, ...] = (
     Feature("core", core.COMMANDS, core.setup),
@@ -21,6 +31,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("symptoms", symptoms.COMMANDS, symptoms.setup),
     Feature("questions", questions.COMMANDS, questions.setup),
     Feature("privacy", privacy.COMMANDS, privacy.setup),
+    Feature("appointments", appointments.COMMANDS, appointments.setup),
     Feature("glossary", glossary.COMMANDS, glossary.setup),
     Feature("search", search.COMMANDS, search.setup),
     Feature("share", share.COMMANDS, share.setup),

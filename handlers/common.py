@@ -70,6 +70,12 @@ class DeclineConsent(CallbackData, prefix="n"):
 
 
 @dataclass(frozen=True)
+class ShowAppointments(CallbackData, prefix="a"):
+    """The appointments (reached from My questions and the settings, handled by
+    handlers.appointments)."""
+
+
+@dataclass(frozen=True)
 class CancelPrompt(CallbackData, prefix="mx"):
     """Cancel on a prompt: stop waiting and go back where it was opened."""
 

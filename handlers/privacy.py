@@ -21,6 +21,7 @@ from bot.storage import Contact, LimitReached, Prompt
 from handlers.common import (
     Home,
     Reply,
+    ShowAppointments,
     View,
     button,
     cancel_keyboard,
@@ -203,6 +204,7 @@ def settings_keyboard(content: Content, contacts: Sequence[Contact], ask_gates: 
     if len(contacts) < MAX_CONTACTS:
         rows.append([button(s("privacy.settings.add") if contacts else s("privacy.settings.set"),
                             AskPhone())])
+    rows.append([button(s("privacy.settings.appointments"), ShowAppointments())])
     rows.append([button(s("privacy.settings.gates_button_off") if ask_gates
                         else s("privacy.settings.gates_button_on"),
                         SetAskHardPages(not ask_gates))])

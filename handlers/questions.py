@@ -26,6 +26,7 @@ from handlers.common import (
     Home,
     Noop,
     Reply,
+    ShowAppointments,
     View,
     button,
     cancel_keyboard,
@@ -318,6 +319,7 @@ def list_view(content: Content, questions: Sequence[SavedQuestion], page: int,
     rows.append([Button(s("questions.add"), callback_data=AskOwnQuestion().pack())])
     rows.append([Button(s("questions.pdf"), callback_data=SendPdf().pack()),
                  Button(s("questions.text"), callback_data=SendText().pack())])
+    rows.append([button(s("questions.appointments"), ShowAppointments())])
     rows.append([Button(s("menu.questions"), callback_data=ShowGroups().pack()),
                  Button(s("menu.home"), callback_data=Home().pack())])
     return "\n\n".join(chunks), Markup(rows)

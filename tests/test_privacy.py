@@ -284,7 +284,9 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     data = last_export(bot)
     assert data["stored"] is True and data["user_id"] == 1001
     assert isinstance(data["consent_at"], float) and data["consent_at_utc"].endswith("+00:00")
-    assert data["settings"] == {"ask_before_hard_pages": True}
+    assert data["settings"] == {"ask_before_hard_pages": True, "time_zone": None,
+                                "reminders_off": False}
+    assert data["appointments"] == []
     assert [(c["label"], c["phone"]) for c in data["care_team_numbers"]] == [
         ("", "+44 (0)20 7946-0000")]
     assert data["waiting_for_text"] is None

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.storage.interface import (
+    Appointment,
+    Appointments,
     Bookmark,
     Bookmarks,
     Contact,
@@ -26,7 +28,8 @@ from bot.storage.interface import (
     Users,
 )
 
-__all__ = ["Bookmark", "Bookmarks", "Contact", "Contacts", "LimitReached", "Marks",
+__all__ = ["Appointment", "Appointments", "Bookmark", "Bookmarks", "Contact", "Contacts",
+           "LimitReached", "Marks",
            "NoConsent", "Prompt", "Prompts", "Questions", "SavedQuestion", "Storage", "Users",
            "open_storage"]
 

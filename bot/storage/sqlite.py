@@ -12,6 +12,7 @@ from typing import Any
 import aiosqlite
 
 from bot.storage.interface import (
+    Appointment,
     Bookmark,
     Contact,
     LimitReached,
@@ -101,6 +102,23 @@ MIGRATIONS: tuple[str, ...] = (
         FROM users WHERE care_phone IS NOT NULL;
     ALTER TABLE users DROP COLUMN care_phone;
     ALTER TABLE users ADD COLUMN skip_gates INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 4: appointments with their reminder (computed in the parent's time zone when saved,
+    # stored in UTC so the reminder job is one query), the time zone, reminders off (403).
+    """
+    CREATE TABLE appointments (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id     INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        starts_at   REAL NOT NULL,
+        place       TEXT NOT NULL DEFAULT '',
+        remind_at   REAL NOT NULL,
+        reminded_at REAL,
+        created_at  REAL NOT NULL
+    );
+    CREATE INDEX appointments_user ON appointments(user_id, starts_at);
+    CREATE INDEX appointments_due ON appointments(remind_at) WHERE reminded_at IS NULL;
+    ALTER TABLE users ADD COLUMN timezone TEXT;
+    ALTER TABLE users ADD COLUMN reminders_off INTEGER NOT NULL DEFAULT 0;
     """,
 )
 
@@ -238,6 +256,19 @@ class SqliteUsers:
     async def count(self) -> int:
         row = await self.db.one("SELECT COUNT(*) AS n FROM users", ())
         return int(row["n"]) if row else 0
+
+    async def timezone(self, user_id: int) -> str | None:
+        row = await self.db.one("SELECT timezone FROM users WHERE user_id=?", (user_id,))
+        return row["timezone"] if row else None
+
+    async def set_timezone(self, user_id: int, name: str) -> None:
+        async with self.db.tx() as db:
+            await self.db.require_consent(db, user_id)
+            await db.execute("UPDATE users SET timezone=? WHERE user_id=?", (name, user_id))
+
+    async def set_reminders_off(self, user_id: int, off: bool) -> None:
+        await self.db.write("UPDATE users SET reminders_off=? WHERE user_id=?",
+                            (int(off), user_id))
 
 
 class SqliteBookmarks:
@@ -454,6 +485,77 @@ class SqliteContacts:
             "DELETE FROM contacts WHERE user_id=? AND id=?", (user_id, contact_id)))
 
 
+def _appointment(row: aiosqlite.Row) -> Appointment:
+    return Appointment(id=row["id"], starts_at=row["starts_at"], place=row["place"],
+                       remind_at=row["remind_at"], reminded_at=row["reminded_at"])
+
+
+_APPOINTMENT = "id, starts_at, place, remind_at, reminded_at"
+
+
+class SqliteAppointments:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def upcoming(self, user_id: int, after: float) -> list[Appointment]:
+        rows = await self.db.all(
+            f"SELECT {_APPOINTMENT} FROM appointments WHERE user_id=? AND starts_at > ? "
+            "ORDER BY starts_at, id", (user_id, after))
+        return [_appointment(r) for r in rows]
+
+    async def get(self, user_id: int, appointment_id: int) -> Appointment | None:
+        row = await self.db.one(
+            f"SELECT {_APPOINTMENT} FROM appointments WHERE user_id=? AND id=?",
+            (user_id, appointment_id))
+        return _appointment(row) if row else None
+
+    async def add(self, user_id: int, starts_at: float, remind_at: float, *, after: float,
+                  limit: int) -> int:
+        async with self.db.tx() as db:
+            await self.db.require_consent(db, user_id)
+            rows = list(await db.execute_fetchall(
+                "SELECT COUNT(*) FROM appointments WHERE user_id=? AND starts_at > ?",
+                (user_id, after)))
+            if rows and rows[0][0] >= limit:
+                raise LimitReached(user_id)
+            cur = await db.execute(
+                "INSERT INTO appointments(user_id, starts_at, remind_at, created_at) "
+                "VALUES (?, ?, ?, ?)", (user_id, starts_at, remind_at, self.db.clock()))
+            return int(cur.lastrowid or 0)
+
+    async def reschedule(self, user_id: int, appointment_id: int, starts_at: float,
+                         remind_at: float) -> bool:
+        """A new time: its reminder is due again (once)."""
+        return bool(await self.db.write(
+            "UPDATE appointments SET starts_at=?, remind_at=?, reminded_at=NULL "
+            "WHERE user_id=? AND id=?", (starts_at, remind_at, user_id, appointment_id)))
+
+    async def set_place(self, user_id: int, appointment_id: int, place: str) -> bool:
+        return bool(await self.db.write(
+            "UPDATE appointments SET place=? WHERE user_id=? AND id=?",
+            (place, user_id, appointment_id)))
+
+    async def remove(self, user_id: int, appointment_id: int) -> bool:
+        return bool(await self.db.write(
+            "DELETE FROM appointments WHERE user_id=? AND id=?", (user_id, appointment_id)))
+
+    async def due(self, now: float) -> list[tuple[int, Appointment]]:
+        """Reminders whose time has come and that were not sent, for parents who still get
+        them (every user: this is the reminder job's own query)."""
+        rows = await self.db.all(
+            f"SELECT a.user_id AS user_id, {', '.join('a.' + c for c in _APPOINTMENT.split(', '))} "
+            "FROM appointments a JOIN users u ON u.user_id = a.user_id "
+            "WHERE a.reminded_at IS NULL AND a.remind_at <= ? AND u.reminders_off = 0 "
+            "ORDER BY a.remind_at", (now,))
+        return [(r["user_id"], _appointment(r)) for r in rows]
+
+    async def mark_reminded(self, user_id: int, appointment_id: int, at: float) -> bool:
+        """Once: only the first call for an appointment's current time changes anything."""
+        return bool(await self.db.write(
+            "UPDATE appointments SET reminded_at=? WHERE user_id=? AND id=? "
+            "AND reminded_at IS NULL", (at, user_id, appointment_id)))
+
+
 def _prompt(row: aiosqlite.Row) -> Prompt:
     return Prompt(kind=row["kind"], ref=row["ref"], origin=row["origin"],
                   opened_at=row["opened_at"], expires_at=row["expires_at"])
@@ -513,6 +615,7 @@ class SqliteStorage:
         self.questions = SqliteQuestions(self.database)
         self.prompts = SqlitePrompts(self.database)
         self.contacts = SqliteContacts(self.database)
+        self.appointments = SqliteAppointments(self.database)
 
     @property
     def path(self) -> Path:
@@ -539,7 +642,8 @@ class SqliteStorage:
         """Everything stored about one user, as plain data."""
         db = self.database
         user = await db.one(
-            "SELECT created_at, consent_at, skip_gates FROM users WHERE user_id=?", (user_id,))
+            "SELECT created_at, consent_at, skip_gates, timezone, reminders_off FROM users "
+            "WHERE user_id=?", (user_id,))
         if user is None:
             return {"user_id": user_id, "stored": False}
         marks = await self.marks.all(user_id)
@@ -552,7 +656,10 @@ class SqliteStorage:
             "stored": True,
             "created_at": user["created_at"],
             "consent_at": user["consent_at"],
-            "settings": {"ask_before_hard_pages": not user["skip_gates"]},
+            "settings": {"ask_before_hard_pages": not user["skip_gates"],
+                         "time_zone": user["timezone"],
+                         "reminders_off": bool(user["reminders_off"])},
+            "appointments": [asdict(a) for a in await self.appointments.upcoming(user_id, 0)],
             "care_team_numbers": [asdict(c) for c in await self.contacts.list(user_id)],
             "waiting_for_text": asdict(prompt) if prompt else None,
             "bookmarks": [asdict(b) for b in await self.bookmarks.list(user_id)],
@@ -563,7 +670,8 @@ class SqliteStorage:
     async def delete_user(self, user_id: int) -> None:
         """Erase every row of this user in one transaction, then push it out of the WAL."""
         async with self.database.tx() as db:
-            for table in ("prompts", "contacts", "bookmarks", "marks", "questions", "users"):
+            for table in ("prompts", "contacts", "appointments", "bookmarks", "marks",
+                          "questions", "users"):
                 await db.execute(f"DELETE FROM {table} WHERE user_id=?", (user_id,))
         self.prompts.forget(user_id)
         await self.checkpoint()

@@ -1,0 +1,751 @@
+"""Appointments: the next visits, reminders the day before with the unanswered questions, an
+.ics file for the phone's calendar, and "At the appointment", one question per screen."""
+
+from __future__ import annotations
+
+import calendar
+import io
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiolimiter import AsyncLimiter
+from telegram import InlineKeyboardButton as Button
+from telegram import InlineKeyboardMarkup as Markup
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+
+from bot import render
+from bot.callbacks import CallbackData
+from bot.content import Content
+from bot.context import BotApp, BotContext, Command
+from bot.storage import Appointment, LimitReached, Prompt, SavedQuestion
+from handlers.common import (
+    Home,
+    Noop,
+    Reply,
+    ShowAppointments,
+    View,
+    button,
+    cancel_keyboard,
+    on_prompt,
+    open_prompt,
+    require_consent,
+    show,
+    stale_reply,
+    tap,
+    user_id,
+)
+from handlers.questions import AskAnswer, MyQuestions, SendPdf
+
+log = logging.getLogger(__name__)
+
+MAX_AHEAD = 10          # appointments kept ahead at once
+REMIND_HOUR = 18        # the reminder comes the day before at this local hour
+LATE_AFTER = 15 * 60    # a reminder sent later than this says it is late
+MAX_PLACE = 200
+REMINDER_JOB = "appointment-reminders"
+CHECK_EVERY = 60        # seconds between looks for due reminders
+PROACTIVE_PER_SECOND = 25  # under Telegram's ~30 new messages/s, leaving room for replies
+# The short list of time zones to tap (by region); any IANA name can be typed. Append only:
+# buttons carry the index.
+TIMEZONES = (
+    "Europe/London", "Europe/Dublin", "Europe/Madrid", "Europe/Paris", "Europe/Berlin",
+    "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Toronto",
+    "America/Mexico_City", "America/Bogota", "America/Lima", "America/Santiago",
+    "America/Argentina/Buenos_Aires", "America/Sao_Paulo", "Australia/Sydney",
+    "Asia/Kolkata", "UTC",
+)
+TIMEZONE_PROMPT = "timezone"
+TIME_PROMPT = "appointment_time"
+PLACE_PROMPT = "appointment_place"
+
+
+# ---- this feature's buttons ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class AskTimezone(CallbackData, prefix="az"):
+    """The time zones to choose from."""
+
+
+@dataclass(frozen=True)
+class SetTimezone(CallbackData, prefix="at"):
+    """One of the listed time zones, by its place in TIMEZONES."""
+
+    n: int
+
+
+@dataclass(frozen=True)
+class TypeTimezone(CallbackData, prefix="ay"):
+    """Type a time zone's name: opens a prompt."""
+
+
+@dataclass(frozen=True)
+class CalendarMonth(CallbackData, prefix="ac"):
+    """A month to pick the day from (appt 0: a new appointment)."""
+
+    appt: int
+    year: int
+    month: int
+
+
+@dataclass(frozen=True)
+class PickDay(CallbackData, prefix="ad"):
+    appt: int
+    year: int
+    month: int
+    day: int
+
+
+@dataclass(frozen=True)
+class PickHour(CallbackData, prefix="ah"):
+    appt: int
+    year: int
+    month: int
+    day: int
+    hour: int
+
+
+@dataclass(frozen=True)
+class PickMinute(CallbackData, prefix="am"):
+    """The last tap of the calendar: saves the appointment (or its new time)."""
+
+    appt: int
+    year: int
+    month: int
+    day: int
+    hour: int
+    minute: int
+
+
+@dataclass(frozen=True)
+class TypeTime(CallbackData, prefix="ae"):
+    """Type the date and time instead: opens a prompt."""
+
+    appt: int
+
+
+@dataclass(frozen=True)
+class OpenAppointment(CallbackData, prefix="ao"):
+    num: int
+
+
+@dataclass(frozen=True)
+class AskPlace(CallbackData, prefix="ap"):
+    """Write where it is: opens a prompt."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class DeleteAppointment(CallbackData, prefix="ax"):
+    num: int
+
+
+@dataclass(frozen=True)
+class SendCalendarFile(CallbackData, prefix="ai"):
+    """The appointment as an .ics file for the phone's calendar."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class VisitQuestion(CallbackData, prefix="vq"):
+    """At the appointment: one unanswered question (num 0: the first)."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class VisitAsked(CallbackData, prefix="vk"):
+    """At the appointment: mark this question asked, then the next."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class VisitEnd(CallbackData, prefix="ve"):
+    """At the appointment: how many were asked."""
+
+
+# ---- time --------------------------------------------------------------------------------------
+def zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def remind_time(starts: datetime) -> datetime:
+    """The day before, at REMIND_HOUR local time."""
+    day_before = starts.date() - timedelta(days=1)
+    return datetime(day_before.year, day_before.month, day_before.day, REMIND_HOUR,
+                    tzinfo=starts.tzinfo)
+
+
+def local(moment: float, tz: ZoneInfo) -> datetime:
+    return datetime.fromtimestamp(moment, tz)
+
+
+_MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name} | {
+    name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
+_ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T,]+(\d{1,2})[:.h](\d{2})\s*$")
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})(?:st|nd|rd|th)?\s+([a-zA-Z]+)\.?,?\s*(\d{4})?[ ,]+(?:at\s+)?"
+                        r"(\d{1,2})[:.h](\d{2})\s*$")
+_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?[ ,]+(\d{1,2})[:.h](\d{2})\s*$")
+
+
+def parse_when(text: str, today: date) -> tuple[int, int, int, int, int] | None:
+    """A typed date and time ("2026-12-14 09:30", "14 Dec 9:30", "14/12 9:30"): (year,
+    month, day, hour, minute), checked to exist; the year defaults to the next such date."""
+    year: int | None
+    if m := _ISO.match(text):
+        year, month, day, hour, minute = (int(g) for g in m.groups())
+    elif m := _DAY_MONTH.match(text):
+        month_no = _MONTHS.get(m.group(2).lower())
+        if month_no is None:
+            return None
+        day, month = int(m.group(1)), month_no
+        year = int(m.group(3)) if m.group(3) else None
+        hour, minute = int(m.group(4)), int(m.group(5))
+    elif m := _NUMERIC.match(text):
+        day, month = int(m.group(1)), int(m.group(2))
+        year = int(m.group(3)) if m.group(3) else None
+        if year is not None and year < 100:
+            year += 2000
+        hour, minute = int(m.group(4)), int(m.group(5))
+    else:
+        return None
+    if year is None:
+        year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
+    try:
+        datetime(year, month, day, hour, minute)
+    except ValueError:
+        return None  # 31 February, 25:00
+    return year, month, day, hour, minute
+
+
+# ---- views ----------------------------------------------------------------------------------------
+def when_text(content: Content, moment: float, tz: ZoneInfo) -> str:
+    return content.strings("appointments.when", when=local(moment, tz))
+
+
+def list_view(content: Content, tz_name: str, items: list[Appointment],
+              notice: str | None = None) -> View:
+    s = content.strings
+    tz = zone(tz_name)
+    assert tz is not None
+    lines = [s("appointments.entry", when=when_text(content, a.starts_at, tz),
+               place=render.esc(a.place) if a.place else s("appointments.no_place"))
+             for a in items]
+    chunks = [notice] if notice else []
+    chunks += [s("appointments.title"),
+               "\n".join(lines) if lines else s("appointments.none"),
+               s("appointments.zone", zone=render.esc(tz_name))]
+    rows = [[button(render.clip(when_text(content, a.starts_at, tz), 40), OpenAppointment(a.id))]
+            for a in items]
+    today = datetime.now(tz)
+    if len(items) < MAX_AHEAD:
+        rows.append([button(s("appointments.add"), CalendarMonth(0, today.year, today.month))])
+    rows.append([button(s("appointments.change_zone"), AskTimezone())])
+    rows.append([button(s("appointments.my_questions"), MyQuestions(0)),
+                 button(s("menu.home"), Home())])
+    return View("\n\n".join(chunks), Markup(rows))
+
+
+def timezone_view(content: Content, notice: str | None = None) -> View:
+    s = content.strings
+    buttons = [button(name.split("/")[-1].replace("_", " "), SetTimezone(n))
+               for n, name in enumerate(TIMEZONES)]
+    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([button(s("appointments.type_zone"), TypeTimezone())])
+    rows.append([button(s("menu.home"), Home())])
+    text = s("appointments.zone_ask")
+    return View(text if notice is None else f"{notice}\n\n{text}", Markup(rows))
+
+
+def calendar_view(content: Content, appt: int, year: int, month: int, today: date,
+                  notice: str | None = None) -> View:
+    s = content.strings
+    rows: list[list[Button]] = [[button(s("appointments.weekday", day=d), Noop())
+                                 for d in calendar.day_abbr]]
+    for week in calendar.Calendar().monthdayscalendar(year, month):
+        row = []
+        for day in week:
+            if day == 0 or date(year, month, day) < today:
+                row.append(button("·", Noop()))
+            else:
+                row.append(button(str(day), PickDay(appt, year, month, day)))
+        rows.append(row)
+    prev_year, prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
+    next_year, next_month = (year, month + 1) if month < 12 else (year + 1, 1)
+    nav = []
+    if (prev_year, prev_month) >= (today.year, today.month):
+        nav.append(button("◀️", CalendarMonth(appt, prev_year, prev_month)))
+    nav.append(button(s("appointments.month", month=date(year, month, 1)), Noop()))
+    if (next_year - today.year) * 12 + next_month - today.month <= 12:
+        nav.append(button("▶️", CalendarMonth(appt, next_year, next_month)))
+    rows.append(nav)
+    rows.append([button(s("appointments.type_time"), TypeTime(appt))])
+    rows.append([button(s("appointments.back"),
+                        OpenAppointment(appt) if appt else ShowAppointments())])
+    text = s("appointments.pick_day")
+    return View(text if notice is None else f"{notice}\n\n{text}", Markup(rows))
+
+
+def hour_view(content: Content, data: PickDay) -> View:
+    s = content.strings
+    hours = [button(f"{h:02d}", PickHour(data.appt, data.year, data.month, data.day, h))
+             for h in range(24)]
+    rows = [hours[i:i + 6] for i in range(0, 24, 6)]
+    rows.append([button(s("appointments.back"), CalendarMonth(data.appt, data.year, data.month))])
+    day = date(data.year, data.month, data.day)
+    return View(s("appointments.pick_hour", day=day), Markup(rows))
+
+
+def minute_view(content: Content, data: PickHour) -> View:
+    s = content.strings
+    minutes = [button(f"{data.hour:02d}:{m:02d}", PickMinute(data.appt, data.year, data.month,
+                                                            data.day, data.hour, m))
+               for m in range(0, 60, 5)]
+    rows = [minutes[i:i + 4] for i in range(0, len(minutes), 4)]
+    rows.append([button(s("appointments.back"),
+                        PickDay(data.appt, data.year, data.month, data.day))])
+    return View(s("appointments.pick_minute", day=date(data.year, data.month, data.day)),
+                Markup(rows))
+
+
+def appointment_view(content: Content, appointment: Appointment, tz: ZoneInfo, tz_name: str,
+                     notice: str | None = None) -> View:
+    s = content.strings
+    chunks = [notice] if notice else []
+    chunks += [s("appointments.one", when=when_text(content, appointment.starts_at, tz),
+                 zone=render.esc(tz_name)),
+               s("appointments.place", place=render.esc(appointment.place)) if appointment.place
+               else s("appointments.no_place"),
+               s("appointments.reminder_at", when=when_text(content, appointment.remind_at, tz))]
+    start = local(appointment.starts_at, tz)
+    rows = [[button(s("appointments.change_time"),
+                    CalendarMonth(appointment.id, start.year, start.month))],
+            [button(s("appointments.change_place"), AskPlace(appointment.id))],
+            [button(s("appointments.ics"), SendCalendarFile(appointment.id))],
+            [button(s("appointments.delete"), DeleteAppointment(appointment.id))],
+            [button(s("appointments.back"), ShowAppointments()), button(s("menu.home"), Home())]]
+    return View("\n\n".join(chunks), Markup(rows))
+
+
+def open_questions(questions: list[SavedQuestion]) -> list[SavedQuestion]:
+    """The questions still without an answer, in the order saved."""
+    return [q for q in questions if not q.answer]
+
+
+def reminder_text(content: Content, appointment: Appointment, tz: ZoneInfo,
+                  questions: list[SavedQuestion], late: bool) -> str:
+    s = content.strings
+    chunks = [s("appointments.reminder_late") if late else s("appointments.reminder_title"),
+              s("appointments.one", when=when_text(content, appointment.starts_at, tz),
+                zone=render.esc(tz.key))]
+    if appointment.place:
+        chunks.append(s("appointments.place", place=render.esc(appointment.place)))
+    if questions:
+        shown = questions[:15]
+        lines = [s("questions.item", number=n, text=render.esc(q.text))
+                 for n, q in enumerate(shown, start=1)]
+        if len(questions) > len(shown):
+            lines.append(s("appointments.more", count=len(questions) - len(shown)))
+        chunks.append("\n".join([s("appointments.reminder_questions"), *lines]))
+    else:
+        chunks.append(s("appointments.reminder_no_questions"))
+    return "\n\n".join(chunks)
+
+
+def reminder_keyboard(content: Content) -> Markup:
+    s = content.strings
+    return Markup([[button(s("appointments.my_questions"), MyQuestions(0)),
+                    button(s("questions.pdf"), SendPdf())],
+                   [button(s("appointments.visit"), VisitQuestion(0))]])
+
+
+def ics_bytes(content: Content, appointment: Appointment, tz: ZoneInfo,
+              questions: list[SavedQuestion]) -> bytes:
+    """One VEVENT (RFC 5545) with a UID, DTSTART in the family's time zone, an alarm at the
+    reminder time, and the unanswered questions in the description."""
+    from icalendar import Alarm, Calendar, Event
+
+    s = content.strings
+    cal = Calendar()
+    cal.add("prodid", "-//Childhood ALL guide bot//EN")
+    cal.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"appointment-{appointment.id}-{int(appointment.starts_at)}@all-guide-bot")
+    event.add("dtstamp", datetime.now(tz))
+    start = local(appointment.starts_at, tz)
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(hours=1))
+    event.add("summary", s("appointments.ics_summary"))
+    if appointment.place:
+        event.add("location", appointment.place)
+    event.add("description", "\n".join(
+        [s("appointments.ics_questions"), *(f"{n}. {q.text}" for n, q in
+                                            enumerate(questions, start=1))]
+        if questions else [s("appointments.ics_summary")]))
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", s("appointments.ics_summary"))
+    alarm.add("trigger", timedelta(seconds=appointment.remind_at - appointment.starts_at))
+    event.add_component(alarm)
+    cal.add_component(event)
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
+
+
+# ---- handlers -------------------------------------------------------------------------------------
+async def list_reply(update: Update, context: BotContext, notice: str | None = None) -> Reply:
+    uid = user_id(update)
+    tz_name = await context.storage.users.timezone(uid)
+    if zone(tz_name) is None:
+        return Reply(timezone_view(context.content, notice))
+    assert tz_name is not None
+    items = await context.storage.appointments.upcoming(uid, context.now())
+    return Reply(list_view(context.content, tz_name, items, notice))
+
+
+async def appointments_command(update: Update, context: BotContext) -> None:
+    """/appointment: the next appointments (the time zone is asked first, once)."""
+    reply = await list_reply(update, context)
+    assert reply.view is not None
+    await show(update, context, *reply.view)
+
+
+async def tap_appointments(update: Update, context: BotContext,
+                           data: ShowAppointments) -> Reply:
+    return await list_reply(update, context)
+
+
+async def ask_timezone(update: Update, context: BotContext, data: AskTimezone) -> Reply:
+    return Reply(timezone_view(context.content))
+
+
+async def set_timezone(update: Update, context: BotContext, data: SetTimezone) -> Reply:
+    """A listed time zone: stored (with consent), then the appointments."""
+    if not 0 <= data.n < len(TIMEZONES):
+        return stale_reply(context)
+    await context.storage.users.set_timezone(user_id(update), TIMEZONES[data.n])
+    return await list_reply(update, context, context.content.strings("appointments.zone_saved"))
+
+
+async def type_timezone(update: Update, context: BotContext, data: TypeTimezone) -> Reply:
+    await open_prompt(update, context, TIMEZONE_PROMPT, AskTimezone())
+    s = context.content.strings
+    return Reply(View(s("appointments.zone_prompt"), cancel_keyboard(context.content)))
+
+
+async def receive_timezone(update: Update, context: BotContext, prompt: Prompt,
+                           text: str) -> bool:
+    s = context.content.strings
+    name = text.strip()
+    if zone(name) is None or ("/" not in name and name != "UTC"):
+        await show(update, context, s("appointments.zone_invalid"),
+                   cancel_keyboard(context.content))
+        return False
+    await context.storage.users.set_timezone(user_id(update), name)
+    reply = await list_reply(update, context, s("appointments.zone_saved"))
+    assert reply.view is not None
+    await show(update, context, *reply.view)
+    return True
+
+
+async def family_zone(update: Update, context: BotContext) -> tuple[ZoneInfo, str] | None:
+    name = await context.storage.users.timezone(user_id(update))
+    tz = zone(name)
+    return (tz, name) if tz is not None and name is not None else None
+
+
+async def tap_month(update: Update, context: BotContext, data: CalendarMonth) -> Reply:
+    found = await family_zone(update, context)
+    if found is None:
+        return Reply(timezone_view(context.content))
+    if not 1 <= data.month <= 12 or not 2000 <= data.year <= 2100:
+        return stale_reply(context)
+    today = datetime.now(found[0]).date()
+    if (data.year, data.month) < (today.year, today.month):
+        return Reply(calendar_view(context.content, data.appt, today.year, today.month, today))
+    return Reply(calendar_view(context.content, data.appt, data.year, data.month, today))
+
+
+async def tap_day(update: Update, context: BotContext, data: PickDay) -> Reply:
+    try:
+        date(data.year, data.month, data.day)
+    except ValueError:
+        return stale_reply(context)
+    return Reply(hour_view(context.content, data))
+
+
+async def tap_hour(update: Update, context: BotContext, data: PickHour) -> Reply:
+    if not 0 <= data.hour <= 23:
+        return stale_reply(context)
+    return Reply(minute_view(context.content, data))
+
+
+async def save_time(update: Update, context: BotContext, appt: int,
+                    when: tuple[int, int, int, int, int]) -> tuple[View, bool]:
+    """Save a new appointment or a new time; (what to show, whether it was saved)."""
+    s = context.content.strings
+    found = await family_zone(update, context)
+    if found is None:
+        return timezone_view(context.content), False
+    tz, tz_name = found
+    starts = datetime(*when, tzinfo=tz)
+    now = context.now()
+    today = datetime.fromtimestamp(now, tz).date()
+    if starts.timestamp() <= now:
+        return calendar_view(context.content, appt, today.year, today.month, today,
+                             s("appointments.past")), False
+    remind = max(remind_time(starts).timestamp(), now)
+    uid = user_id(update)
+    if appt:
+        if not await context.storage.appointments.reschedule(uid, appt, starts.timestamp(),
+                                                             remind):
+            items = await context.storage.appointments.upcoming(uid, now)
+            return list_view(context.content, tz_name, items, s("appointments.gone")), False
+        saved_id, notice = appt, s("appointments.time_saved")
+    else:
+        try:
+            saved_id = await context.storage.appointments.add(
+                uid, starts.timestamp(), remind, after=now, limit=MAX_AHEAD)
+        except LimitReached:
+            items = await context.storage.appointments.upcoming(uid, now)
+            return list_view(context.content, tz_name, items,
+                             s("appointments.full", limit=MAX_AHEAD)), False
+        notice = s("appointments.saved")
+    appointment = await context.storage.appointments.get(uid, saved_id)
+    assert appointment is not None
+    return appointment_view(context.content, appointment, tz, tz_name, notice), True
+
+
+async def tap_minute(update: Update, context: BotContext, data: PickMinute) -> Reply:
+    """The calendar's last tap: saves (a double tap of a new one's button saves it twice,
+    so a new appointment's minute button is only on the screen once)."""
+    if not 0 <= data.minute <= 59 or not 0 <= data.hour <= 23:
+        return stale_reply(context)
+    try:
+        when = (data.year, data.month, data.day, data.hour, data.minute)
+        datetime(*when)
+    except ValueError:
+        return stale_reply(context)
+    view, _ = await save_time(update, context, data.appt, when)
+    return Reply(view)
+
+
+async def type_time(update: Update, context: BotContext, data: TypeTime) -> Reply:
+    await require_consent(update, context)
+    await open_prompt(update, context, TIME_PROMPT, OpenAppointment(data.appt) if data.appt
+                      else ShowAppointments(), ref=data.appt or None)
+    return Reply(View(context.content.strings("appointments.time_prompt"),
+                      cancel_keyboard(context.content)))
+
+
+async def receive_time(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
+    s = context.content.strings
+    found = await family_zone(update, context)
+    today = datetime.fromtimestamp(context.now(), found[0]).date() if found else date.today()
+    when = parse_when(text, today)
+    if when is None:
+        await show(update, context, s("appointments.time_invalid"),
+                   cancel_keyboard(context.content))
+        return False
+    view, saved = await save_time(update, context, prompt.ref or 0, when)
+    await show(update, context, *view)
+    return saved
+
+
+async def own_appointment(update: Update, context: BotContext,
+                          num: int) -> tuple[Appointment, ZoneInfo, str] | None:
+    found = await family_zone(update, context)
+    appointment = await context.storage.appointments.get(user_id(update), num)
+    if found is None or appointment is None:
+        return None
+    return appointment, found[0], found[1]
+
+
+async def gone(update: Update, context: BotContext) -> Reply:
+    reply = await list_reply(update, context)
+    return Reply(reply.view, context.content.strings("appointments.gone"))
+
+
+async def open_appointment(update: Update, context: BotContext, data: OpenAppointment) -> Reply:
+    found = await own_appointment(update, context, data.num)
+    if found is None:
+        return await gone(update, context)
+    return Reply(appointment_view(context.content, *found))
+
+
+async def ask_place(update: Update, context: BotContext, data: AskPlace) -> Reply:
+    if await own_appointment(update, context, data.num) is None:
+        return await gone(update, context)
+    await open_prompt(update, context, PLACE_PROMPT, OpenAppointment(data.num), ref=data.num)
+    s = context.content.strings
+    return Reply(View(s("appointments.place_prompt", limit=MAX_PLACE),
+                      cancel_keyboard(context.content)))
+
+
+async def receive_place(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
+    s = context.content.strings
+    found = await own_appointment(update, context, prompt.ref or 0)
+    if found is None:
+        reply = await gone(update, context)
+        assert reply.view is not None
+        await show(update, context, *reply.view)
+        return True
+    place = text.strip()
+    if not place or len(place) > MAX_PLACE:
+        await show(update, context, s("appointments.place_invalid", limit=MAX_PLACE,
+                                      length=len(place)), cancel_keyboard(context.content))
+        return False
+    await context.storage.appointments.set_place(user_id(update), found[0].id, place)
+    updated = await own_appointment(update, context, found[0].id)
+    assert updated is not None
+    await show(update, context, *appointment_view(context.content, *updated,
+                                                  s("appointments.place_saved")))
+    return True
+
+
+async def delete_appointment(update: Update, context: BotContext,
+                             data: DeleteAppointment) -> Reply:
+    """Delete: its reminder goes with it (the reminder job reads the appointments)."""
+    await context.storage.appointments.remove(user_id(update), data.num)
+    reply = await list_reply(update, context)
+    return Reply(reply.view, context.content.strings("appointments.deleted"))
+
+
+async def send_calendar_file(update: Update, context: BotContext,
+                             data: SendCalendarFile) -> Reply:
+    found = await own_appointment(update, context, data.num)
+    chat = update.effective_chat
+    if found is None or chat is None:
+        return await gone(update, context)
+    appointment, tz, _ = found
+    questions = open_questions(await context.storage.questions.list(user_id(update)))
+    s = context.content.strings
+
+    async def send() -> None:
+        await context.bot.send_document(
+            chat.id, document=io.BytesIO(ics_bytes(context.content, appointment, tz, questions)),
+            filename=s("appointments.ics_filename"), caption=s("appointments.ics_caption"))
+
+    return Reply(notice=s("appointments.ics_sent"), after=send)
+
+
+# ---- at the appointment -------------------------------------------------------------------------
+async def visit_reply(update: Update, context: BotContext, question_id: int) -> Reply:
+    """One unanswered question per screen, "3 of 7", with Asked / Write the answer / Skip /
+    Back. The list is the questions without an answer, in the order saved."""
+    s = context.content.strings
+    todo = open_questions(await context.storage.questions.list(user_id(update)))
+    if not todo:
+        return await visit_end_reply(update, context)
+    ids = [q.id for q in todo]
+    index = ids.index(question_id) if question_id in ids else 0
+    question = todo[index]
+    status = s("visit.asked") if question.asked_at else s("visit.not_asked")
+    text = "\n\n".join([s("visit.title", number=index + 1, total=len(todo)),
+                        render.esc(question.text), status])
+    nav = []
+    if index > 0:
+        nav.append(button(s("visit.back"), VisitQuestion(ids[index - 1])))
+    nav.append(button(s("visit.count", number=index + 1, total=len(todo)), Noop()))
+    nav.append(button(s("visit.skip"), VisitQuestion(ids[index + 1]) if index + 1 < len(ids)
+                      else VisitEnd()))
+    rows = [[button(s("visit.mark_asked"), VisitAsked(question.id))],
+            [button(s("visit.write_answer"), AskAnswer(question.id))],
+            nav, [button(s("visit.finish"), VisitEnd())]]
+    return Reply(View(text, Markup(rows)))
+
+
+async def tap_visit(update: Update, context: BotContext, data: VisitQuestion) -> Reply:
+    return await visit_reply(update, context, data.num)
+
+
+async def tap_visit_asked(update: Update, context: BotContext, data: VisitAsked) -> Reply:
+    uid = user_id(update)
+    todo = [q.id for q in open_questions(await context.storage.questions.list(uid))]
+    await context.storage.questions.mark_asked(uid, data.num, True)
+    following = todo[todo.index(data.num) + 1] if data.num in todo and \
+        todo.index(data.num) + 1 < len(todo) else None
+    s = context.content.strings
+    if following is None:
+        reply = await visit_end_reply(update, context)
+        return Reply(reply.view, s("questions.marked_asked"))
+    reply = await visit_reply(update, context, following)
+    return Reply(reply.view, s("questions.marked_asked"))
+
+
+async def visit_end_reply(update: Update, context: BotContext) -> Reply:
+    s = context.content.strings
+    questions = await context.storage.questions.list(user_id(update))
+    asked = sum(1 for q in questions if q.asked_at is not None)
+    return Reply(View(s("visit.end", asked=asked, total=len(questions)), Markup([
+        [button(s("appointments.my_questions"), MyQuestions(0))],
+        [button(s("menu.home"), Home())]])))
+
+
+async def tap_visit_end(update: Update, context: BotContext, data: VisitEnd) -> Reply:
+    return await visit_end_reply(update, context)
+
+
+# ---- the reminder job -----------------------------------------------------------------------------
+async def send_reminders(context: BotContext) -> None:
+    """Job: send each due reminder once. Missed while the bot was down: sent late, saying so,
+    if the appointment is still ahead; skipped if it has passed. A parent who blocked the
+    bot gets no more (logged once, without any text)."""
+    storage = context.storage
+    now = context.now()
+    limiter: AsyncLimiter = context.bot_data["reminder_limiter"]
+    for uid, appointment in await storage.appointments.due(now):
+        if not await storage.appointments.mark_reminded(uid, appointment.id, now):
+            continue  # another run took it
+        if appointment.starts_at <= now:
+            continue  # the appointment has passed: too late to remind
+        tz = zone(await storage.users.timezone(uid)) or ZoneInfo("UTC")
+        questions = open_questions(await storage.questions.list(uid))
+        late = now - appointment.remind_at > LATE_AFTER
+        text = reminder_text(context.content, appointment, tz, questions, late)
+        try:
+            async with limiter:
+                await context.bot.send_message(uid, text,
+                                               reply_markup=reminder_keyboard(context.content))
+        except Forbidden:
+            await storage.users.set_reminders_off(uid, True)
+            log.info("reminders turned off for a user who blocked the bot")
+        except TelegramError as exc:
+            # Not sent: due again at the next look.
+            await storage.appointments.reschedule(uid, appointment.id, appointment.starts_at,
+                                                  appointment.remind_at)
+            log.warning("reminder not sent (%s); will try again", exc.__class__.__name__)
+
+
+COMMANDS = (Command("appointment", "help.commands.appointment", appointments_command),)
+
+
+def setup(app: BotApp) -> None:
+    for data_type, callback in (
+            (ShowAppointments, tap_appointments), (AskTimezone, ask_timezone),
+            (SetTimezone, set_timezone), (TypeTimezone, type_timezone),
+            (CalendarMonth, tap_month), (PickDay, tap_day), (PickHour, tap_hour),
+            (PickMinute, tap_minute), (TypeTime, type_time), (OpenAppointment, open_appointment),
+            (AskPlace, ask_place), (DeleteAppointment, delete_appointment),
+            (SendCalendarFile, send_calendar_file), (VisitQuestion, tap_visit),
+            (VisitAsked, tap_visit_asked), (VisitEnd, tap_visit_end)):
+        tap(app, data_type, callback)  # type: ignore[arg-type]
+    on_prompt(app, TIMEZONE_PROMPT, receive_timezone)
+    on_prompt(app, TIME_PROMPT, receive_time)
+    on_prompt(app, PLACE_PROMPT, receive_place)
+    app.bot_data["reminder_limiter"] = AsyncLimiter(PROACTIVE_PER_SECOND, 1)
+    assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
+    # At start-up (reminders missed while the bot was down), then every minute.
+    app.job_queue.run_repeating(send_reminders, interval=CHECK_EVERY, first=0,
+                                name=REMINDER_JOB)
