@@ -234,7 +234,7 @@ def when_text(content: Content, moment: float, tz: ZoneInfo) -> str:
     return content.strings("appointments.when", when=local(moment, tz))
 
 
-def list_view(content: Content, tz_name: str, items: list[Appointment],
+def list_view(content: Content, tz_name: str, items: list[Appointment], now: float,
               notice: str | None = None) -> View:
     s = content.strings
     tz = zone(tz_name)
@@ -248,7 +248,7 @@ def list_view(content: Content, tz_name: str, items: list[Appointment],
                s("appointments.zone", zone=render.esc(tz_name))]
     rows = [[button(render.clip(when_text(content, a.starts_at, tz), 40), OpenAppointment(a.id))]
             for a in items]
-    today = datetime.now(tz)
+    today = local(now, tz)
     if len(items) < MAX_AHEAD:
         rows.append([button(s("appointments.add"), CalendarMonth(0, today.year, today.month))])
     rows.append([button(s("appointments.change_zone"), AskTimezone())])
@@ -411,7 +411,7 @@ async def list_reply(update: Update, context: BotContext, notice: str | None = N
         return Reply(timezone_view(context.content, notice))
     assert tz_name is not None
     items = await context.storage.appointments.upcoming(uid, context.now())
-    return Reply(list_view(context.content, tz_name, items, notice))
+    return Reply(list_view(context.content, tz_name, items, context.now(), notice))
 
 
 async def appointments_command(update: Update, context: BotContext) -> None:
@@ -471,7 +471,7 @@ async def tap_month(update: Update, context: BotContext, data: CalendarMonth) ->
         return Reply(timezone_view(context.content))
     if not 1 <= data.month <= 12 or not 2000 <= data.year <= 2100:
         return stale_reply(context)
-    today = datetime.now(found[0]).date()
+    today = local(context.now(), found[0]).date()
     if (data.year, data.month) < (today.year, today.month):
         return Reply(calendar_view(context.content, data.appt, today.year, today.month, today))
     return Reply(calendar_view(context.content, data.appt, data.year, data.month, today))
@@ -511,7 +511,7 @@ async def save_time(update: Update, context: BotContext, appt: int,
         if not await context.storage.appointments.reschedule(uid, appt, starts.timestamp(),
                                                              remind):
             items = await context.storage.appointments.upcoming(uid, now)
-            return list_view(context.content, tz_name, items, s("appointments.gone")), False
+            return list_view(context.content, tz_name, items, now, s("appointments.gone")), False
         saved_id, notice = appt, s("appointments.time_saved")
     else:
         try:
@@ -519,7 +519,7 @@ async def save_time(update: Update, context: BotContext, appt: int,
                 uid, starts.timestamp(), remind, after=now, limit=MAX_AHEAD)
         except LimitReached:
             items = await context.storage.appointments.upcoming(uid, now)
-            return list_view(context.content, tz_name, items,
+            return list_view(context.content, tz_name, items, now,
                              s("appointments.full", limit=MAX_AHEAD)), False
         notice = s("appointments.saved")
     appointment = await context.storage.appointments.get(uid, saved_id)
