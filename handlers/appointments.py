@@ -152,6 +152,19 @@ class SendCalendarFile(CallbackData, prefix="ai"):
 
 
 @dataclass(frozen=True)
+class AskReminderHour(CallbackData, prefix="ar"):
+    """Choose the hour of the reminder the day before."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class SetReminderHour(CallbackData, prefix="aw"):
+    num: int
+    hour: int
+
+
+@dataclass(frozen=True)
 class VisitQuestion(CallbackData, prefix="vq"):
     """At the appointment: one unanswered question (num 0: the first)."""
 
@@ -180,10 +193,10 @@ def zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
-def remind_time(starts: datetime) -> datetime:
-    """The day before, at REMIND_HOUR local time."""
+def remind_time(starts: datetime, hour: int = REMIND_HOUR) -> datetime:
+    """The day before, at `hour` local time (18:00 unless the parent picked another)."""
     day_before = starts.date() - timedelta(days=1)
-    return datetime(day_before.year, day_before.month, day_before.day, REMIND_HOUR,
+    return datetime(day_before.year, day_before.month, day_before.day, hour,
                     tzinfo=starts.tzinfo)
 
 
@@ -332,6 +345,7 @@ def appointment_view(content: Content, appointment: Appointment, tz: ZoneInfo, t
     rows = [[button(s("appointments.change_time"),
                     CalendarMonth(appointment.id, start.year, start.month))],
             [button(s("appointments.change_place"), AskPlace(appointment.id))],
+            [button(s("appointments.change_reminder"), AskReminderHour(appointment.id))],
             [button(s("appointments.ics"), SendCalendarFile(appointment.id))],
             [button(s("appointments.delete"), DeleteAppointment(appointment.id))],
             [button(s("appointments.back"), ShowAppointments()), button(s("menu.home"), Home())]]
@@ -505,8 +519,11 @@ async def save_time(update: Update, context: BotContext, appt: int,
     if starts.timestamp() <= now:
         return calendar_view(context.content, appt, today.year, today.month, today,
                              s("appointments.past")), False
-    remind = max(remind_time(starts).timestamp(), now)
     uid = user_id(update)
+    hour = REMIND_HOUR
+    if appt and (old := await context.storage.appointments.get(uid, appt)) is not None:
+        hour = local(old.remind_at, tz).hour  # a new time keeps the hour the parent picked
+    remind = max(remind_time(starts, hour).timestamp(), now)
     if appt:
         if not await context.storage.appointments.reschedule(uid, appt, starts.timestamp(),
                                                              remind):
@@ -612,6 +629,36 @@ async def receive_place(update: Update, context: BotContext, prompt: Prompt, tex
     await show(update, context, *appointment_view(context.content, *updated,
                                                   s("appointments.place_saved")))
     return True
+
+
+async def ask_reminder_hour(update: Update, context: BotContext,
+                            data: AskReminderHour) -> Reply:
+    if await own_appointment(update, context, data.num) is None:
+        return await gone(update, context)
+    s = context.content.strings
+    hours = [button(f"{h:02d}:00", SetReminderHour(data.num, h)) for h in range(6, 23)]
+    rows = [hours[i:i + 6] for i in range(0, len(hours), 6)]
+    rows.append([button(s("appointments.back"), OpenAppointment(data.num))])
+    return Reply(View(s("appointments.reminder_ask"), Markup(rows)))
+
+
+async def set_reminder_hour(update: Update, context: BotContext,
+                            data: SetReminderHour) -> Reply:
+    """The reminder at another hour the day before (due again, and sent once)."""
+    found = await own_appointment(update, context, data.num)
+    if found is None:
+        return await gone(update, context)
+    if not 0 <= data.hour <= 23:
+        return stale_reply(context)
+    appointment, tz, _ = found
+    starts = local(appointment.starts_at, tz)
+    remind = max(remind_time(starts, data.hour).timestamp(), context.now())
+    await context.storage.appointments.reschedule(user_id(update), appointment.id,
+                                                  appointment.starts_at, remind)
+    updated = await own_appointment(update, context, appointment.id)
+    assert updated is not None
+    s = context.content.strings
+    return Reply(appointment_view(context.content, *updated), s("appointments.reminder_saved"))
 
 
 async def delete_appointment(update: Update, context: BotContext,
@@ -739,7 +786,8 @@ def setup(app: BotApp) -> None:
             (PickMinute, tap_minute), (TypeTime, type_time), (OpenAppointment, open_appointment),
             (AskPlace, ask_place), (DeleteAppointment, delete_appointment),
             (SendCalendarFile, send_calendar_file), (VisitQuestion, tap_visit),
-            (VisitAsked, tap_visit_asked), (VisitEnd, tap_visit_end)):
+            (VisitAsked, tap_visit_asked), (VisitEnd, tap_visit_end),
+            (AskReminderHour, ask_reminder_hour), (SetReminderHour, set_reminder_hour)):
         tap(app, data_type, callback)  # type: ignore[arg-type]
     on_prompt(app, TIMEZONE_PROMPT, receive_timezone)
     on_prompt(app, TIME_PROMPT, receive_time)

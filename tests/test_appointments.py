@@ -279,3 +279,30 @@ async def test_reminder_buttons_after_the_appointment_was_deleted(app: Harness,
     for data in (make("ao", num=qid), make("ap", num=qid), make("ai", num=qid)):
         await bot.tap_data(data)
         assert bot.answers()[-1]["text"] == content.strings("appointments.gone")
+
+
+async def test_change_by_taps_reminder_hour_and_an_unknown_time_zone(app: Harness,
+                                                                     content: Content) -> None:
+    bot = app
+    s = content.strings
+    await ready(bot)
+    qid = await add_by_taps(bot, 14, 9, 30)
+    await bot.tap(s("appointments.change_reminder"))
+    await bot.tap_data(make("aw", num=qid, hour=20))
+    moved = await bot.storage.appointments.get(PARENT, qid)
+    assert moved is not None
+    assert moved.remind_at == datetime(2026, 12, 13, 20, 0, tzinfo=TZ).timestamp()
+    await bot.tap(s("appointments.change_time"))
+    await bot.tap_data(make("ad", appt=qid, year=2026, month=12, day=21))
+    await bot.tap_data(make("ah", appt=qid, year=2026, month=12, day=21, hour=8))
+    await bot.tap_data(make("am", appt=qid, year=2026, month=12, day=21, hour=8, minute=15))
+    changed = await bot.storage.appointments.get(PARENT, qid)
+    assert changed is not None
+    assert changed.starts_at == datetime(2026, 12, 21, 8, 15, tzinfo=TZ).timestamp()
+    # The hour the parent picked is kept for the new day.
+    assert changed.remind_at == datetime(2026, 12, 20, 20, 0, tzinfo=TZ).timestamp()
+    await bot.tap_data(make("ay"))
+    await bot.send("Mars/Olympus_Mons")
+    assert bot.html() == s("appointments.zone_invalid")
+    await bot.send("America/Chicago")
+    assert await bot.storage.users.timezone(PARENT) == "America/Chicago"
