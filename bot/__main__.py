@@ -19,14 +19,19 @@ def check_content(settings: Settings) -> int:
     """Validate all content, print words and reading grade per section."""
     from bot.app import reserved_commands
     from bot.checks import report
+    from bot.content import load_catalog
 
     try:
-        content = load_content(settings.content_dir, reserved_commands())
+        contents = load_catalog(settings.content_dir, reserved_commands())
     except ContentError as exc:
         return _fail(str(exc))
-    problems, lines = report(content)
-    for line in lines:
-        print(line)
+    problems: list[str] = []
+    for language, content in contents.items():
+        found, lines = report(content)
+        print(f"[{language}]")
+        for line in lines:
+            print(line)
+        problems += [f"[{language}] {p}" for p in found]
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -6,6 +6,8 @@ import logging
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions
@@ -21,7 +23,7 @@ from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
-from bot.content import Content, ContentError, load_content
+from bot.content import DEFAULT_LANGUAGE, Content, ContentError, load_catalog
 from bot.context import BotApp, BotContext, Command, Feature, Services
 from bot.limits import NewMessageRateLimiter
 from bot.processor import PerChatUpdateProcessor
@@ -48,15 +50,20 @@ def declared_commands(features: Sequence[Feature]) -> list[Command]:
 
 
 def reserved_commands(features: Sequence[Feature] | None = None) -> frozenset[str]:
-    """Command names the features own; a guide section may not take one."""
-    return frozenset(c.name for c in declared_commands(features or default_features()))
+    """Command names the features own (aliases too); a guide section may not take one."""
+    commands = declared_commands(features or default_features())
+    return frozenset(c.name for c in commands) | frozenset(
+        a for c in commands for aliases in c.aliases.values() for a in aliases)
 
 
 def bot_commands(content: Content, commands: Sequence[Command]) -> list[BotCommand]:
-    """The "/" menu: the features' commands first, then one command per guide section."""
+    """The "/" menu: the features' commands first, then one command per guide section, each
+    under its name in the content's language where it has one (`/ayuda`, `/sintomas`)."""
     s = content.strings
-    tools = [BotCommand(c.name, s(c.description_key)) for c in commands]
-    guide = [BotCommand(sec.command, sec.description) for sec in content.sections]
+    tools = [BotCommand(c.aliases.get(content.language, (c.name,))[0], s(c.description_key))
+             for c in commands]
+    guide = [BotCommand(sec.aliases[0] if sec.aliases else sec.command, sec.description)
+             for sec in content.sections]
     return tools + guide
 
 
@@ -65,6 +72,10 @@ async def _post_init(app: BotApp) -> None:
     await services.storage.open()
     commands = bot_commands(services.content, services.commands)
     await app.bot.set_my_commands(commands)
+    for language, content in services.contents.items():
+        if language != DEFAULT_LANGUAGE:  # phones set to that language show these
+            await app.bot.set_my_commands(bot_commands(content, services.commands),
+                                          language_code=language)
     log.info("storage open (schema %d), %d commands registered",
              await services.storage.schema_version(), len(commands))
 
@@ -101,10 +112,16 @@ def build_application(
     warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)'",
                             category=PTBUserWarning)
 
-    content = content or load_content(settings.content_dir, reserved)
-    taken = sorted(reserved & {section.command for section in content.sections})
-    if taken:
-        raise ContentError(f"sections: command {taken[0]!r} is taken by the bot itself")
+    contents = dict(catalog(settings.content_dir, reserved))
+    if content is not None:  # handed in (tests, the console): the first language's content
+        contents[DEFAULT_LANGUAGE] = content
+    content = contents[DEFAULT_LANGUAGE]
+    for each in contents.values():
+        names = {section.command for section in each.sections} | {
+            alias for section in each.sections for alias in section.aliases}
+        taken = sorted(reserved & names)
+        if taken:
+            raise ContentError(f"sections: command {taken[0]!r} is taken by the bot itself")
     builder: Any = (
         Application.builder()
         .token(settings.token or OFFLINE_TOKEN)
@@ -125,15 +142,27 @@ def build_application(
     elif api_request is not None:
         builder = builder.request(api_request)
     app: BotApp = builder.build()
-    services = Services(settings, content, open_storage(settings.db_path, clock), clock)
+    services = Services(settings, content, open_storage(settings.db_path, clock), clock,
+                        contents=contents)
     app.bot_data["services"] = services
     for feature in features:
         for command in feature.commands:
-            app.add_handler(CommandHandler(command.name, command.callback,
-                                           filters=_COMMAND_FILTER))
+            every = [command.name, *(a for aliases in command.aliases.values() for a in aliases)]
+            app.add_handler(CommandHandler(every, command.callback, filters=_COMMAND_FILTER))
             services.commands.append(command)
         feature.setup(app)
     return app
+
+
+@lru_cache(maxsize=16)
+def _catalog(path: str, reserved: frozenset[str], stamp: float) -> dict[str, Content]:
+    return load_catalog(Path(path), reserved)
+
+
+def catalog(root: Path, reserved: frozenset[str]) -> dict[str, Content]:
+    """Every language's content, loaded once per folder (content is immutable)."""
+    stamp = max((p.stat().st_mtime for p in root.rglob("*.yaml")), default=0.0)
+    return _catalog(str(root), reserved, stamp)
 
 
 async def start_app(app: BotApp) -> None:

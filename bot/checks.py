@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from bot.content import Content, Section
-from bot.readability import counts, grade_of
+from bot.readability import counts, counts_es, grade_of, inflesz_of
 from bot.render import section_page, utf16_len
 from bot.telegram_html import MAX_TEXT, visible_text
 
 MAX_SECTION_GRADE = 9.0
 MAX_GUIDE_GRADE = 8.0
+# Spanish: the INFLESZ scale (Szigriszt-Pazos); "normal" from 55, "bastante fácil" from 65.
+MIN_SECTION_INFLESZ = 55.0
+MIN_GUIDE_INFLESZ = 65.0
 
 
 def section_text(section: Section) -> str:
@@ -16,7 +19,10 @@ def section_text(section: Section) -> str:
 
 
 def report(content: Content) -> tuple[list[str], list[str]]:
-    """(problems, lines to print): rendered pages must fit; grades must meet the bar."""
+    """(problems, lines to print): rendered pages must fit; reading ease must meet the bar
+    (Flesch-Kincaid grade in English, INFLESZ in Spanish)."""
+    if content.language == "es":
+        return _report_es(content)
     problems: list[str] = []
     lines = [f"{'section':<20} {'words':>6} {'grade':>6}"]
     total = (0, 0, 0)
@@ -44,3 +50,38 @@ def report(content: Content) -> tuple[list[str], list[str]]:
                  f"{len(content.glossary)} glossary terms: content OK"
                  if not problems else "content has problems")
     return problems, lines
+
+
+def _report_es(content: Content) -> tuple[list[str], list[str]]:
+    problems = _page_sizes(content)
+    lines = [f"{'section':<20} {'words':>6} {'INFLESZ':>8}"]
+    total = (0, 0, 0)
+    for section in content.sections:
+        c = counts_es(section_text(section))
+        total = (total[0] + c[0], total[1] + c[1], total[2] + c[2])
+        ease = inflesz_of(*c)
+        lines.append(f"{section.id:<20} {c[1]:>6} {ease:>8.1f}")
+        if ease < MIN_SECTION_INFLESZ:
+            problems.append(f"section {section.id}: INFLESZ {ease:.1f} is under "
+                            f"{MIN_SECTION_INFLESZ}")
+    overall = inflesz_of(*total)
+    lines.append(f"{'whole guide':<20} {total[1]:>6} {overall:>8.1f}")
+    if overall < MIN_GUIDE_INFLESZ:
+        problems.append(f"whole guide: INFLESZ {overall:.1f} is under {MIN_GUIDE_INFLESZ}")
+    lines.append(f"{len(content.sections)} sections, {len(content.checklist.items)} checklist "
+                 f"items, {len(content.glossary)} glossary terms: content OK"
+                 if not problems else "content has problems")
+    return problems, lines
+
+
+def _page_sizes(content: Content) -> list[str]:
+    problems = []
+    for section in content.sections:
+        for part in section.parts:
+            for number in range(len(part.pages)):
+                shown = visible_text(section_page(content.strings, section, part, number), "HTML")
+                if utf16_len(shown) > MAX_TEXT:
+                    problems.append(f"section {section.id} part {part.id or '-'} page "
+                                    f"{number + 1}: renders to {utf16_len(shown)} characters; "
+                                    f"the limit is {MAX_TEXT}")
+    return problems

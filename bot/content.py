@@ -7,7 +7,8 @@ import hashlib
 import re
 import string
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,33 @@ MAX_TITLE = 40
 MAX_LABEL = 30
 MAX_QUESTION = 200
 OPENS = {"checklist", "questions"}
-# A cross-reference in page text: "the Follow-Up Care section" (the bot makes it a button).
+# A cross-reference in page text: "the Follow-up care section", "la sección Diagnóstico"
+# (the bot makes it a button; the content check refuses one that names no section).
 CROSS_REFERENCE = re.compile(r"\bthe ([A-Z0-9][\w'’-]*(?: [\w'’-]+){0,5}?) section\b")
+_SECTION_ES = re.compile(r"\b[Ll]a sección ")
+
+
+def cross_references(text: str, titles: Collection[str], language: str) -> tuple[
+        list[str], list[str]]:
+    """(titles referred to, references to no known title) in a page's text."""
+    known = {t.lower(): t for t in titles}
+    found: list[str] = []
+    unknown: list[str] = []
+    if language != "es":
+        for ref in CROSS_REFERENCE.findall(text):
+            if ref.lower() in known:
+                found.append(known[ref.lower()])
+            else:
+                unknown.append(ref)
+        return found, unknown
+    for match in _SECTION_ES.finditer(text):
+        rest = text[match.end():].split("\n", 1)[0]
+        best = max((t for t in known if rest.lower().startswith(t)), key=len, default=None)
+        if best is not None:
+            found.append(known[best])
+        elif rest[:1].isupper():
+            unknown.append(" ".join(rest.split()[:3]))
+    return found, unknown
 # Notes about the source or our editing must never reach a parent.
 EDITOR_NOTES = re.compile(
     r"guide's table|the source (?:text|table|lost|says)|table (?:was|were|is) (?:cut|lost)"
@@ -48,6 +74,9 @@ class Part:
     sensitive: bool
     pages: tuple[str, ...]
     sensitive_pages: frozenset[int] = frozenset()  # hard pages in an otherwise plain part
+    # The pages anchors are made from: the first language's, so a link made in one language
+    # opens the same page in another.
+    anchor_pages: tuple[str, ...] | None = None
 
     def asks_first(self, page: int) -> bool:
         return self.sensitive or page in self.sensitive_pages
@@ -56,7 +85,7 @@ class Part:
     def anchors(self) -> tuple[str, ...]:
         """A short id per page, made from its heading (or first words), so a link to a page
         still finds it when the text is split into pages differently later."""
-        return page_anchors(self.pages)
+        return page_anchors(self.anchor_pages or self.pages)
 
     def page_of(self, anchor: str) -> int | None:
         anchors = self.anchors
@@ -91,6 +120,7 @@ class Section:
     key_points: tuple[str, ...]
     parts: tuple[Part, ...]
     has_parts: bool
+    aliases: tuple[str, ...] = ()  # more command names in this language (ASCII)
 
     def part(self, part_id: str) -> Part | None:
         for part in self.parts:
@@ -184,15 +214,40 @@ class SearchWords:
     synonyms: Mapping[str, tuple[str, ...]]
 
 
+class _DateFormatter(string.Formatter):
+    """str.format, with day and month names (%a %A %b %B) in the content's language."""
+
+    def __init__(self, names: Mapping[str, list[str]]):
+        super().__init__()
+        self.names = names
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, date) and format_spec and self.names:
+            spec = format_spec
+            for code, key, index in (("%A", "day_names", value.weekday()),
+                                     ("%a", "day_abbr", value.weekday()),
+                                     ("%B", "month_names", value.month - 1),
+                                     ("%b", "month_abbr", value.month - 1)):
+                if code in spec and key in self.names:
+                    spec = spec.replace(code, self.names[key][index].replace("%", "%%"))
+            return value.strftime(spec)
+        return str(super().format_field(value, format_spec))
+
+
 class Strings:
-    """Every interface string, by dotted key. Formatting fields are checked at load."""
+    """Every interface string, by dotted key. Formatting fields are checked at load. Dates
+    are written with the day and month names of `dates.*` when the strings give them."""
 
     def __init__(self, values: Mapping[str, str]):
         self._values = dict(values)
+        names = {key: self._values[f"dates.{key}"].split()
+                 for key in ("day_names", "day_abbr", "month_names", "month_abbr")
+                 if f"dates.{key}" in self._values}
+        self._formatter = _DateFormatter(names)
 
     def __call__(self, key: str, **fields: object) -> str:
         text = self._values[key]
-        return text.format(**fields) if fields else text
+        return self._formatter.format(text, **fields) if fields else text
 
     def __contains__(self, key: object) -> bool:
         return key in self._values
@@ -214,6 +269,7 @@ class Content:
     urgent: UrgentCard
     strings: Strings
     search: SearchWords
+    language: str = "en"
     _by_id: dict[str, Section] = field(default_factory=dict, repr=False, compare=False)
     _questions: dict[str, GuideQuestion] = field(default_factory=dict, repr=False, compare=False)
 
@@ -370,8 +426,13 @@ def _load_section(reader: _Reader) -> Section:
         parts = [Part("", title, sensitive, pages,
                       _page_numbers(reader, data, where, len(pages)))]
         has_parts = False
+    aliases = tuple(str(a) for a in data.get("aliases") or ())
+    for alias in aliases:
+        if not COMMAND.match(alias):
+            raise reader.fail(f"{where}.aliases",
+                              f"{alias!r} is not a Telegram command (1-32 chars of a-z 0-9 _)")
     return Section(sid, order, title, command, description, opens, sensitive, source,
-                   key_points, tuple(parts), has_parts)
+                   key_points, tuple(parts), has_parts, aliases)
 
 
 def _load_checklist(reader: _Reader) -> Checklist:
@@ -512,10 +573,11 @@ REQUIRED_STRINGS = (
 )
 
 
-def load_content(root: Path, reserved: Collection[str] = ()) -> Content:
+def load_content(root: Path, reserved: Collection[str] = (), language: str = "en") -> Content:
     """Load and validate every content file under root, or raise ContentError.
 
-    `reserved`: command names the bot's features own (no section may take one)."""
+    `reserved`: command names the bot's features own (no section may take one).
+    `language`: which strings file (`strings/<language>.yaml`) holds the interface words."""
     section_files = sorted((root / "sections").glob("*.yaml"))
     if not section_files:
         raise ContentError(f"{root / 'sections'}: no section files")
@@ -545,7 +607,7 @@ def load_content(root: Path, reserved: Collection[str] = ()) -> Content:
             raise greader.fail(f"term {term.id}.section",
                                f"links to {term.section!r}, which is not a section")
     checklist = _load_checklist(_Reader(root / "symptoms.yaml", root))
-    titles = {s.title.lower() for s in sections}
+    titles = [s.title for s in sections]
     for s in sections:
         sfile = _Reader(root / "sections" / f"{s.order:02d}-{s.id}.yaml", root)
         for part in s.parts:
@@ -555,15 +617,18 @@ def load_content(root: Path, reserved: Collection[str] = ()) -> Content:
                 note = EDITOR_NOTES.search(page)
                 if note:
                     raise sfile.fail(where, f"an editor's note reaches parents: {note.group()!r}")
-                for ref in CROSS_REFERENCE.findall(page):
-                    if ref.lower() not in titles:
-                        raise sfile.fail(where, f"refers to 'the {ref} section', which is not "
-                                                "a section title")
+                for ref in cross_references(page, titles, language)[1]:
+                    raise sfile.fail(where, f"refers to the section {ref!r}, which is not a "
+                                            "section title")
     for opens in OPENS:
         if sum(1 for s in sections if s.opens == opens) > 1:
             raise sreader.fail("opens", f"more than one section opens {opens!r}")
-    strings = _load_strings(_Reader(root / "strings" / "en.yaml", root))
+    strings = _load_strings(_Reader(root / "strings" / f"{language}.yaml", root))
     for s in sections:
+        for alias in s.aliases:
+            if alias in reserved:
+                raise _Reader(root / "sections", root).fail(
+                    f"section {s.id}.aliases", f"{alias!r} is taken by the bot itself")
         if s.command in reserved:
             raise _Reader(root / "sections", root).fail(
                 f"section {s.id}.command", f"{s.command!r} is taken by the bot itself")
@@ -576,4 +641,54 @@ def load_content(root: Path, reserved: Collection[str] = ()) -> Content:
         urgent=_load_urgent(_Reader(root / "urgent.yaml", root)),
         strings=strings,
         search=_load_search(_Reader(root / "search.yaml", root)),
+        language=language,
     )
+
+
+DEFAULT_LANGUAGE = "en"
+
+
+def load_catalog(root: Path, reserved: Collection[str] = ()) -> dict[str, Content]:
+    """Every language: the first (English) in `root`, each other in `root/<code>/` (with
+    `strings/<code>.yaml`), checked to have exactly the first one's ids."""
+    first = load_content(root, reserved, DEFAULT_LANGUAGE)
+    catalog = {DEFAULT_LANGUAGE: first}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if (folder / "strings" / f"{folder.name}.yaml").exists():
+            other = load_content(folder, reserved, folder.name)
+            catalog[folder.name] = aligned(first, other, folder)
+    return catalog
+
+
+def _ids(content: Content) -> dict[str, list[str]]:
+    return {
+        "sections": [s.id for s in content.sections],
+        "parts": [f"{s.id}/{p.id}:{len(p.pages)} pages" for s in content.sections
+                  for p in s.parts],
+        "checklist items": [i.id for i in content.checklist.items],
+        "question groups": [g.id for g in content.question_groups],
+        "questions": [q.id for g in content.question_groups for q in g.questions],
+        "glossary terms": sorted(t.id for t in content.glossary),
+        "late effects": [e.id for e in (*content.late_effects.by_treatment,
+                                        *content.late_effects.by_organ)],
+        "urgent card groups": [str(len(g.signs) > 0) for g in content.urgent.groups],
+        "strings": sorted(content.strings.keys()),
+        "commands": [s.command for s in content.sections],
+    }
+
+
+def aligned(first: Content, other: Content, folder: Path) -> Content:
+    """`other` with the same ids as `first` (or ContentError naming what differs), its pages
+    anchored like `first`'s so page links work in every language."""
+    want, have = _ids(first), _ids(other)
+    for kind, ids in want.items():
+        missing = [i for i in ids if i not in have[kind]]
+        extra = [i for i in have[kind] if i not in ids]
+        if missing or extra:
+            raise ContentError(f"{folder}: {kind} differ from the first language's: missing "
+                               f"{missing[:5]}, extra {extra[:5]}")
+    firsts = {s.id: s for s in first.sections}
+    sections = tuple(replace(s, parts=tuple(
+        replace(p, anchor_pages=next(fp for fp in firsts[s.id].parts if fp.id == p.id).pages)
+        for p in s.parts)) for s in other.sections)
+    return replace(other, sections=sections, _by_id={}, _questions={})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,9 @@ class Command:
     name: str
     description_key: str  # content string key of the one-line description
     callback: CommandCallback
+    # More names, by language ({"es": ("ayuda",)}): registered for everyone, and shown in
+    # that language's "/" menu instead of `name`.
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # A feature adds buttons to a section page (for example "Open the checklist") through this:
@@ -41,12 +44,14 @@ class Services:
     storage: Storage
     clock: Callable[[], float]
     commands: list[Command] = field(default_factory=list)
-    # (row number, order in row, button): the home menu, contributed by each feature.
-    menu_buttons: list[tuple[int, int, InlineKeyboardButton]] = field(default_factory=list)
+    # (row number, order in row, label key, data): the home menu, from each feature.
+    menu_buttons: list[tuple[int, int, str, CallbackData]] = field(default_factory=list)
+    # Every language's content (the first, `content`, is the default).
+    contents: dict[str, Content] = field(default_factory=dict)
     page_extras: list[PageExtras] = field(default_factory=list)
     # What each kind of prompt does with the text typed into it (see handlers.common.prompt).
     prompts: dict[str, Callable[..., Awaitable[bool]]] = field(default_factory=dict)
-    home_menu: InlineKeyboardMarkup | None = None
+    home_menus: dict[str, InlineKeyboardMarkup] = field(default_factory=dict)
     prefixes: dict[str, str] = field(default_factory=dict)  # callback prefix -> its type
     # What typed text that answers no prompt does (the search feature sets it).
     outside_prompt: CommandCallback | None = None
@@ -58,6 +63,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
                                  dict[Any, Any]]):
     """Handlers reach content and storage through typed properties."""
 
+    # The language of this update's parent, set once before any feature runs
+    # (handlers.core); None (jobs, before it is known): the default language.
+    language: str | None = None
+
     @property
     def services(self) -> Services:
         services: Services = self.application.bot_data["services"]
@@ -65,7 +74,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
 
     @property
     def content(self) -> Content:
-        return self.services.content
+        services = self.services
+        return services.contents.get(self.language or "", services.content)
 
     @property
     def storage(self) -> Storage:

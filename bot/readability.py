@@ -43,3 +43,40 @@ def grade_of(sentences: int, words: int, syll: int) -> float:
 def fk_grade(text: str) -> float:
     """Flesch-Kincaid grade level of a text (0.0 for a text with no words)."""
     return grade_of(*counts(text))
+
+
+# ---- Spanish: the INFLESZ scale (Szigriszt-Pazos readability) -------------------------------------
+_WORD_ES = re.compile(r"[A-Za-zÁÉÍÓÚÜÑáéíóúüñ]+|\d+(?:[.,]\d+)*")
+_SENTENCE_END_ES = re.compile(r"[.!?…]+(?=\s|$)|\n+")
+_VOWEL_GROUP_ES = re.compile(r"[aeiouáéíóúü]+")
+_DICT_ES = pyphen.Pyphen(lang="es")
+
+
+@lru_cache(maxsize=20000)
+def syllables_es(word: str) -> int:
+    """Syllables in one Spanish word: pyphen's split points, never fewer than its vowel
+    groups minus nothing (a diphthong is one group, as it is one syllable)."""
+    lower = word.lower()
+    if lower.isdigit() or not lower.isalpha():
+        return 1 if len(lower) <= 2 else 2
+    by_dict = len(_DICT_ES.positions(lower)) + 1
+    groups = len(_VOWEL_GROUP_ES.findall(lower))
+    return max(by_dict, groups, 1)
+
+
+def counts_es(text: str) -> tuple[int, int, int]:
+    sentences = [s for s in _SENTENCE_END_ES.split(text) if _WORD_ES.search(s)]
+    words = _WORD_ES.findall(text)
+    return len(sentences), len(words), sum(syllables_es(w) for w in words)
+
+
+def inflesz_of(sentences: int, words: int, syll: int) -> float:
+    """Szigriszt-Pazos perspicuity (the INFLESZ scale): 206.835 - 62.3 * syllables/words -
+    words/sentences. 55-65 "normal", 65-80 "bastante fácil", above 80 "muy fácil"."""
+    if not sentences or not words:
+        return 0.0
+    return 206.835 - 62.3 * (syll / words) - words / sentences
+
+
+def inflesz(text: str) -> float:
+    return inflesz_of(*counts_es(text))

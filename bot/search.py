@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -56,8 +57,14 @@ class Query:
     typed_stems: tuple[str, ...] = ()  # the content words as typed (corrected), no synonyms
 
 
+def plain(word: str) -> str:
+    """Lower case, accents off: "síntomas" and "sintomas" are the same word to a search."""
+    decomposed = unicodedata.normalize("NFKD", word.lower().replace("’", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def words_of(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return [plain(w) for w in _WORD.findall(text)]
 
 
 class SearchIndex:
@@ -158,8 +165,7 @@ class SearchIndex:
             return len({self.stem(w) for w in words_of(sentence)} & stems)
 
         best = max(sentences, key=score)
-        spans = [m.span() for m in _WORD.finditer(best)
-                 if self.stem(m.group().lower().replace("’", "'")) in stems]
+        spans = [m.span() for m in _WORD.finditer(best) if self.stem(plain(m.group())) in stems]
         start = 0
         if spans and spans[0][0] > SNIPPET // 3:
             start = best.rfind(" ", 0, spans[0][0] - SNIPPET // 3) + 1

@@ -206,20 +206,32 @@ def local(moment: float, tz: ZoneInfo) -> datetime:
 
 _MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name} | {
     name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
+
+
+def month_names(content: Content) -> dict[str, int]:
+    """Month names a parent may type, in the content's language and in English."""
+    names = dict(_MONTHS)
+    for key in ("dates.month_names", "dates.month_abbr"):
+        if key in content.strings:
+            names |= {name.lower(): n for n, name in
+                      enumerate(content.strings(key).split(), start=1)}
+    return names
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T,]+(\d{1,2})[:.h](\d{2})\s*$")
-_DAY_MONTH = re.compile(r"^\s*(\d{1,2})(?:st|nd|rd|th)?\s+([a-zA-Z]+)\.?,?\s*(\d{4})?[ ,]+(?:at\s+)?"
-                        r"(\d{1,2})[:.h](\d{2})\s*$")
-_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?[ ,]+(\d{1,2})[:.h](\d{2})\s*$")
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})(?:st|nd|rd|th)?\s+(?:de\s+)?([^\W\d_]+)\.?,?\s*"
+                        r"(?:de\s+)?(\d{4})?[ ,]+(?:at\s+|a las\s+)?(\d{1,2})[:.h](\d{2})\s*$")
+_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?[ ,]+(\d{1,2})[:.h](\d{2})"
+                      r"\s*$")
 
 
-def parse_when(text: str, today: date) -> tuple[int, int, int, int, int] | None:
+def parse_when(text: str, today: date, months: dict[str, int] | None = None,
+               ) -> tuple[int, int, int, int, int] | None:
     """A typed date and time ("2026-12-14 09:30", "14 Dec 9:30", "14/12 9:30"): (year,
     month, day, hour, minute), checked to exist; the year defaults to the next such date."""
     year: int | None
     if m := _ISO.match(text):
         year, month, day, hour, minute = (int(g) for g in m.groups())
     elif m := _DAY_MONTH.match(text):
-        month_no = _MONTHS.get(m.group(2).lower())
+        month_no = (months or _MONTHS).get(m.group(2).lower())
         if month_no is None:
             return None
         day, month = int(m.group(1)), month_no
@@ -284,8 +296,8 @@ def timezone_view(content: Content, notice: str | None = None) -> View:
 def calendar_view(content: Content, appt: int, year: int, month: int, today: date,
                   notice: str | None = None) -> View:
     s = content.strings
-    rows: list[list[Button]] = [[button(s("appointments.weekday", day=d), Noop())
-                                 for d in calendar.day_abbr]]
+    days = s("dates.day_abbr").split() if "dates.day_abbr" in s else list(calendar.day_abbr)
+    rows: list[list[Button]] = [[button(s("appointments.weekday", day=d), Noop()) for d in days]]
     for week in calendar.Calendar().monthdayscalendar(year, month):
         row = []
         for day in week:
@@ -570,7 +582,7 @@ async def receive_time(update: Update, context: BotContext, prompt: Prompt, text
     s = context.content.strings
     found = await family_zone(update, context)
     today = datetime.fromtimestamp(context.now(), found[0]).date() if found else date.today()
-    when = parse_when(text, today)
+    when = parse_when(text, today, month_names(context.content))
     if when is None:
         await show(update, context, s("appointments.time_invalid"),
                    cancel_keyboard(context.content))
@@ -775,7 +787,8 @@ async def send_reminders(context: BotContext) -> None:
             log.warning("reminder not sent (%s); will try again", exc.__class__.__name__)
 
 
-COMMANDS = (Command("appointment", "help.commands.appointment", appointments_command),)
+COMMANDS = (Command("appointment", "help.commands.appointment", appointments_command,
+                    {"es": ("cita",)}),)
 
 
 def setup(app: BotApp) -> None:

@@ -70,6 +70,18 @@ class DeclineConsent(CallbackData, prefix="n"):
 
 
 @dataclass(frozen=True)
+class ShowLanguages(CallbackData, prefix="lg"):
+    """The languages to choose from (from /settings, handled by handlers.core)."""
+
+
+@dataclass(frozen=True)
+class SetLanguage(CallbackData, prefix="ls"):
+    """Switch to this language (its content folder's name: en, es)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
 class ShowAppointments(CallbackData, prefix="a"):
     """The appointments (reached from My questions and the settings, handled by
     handlers.appointments)."""
@@ -230,21 +242,25 @@ def home_only(content: Content) -> Markup:
     return Markup([[button(content.strings("menu.home"), Home())]])
 
 
-def menu_button(app: BotApp, row: int, order: int, label: Button) -> None:
-    """A feature's button on the home menu, at (row, order in the row)."""
-    services_of(app).menu_buttons.append((row, order, label))
+def menu_button(app: BotApp, row: int, order: int, label_key: str, data: CallbackData) -> None:
+    """A feature's button on the home menu, at (row, order in the row), its label a string
+    key (so each language has its own menu)."""
+    services_of(app).menu_buttons.append((row, order, label_key, data))
 
 
 def main_menu(context: BotContext) -> Markup:
-    """The home menu, as the features contributed it (built once per Application)."""
+    """The home menu, as the features contributed it (built once per language)."""
     services = context.services
-    if services.home_menu is None:
+    content = context.content
+    menu = services.home_menus.get(content.language)
+    if menu is None:
         rows: dict[int, list[tuple[int, Button]]] = {}
-        for row, order, item in services.menu_buttons:
-            rows.setdefault(row, []).append((order, item))
-        services.home_menu = Markup([[b for _, b in sorted(items, key=lambda x: x[0])]
-                                     for _, items in sorted(rows.items())])
-    return services.home_menu
+        for row, order, key, data in services.menu_buttons:
+            rows.setdefault(row, []).append((order, button(content.strings(key), data)))
+        menu = Markup([[b for _, b in sorted(items, key=lambda x: x[0])]
+                       for _, items in sorted(rows.items())])
+        services.home_menus[content.language] = menu
+    return menu
 
 
 def home_view(context: BotContext, prefix: str | None = None) -> View:

@@ -6,11 +6,13 @@ import contextlib
 import logging
 import re
 
+from telegram import InlineKeyboardMarkup as Markup
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import CallbackQueryHandler, MessageHandler, TypeHandler, filters
 
+from bot.content import DEFAULT_LANGUAGE
 from bot.context import BotApp, BotContext, Command
 from bot.render import help_text
 from handlers.common import (
@@ -22,6 +24,10 @@ from handlers.common import (
     Home,
     Noop,
     Reply,
+    SetLanguage,
+    ShowLanguages,
+    View,
+    button,
     carry_out,
     home_view,
     main_menu,
@@ -202,27 +208,26 @@ async def _ignore(update: Update, context: BotContext) -> None:
     return None
 
 
-COMMANDS = (
-    Command("start", "help.commands.start", start),
-    Command("help", "help.commands.help", show_help),
-)
-# /cancel is declared last so it closes the "/" menu and /help.
-LAST_COMMANDS = (Command("cancel", "help.commands.cancel", cancel),)
-
 
 def setup(app: BotApp) -> None:
     """Home, consent and Cancel taps, and ending prompts before any other handler."""
-    app.add_handler(TypeHandler(Update, _close_prompt_on_navigation), group=PROMPT_GROUP)
+    app.add_handler(TypeHandler(Update, _prepare_update), group=PROMPT_GROUP)
     tap(app, Home, tap_home)
     tap(app, Noop, tap_nothing)
     tap(app, GiveConsent, give_consent)
     tap(app, DeclineConsent, decline_consent)
     tap(app, CancelPrompt, cancel_prompt)
+    tap(app, ShowLanguages, tap_languages)
+    tap(app, SetLanguage, set_language)
 
 
-async def _close_prompt_on_navigation(update: Update, context: BotContext) -> None:
-    """Before every feature (PROMPT_GROUP): any tap but Cancel, or any command but /cancel, in a
-    private chat ends an open prompt, so text typed afterwards is never filed into it."""
+async def _prepare_update(update: Update, context: BotContext) -> None:
+    """Before every feature (PROMPT_GROUP): the parent's language for this update, then any
+    tap but Cancel, or any command but /cancel, in a private chat ends an open prompt, so
+    text typed afterwards is never filed into it."""
+    user = update.effective_user
+    if user is not None:
+        context.language = await language_of(context, user.id, user.language_code)
     query = update.callback_query
     if query is None:
         message = update.message
@@ -233,8 +238,46 @@ async def _close_prompt_on_navigation(update: Update, context: BotContext) -> No
             return
     elif CancelPrompt.matches(query.data):
         return
-    if update.effective_user is not None:
-        await context.storage.prompts.close(update.effective_user.id)
+    if user is not None:
+        await context.storage.prompts.close(user.id)
+
+
+async def language_of(context: BotContext, uid: int, telegram_code: str | None) -> str:
+    """The language the parent chose, else the one their Telegram app is in ("es",
+    "es-419", "es-MX", "es_ES" are Spanish), else the first language."""
+    chosen = await context.storage.users.language(uid)
+    available = context.services.contents
+    if chosen in available:
+        return chosen
+    code = (telegram_code or "").lower().replace("_", "-").split("-")[0]
+    return code if code in available else DEFAULT_LANGUAGE
+
+
+def language_view(context: BotContext) -> View:
+    s = context.content.strings
+    rows = [[button(content.strings("language.name"), SetLanguage(code))]
+            for code, content in context.services.contents.items()]
+    rows.append([button(s("menu.home"), Home())])
+    return View(s("language.ask"), Markup(rows))
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    """/language: the languages the guide is in."""
+    await show(update, context, *language_view(context))
+
+
+async def tap_languages(update: Update, context: BotContext, data: ShowLanguages) -> Reply:
+    return Reply(language_view(context))
+
+
+async def set_language(update: Update, context: BotContext, data: SetLanguage) -> Reply:
+    """Switch: stored (no consent needed: it is not about the child), then the home menu in
+    the new language."""
+    if data.code not in context.services.contents:
+        return stale_reply(context)
+    await context.storage.users.set_language(user_id(update), data.code)
+    context.language = data.code
+    return Reply(home_view(context, context.content.strings("language.saved")))
 
 
 def setup_fallbacks(app: BotApp) -> None:
@@ -250,3 +293,10 @@ def setup_fallbacks(app: BotApp) -> None:
     app.add_error_handler(handle_error)
 
 
+COMMANDS = (
+    Command("start", "help.commands.start", start, {"es": ("inicio",)}),
+    Command("help", "help.commands.help", show_help, {"es": ("ayuda",)}),
+    Command("language", "help.commands.language", choose_language, {"es": ("idioma",)}),
+)
+# /cancel is declared last so it closes the "/" menu and /help.
+LAST_COMMANDS = (Command("cancel", "help.commands.cancel", cancel, {"es": ("cancelar",)}),)

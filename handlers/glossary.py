@@ -122,8 +122,9 @@ class Glossary:
 
 
 def glossary_of(context: BotContext) -> Glossary:
-    glossary: Glossary = context.bot_data["glossary"]
-    return glossary
+    """The glossary of the parent's language."""
+    glossaries: dict[str, Glossary] = context.bot_data["glossary"]
+    return glossaries[context.content.language]
 
 
 def group_key(group: Sequence[Term]) -> str:
@@ -252,24 +253,25 @@ async def tap_words(update: Update, context: BotContext, data: WordsOnPage) -> R
     return Reply(words_view(glossary_of(context), section, part, data.page))
 
 
-COMMANDS = (Command("glossary", "help.commands.glossary", show_glossary),)
+COMMANDS = (Command("glossary", "help.commands.glossary", show_glossary, {"es": ("glosario",)}),)
 
 
 def setup(app: BotApp) -> None:
     services = services_of(app)
-    glossary = Glossary(services.content)
-    app.bot_data["glossary"] = glossary
-    s = services.content.strings
+    glossaries = {language: Glossary(content) for language, content in services.contents.items()}
+    app.bot_data["glossary"] = glossaries
 
     def words_button(content: Content, section: Section, part: Part | None,
                      page: int) -> Sequence[Sequence[Button]]:
-        if part is None or not glossary.on_page(section.id, part.id, page):
+        glossary = glossaries.get(content.language)
+        if glossary is None or part is None or not glossary.on_page(section.id, part.id, page):
             return []
-        return [[button(s("glossary.on_page_button"), WordsOnPage(section.id, part.id, page))]]
+        return [[button(content.strings("glossary.on_page_button"),
+                        WordsOnPage(section.id, part.id, page))]]
 
     services.page_extras.append(words_button)
     tap(app, ShowGlossary, tap_glossary)
     tap(app, GlossaryGroup, tap_group)
     tap(app, ShowTerm, tap_term)
     tap(app, WordsOnPage, tap_words)
-    menu_button(app, 3, 1, button(s("menu.glossary"), ShowGlossary()))
+    menu_button(app, 3, 1, "menu.glossary", ShowGlossary())

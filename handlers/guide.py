@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton as Button
@@ -11,7 +12,7 @@ from telegram.ext import CommandHandler
 
 from bot import render
 from bot.callbacks import CallbackData
-from bot.content import CROSS_REFERENCE, Content, Part, Section
+from bot.content import Content, Part, Section, cross_references
 from bot.context import BotApp, BotContext, Command, services_of
 from handlers.common import (
     PRIVATE,
@@ -134,9 +135,9 @@ def page_keyboard(content: Content, section: Section, part: Part, page: int, boo
 def referenced_sections(content: Content, section: Section, text: str) -> list[Section]:
     """The sections a page names as "the <title> section", each once (the content check
     refuses a name that is not a section's title)."""
-    by_title = {s.title.lower(): s for s in content.sections}
-    found = [by_title[ref.lower()] for ref in CROSS_REFERENCE.findall(text)
-             if ref.lower() in by_title]
+    by_title = {s.title: s for s in content.sections}
+    titles, _ = cross_references(text, list(by_title), content.language)
+    found = [by_title[t] for t in titles]
     return [s for s in dict.fromkeys(found) if s is not section]
 
 
@@ -214,6 +215,13 @@ async def show_contents(update: Update, context: BotContext) -> None:
 async def tap_contents(update: Update, context: BotContext, data: Contents) -> Reply:
     """Contents button."""
     return Reply(contents_view(context.content))
+
+
+def section_commands(contents: Mapping[str, Content], sid: str) -> list[str]:
+    """A section's command and its names in the other languages (`/diagnostico`)."""
+    names = [s.command for c in contents.values() for s in c.sections if s.id == sid]
+    names += [a for c in contents.values() for s in c.sections if s.id == sid for a in s.aliases]
+    return list(dict.fromkeys(names))
 
 
 def section_command(section: Section):  # type: ignore[no-untyped-def]
@@ -319,8 +327,8 @@ def deep_link(content: Content, payload: str) -> CallbackData | None:
 
 
 COMMANDS = (
-    Command("menu", "help.commands.menu", show_contents),
-    Command("bookmarks", "help.commands.bookmarks", list_bookmarks),
+    Command("menu", "help.commands.menu", show_contents, {"es": ("indice",)}),
+    Command("bookmarks", "help.commands.bookmarks", list_bookmarks, {"es": ("marcadores",)}),
 )
 
 
@@ -329,8 +337,8 @@ def setup(app: BotApp) -> None:
     content = services.content
     for section in content.sections:
         if section.opens is None:  # a section that opens a tool gets its command there
-            app.add_handler(CommandHandler(section.command, section_command(section),
-                                           filters=PRIVATE))
+            app.add_handler(CommandHandler(section_commands(services.contents, section.id),
+                                           section_command(section), filters=PRIVATE))
     tap(app, Contents, tap_contents)
     tap(app, ShowPage, tap_page)
     tap(app, ShowGatedPage, tap_gated_page)
@@ -338,9 +346,8 @@ def setup(app: BotApp) -> None:
     tap(app, ListBookmarks, tap_bookmarks)
     tap(app, RemoveBookmark, remove_bookmark)
     services.deep_links.append(deep_link)
-    s = content.strings
-    menu_button(app, 0, 0, button(s("menu.guide"), Contents()))
-    menu_button(app, 2, 1, button(s("menu.bookmarks"), ListBookmarks()))
+    menu_button(app, 0, 0, "menu.guide", Contents())
+    menu_button(app, 2, 1, "menu.bookmarks", ListBookmarks())
     treatment = next((sec for sec in content.sections if sec.has_parts), None)
     if treatment is not None:
-        menu_button(app, 3, 0, button(s("menu.treatment"), section_start(treatment)))
+        menu_button(app, 3, 0, "menu.treatment", section_start(treatment))

@@ -15,7 +15,7 @@ from telegram import Update
 
 from bot.callbacks import CallbackData
 from bot.content import Content
-from bot.context import BotApp, BotContext, Command, services_of
+from bot.context import BotApp, BotContext, Command
 from bot.render import esc
 from bot.storage import Contact, LimitReached, Prompt
 from handlers.common import (
@@ -473,11 +473,12 @@ async def delete_my_data(update: Update, context: BotContext, data: DeleteMyData
 
 
 COMMANDS = (
-    Command("urgent", "help.commands.urgent", show_urgent),
-    Command("settings", "help.commands.settings", show_settings),
-    Command("privacy", "help.commands.privacy", show_privacy),
-    Command("mydata", "help.commands.mydata", send_my_data),
-    Command("deletemydata", "help.commands.deletemydata", ask_delete),
+    Command("urgent", "help.commands.urgent", show_urgent, {"es": ("urgente",)}),
+    Command("settings", "help.commands.settings", show_settings, {"es": ("ajustes",)}),
+    Command("privacy", "help.commands.privacy", show_privacy)  # Telegram links /privacy,
+    Command("mydata", "help.commands.mydata", send_my_data, {"es": ("misdatos",)}),
+    Command("deletemydata", "help.commands.deletemydata", ask_delete,
+            {"es": ("borrarmisdatos",)}),
 )
 
 
@@ -497,7 +498,6 @@ def setup(app: BotApp) -> None:
     on_prompt(app, PHONE_PROMPT, save_phone)
     on_prompt(app, LABEL_PROMPT, save_label)
     on_prompt(app, NUMBER_PROMPT, save_number)
-    s = services_of(app).content.strings
-    menu_button(app, 4, 0, button(s("menu.urgent"), ShowUrgent()))
-    menu_button(app, 5, 0, button(s("menu.settings"), ShowSettings()))
-    menu_button(app, 5, 1, button(s("menu.privacy"), ShowPrivacy()))
+    menu_button(app, 4, 0, "menu.urgent", ShowUrgent())
+    menu_button(app, 5, 0, "menu.settings", ShowSettings())
+    menu_button(app, 5, 1, "menu.privacy", ShowPrivacy())

@@ -40,7 +40,7 @@ from handlers.common import (
     tap,
     user_id,
 )
-from handlers.guide import section_start
+from handlers.guide import section_commands, section_start
 
 log = logging.getLogger(__name__)
 
@@ -717,7 +717,8 @@ async def purge_removed_questions(context: BotContext) -> None:
 PURGE_JOB = "purge-removed-questions"
 PURGE_EVERY = 60  # seconds: a removed question is gone at most this long after its window
 
-COMMANDS = (Command("myquestions", "help.commands.myquestions", list_questions),)
+COMMANDS = (Command("myquestions", "help.commands.myquestions", list_questions,
+                    {"es": ("mispreguntas",)}),)
 
 
 def setup(app: BotApp) -> None:
@@ -725,7 +726,8 @@ def setup(app: BotApp) -> None:
     content = services.content
     section = content.section_for("questions")
     if section is not None:
-        app.add_handler(CommandHandler(section.command, show_groups, filters=PRIVATE))
+        app.add_handler(CommandHandler(section_commands(services.contents, section.id), show_groups,
+                                       filters=PRIVATE))
     tap(app, ShowGroups, tap_groups)
     tap(app, ShowGroup, tap_group)
     tap(app, SaveGroupQuestion, toggle_group_question)
@@ -747,6 +749,5 @@ def setup(app: BotApp) -> None:
     app.job_queue.run_repeating(purge_removed_questions, interval=PURGE_EVERY, first=0,
                                 name=PURGE_JOB)
     services.page_extras.append(page_extras)
-    s = content.strings
-    menu_button(app, 1, 1, button(s("menu.questions"), ShowGroups()))
-    menu_button(app, 2, 0, button(s("menu.myquestions"), MyQuestions(0)))
+    menu_button(app, 1, 1, "menu.questions", ShowGroups())
+    menu_button(app, 2, 0, "menu.myquestions", MyQuestions(0))

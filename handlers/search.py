@@ -89,8 +89,9 @@ def build_index(content: Content) -> SearchIndex:
 
 
 def index_of(context: BotContext) -> SearchIndex:
-    index: SearchIndex = context.bot_data["search"]
-    return index
+    """The index of the parent's language."""
+    indexes: dict[str, SearchIndex] = context.bot_data["search"]
+    return indexes[context.content.language]
 
 
 # ---- reading the text ------------------------------------------------------------------------
@@ -199,13 +200,14 @@ async def tap_ask(update: Update, context: BotContext, data: AskSearch) -> Reply
     return Reply(ask_view(context.content))
 
 
-COMMANDS = (Command("search", "help.commands.search", search_command),)
+COMMANDS = (Command("search", "help.commands.search", search_command, {"es": ("buscar",)}),)
 
 
 def setup(app: BotApp) -> None:
     services = services_of(app)
     # Built as the content loads, once per Application: the index holds only content.
-    app.bot_data["search"] = build_index(services.content)
+    app.bot_data["search"] = {language: build_index(content)
+                              for language, content in services.contents.items()}
     services.outside_prompt = search_text
     tap(app, AskSearch, tap_ask)
-    menu_button(app, 0, 1, button(services.content.strings("menu.search"), AskSearch()))
+    menu_button(app, 0, 1, "menu.search", AskSearch())

@@ -28,7 +28,7 @@ from handlers.common import (
     tap,
     user_id,
 )
-from handlers.guide import section_start
+from handlers.guide import section_commands, section_start
 from handlers.privacy import ShowUrgent
 
 MAX_ALERT = 200  # Telegram's limit for an answerCallbackQuery text, in UTF-16 code units
@@ -236,7 +236,8 @@ def setup(app: BotApp) -> None:
     if section is not None:
         # The guide's section command opens the checklist (guide.py skips sections that open
         # a tool); the section's text stays one tap away.
-        app.add_handler(CommandHandler(section.command, show_checklist, filters=PRIVATE))
+        app.add_handler(CommandHandler(section_commands(services.contents, section.id),
+                                       show_checklist, filters=PRIVATE))
     tap(app, ShowChecklist, tap_checklist)
     tap(app, SetSymptom, set_symptom)
     tap(app, ExplainSymptom, explain_symptom)
@@ -244,4 +245,4 @@ def setup(app: BotApp) -> None:
     tap(app, AskClear, ask_clear)
     tap(app, ClearSymptoms, clear_symptoms)
     services.page_extras.append(page_extras)
-    menu_button(app, 1, 0, button(content.strings("menu.checklist"), ShowChecklist()))
+    menu_button(app, 1, 0, "menu.checklist", ShowChecklist())

@@ -240,8 +240,9 @@ async def test_privacy_page_by_command_and_button(bot: Harness, content: Content
     await bot.send("/start")
     await tap_once(bot, content.strings("menu.privacy"))
     assert privacy_page(content) in bot.text()
-    names = [c["command"] for c in bot.api.last("setMyCommands").params["commands"]]
-    assert "privacy" in names  # what Telegram shows as the profile's privacy policy
+    for call in bot.api.of("setMyCommands"):  # every language's menu
+        names = [c["command"] for c in call.params["commands"]]
+        assert "privacy" in names  # what Telegram shows as the profile's privacy policy
 
 
 async def test_reading_stores_nothing(bot: Harness, content: Content) -> None:
@@ -285,7 +286,7 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     assert data["stored"] is True and data["user_id"] == 1001
     assert isinstance(data["consent_at"], float) and data["consent_at_utc"].endswith("+00:00")
     assert data["settings"] == {"ask_before_hard_pages": True, "time_zone": None,
-                                "reminders_off": False}
+                                "reminders_off": False, "language": None}
     assert data["appointments"] == []
     assert [(c["label"], c["phone"]) for c in data["care_team_numbers"]] == [
         ("", "+44 (0)20 7946-0000")]

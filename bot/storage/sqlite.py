@@ -120,6 +120,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE users ADD COLUMN timezone TEXT;
     ALTER TABLE users ADD COLUMN reminders_off INTEGER NOT NULL DEFAULT 0;
     """,
+    # 5: the language a parent chose (not health data: kept without the consent to saving).
+    """
+    ALTER TABLE users ADD COLUMN language TEXT;
+    """,
 )
 
 # Appended to an INSERT ... SELECT: the row is written only for a user who agreed to storage.
@@ -230,8 +234,31 @@ class Database:
 
 
 class SqliteUsers:
+    """Users; the languages parents chose are also kept in memory, since every update needs
+    its parent's (one process writes this backend's file, so the copy stays true)."""
+
     def __init__(self, db: Database):
         self.db = db
+        self._languages: dict[int, str] = {}
+
+    async def load(self) -> None:
+        rows = await self.db.all(
+            "SELECT user_id, language FROM users WHERE language IS NOT NULL", ())
+        self._languages = {r["user_id"]: r["language"] for r in rows}
+
+    async def language(self, user_id: int) -> str | None:
+        return self._languages.get(user_id)
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        async with self.db.tx() as db:
+            await db.execute(
+                "INSERT INTO users(user_id, created_at, language) VALUES (?, ?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET language=excluded.language",
+                (user_id, self.db.clock(), language))
+        self._languages[user_id] = language
+
+    def forget(self, user_id: int) -> None:
+        self._languages.pop(user_id, None)
 
     async def has_consent(self, user_id: int) -> bool:
         return await self.db.has_consent(user_id)
@@ -624,6 +651,7 @@ class SqliteStorage:
     async def open(self) -> None:
         await self.database.open()
         await self.prompts.load()
+        await self.users.load()
 
     async def close(self) -> None:
         await self.database.close()
@@ -642,8 +670,8 @@ class SqliteStorage:
         """Everything stored about one user, as plain data."""
         db = self.database
         user = await db.one(
-            "SELECT created_at, consent_at, skip_gates, timezone, reminders_off FROM users "
-            "WHERE user_id=?", (user_id,))
+            "SELECT created_at, consent_at, skip_gates, timezone, reminders_off, language "
+            "FROM users WHERE user_id=?", (user_id,))
         if user is None:
             return {"user_id": user_id, "stored": False}
         marks = await self.marks.all(user_id)
@@ -658,7 +686,8 @@ class SqliteStorage:
             "consent_at": user["consent_at"],
             "settings": {"ask_before_hard_pages": not user["skip_gates"],
                          "time_zone": user["timezone"],
-                         "reminders_off": bool(user["reminders_off"])},
+                         "reminders_off": bool(user["reminders_off"]),
+                         "language": user["language"]},
             "appointments": [asdict(a) for a in await self.appointments.upcoming(user_id, 0)],
             "care_team_numbers": [asdict(c) for c in await self.contacts.list(user_id)],
             "waiting_for_text": asdict(prompt) if prompt else None,
@@ -674,6 +703,7 @@ class SqliteStorage:
                           "questions", "users"):
                 await db.execute(f"DELETE FROM {table} WHERE user_id=?", (user_id,))
         self.prompts.forget(user_id)
+        self.users.forget(user_id)
         await self.checkpoint()
 
 
