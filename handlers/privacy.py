@@ -475,7 +475,7 @@ async def delete_my_data(update: Update, context: BotContext, data: DeleteMyData
 COMMANDS = (
     Command("urgent", "help.commands.urgent", show_urgent, {"es": ("urgente",)}),
     Command("settings", "help.commands.settings", show_settings, {"es": ("ajustes",)}),
-    Command("privacy", "help.commands.privacy", show_privacy)  # Telegram links /privacy,
+    Command("privacy", "help.commands.privacy", show_privacy),  # Telegram links /privacy
     Command("mydata", "help.commands.mydata", send_my_data, {"es": ("misdatos",)}),
     Command("deletemydata", "help.commands.deletemydata", ask_delete,
             {"es": ("borrarmisdatos",)}),
