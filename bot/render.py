@@ -74,7 +74,8 @@ def gate(strings: Strings, section: Section, part: Part) -> str:
 
 def help_text(content: Content, commands: list[tuple[str, str]]) -> str:
     s = content.strings
-    guide = "\n".join(f"/{sec.command} · {esc(sec.title)}" for sec in content.sections)
+    guide = "\n".join(f"/{sec.aliases[0] if sec.aliases else sec.command} · {esc(sec.title)}"
+                       for sec in content.sections)
     tools = "\n".join(f"/{name} · {esc(desc)}" for name, desc in commands)
     return "\n\n".join([s("help.title"), s("help.tools"), tools, s("help.sections"), guide,
                         s("help.footer")])

@@ -147,12 +147,17 @@ class SearchIndex:
         # bm25() is negative, lower is better: a weight below 1 moves a document down.
         rows = self._db.execute(
             "SELECT rowid FROM docs WHERE docs MATCH ? "
-            "ORDER BY bm25(docs, 4.0, 3.0, 1.0) * weight LIMIT ?", (match, limit + 5)).fetchall()
+            "ORDER BY bm25(docs, 4.0, 3.0, 1.0) * weight LIMIT ?",
+            (match, limit * 4 + 10)).fetchall()
         # A query that names something exactly ("palliative care", "MRD") opens with it.
         typed = frozenset(query.typed_stems)
         ranked = sorted((row[0] for row in rows), key=lambda n: typed not in self._names[n])
+        # One result per place it opens (ten checklist signs open one checklist).
+        places: dict[str, int] = {}
+        for n in ranked:
+            places.setdefault(self.documents[n].key, n)
         hits = [Hit(self.documents[n], self.snippet(self.documents[n], query.stems))
-                for n in ranked[:limit]]
+                for n in list(places.values())[:limit]]
         return query, hits
 
     def snippet(self, document: Document, stems: frozenset[str]) -> str:

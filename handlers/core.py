@@ -72,7 +72,9 @@ async def start(update: Update, context: BotContext) -> None:
 async def show_help(update: Update, context: BotContext) -> None:
     """List every command, from the same list as the "/" menu."""
     s = context.content.strings
-    tools = [(c.name, s(c.description_key)) for c in context.services.commands]
+    language = context.content.language
+    tools = [(c.aliases.get(language, (c.name,))[0], s(c.description_key))
+             for c in context.services.commands]
     await show(update, context, help_text(context.content, tools), main_menu(context))
 
 

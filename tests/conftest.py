@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import OFFLINE_TOKEN
+from bot.app import OFFLINE_TOKEN, reserved_commands
 from bot.config import Settings
-from bot.content import Content, load_content
+from bot.content import Content, load_catalog
 from bot.logging_setup import RedactTokenFilter
-from tests.harness import ROOT, TYPED, Harness, make_settings
+from tests.harness import LANGUAGES, ROOT, TYPED, Harness, make_settings
 
 
 @pytest.fixture(autouse=True)
@@ -39,9 +39,30 @@ def no_secrets_in_logs() -> Iterator[None]:
             assert text not in output, "a typed message reached the log"
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules marked every_language run each test that reaches the parent's language
+    (through `bot`, `content`...) once per language."""
+    if metafunc.definition.get_closest_marker("every_language") and \
+            "language" in metafunc.fixturenames:
+        metafunc.parametrize("language", LANGUAGES, indirect=True)
+
+
 @pytest.fixture(scope="session")
-def content() -> Content:
-    return load_content(ROOT / "content")
+def catalog() -> dict[str, Content]:
+    return load_catalog(ROOT / "content", reserved_commands())
+
+
+@pytest.fixture
+def language(request: pytest.FixtureRequest) -> str:
+    """The parent's language: English, unless a module runs its flows in every language
+    (`pytestmark = pytest.mark.every_language`)."""
+    return str(getattr(request, "param", "en"))
+
+
+@pytest.fixture
+def content(catalog: dict[str, Content], language: str) -> Content:
+    """The content the default parent reads (in their language)."""
+    return catalog[language]
 
 
 @pytest.fixture
@@ -50,8 +71,9 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def bot(settings: Settings, content: Content) -> AsyncIterator[Harness]:
-    async with Harness(settings, content) as harness:
+async def bot(settings: Settings, catalog: dict[str, Content],
+              language: str) -> AsyncIterator[Harness]:
+    async with Harness(settings, catalog["en"], language=language) as harness:
         yield harness
 
 

@@ -44,14 +44,21 @@ class Harness:
     """One running Application with the offline Bot API and a few simulated parents."""
 
     def __init__(self, settings: Settings, content: Content, api: OfflineBotAPI | None = None,
-                 overall_rate: float | None = None, clock: Clock | None = None):
+                 overall_rate: float | None = None, clock: Clock | None = None,
+                 language: str = "en"):
         self.settings = settings
-        self.content = content
+        self.language = language  # the language the simulated parents' Telegram app is in
         self.api = api or OfflineBotAPI()
         self.clock = clock or Clock()
+        self._content = content
         self.app: BotApp = build_application(settings, request=self.api, content=content,
                                              overall_rate=overall_rate, clock=self.clock)
         self.users: dict[int, UpdateFactory] = {}
+
+    @property
+    def content(self) -> Content:
+        """What the simulated parents read: the content of their app's language."""
+        return services_of(self.app).contents.get(self.language, self._content)
 
     @property
     def storage(self) -> Storage:
@@ -66,7 +73,8 @@ class Harness:
 
     def user(self, user_id: int = 1001) -> UpdateFactory:
         if user_id not in self.users:
-            self.users[user_id] = UpdateFactory(user_id=user_id, first_name=f"P{user_id}")
+            self.users[user_id] = UpdateFactory(user_id=user_id, first_name=f"P{user_id}",
+                                                language=self.language)
         return self.users[user_id]
 
     async def feed(self, raw: dict[str, Any]) -> None:
@@ -177,3 +185,4 @@ async def first_phone(bot: Harness, user_id: int = 1001) -> str | None:
 async def save_phone(bot: Harness, user_id: int, phone: str, label: str = "") -> int:
     """A care-team number put straight into storage (the parent must have agreed)."""
     return await bot.storage.contacts.add(user_id, label, phone, limit=5)
+LANGUAGES = ("en", "es")  # modules that run their flows in every language use this

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import declared_commands, default_features
 from bot.content import Content
 from tests.harness import Harness, make
+
+# Every flow here runs for an English and a Spanish parent.
+pytestmark = pytest.mark.every_language
 
 
 async def test_start_greets_and_shows_menu(bot: Harness, content: Content) -> None:
@@ -58,18 +63,28 @@ async def test_help_lists_every_declared_command(bot: Harness, content) -> None:
                                           "mydata", "deletemydata"}
     await bot.send("/help")
     text = bot.text()
+    lang = content.language
     for command in DECLARED:
-        assert f"/{command.name} · {content.strings(command.description_key)}" in text
+        name = command.aliases.get(lang, (command.name,))[0]
+        assert f"/{name} · {content.strings(command.description_key)}" in text
     for section in content.sections:
-        assert f"/{section.command}" in text
+        assert f"/{section.aliases[0] if section.aliases else section.command}" in text
 
 
 async def test_command_menu_is_the_declared_list(bot: Harness, content) -> None:
-    call = next(c for c in bot.api.of("setMyCommands") if not c.params.get("language_code"))
+    """One "/" menu per language: the default one, and the one Telegram shows phones in
+    that language (its commands under their names in that language where they have one)."""
+    code = None if content.language == "en" else content.language
+    call = next(c for c in bot.api.of("setMyCommands") if c.params.get("language_code") == code)
     registered = [(c["command"], c["description"]) for c in call.params["commands"]]
-    assert registered == [(c.name, content.strings(c.description_key)) for c in DECLARED] + [
-        (s.command, s.description) for s in content.sections]
-    assert "symptoms" in dict(registered) and "treatment" in dict(registered)
+    lang = content.language
+    assert registered == [(c.aliases.get(lang, (c.name,))[0], content.strings(c.description_key))
+                          for c in DECLARED] + [
+        (s.aliases[0] if s.aliases else s.command, s.description) for s in content.sections]
+    if lang == "es":
+        assert {"ayuda", "sintomas", "tratamiento", "urgente", "preguntas"} <= dict(registered).keys()
+    else:
+        assert "symptoms" in dict(registered) and "treatment" in dict(registered)
 
 
 async def test_every_declared_command_answers(bot: Harness, content) -> None:

@@ -33,10 +33,10 @@ class ErrorCounter(logging.Handler):
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory, content: Any) -> Iterator[
+def running(tmp_path_factory: pytest.TempPathFactory, catalog: Any) -> Iterator[
         tuple[asyncio.AbstractEventLoop, Harness, ErrorCounter]]:
     loop = asyncio.new_event_loop()
-    harness = Harness(make_settings(tmp_path_factory.mktemp("fuzz")), content)
+    harness = Harness(make_settings(tmp_path_factory.mktemp("fuzz")), catalog["en"])
     counter = ErrorCounter()
     logging.getLogger().addHandler(counter)
     loop.run_until_complete(harness.__aenter__())

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot import render
 from bot.content import Content, Part, Section
 from tests.harness import Harness, make
+
+# Every flow here runs for an English and a Spanish parent.
+pytestmark = pytest.mark.every_language
 
 
 def _title_in(bot: Harness, title: str) -> bool:

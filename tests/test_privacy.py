@@ -15,6 +15,9 @@ from handlers.privacy import EXPORT_FILENAME, MAX_PHONE, MIN_PHONE, clean_phone,
 from handlers.questions import MAX_QUESTIONS
 from tests.harness import Harness, first_phone, make, save_phone, sqlite_of
 
+# Every flow here runs for an English and a Spanish parent.
+pytestmark = pytest.mark.every_language
+
 VALID_PHONES = ["+44 (0)20 7946-0000", "020 7946 0000", "999", "+1-555-0100", "1" * 32,
                 "  112  "]
 INVALID_PHONES = ["abc", "12", "1" * 33, "<b>1</b>", "+-()", "12a34", "1 2", "123\n456",

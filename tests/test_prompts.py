@@ -15,6 +15,9 @@ from handlers.privacy import settings_text
 from handlers.questions import MAX_QUESTIONS, PURGE_JOB
 from tests.harness import Clock, Harness, first_phone, make
 
+# Every flow here runs for an English and a Spanish parent.
+pytestmark = pytest.mark.every_language
+
 PARENT = 1001
 TYPED = "my daughter has a fever of 38.5 now"
 

@@ -15,6 +15,9 @@ from handlers.guide import next_section, referenced_sections
 from handlers.privacy import MAX_CONTACTS, MAX_LABEL
 from tests.harness import ROOT, Harness, make
 
+# Every flow here runs for an English and a Spanish parent.
+pytestmark = pytest.mark.every_language
+
 PARENT = 1001
 
 

@@ -69,8 +69,8 @@ QUERIES = [
 
 
 @pytest.fixture(scope="module")
-def index(content: Content):
-    return build_index(content)
+def index(catalog: dict[str, Content]):
+    return build_index(catalog["en"])
 
 
 def test_search_quality_on_parents_queries(index) -> None:

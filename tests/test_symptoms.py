@@ -6,11 +6,16 @@ import asyncio
 import html
 from datetime import UTC, datetime
 
+import pytest
+
 from bot import render
 from bot.config import Settings
 from bot.content import Content
 from handlers.symptoms import MAX_ALERT, fit_alert
 from tests.harness import Harness, make
+
+# Every flow here runs for an English and a Spanish parent.
+pytestmark = pytest.mark.every_language
 
 OTHER = 2002
 
