@@ -192,7 +192,7 @@ def _rules(pdf: _Sheet, count: int, x: float, width: float) -> None:
 
 
 def build_pdf(questions: Sequence[SavedQuestion], strings: Strings, today: date,
-              explains: Mapping[int, str] | None = None) -> bytes:
+              explains: Mapping[int, str] | None = None, language: str = "en") -> bytes:
     """The printable list: title, date, then each question (with what its hard words mean,
     from `explains` by question id) and its answer or lines to write on."""
     explains = explains or {}
@@ -207,7 +207,7 @@ def build_pdf(questions: Sequence[SavedQuestion], strings: Strings, today: date,
     pdf.glyphs = {"": _font_glyphs(pdf, FAMILY), "B": _font_glyphs(pdf, FAMILY + "B")}
     title = strings("questions.pdf_title")
     pdf.set_title(title)
-    pdf.set_lang("en")
+    pdf.set_lang(language)
     pdf.add_page()
 
     left = pdf.l_margin

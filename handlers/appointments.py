@@ -551,6 +551,9 @@ async def save_time(update: Update, context: BotContext, appt: int,
             return list_view(context.content, tz_name, items, now,
                              s("appointments.full", limit=MAX_AHEAD)), False
         notice = s("appointments.saved")
+        if await context.storage.users.language(uid) is None:
+            # Reminders are sent with no message to read the language from: keep it.
+            await context.storage.users.set_language(uid, context.content.language)
     appointment = await context.storage.appointments.get(uid, saved_id)
     assert appointment is not None
     return appointment_view(context.content, appointment, tz, tz_name, notice), True
@@ -764,6 +767,7 @@ async def send_reminders(context: BotContext) -> None:
     storage = context.storage
     now = context.now()
     limiter: AsyncLimiter = context.bot_data["reminder_limiter"]
+    contents = context.services.contents
     for uid, appointment in await storage.appointments.due(now):
         if not await storage.appointments.mark_reminded(uid, appointment.id, now):
             continue  # another run took it
@@ -772,11 +776,12 @@ async def send_reminders(context: BotContext) -> None:
         tz = zone(await storage.users.timezone(uid)) or ZoneInfo("UTC")
         questions = open_questions(await storage.questions.list(uid))
         late = now - appointment.remind_at > LATE_AFTER
-        text = reminder_text(context.content, appointment, tz, questions, late)
+        content = contents.get(await storage.users.language(uid) or "", context.content)
+        text = reminder_text(content, appointment, tz, questions, late)
         try:
             async with limiter:
                 await context.bot.send_message(uid, text,
-                                               reply_markup=reminder_keyboard(context.content))
+                                               reply_markup=reminder_keyboard(content))
         except Forbidden:
             await storage.users.set_reminders_off(uid, True)
             log.info("reminders turned off for a user who blocked the bot")

@@ -670,7 +670,8 @@ async def send_pdf(update: Update, context: BotContext, data: SendPdf) -> Reply:
         from bot.pdf import build_pdf
 
         explains = {q.id: explanation(context.content, q) for q in questions}
-        pdf = await asyncio.to_thread(build_pdf, questions, s, today, explains)
+        pdf = await asyncio.to_thread(build_pdf, questions, s, today, explains,
+                                      context.content.language)
         await context.bot.send_document(chat.id, document=pdf,
                                         filename=s("questions.pdf_filename", date=today),
                                         caption=s("questions.pdf_caption", date=today))

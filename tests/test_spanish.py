@@ -171,3 +171,25 @@ def test_the_languages_have_the_same_ids(catalog: dict[str, Content]) -> None:
     for a, b in zip(en.sections, es.sections, strict=True):
         for pa, pb in zip(a.parts, b.parts, strict=True):
             assert pa.anchors == pb.anchors  # links work in every language
+
+
+async def test_a_spanish_parents_reminder_is_in_spanish(settings, catalog) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from handlers.appointments import REMINDER_JOB, TIMEZONES
+    from tests.harness import Clock
+
+    es = catalog["es"]
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Madrid")).timestamp()
+    clock = Clock(start=now)
+    async with Harness(settings, catalog["en"], clock=clock, language="es") as bot:
+        await bot.storage.users.give_consent(PARENT)
+        await bot.send("/cita")
+        await bot.tap_data(make("at", n=TIMEZONES.index("Europe/Madrid")))
+        await bot.tap_data(make("am", appt=0, year=2026, month=12, day=2, hour=9, minute=0))
+        clock.advance(8 * 3600)
+        (job,) = bot.app.job_queue.get_jobs_by_name(REMINDER_JOB)  # type: ignore[union-attr]
+        await job.run(bot.app)
+        assert bot.api.of("sendMessage")[-1].params["text"].startswith(
+            es.strings("appointments.reminder_title"))
