@@ -38,7 +38,7 @@ from handlers.common import (
     tap,
     user_id,
 )
-from handlers.questions import AskAnswer, MyQuestions, SendPdf
+from handlers.questions import AskAnswer, MyQuestions, SendPdf, localized
 
 log = logging.getLogger(__name__)
 
@@ -691,7 +691,8 @@ async def send_calendar_file(update: Update, context: BotContext,
     if found is None or chat is None:
         return await gone(update, context)
     appointment, tz, _ = found
-    questions = open_questions(await context.storage.questions.list(user_id(update)))
+    questions = open_questions(localized(
+        context.content, await context.storage.questions.list(user_id(update))))
     s = context.content.strings
 
     async def send() -> None:
@@ -707,7 +708,8 @@ async def visit_reply(update: Update, context: BotContext, question_id: int) -> 
     """One unanswered question per screen, "3 of 7", with Asked / Write the answer / Skip /
     Back. The list is the questions without an answer, in the order saved."""
     s = context.content.strings
-    todo = open_questions(await context.storage.questions.list(user_id(update)))
+    todo = open_questions(localized(
+        context.content, await context.storage.questions.list(user_id(update))))
     if not todo:
         return await visit_end_reply(update, context)
     ids = [q.id for q in todo]
@@ -774,9 +776,9 @@ async def send_reminders(context: BotContext) -> None:
         if appointment.starts_at <= now:
             continue  # the appointment has passed: too late to remind
         tz = zone(await storage.users.timezone(uid)) or ZoneInfo("UTC")
-        questions = open_questions(await storage.questions.list(uid))
-        late = now - appointment.remind_at > LATE_AFTER
         content = contents.get(await storage.users.language(uid) or "", context.content)
+        questions = open_questions(localized(content, await storage.questions.list(uid)))
+        late = now - appointment.remind_at > LATE_AFTER
         text = reminder_text(content, appointment, tz, questions, late)
         try:
             async with limiter:

@@ -22,6 +22,7 @@ from handlers.common import (
     Home,
     Reply,
     ShowAppointments,
+    ShowLanguages,
     View,
     button,
     cancel_keyboard,
@@ -205,6 +206,7 @@ def settings_keyboard(content: Content, contacts: Sequence[Contact], ask_gates: 
         rows.append([button(s("privacy.settings.add") if contacts else s("privacy.settings.set"),
                             AskPhone())])
     rows.append([button(s("privacy.settings.appointments"), ShowAppointments())])
+    rows.append([button(s("privacy.settings.language"), ShowLanguages())])
     rows.append([button(s("privacy.settings.gates_button_off") if ask_gates
                         else s("privacy.settings.gates_button_on"),
                         SetAskHardPages(not ask_gates))])

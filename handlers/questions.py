@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from html import unescape
 
@@ -233,6 +233,16 @@ def about_view(content: Content, section: Section, saved: set[str]) -> tuple[str
     text = f"{s('questions.about_title', title=render.esc(section.title))}\n\n" \
            f"{_numbered(content, questions)}"
     return text, Markup(rows)
+
+
+def localized(content: Content, questions: Sequence[SavedQuestion]) -> list[SavedQuestion]:
+    """Saved guide questions in the parent's current language (the guide's own wording of
+    the same question id); the parent's own questions exactly as typed."""
+    out = []
+    for question in questions:
+        guide = content.question(question.guide_id) if question.guide_id else None
+        out.append(replace(question, text=guide.text) if guide is not None else question)
+    return out
 
 
 def explanation(content: Content, question: SavedQuestion) -> str:
@@ -488,7 +498,7 @@ async def toggle_about_question(update: Update, context: BotContext,
 # ---- My questions -------------------------------------------------------------------------
 async def my_list(update: Update, context: BotContext, page: int = 0,
                   notice: str | None = None, undo_id: int | None = None) -> View:
-    questions = await context.storage.questions.list(user_id(update))
+    questions = localized(context.content, await context.storage.questions.list(user_id(update)))
     return View(*list_view(context.content, questions, page, notice, undo_id))
 
 
@@ -504,7 +514,7 @@ async def tap_list(update: Update, context: BotContext, data: MyQuestions) -> Re
 
 async def one_question(update: Update, context: BotContext, question: SavedQuestion,
                        notice: str | None = None) -> View:
-    questions = await context.storage.questions.list(user_id(update))
+    questions = localized(context.content, await context.storage.questions.list(user_id(update)))
     return View(*question_view(context.content, questions, question, notice))
 
 
@@ -513,7 +523,7 @@ async def own_question(update: Update, context: BotContext, num: int) -> SavedQu
     question = await context.storage.questions.get(user_id(update), num)
     if question is None or question.removed_at is not None:
         return None
-    return question
+    return localized(context.content, [question])[0]
 
 
 async def question_gone(update: Update, context: BotContext) -> Reply:
@@ -559,7 +569,7 @@ async def remove_question(update: Update, context: BotContext, data: RemoveQuest
         return await question_gone(update, context)
     await context.storage.questions.remove(uid, data.num)
     # Numbered as it was in the list, so the note names the question the parent tapped.
-    questions = sorted([*(q for q in await context.storage.questions.list(uid)
+    questions = sorted([*(q for q in localized(context.content, await context.storage.questions.list(uid))
                           if q.id != data.num), question], key=lambda q: (q.created_at, q.id))
     number = next(n for n, q in enumerate(questions, start=1) if q.id == data.num)
     s = context.content.strings
@@ -579,7 +589,7 @@ async def undo_remove(update: Update, context: BotContext, data: UndoRemove) -> 
                      alert=True)
     if not restored:
         return Reply(await my_list(update, context), s("questions.undo_gone"))
-    questions = await context.storage.questions.list(uid)
+    questions = localized(context.content, await context.storage.questions.list(uid))
     return Reply(await my_list(update, context, page_of(context.content, questions, data.num)),
                  s("questions.restored"))
 
@@ -625,7 +635,7 @@ async def receive_question(update: Update, context: BotContext, prompt: Prompt,
             update, context, notice=s("questions.limit", limit=MAX_QUESTIONS)))
         return True
     # Stored first, then the prompt is closed: a crash in between never loses the question.
-    question = await context.storage.questions.get(uid, question_id)
+    question = await own_question(update, context, question_id)
     assert question is not None
     await show(update, context, *await one_question(update, context, question,
                                                     s("questions.question_saved")))
@@ -646,7 +656,7 @@ async def receive_answer(update: Update, context: BotContext, prompt: Prompt, te
                          "questions.answer_too_long"):
         return False
     await context.storage.questions.set_answer(uid, question.id, text)
-    updated = await context.storage.questions.get(uid, question.id)
+    updated = await own_question(update, context, question.id)
     assert updated is not None
     await show(update, context, *await one_question(update, context, updated,
                                                     s("questions.answer_saved")))
@@ -657,7 +667,7 @@ async def receive_answer(update: Update, context: BotContext, prompt: Prompt, te
 async def send_pdf(update: Update, context: BotContext, data: SendPdf) -> Reply:
     """Send the list as a printable PDF with the date and room to write answers."""
     s = context.content.strings
-    questions = await context.storage.questions.list(user_id(update))
+    questions = localized(context.content, await context.storage.questions.list(user_id(update)))
     chat = update.effective_chat
     if not questions or chat is None:
         return Reply(await my_list(update, context), s("questions.nothing_to_export"))
@@ -682,7 +692,7 @@ async def send_pdf(update: Update, context: BotContext, data: SendPdf) -> Reply:
 async def send_text(update: Update, context: BotContext, data: SendText) -> Reply:
     """Send the list as plain text messages the parent can forward."""
     s = context.content.strings
-    questions = await context.storage.questions.list(user_id(update))
+    questions = localized(context.content, await context.storage.questions.list(user_id(update)))
     chat = update.effective_chat
     if not questions or chat is None:
         return Reply(await my_list(update, context), s("questions.nothing_to_export"))

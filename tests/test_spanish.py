@@ -109,7 +109,9 @@ async def test_a_saved_guide_question_shows_in_the_current_language_own_text_nev
     assert spanish is not None
     html = bot.html()
     assert render.esc(own) in html  # as typed, escaped, never translated
-    assert render.esc(spanish.text) in html or render.esc(question.text) in html
+    assert render.esc(spanish.text) in html and render.esc(question.text) not in html
+    await bot.send("/ajustes")
+    assert (es.strings("privacy.settings.language"), make("lg")) in bot.buttons()
 
 
 async def test_spanish_pdf_dates_and_accents(consented: Harness,
