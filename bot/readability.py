@@ -14,17 +14,23 @@ _VOWEL_GROUP = re.compile(r"[aeiouy]+")
 _DICT = pyphen.Pyphen(lang="en_US")
 
 
-@lru_cache(maxsize=20000)
-def syllables(word: str) -> int:
-    """Syllables in one word: pyphen's split points, never fewer than its vowel groups."""
+def _syllables(word: str, dictionary: pyphen.Pyphen, vowels: re.Pattern[str],
+               silent_e: bool) -> int:
+    """Syllables in one word: the dictionary's split points, never fewer than its vowel
+    groups (a final silent e, in English, is not one)."""
     lower = word.lower().replace("’", "'")
     if lower.isdigit() or (not lower.isalpha() and not lower.replace("'", "").isalpha()):
         return 1 if len(lower) <= 2 else 2
-    by_dict = len(_DICT.positions(lower)) + 1
-    groups = len(_VOWEL_GROUP.findall(lower))
-    if lower.endswith("e") and not lower.endswith(("le", "ee")) and groups > 1:
+    by_dict = len(dictionary.positions(lower)) + 1
+    groups = len(vowels.findall(lower))
+    if silent_e and lower.endswith("e") and not lower.endswith(("le", "ee")) and groups > 1:
         groups -= 1
     return max(by_dict, groups, 1)
+
+
+@lru_cache(maxsize=20000)
+def syllables(word: str) -> int:
+    return _syllables(word, _DICT, _VOWEL_GROUP, silent_e=True)
 
 
 def counts(text: str) -> tuple[int, int, int]:
@@ -54,14 +60,8 @@ _DICT_ES = pyphen.Pyphen(lang="es")
 
 @lru_cache(maxsize=20000)
 def syllables_es(word: str) -> int:
-    """Syllables in one Spanish word: pyphen's split points, never fewer than its vowel
-    groups minus nothing (a diphthong is one group, as it is one syllable)."""
-    lower = word.lower()
-    if lower.isdigit() or not lower.isalpha():
-        return 1 if len(lower) <= 2 else 2
-    by_dict = len(_DICT_ES.positions(lower)) + 1
-    groups = len(_VOWEL_GROUP_ES.findall(lower))
-    return max(by_dict, groups, 1)
+    """Syllables in one Spanish word (a diphthong is one vowel group, as it is one syllable)."""
+    return _syllables(word, _DICT_ES, _VOWEL_GROUP_ES, silent_e=False)
 
 
 def counts_es(text: str) -> tuple[int, int, int]:

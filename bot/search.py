@@ -121,7 +121,9 @@ class SearchIndex:
         shouting = text.upper() == text and len(raw) > 1
         capitals = set() if shouting else {w.lower() for w in _WORD.findall(text)
                                            if len(w) > 1 and w.isupper()}
-        content = [w for w in raw if w not in self._stop or w in capitals][:MAX_QUERY_WORDS]
+        # Bare numbers ("39", a phone number) name no topic: left to the urgent words.
+        content = [w for w in raw if (w not in self._stop or w in capitals)
+                   and not w.isdigit()][:MAX_QUERY_WORDS]
         corrected = [self.correct(w) for w in content]
         expanded: list[str] = []
         # On the words as typed (phrases may hold stop words: "come back"), then on the

@@ -109,17 +109,6 @@ def is_greeting(content: Content, words: Sequence[str]) -> bool:
     return any(w in content.search.greetings for w in words)
 
 
-def distinct(hits: Sequence[Hit]) -> list[Hit]:
-    """One result per place it opens (several checklist signs open the same checklist)."""
-    seen: set[str] = set()
-    out = []
-    for hit in hits:
-        if hit.document.key not in seen:
-            seen.add(hit.document.key)
-            out.append(hit)
-    return out
-
-
 # ---- the reply ------------------------------------------------------------------------------------
 def reply_view(content: Content, hits: Sequence[Hit], urgent: bool, greeting: bool,
                contacts: Sequence[Contact] = ()) -> View:
@@ -156,12 +145,12 @@ def reply_view(content: Content, hits: Sequence[Hit], urgent: bool, greeting: bo
 async def search_reply(update: Update, context: BotContext, text: str) -> View:
     content = context.content
     index = index_of(context)
-    query, hits = index.search(text, limit=RESULTS * 2)
+    query, hits = index.search(text, limit=RESULTS)  # one hit per place it opens
     typed = words_of(text)
     urgent = is_urgent(content, [*typed, *query.words])
     greeting = is_greeting(content, typed)
     contacts = await context.storage.contacts.list(user_id(update)) if urgent else []
-    return reply_view(content, distinct(hits)[:RESULTS], urgent, greeting, contacts)
+    return reply_view(content, hits, urgent, greeting, contacts)
 
 
 async def search_text(update: Update, context: BotContext) -> None:

@@ -249,3 +249,17 @@ def test_terms_are_found_in_their_usual_forms(content: Content) -> None:
     assert "all" in {t.id for t in glossary.on_text("Children with ALL.")}
     csf = next(t for t in content.glossary if t.id == "csf")
     assert forms_of(csf)[:2] == ["Cerebrospinal fluid", "CSF"]
+
+
+async def test_the_home_menus_search_button_and_numbers_alone(bot: Harness,
+                                                               content: Content) -> None:
+    s = content.strings
+    await bot.send("/start")
+    await bot.tap(s("menu.search"))
+    assert bot.html() == s("search.ask")
+    # A phone number typed where no prompt waits (a consent question left open, say) names
+    # no topic: the honest no-match, not pages that happen to hold "44".
+    await bot.send("+44 20 7946 0000")
+    assert bot.html() == s("search.nothing")
+    await bot.send("she has a temperature of 39")
+    assert bot.html().startswith(s("search.urgent"))
