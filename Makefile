@@ -16,6 +16,7 @@ run: $(STAMP)
 	@$(BIN)/python -m bot
 
 test: $(STAMP)
+	bash scripts/ensure-postgres.sh
 	$(BIN)/ruff check bot handlers tests scripts
 	$(BIN)/mypy
 	$(BIN)/python -m bot check-content

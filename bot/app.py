@@ -142,8 +142,8 @@ def build_application(
     elif api_request is not None:
         builder = builder.request(api_request)
     app: BotApp = builder.build()
-    services = Services(settings, content, open_storage(settings.db_path, clock), clock,
-                        contents=contents)
+    storage = open_storage(settings.db_path, clock, settings.database_url)
+    services = Services(settings, content, storage, clock, contents=contents)
     app.bot_data["services"] = services
     for feature in features:
         for command in feature.commands:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # BotFather tokens look like "123456789:AA..." (numeric bot id, colon, 30+ url-safe chars).
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,64}$")
@@ -33,12 +34,15 @@ class Settings:
     webhook_secret: str | None
     webhook_listen: str
     webhook_port: int
+    # PostgreSQL instead of the SQLite file (several replicas); never logged (a password).
+    database_url: str | None = None
     # How long a prompt waits for typed text, and how long a removed question can be undone.
     prompt_seconds: int = 30 * 60
     undo_seconds: int = 15 * 60
 
     def __repr__(self) -> str:  # the token must never reach a log through repr()
-        return f"Settings(db_path={self.db_path!s}, token={'set' if self.token else 'unset'})"
+        database = "postgresql" if self.database_url else str(self.db_path)
+        return f"Settings(database={database}, token={'set' if self.token else 'unset'})"
 
     @property
     def offline(self) -> bool:
@@ -59,6 +63,22 @@ def _check_db_path(raw: str) -> Path:
             f"BOT_DB_PATH: cannot write the database at {path} ({exc.__class__.__name__})"
         ) from None
     return path
+
+
+def check_database_url(url: str) -> str:
+    """The URL if it names PostgreSQL and a host; ConfigError saying what is wrong (never
+    repeating the URL, which may hold a password)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        raise ConfigError("DATABASE_URL: malformed (expected postgresql://user@host:port/db)"
+                          ) from None
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ConfigError("DATABASE_URL: must start with postgresql://")
+    if not parts.hostname and "host=" not in parts.query:
+        raise ConfigError("DATABASE_URL: names no host (postgresql://user@host:port/db)")
+    return url
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -113,4 +133,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_secret=webhook_secret,
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
         webhook_port=_int(env, "WEBHOOK_PORT", 8443, 1, 65535),
+        database_url=(check_database_url(env["DATABASE_URL"].strip())
+                      if env.get("DATABASE_URL", "").strip() else None),
     )

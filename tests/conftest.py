@@ -11,7 +11,8 @@ from bot.app import OFFLINE_TOKEN, reserved_commands
 from bot.config import Settings
 from bot.content import Content, load_catalog
 from bot.logging_setup import RedactTokenFilter
-from tests.harness import LANGUAGES, ROOT, TYPED, Harness, make_settings
+from tests.harness import BACKENDS, LANGUAGES, ROOT, TYPED, Harness, make_settings
+from tests.pgserver import PostgresServer
 
 
 @pytest.fixture(autouse=True)
@@ -41,10 +42,46 @@ def no_secrets_in_logs() -> Iterator[None]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Modules marked every_language run each test that reaches the parent's language
-    (through `bot`, `content`...) once per language."""
-    if metafunc.definition.get_closest_marker("every_language") and \
-            "language" in metafunc.fixturenames:
+    (through `bot`, `content`...) once per language; modules marked every_backend run each
+    test that reaches storage (through `settings`, `bot`, `store`) once on SQLite and once
+    on PostgreSQL, except tests marked sqlite_only (they read the SQLite file itself)."""
+    marker = metafunc.definition.get_closest_marker
+    languages = marker("every_language") and "language" in metafunc.fixturenames
+    backends = marker("every_backend") and not marker("sqlite_only") and \
+        "backend" in metafunc.fixturenames
+    if languages and backends:
+        # Every language on SQLite, and the flows once more on PostgreSQL (in English): the
+        # language and the backend are independent, so not every pair is needed.
+        pairs = [(language, BACKENDS[0]) for language in LANGUAGES]
+        pairs += [(LANGUAGES[0], backend) for backend in BACKENDS[1:]]
+        metafunc.parametrize(("language", "backend"), pairs, indirect=True)
+    elif languages:
         metafunc.parametrize("language", LANGUAGES, indirect=True)
+    elif backends:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the whole run (a temp dir, a free port); each test
+    that uses it gets a database of its own (`database_url`)."""
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The storage backend under test: SQLite unless the module runs on every backend."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
+    """A fresh PostgreSQL database when the backend is PostgreSQL, else None."""
+    if backend != "postgres":
+        return None
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    return server.create_database()
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +103,9 @@ def content(catalog: dict[str, Content], language: str) -> Content:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
+    if database_url:
+        return make_settings(tmp_path, DATABASE_URL=database_url)
     return make_settings(tmp_path)
 
 

@@ -162,6 +162,30 @@ def sqlite_of(bot: Harness) -> Database:
     return storage.database
 
 
+async def stored_anywhere(bot: Harness, marker: str) -> bool:
+    """Whether `marker` can still be found in what the bot stored: in the SQLite file's bytes
+    (the write-ahead log included), or in any row of any PostgreSQL table read as text
+    (deleted rows are not readable back by any query)."""
+    storage = bot.storage
+    if isinstance(storage, SqliteStorage):
+        path = storage.path
+        wal = path.with_name(path.name + "-wal")
+        data = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+        return marker.encode() in data
+    from bot.storage.postgres import PostgresStorage
+
+    assert isinstance(storage, PostgresStorage)
+    pool = storage.database.pool
+    tables = [r["tablename"] for r in await pool.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+    for table in tables:
+        found = await pool.fetchval(
+            f'SELECT COUNT(*) FROM "{table}" t WHERE t::text LIKE $1', f"%{marker}%")
+        if found:
+            return True
+    return False
+
+
 def button_prefixes() -> list[str]:
     """Every prefix a feature declared (the fuzz test builds data from these)."""
     return sorted(_button_types())
@@ -186,3 +210,4 @@ async def save_phone(bot: Harness, user_id: int, phone: str, label: str = "") ->
     """A care-team number put straight into storage (the parent must have agreed)."""
     return await bot.storage.contacts.add(user_id, label, phone, limit=5)
 LANGUAGES = ("en", "es")  # modules that run their flows in every language use this
+BACKENDS = ("sqlite", "postgres")  # modules that run on every storage backend use this

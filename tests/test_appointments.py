@@ -22,6 +22,8 @@ from handlers.appointments import (
 )
 from tests.harness import Clock, Harness, make
 
+pytestmark = pytest.mark.every_backend
+
 PARENT = 1001
 ZONE = "Europe/London"
 TZ = ZoneInfo(ZONE)

@@ -9,7 +9,7 @@ from bot.content import Content
 from tests.harness import Harness, make
 
 # Every flow here runs for an English and a Spanish parent.
-pytestmark = pytest.mark.every_language
+pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
 
 
 async def test_start_greets_and_shows_menu(bot: Harness, content: Content) -> None:

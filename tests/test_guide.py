@@ -9,7 +9,7 @@ from bot.content import Content, Part, Section
 from tests.harness import Harness, make
 
 # Every flow here runs for an English and a Spanish parent.
-pytestmark = pytest.mark.every_language
+pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
 
 
 def _title_in(bot: Harness, title: str) -> bool:

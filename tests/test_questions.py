@@ -29,7 +29,7 @@ from handlers.questions import (
 from tests.harness import Harness, make
 
 # Every flow here runs for an English and a Spanish parent.
-pytestmark = pytest.mark.every_language
+pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
 
 OTHER = 2002
 # HTML-special characters, markdown-looking stars, emoji (one with a skin tone), braces.

@@ -16,7 +16,7 @@ from handlers.privacy import MAX_CONTACTS, MAX_LABEL
 from tests.harness import ROOT, Harness, make
 
 # Every flow here runs for an English and a Spanish parent.
-pytestmark = pytest.mark.every_language
+pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
 
 PARENT = 1001
 

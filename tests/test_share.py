@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot import render
 from bot.content import Content, page_anchors
 from handlers.guide import page_payload
 from tests.harness import ROOT, Harness
+
+pytestmark = pytest.mark.every_backend
 
 REFERENCE = ROOT.parent / "shared" / "reference" / "telegram-bot-api-10.1.json"
 PAYLOAD_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")

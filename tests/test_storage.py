@@ -1,50 +1,75 @@
-"""Storage on a real SQLite file: migrations, reopen, and every repository keyed by user."""
+"""Storage on a real SQLite file and a real PostgreSQL database (every test marked for both
+runs on both): migrations, reopen, and every repository keyed by user."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
-from bot.storage import LimitReached, NoConsent, Prompt
+from bot.storage import LimitReached, NoConsent, Prompt, Storage, open_storage
 from bot.storage.sqlite import MIGRATIONS, SqliteStorage
 from tests.harness import Clock
 
+pytestmark = pytest.mark.every_backend
 LIMIT = 200
+Opener = Callable[..., Awaitable[Storage]]
 
 
 @pytest.fixture
-async def store(tmp_path: Path):
-    s = SqliteStorage(tmp_path / "db.sqlite3", time.time)
-    await s.open()
-    yield s
-    await s.close()
+async def new_store(tmp_path: Path, database_url: str | None) -> AsyncIterator[Opener]:
+    """Opens the backend under test (the same file or database each time); closes them all."""
+    opened: list[Storage] = []
+
+    async def open_one(clock: Callable[[], float] = time.time) -> Storage:
+        s = open_storage(tmp_path / "db.sqlite3", clock, database_url)
+        await s.open()
+        opened.append(s)
+        return s
+
+    yield open_one
+    for s in opened:
+        await s.close()
+
+
+@pytest.fixture
+async def store(new_store: Opener) -> Storage:
+    return await new_store()
 
 
 def prompt(kind: str = "answer", ref: int | None = None, now: float = 0.0) -> Prompt:
     return Prompt(kind=kind, ref=ref, origin="m:0", opened_at=now, expires_at=now + 1800)
 
 
-async def test_migrates_from_empty_and_reopens(tmp_path: Path) -> None:
+async def test_migrates_from_empty_and_reopens(new_store: Opener) -> None:
+    s = await new_store()
+    version = await s.schema_version()
+    assert version >= 1
+    await s.users.give_consent(1)
+    await s.bookmarks.add(1, "diagnosis", "", 2)
+    await s.close()
+    again = await new_store()  # migrations already applied: nothing runs twice
+    assert await again.schema_version() == version
+    assert [b.page for b in await again.bookmarks.list(1)] == [2]
+    assert await again.integrity_check() == "ok"
+
+
+@pytest.mark.sqlite_only
+async def test_sqlite_file_is_in_wal_mode_at_the_last_migration(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     s = SqliteStorage(path, time.time)
     await s.open()
     assert await s.schema_version() == len(MIGRATIONS)
-    await s.users.give_consent(1)
-    await s.bookmarks.add(1, "diagnosis", "", 2)
     await s.close()
-    again = SqliteStorage(path, time.time)
-    await again.open()
-    assert await again.schema_version() == len(MIGRATIONS)
-    assert [b.page for b in await again.bookmarks.list(1)] == [2]
-    assert await again.integrity_check() == "ok"
-    await again.close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+@pytest.mark.sqlite_only
 async def test_release_0_1_database_migrates_with_its_waiting_prompt(tmp_path: Path) -> None:
     """A file written by release 0.1 (schema 1, waiting state in users) opens, keeps every
     row, and its waiting-for-text state becomes a prompt expiring 30 minutes after it began."""
@@ -69,7 +94,7 @@ async def test_release_0_1_database_migrates_with_its_waiting_prompt(tmp_path: P
         await s.close()
 
 
-async def test_writes_need_consent(store: SqliteStorage) -> None:
+async def test_writes_need_consent(store: Storage) -> None:
     with pytest.raises(NoConsent):
         await store.bookmarks.add(5, "diagnosis", "", 0)
     with pytest.raises(NoConsent):
@@ -88,7 +113,7 @@ async def test_writes_need_consent(store: SqliteStorage) -> None:
     assert await store.users.count() == 0
 
 
-async def test_every_method_is_keyed_by_user(store: SqliteStorage) -> None:
+async def test_every_method_is_keyed_by_user(store: Storage) -> None:
     for uid in (1, 2):
         await store.users.give_consent(uid)
     await store.bookmarks.add(1, "diagnosis", "", 0)
@@ -123,7 +148,7 @@ async def test_every_method_is_keyed_by_user(store: SqliteStorage) -> None:
     assert (await store.prompts.get(1)) is not None
 
 
-async def test_marks_set_is_idempotent(store: SqliteStorage) -> None:
+async def test_marks_set_is_idempotent(store: Storage) -> None:
     await store.users.give_consent(1)
     await store.marks.set(1, "fever", True)
     await store.marks.set(1, "fever", False)
@@ -134,7 +159,7 @@ async def test_marks_set_is_idempotent(store: SqliteStorage) -> None:
     assert await store.marks.clear(1) == 1
 
 
-async def test_questions_lifecycle_and_undo(store: SqliteStorage) -> None:
+async def test_questions_lifecycle_and_undo(store: Storage) -> None:
     q = store.questions
     await store.users.give_consent(1)
     assert await q.save_guide(1, "q1", "Guide question?", limit=LIMIT)
@@ -155,7 +180,7 @@ async def test_questions_lifecycle_and_undo(store: SqliteStorage) -> None:
     assert await q.saved_guide_ids(1) == {"q1"}
 
 
-async def test_question_limit_is_the_callers(store: SqliteStorage) -> None:
+async def test_question_limit_is_the_callers(store: Storage) -> None:
     q = store.questions
     await store.users.give_consent(1)
     for i in range(3):
@@ -169,32 +194,28 @@ async def test_question_limit_is_the_callers(store: SqliteStorage) -> None:
     assert await q.count(1) == 4
 
 
-async def test_purge_erases_only_removals_older_than_the_window(tmp_path: Path) -> None:
+async def test_purge_erases_only_removals_older_than_the_window(new_store: Opener) -> None:
     clock = Clock(start=1000.0)
-    s = SqliteStorage(tmp_path / "db.sqlite3", clock)
-    await s.open()
-    try:
-        for uid in (1, 2):
-            await s.users.give_consent(uid)
-        old = await s.questions.add_own(1, "removed long ago", limit=LIMIT)
-        other = await s.questions.add_own(2, "another parent's removal", limit=LIMIT)
-        await s.questions.remove(1, old)
-        await s.questions.remove(2, other)
-        clock.advance(600)
-        recent = await s.questions.add_own(1, "removed just now", limit=LIMIT)
-        await s.questions.remove(1, recent)
-        kept = await s.questions.add_own(1, "still saved", limit=LIMIT)
-        assert await s.questions.purge_removed(clock() - 300) == 2
-        assert await s.questions.get(1, old) is None
-        assert await s.questions.get(2, other) is None
-        assert await s.questions.get(1, recent) is not None
-        assert await s.questions.get(1, kept) is not None
-        assert not await s.questions.undo_remove(1, old, limit=LIMIT)
-    finally:
-        await s.close()
+    s = await new_store(clock)
+    for uid in (1, 2):
+        await s.users.give_consent(uid)
+    old = await s.questions.add_own(1, "removed long ago", limit=LIMIT)
+    other = await s.questions.add_own(2, "another parent's removal", limit=LIMIT)
+    await s.questions.remove(1, old)
+    await s.questions.remove(2, other)
+    clock.advance(600)
+    recent = await s.questions.add_own(1, "removed just now", limit=LIMIT)
+    await s.questions.remove(1, recent)
+    kept = await s.questions.add_own(1, "still saved", limit=LIMIT)
+    assert await s.questions.purge_removed(clock() - 300) == 2
+    assert await s.questions.get(1, old) is None
+    assert await s.questions.get(2, other) is None
+    assert await s.questions.get(1, recent) is not None
+    assert await s.questions.get(1, kept) is not None
+    assert not await s.questions.undo_remove(1, old, limit=LIMIT)
 
 
-async def test_prompts_open_replace_and_close(store: SqliteStorage) -> None:
+async def test_prompts_open_replace_and_close(store: Storage) -> None:
     await store.users.give_consent(1)
     await store.prompts.open(1, prompt("question"))
     await store.prompts.open(1, prompt("answer", 4, now=10.0))  # one prompt at a time
@@ -204,6 +225,7 @@ async def test_prompts_open_replace_and_close(store: SqliteStorage) -> None:
     assert await store.prompts.get(1) is None
 
 
+@pytest.mark.sqlite_only
 async def test_delete_user_erases_rows_and_bytes(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     s = SqliteStorage(path, time.time)
@@ -223,10 +245,10 @@ async def test_delete_user_erases_rows_and_bytes(tmp_path: Path) -> None:
         assert secret.encode() not in file.read_bytes(), file.name
 
 
-async def test_failed_write_rolls_back(store: SqliteStorage) -> None:
+async def test_failed_write_rolls_back(store: Storage) -> None:
     await store.users.give_consent(1)
     with pytest.raises(LimitReached):
-        async with store.database.tx() as db:
+        async with cast(Any, store).database.tx() as db:  # either backend's own
             await db.execute("INSERT INTO marks(user_id, item_id, created_at) VALUES (1, 'x', 0)")
             raise LimitReached(1)
     assert await store.marks.all(1) == {}
@@ -235,26 +257,52 @@ async def test_failed_write_rolls_back(store: SqliteStorage) -> None:
 
 
 async def test_a_prompt_opened_before_a_restart_is_still_closed_by_the_next_tap(
-        tmp_path: Path) -> None:
+        new_store: Opener) -> None:
     """The SQLite backend remembers who has a prompt (so taps of everyone else cost no
-    trip); after a restart it reads that back from the file."""
-    path = tmp_path / "db.sqlite3"
-    s = SqliteStorage(path, time.time)
-    await s.open()
+    trip); after a restart it reads that back from the file. PostgreSQL always asks."""
+    s = await new_store()
     await s.users.give_consent(1)
     await s.prompts.open(1, prompt())
     await s.close()
-    again = SqliteStorage(path, time.time)
-    await again.open()
-    try:
-        assert not await again.prompts.close(2)
-        assert await again.prompts.close(1)
-        assert await again.prompts.get(1) is None
-    finally:
-        await again.close()
+    again = await new_store()
+    assert not await again.prompts.close(2)
+    assert await again.prompts.close(1)
+    assert await again.prompts.get(1) is None
 
 
-async def test_contacts_limit_order_and_changes(store: SqliteStorage) -> None:
+async def test_erased_user_is_not_readable_back_by_any_query(store: Storage) -> None:
+    await store.users.give_consent(1)
+    await store.users.set_language(1, "es")
+    await store.questions.add_own(1, "Secret question", limit=LIMIT)
+    await store.bookmarks.add(1, "diagnosis", "", 0)
+    await store.contacts.add(1, "Ward", "+1 555", limit=5)
+    await store.appointments.add(1, 2e9, 2e9 - 3600, after=0, limit=10)
+    await store.delete_user(1)
+    assert (await store.export_user(1))["stored"] is False
+    assert await store.users.language(1) is None
+    assert not await store.users.has_consent(1)
+    assert await store.questions.list(1) == []
+    assert await store.appointments.due(3e9) == []
+    assert await store.users.count() == 0
+
+
+async def test_language_kept_without_consent_and_appointments_due_once(store: Storage) -> None:
+    await store.users.set_language(3, "es")
+    assert await store.users.language(3) == "es"
+    assert not await store.users.has_consent(3)
+    await store.users.give_consent(3)
+    assert await store.users.language(3) == "es"  # consent keeps the row's language
+    first = await store.appointments.add(3, 1000.0, 500.0, after=0, limit=10)
+    await store.appointments.add(3, 5000.0, 4000.0, after=0, limit=10)
+    assert [a.id for _, a in await store.appointments.due(600.0)] == [first]
+    assert await store.appointments.mark_reminded(3, first, 600.0)
+    assert not await store.appointments.mark_reminded(3, first, 601.0)
+    assert await store.appointments.due(600.0) == []
+    await store.users.set_reminders_off(3, True)
+    assert await store.appointments.due(10_000.0) == []
+
+
+async def test_contacts_limit_order_and_changes(store: Storage) -> None:
     c = store.contacts
     await store.users.give_consent(1)
     ids = [await c.add(1, f"Line {n}", f"0{n}0 000", limit=3) for n in range(3)]

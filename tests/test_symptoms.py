@@ -15,7 +15,7 @@ from handlers.symptoms import MAX_ALERT, fit_alert
 from tests.harness import Harness, make
 
 # Every flow here runs for an English and a Spanish parent.
-pytestmark = pytest.mark.every_language
+pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
 
 OTHER = 2002
 

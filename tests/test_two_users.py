@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from pypdf import PdfReader
 
 from tests.harness import Harness, make
+
+pytestmark = pytest.mark.every_backend
 
 A, B = 1001, 2002
 SECRETS = ("A-SECRET-QUESTION", "A-SECRET-ANSWER", "555 0199")

@@ -1,8 +1,8 @@
 """Storage by aggregate: `Storage` owns the connection, transactions and migrations and
 hands out one repository per aggregate (users and consent, care-team numbers, bookmarks,
 checklist marks, questions, prompts). The protocols and records are in `bot.storage.interface`; SQL lives
-only in the backend modules (today `bot.storage.sqlite`). A second backend is a second
-module implementing the same protocols, chosen in `open_storage`.
+only in the backend modules : `bot.storage.sqlite` (the default, one file) and
+`bot.storage.postgres` (DATABASE_URL; several bot processes), chosen in `open_storage`.
 """
 
 from __future__ import annotations
@@ -34,8 +34,14 @@ __all__ = ["Appointment", "Appointments", "Bookmark", "Bookmarks", "Contact", "C
            "open_storage"]
 
 
-def open_storage(path: Path | str, clock: Callable[[], float]) -> Storage:
-    """The backend for a database path (SQLite today); open() it before use."""
+def open_storage(path: Path | str, clock: Callable[[], float],
+                 url: str | None = None) -> Storage:
+    """PostgreSQL when a `url` (DATABASE_URL) is given, else the SQLite file at `path`;
+    open() it before use."""
+    if url:
+        from bot.storage.postgres import PostgresStorage
+
+        return PostgresStorage(url, clock)
     from bot.storage.sqlite import SqliteStorage
 
     return SqliteStorage(path, clock)

@@ -2,13 +2,15 @@
 
 `Storage` owns the connection, transactions and migrations and hands out one repository
 per aggregate (users and consent, bookmarks, checklist marks, questions, prompts). SQL
-lives only in the backend modules (today `bot.storage.sqlite`); a second backend is a
-second module implementing these protocols. Every method is keyed by the user it serves.
+lives only in the backend modules: `bot.storage.sqlite` (one process, one file, the
+default) and `bot.storage.postgres` (one database for several processes). Every method
+is keyed by the user it serves.
 Domain limits (how many questions, the undo window) are arguments, set by the features.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -158,9 +160,25 @@ class Storage(Protocol):
     @property
     def appointments(self) -> Appointments: ...
 
+    # True when several bot processes may share this storage (PostgreSQL).
+    shared: bool
+
     async def open(self) -> None: ...
     async def close(self) -> None: ...
+    async def ping(self) -> None: ...
     async def schema_version(self) -> int: ...
+    def chat_lock(self, key: int) -> AbstractAsyncContextManager[None]:
+        """Held while one update of this chat runs: across processes where storage is
+        shared, a no-op where one process owns it (the update processor orders chats)."""
+        ...
+    def job_lock(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """Yields True for the one process that runs this timed job now."""
+        ...
+    async def claim_update(self, update_id: int) -> bool:
+        """True the first time this update id is handled (False: a re-post, skip it)."""
+        ...
+    async def release_update(self, update_id: int) -> None: ...
+    async def forget_updates(self, before: float) -> int: ...
     async def export_user(self, user_id: int) -> dict[str, Any]: ...
     async def delete_user(self, user_id: int) -> None: ...
     async def checkpoint(self) -> None: ...

@@ -634,6 +634,8 @@ class SqlitePrompts:
 class SqliteStorage:
     """The SQLite backend. Open it once (post_init), close it once (post_shutdown)."""
 
+    shared = False  # one process owns the file
+
     def __init__(self, path: Path | str, clock: Callable[[], float]):
         self.database = Database(path, clock)
         self.users = SqliteUsers(self.database)
@@ -661,6 +663,28 @@ class SqliteStorage:
 
     async def checkpoint(self) -> None:
         await self.database.checkpoint()
+
+    async def ping(self) -> None:
+        await self.database.one("SELECT 1", ())
+
+    @asynccontextmanager
+    async def chat_lock(self, key: int) -> AsyncIterator[None]:
+        """One process: the update processor already runs a chat's updates in order."""
+        yield
+
+    @asynccontextmanager
+    async def job_lock(self, name: str) -> AsyncIterator[bool]:
+        yield True
+
+    async def claim_update(self, update_id: int) -> bool:
+        """One process answers each webhook only after handling it: no re-post to dedupe."""
+        return True
+
+    async def release_update(self, update_id: int) -> None:
+        return None
+
+    async def forget_updates(self, before: float) -> int:
+        return 0
 
     async def integrity_check(self) -> str:
         row = await self.database.one("PRAGMA integrity_check", ())

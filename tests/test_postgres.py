@@ -1,0 +1,135 @@
+"""The PostgreSQL backend as several replicas see it: two storages on one real database."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from bot.config import ConfigError, load_settings
+from bot.storage import Prompt
+from bot.storage.postgres import MIGRATIONS, PostgresStorage
+from tests.pgserver import PostgresServer
+
+
+@pytest.fixture
+async def pair(pg_server: PostgresServer) -> AsyncIterator[tuple[PostgresStorage, PostgresStorage]]:
+    """Two replicas' storages on one database, opened at the same moment (both migrate)."""
+    url = pg_server.create_database()
+    a, b = PostgresStorage(url, time.time), PostgresStorage(url, time.time)
+    await asyncio.gather(a.open(), b.open())
+    yield a, b
+    await a.close()
+    await b.close()
+
+
+async def test_replicas_migrate_once_and_see_each_others_writes(pair) -> None:
+    a, b = pair
+    assert await a.schema_version() == await b.schema_version() == len(MIGRATIONS)
+    await a.users.give_consent(1)
+    await a.users.set_language(1, "es")
+    assert await b.users.language(1) == "es"  # nothing cached per process
+    await a.prompts.open(1, Prompt("answer", 3, "m:0", 0.0, 1800.0))
+    assert await b.prompts.close(1)  # a tap on the other replica ends it
+    assert await a.prompts.get(1) is None
+    qid = await b.questions.add_own(1, "Asked on b", limit=200)
+    assert await a.questions.remove(1, qid)
+    assert await a.questions.purge_removed(time.time() + 1) == 1
+    assert await b.questions.get(1, qid) is None
+
+
+async def test_limits_hold_when_two_replicas_save_at_once(pair) -> None:
+    """The user's row is locked while a replica checks for room: never 4 of 3."""
+    a, b = pair
+    await a.users.give_consent(1)
+    results = await asyncio.gather(
+        *(s.questions.add_own(1, f"q{n}", limit=3) for n in range(4) for s in (a, b)),
+        return_exceptions=True)
+    assert sum(isinstance(r, int) for r in results) == 3
+    assert await a.questions.count(1) == 3
+
+
+async def test_a_chat_runs_on_one_replica_at_a_time(pair) -> None:
+    a, b = pair
+    inside: list[str] = []
+    overlaps = 0
+
+    async def work(storage: PostgresStorage, name: str) -> None:
+        nonlocal overlaps
+        for _ in range(5):
+            async with storage.chat_lock(42):
+                if inside:
+                    overlaps += 1
+                inside.append(name)
+                await asyncio.sleep(0.01)
+                inside.remove(name)
+
+    async def other_chat() -> float:
+        started = time.perf_counter()
+        async with b.chat_lock(43):
+            return time.perf_counter() - started
+
+    await asyncio.gather(work(a, "a"), work(b, "b"))
+    assert overlaps == 0
+    async with a.chat_lock(42):
+        assert await other_chat() < 1.0  # another chat is not held by chat 42's lock
+
+
+async def test_a_timed_job_runs_on_one_replica_a_turn(pair) -> None:
+    a, b = pair
+    async with a.job_lock("reminders") as first, b.job_lock("reminders") as second:
+        assert (first, second) == (True, False)
+        async with b.job_lock("purge") as other:
+            assert other  # a different job is free
+    async with b.job_lock("reminders") as later:
+        assert later  # released at the end of a's turn
+
+
+async def test_a_reposted_update_is_claimed_once(pair) -> None:
+    a, b = pair
+    assert await a.claim_update(77)
+    assert not await b.claim_update(77)
+    await a.release_update(77)  # processing failed: a re-post may run it
+    assert await b.claim_update(77)
+    assert await a.forget_updates(time.time() + 1) == 1
+
+
+def test_malformed_database_url_names_the_setting(tmp_path) -> None:
+    base = {"BOT_DB_PATH": str(tmp_path / "x.sqlite3")}
+    for bad in ("mysql://u@h/db", "postgresql://", "postgresql://u@h:notaport/db", "nonsense"):
+        with pytest.raises(ConfigError, match=r"^DATABASE_URL: "):
+            load_settings({**base, "DATABASE_URL": bad})
+    ok = load_settings({**base, "DATABASE_URL": "postgresql://bot:pw@db:5432/bot"})
+    assert ok.database_url and "pw" not in repr(ok)
+
+
+async def test_the_bot_reconnects_after_postgresql_restarts() -> None:
+    """Requests during the restart fail (the bot answers calmly); the pool reconnects and
+    nothing committed before is lost."""
+    with PostgresServer() as server:
+        url = server.create_database()
+        s = PostgresStorage(url, time.time)
+        await s.open()
+        try:
+            await s.users.give_consent(5)
+            await s.bookmarks.add(5, "diagnosis", "", 1)
+            server.restart()
+            failures = 0
+            for _ in range(50):
+                try:
+                    await s.bookmarks.add(5, "treatment", "", 2)
+                    break
+                except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError,
+                        asyncpg.exceptions.CannotConnectNowError):
+                    failures += 1
+                    await asyncio.sleep(0.1)
+            assert {b.section_id for b in await s.bookmarks.list(5)} == {"diagnosis",
+                                                                         "treatment"}
+            async with s.chat_lock(5):  # the lock session reconnects too
+                pass
+            assert failures <= 49
+        finally:
+            await s.close()
