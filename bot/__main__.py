@@ -8,6 +8,7 @@ import sys
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import ContentError, load_content
+from bot.storage.interface import StorageUnavailable
 
 
 def _fail(message: str) -> int:
@@ -60,11 +61,18 @@ def main(argv: list[str] | None = None) -> int:
         from bot.console import run_console
 
         setup_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, None)
-        return asyncio.run(run_console(settings, content, announce=args.command != "console"))
+        try:
+            return asyncio.run(run_console(settings, content,
+                                           announce=args.command != "console"))
+        except StorageUnavailable as exc:
+            return _fail(str(exc))
     setup_logging(settings.log_level, settings.token)
     from bot.runner import run_telegram
 
-    return run_telegram(settings, content)
+    try:
+        return run_telegram(settings, content)
+    except StorageUnavailable as exc:
+        return _fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.content import DEFAULT_LANGUAGE, Content, ContentError, load_catalog
 from bot.context import BotApp, BotContext, Command, Feature, Services
 from bot.limits import NewMessageRateLimiter
+from bot.metrics import MeteredRequest, Metrics
 from bot.processor import PerChatUpdateProcessor
 from bot.storage import open_storage
 
@@ -137,13 +138,15 @@ def build_application(
     if overall_rate is not None:
         builder = builder.rate_limiter(NewMessageRateLimiter(overall_max_rate=overall_rate,
                                                              max_retries=3))
+    metrics = Metrics()
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(MeteredRequest(request, metrics)).get_updates_request(request)
     elif api_request is not None:
-        builder = builder.request(api_request)
+        builder = builder.request(MeteredRequest(api_request, metrics))
     app: BotApp = builder.build()
     storage = open_storage(settings.db_path, clock, settings.database_url)
-    services = Services(settings, content, storage, clock, contents=contents)
+    storage.time_calls(metrics.database.observe)
+    services = Services(settings, content, storage, clock, contents=contents, metrics=metrics)
     app.bot_data["services"] = services
     for feature in features:
         for command in feature.commands:

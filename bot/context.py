@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.callbacks import CallbackData
 from bot.config import Settings
 from bot.content import Content, Part, Section
+from bot.metrics import Metrics
 from bot.storage import Storage
 
 CommandCallback = Callable[[Update, "BotContext"], Coroutine[Any, Any, None]]
@@ -57,6 +58,7 @@ class Services:
     outside_prompt: CommandCallback | None = None
     # /start <payload>: each feature may turn a payload into the button it opens.
     deep_links: list[Callable[[Content, str], CallbackData | None]] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],

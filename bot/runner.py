@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
@@ -18,19 +19,14 @@ def run_telegram(settings: Settings, content: Content) -> int:
     # Bot API calls go through aiohttp (httpx's pool costs most of the CPU under load);
     # getUpdates, one call at a time, stays on PTB's default client.
     app = build_application(settings, content=content, api_request=AiohttpRequest())
-    # run_polling / run_webhook stop on SIGINT and SIGTERM, finish the updates already
+    # run_polling and the webhook server stop on SIGINT and SIGTERM, finish the updates already
     # fetched, then run post_shutdown (which closes storage).
     if settings.webhook_url:
-        log.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-            drop_pending_updates=False,
-        )
+        # Each update is handled before its request is answered, so several replicas can
+        # share one PostgreSQL database (bot.webhook); /healthz and /metrics beside it.
+        from bot.webhook import serve_webhook
+
+        return asyncio.run(serve_webhook(app, settings))
     else:
         log.info("long polling")
         app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -28,6 +28,7 @@ from handlers.common import (
     Reply,
     ShowAppointments,
     View,
+    at_start_and_every,
     button,
     cancel_keyboard,
     on_prompt,
@@ -766,6 +767,12 @@ async def send_reminders(context: BotContext) -> None:
     """Job: send each due reminder once. Missed while the bot was down: sent late, saying so,
     if the appointment is still ahead; skipped if it has passed. A parent who blocked the
     bot gets no more (logged once, without any text)."""
+    async with context.storage.job_lock(REMINDER_JOB) as mine:
+        if mine:  # several replicas: one looks a turn (each reminder is claimed once anyway)
+            await _send_due_reminders(context)
+
+
+async def _send_due_reminders(context: BotContext) -> None:
     storage = context.storage
     now = context.now()
     limiter: AsyncLimiter = context.bot_data["reminder_limiter"]
@@ -813,7 +820,5 @@ def setup(app: BotApp) -> None:
     on_prompt(app, TIME_PROMPT, receive_time)
     on_prompt(app, PLACE_PROMPT, receive_place)
     app.bot_data["reminder_limiter"] = AsyncLimiter(PROACTIVE_PER_SECOND, 1)
-    assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
     # At start-up (reminders missed while the bot was down), then every minute.
-    app.job_queue.run_repeating(send_reminders, interval=CHECK_EVERY, first=0,
-                                name=REMINDER_JOB)
+    at_start_and_every(app, send_reminders, CHECK_EVERY, REMINDER_JOB)

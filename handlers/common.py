@@ -11,7 +11,7 @@ along and carries it out after OK.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
@@ -318,3 +318,18 @@ async def open_prompt(update: Update, context: BotContext, kind: str, origin: Ca
 
 def cancel_keyboard(content: Content, key: str = "questions.cancel") -> Markup:
     return Markup([[button(content.strings(key), CancelPrompt())]])
+
+
+def at_start_and_every(app: BotApp, callback: Callable[[BotContext], Coroutine[Any, Any, None]],
+                       seconds: float, name: str) -> None:
+    """Run a job as the bot starts, then every `seconds`, on PTB's JobQueue.
+
+    `run_repeating(first=0)` alone does not run at start-up: the job is added when the
+    features are set up, and when the scheduler starts (after storage opened) APScheduler
+    counts that moment as past and waits a whole interval. So the start-up run is its own
+    one-off job that runs however late the scheduler starts.
+    """
+    assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
+    app.job_queue.run_once(callback, when=0, name=f"{name}:at-start",
+                           job_kwargs={"misfire_grace_time": None})
+    app.job_queue.run_repeating(callback, interval=seconds, first=seconds, name=name)

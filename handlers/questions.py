@@ -28,6 +28,7 @@ from handlers.common import (
     Reply,
     ShowAppointments,
     View,
+    at_start_and_every,
     button,
     cancel_keyboard,
     home_row,
@@ -720,7 +721,12 @@ async def purge_removed_questions(context: BotContext) -> None:
     """Job: erase questions whose undo window has ended, for every parent (the privacy page
     promises they are gone after it)."""
     window = context.services.settings.undo_seconds
-    erased = await context.storage.questions.purge_removed(context.now() - window)
+    async with context.storage.job_lock(PURGE_JOB) as mine:
+        if not mine:
+            return  # another replica is erasing them this turn
+        erased = await context.storage.questions.purge_removed(context.now() - window)
+        # Webhook replicas remember handled update ids a day (a re-post is handled once).
+        await context.storage.forget_updates(context.now() - 86_400)
     if erased:
         log.info("erased %d removed questions after the undo window", erased)
 
@@ -755,10 +761,7 @@ def setup(app: BotApp) -> None:
     tap(app, SendText, send_text)
     on_prompt(app, QUESTION_PROMPT, receive_question)
     on_prompt(app, ANSWER_PROMPT, receive_answer)
-    # First run as the bot starts, then every minute, on PTB's JobQueue.
-    assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
-    app.job_queue.run_repeating(purge_removed_questions, interval=PURGE_EVERY, first=0,
-                                name=PURGE_JOB)
+    at_start_and_every(app, purge_removed_questions, PURGE_EVERY, PURGE_JOB)
     services.page_extras.append(page_extras)
     menu_button(app, 1, 1, "menu.questions", ShowGroups())
     menu_button(app, 2, 0, "menu.myquestions", MyQuestions(0))

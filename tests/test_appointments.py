@@ -3,6 +3,7 @@ change, delete, reminders (once, after a restart, late, blocked), the .ics file,
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -308,3 +309,21 @@ async def test_change_by_taps_reminder_hour_and_an_unknown_time_zone(app: Harnes
     assert bot.html() == s("appointments.zone_invalid")
     await bot.send("America/Chicago")
     assert await bot.storage.users.timezone(PARENT) == "America/Chicago"
+
+
+async def test_the_reminder_job_runs_as_the_bot_starts(settings: Settings,
+                                                       content: Content) -> None:
+    """A reminder that fell due while the bot was down goes out at start-up, without
+    waiting a whole interval (nothing here calls the job: the JobQueue runs it)."""
+    clock = Clock(start=NOW)
+    async with Harness(settings, content, clock=clock) as bot:
+        await ready(bot)
+        await add_by_taps(bot, 2, 9, 0)  # tomorrow 09:00: reminder today at 18:00
+    clock.advance(8 * 3600 + 60)  # down until 18:01
+    async with Harness(settings, content, clock=clock) as bot:
+        for _ in range(200):
+            if bot.api.of("sendMessage"):
+                break
+            await asyncio.sleep(0.02)
+        (reminder,) = [c.params["text"] for c in bot.api.of("sendMessage")]
+        assert reminder.startswith(content.strings("appointments.reminder_title"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -12,6 +14,7 @@ import pytest
 from bot.config import ConfigError, load_settings
 from bot.storage import Prompt
 from bot.storage.postgres import MIGRATIONS, PostgresStorage
+from tests.fakeapi import ROOT, FakeBotAPI, bot_env, free_port
 from tests.pgserver import PostgresServer
 
 
@@ -88,13 +91,14 @@ async def test_a_timed_job_runs_on_one_replica_a_turn(pair) -> None:
         assert later  # released at the end of a's turn
 
 
-async def test_a_reposted_update_is_claimed_once(pair) -> None:
+async def test_a_handled_update_is_known_to_every_replica(pair) -> None:
     a, b = pair
-    assert await a.claim_update(77)
-    assert not await b.claim_update(77)
-    await a.release_update(77)  # processing failed: a re-post may run it
-    assert await b.claim_update(77)
+    assert not await b.was_handled(77)
+    await a.mark_handled(77)
+    await a.mark_handled(77)  # once is enough; twice is harmless
+    assert await b.was_handled(77)
     assert await a.forget_updates(time.time() + 1) == 1
+    assert not await b.was_handled(77)
 
 
 def test_malformed_database_url_names_the_setting(tmp_path) -> None:
@@ -133,3 +137,22 @@ async def test_the_bot_reconnects_after_postgresql_restarts() -> None:
             assert failures <= 49
         finally:
             await s.close()
+
+
+def test_an_unreachable_or_malformed_database_url_stops_the_bot_with_one_line(
+        tmp_path) -> None:
+    port = free_port()  # nothing listens there
+    with FakeBotAPI() as fake:
+        for url, expected in ((f"postgresql://bot@127.0.0.1:{port}/bot",
+                               "error: DATABASE_URL: cannot reach the database"),
+                              ("mysql://bot@db/bot",
+                               "error: DATABASE_URL: must start with postgresql://")):
+            env = bot_env(fake, tmp_path / "unused.sqlite3", DATABASE_URL=url)
+            done = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode == 2, done.stderr
+            lines = done.stderr.strip().splitlines()  # the start-up log lines, then the error
+            assert lines[-1].startswith(expected), done.stderr
+            assert [line for line in lines if "error" in line.lower()] == lines[-1:]
+            assert "Traceback" not in done.stderr
+            assert "bot@" not in done.stderr  # the URL (which may hold a password) is not shown

@@ -25,12 +25,14 @@ from bot.storage.interface import (
     Questions,
     SavedQuestion,
     Storage,
+    StorageUnavailable,
     Users,
 )
 
 __all__ = ["Appointment", "Appointments", "Bookmark", "Bookmarks", "Contact", "Contacts",
            "LimitReached", "Marks",
-           "NoConsent", "Prompt", "Prompts", "Questions", "SavedQuestion", "Storage", "Users",
+           "NoConsent", "Prompt", "Prompts", "Questions", "SavedQuestion", "Storage",
+           "StorageUnavailable", "Users",
            "open_storage"]
 
 

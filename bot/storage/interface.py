@@ -10,6 +10,7 @@ Domain limits (how many questions, the undo window) are arguments, set by the fe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,6 +18,10 @@ from typing import Any, Protocol
 
 class NoConsent(Exception):
     """A write was attempted for a user who has not agreed to storage."""
+
+
+class StorageUnavailable(Exception):
+    """The storage could not be opened at start-up; the message names the setting."""
 
 
 class LimitReached(Exception):
@@ -166,6 +171,9 @@ class Storage(Protocol):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def ping(self) -> None: ...
+    def time_calls(self, hook: Callable[[float], None]) -> None:
+        """Report the seconds each database call took to `hook` (metrics)."""
+        ...
     async def schema_version(self) -> int: ...
     def chat_lock(self, key: int) -> AbstractAsyncContextManager[None]:
         """Held while one update of this chat runs: across processes where storage is
@@ -174,10 +182,11 @@ class Storage(Protocol):
     def job_lock(self, name: str) -> AbstractAsyncContextManager[bool]:
         """Yields True for the one process that runs this timed job now."""
         ...
-    async def claim_update(self, update_id: int) -> bool:
-        """True the first time this update id is handled (False: a re-post, skip it)."""
+    async def was_handled(self, update_id: int) -> bool:
+        """Whether this update id was handled already (a webhook re-post: skip it). Asked
+        and recorded under the chat's lock, so a check and its record cannot interleave."""
         ...
-    async def release_update(self, update_id: int) -> None: ...
+    async def mark_handled(self, update_id: int) -> None: ...
     async def forget_updates(self, before: float) -> int: ...
     async def export_user(self, user_id: int) -> dict[str, Any]: ...
     async def delete_user(self, user_id: int) -> None: ...

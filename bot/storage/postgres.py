@@ -38,6 +38,7 @@ from bot.storage.interface import (
     NoConsent,
     Prompt,
     SavedQuestion,
+    StorageUnavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -157,8 +158,13 @@ class Database:
         self.latency: Callable[[float], None] | None = None  # metrics hook (seconds)
 
     async def open(self) -> None:
-        self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self.pool_size,
-                                               command_timeout=30, timeout=10)
+        try:
+            self._pool = await asyncpg.create_pool(self.url, min_size=1,
+                                                   max_size=self.pool_size,
+                                                   command_timeout=30, timeout=10)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StorageUnavailable(
+                f"DATABASE_URL: cannot reach the database ({exc.__class__.__name__})") from None
         await self._migrate()
 
     async def close(self) -> None:
@@ -687,22 +693,24 @@ class PostgresStorage:
     async def ping(self) -> None:
         await self.database.pool.fetchval("SELECT 1")
 
+    def time_calls(self, hook: Callable[[float], None]) -> None:
+        self.database.latency = hook
+
     def chat_lock(self, key: int) -> Any:
         return self.database.chat_lock(key)
 
     def job_lock(self, name: str) -> Any:
         return self.database.job_lock(name)
 
-    async def claim_update(self, update_id: int) -> bool:
-        """True the first time an update id is seen (webhook re-posts are handled once)."""
-        return bool(await self.database.write(
-            "INSERT INTO handled_updates(update_id, handled_at) VALUES ($1, $2) "
-            "ON CONFLICT DO NOTHING", (update_id, self.database.clock())))
+    async def was_handled(self, update_id: int) -> bool:
+        row = await self.database.one("SELECT 1 FROM handled_updates WHERE update_id=$1",
+                                      (update_id,))
+        return row is not None
 
-    async def release_update(self, update_id: int) -> None:
-        """The update was not handled after all (its processing failed): a re-post runs it."""
-        await self.database.write("DELETE FROM handled_updates WHERE update_id=$1",
-                                  (update_id,))
+    async def mark_handled(self, update_id: int) -> None:
+        await self.database.write(
+            "INSERT INTO handled_updates(update_id, handled_at) VALUES ($1, $2) "
+            "ON CONFLICT DO NOTHING", (update_id, self.database.clock()))
 
     async def forget_updates(self, before: float) -> int:
         return await self.database.write("DELETE FROM handled_updates WHERE handled_at < $1",

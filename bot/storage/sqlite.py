@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
@@ -139,6 +140,11 @@ class Database:
         self.clock = clock
         self._db: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self.latency: Callable[[float], None] | None = None  # metrics hook (seconds)
+
+    def _timed(self, started: float) -> None:
+        if self.latency is not None:
+            self.latency(time.perf_counter() - started)
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -196,9 +202,13 @@ class Database:
         Taken under the write lock so it never lands inside another coroutine's open
         transaction on this shared connection. Returns the number of rows changed.
         """
-        async with self._write_lock:
-            cur = await self.db.execute(sql, tuple(args))
-            return int(cur.rowcount)
+        started = time.perf_counter()
+        try:
+            async with self._write_lock:
+                cur = await self.db.execute(sql, tuple(args))
+                return int(cur.rowcount)
+        finally:
+            self._timed(started)
 
     async def write_with_consent(self, user_id: int, sql: str, args: Iterable[Any]) -> int:
         """An INSERT ... SELECT guarded by `_CONSENTED`; NoConsent when it inserted nothing
@@ -210,11 +220,19 @@ class Database:
 
     # One trip to the database thread per read (a cursor costs three: execute, fetch, close).
     async def one(self, sql: str, args: Iterable[Any]) -> aiosqlite.Row | None:
-        rows = await self.db.execute_fetchall(sql, tuple(args))
-        return next(iter(rows), None)
+        started = time.perf_counter()
+        try:
+            rows = await self.db.execute_fetchall(sql, tuple(args))
+            return next(iter(rows), None)
+        finally:
+            self._timed(started)
 
     async def all(self, sql: str, args: Iterable[Any]) -> list[aiosqlite.Row]:
-        return list(await self.db.execute_fetchall(sql, tuple(args)))
+        started = time.perf_counter()
+        try:
+            return list(await self.db.execute_fetchall(sql, tuple(args)))
+        finally:
+            self._timed(started)
 
     async def checkpoint(self) -> None:
         """Copy the WAL into the database and truncate it, so erased text leaves the -wal."""
@@ -667,6 +685,9 @@ class SqliteStorage:
     async def ping(self) -> None:
         await self.database.one("SELECT 1", ())
 
+    def time_calls(self, hook: Callable[[float], None]) -> None:
+        self.database.latency = hook
+
     @asynccontextmanager
     async def chat_lock(self, key: int) -> AsyncIterator[None]:
         """One process: the update processor already runs a chat's updates in order."""
@@ -676,11 +697,11 @@ class SqliteStorage:
     async def job_lock(self, name: str) -> AsyncIterator[bool]:
         yield True
 
-    async def claim_update(self, update_id: int) -> bool:
+    async def was_handled(self, update_id: int) -> bool:
         """One process answers each webhook only after handling it: no re-post to dedupe."""
-        return True
+        return False
 
-    async def release_update(self, update_id: int) -> None:
+    async def mark_handled(self, update_id: int) -> None:
         return None
 
     async def forget_updates(self, before: float) -> int:

@@ -1,0 +1,154 @@
+"""Webhook mode for one or several replicas: an aiohttp server that handles each update
+before it answers Telegram, and serves `/healthz` and `/metrics`.
+
+PTB's own webhook server answers 200 as soon as an update is queued. That is right for one
+process, but with several replicas behind a load balancer it loses what makes Telegram keep
+a chat's updates in order: Telegram sends a chat's next update after the previous request
+was answered. So here (as in PTB's custom-webhook example) the request handler runs the
+update through the application itself and answers when it is done:
+
+- the application's update processor keeps this process's per-chat order and concurrency
+  limit; inside it the storage's chat lock (a PostgreSQL advisory lock) keeps two replicas
+  from running one chat's updates at once;
+- an update already handled (its id is recorded after handling, under the chat lock) is
+  answered 200 without running again; one a dead replica was running when it died has no
+  record, so Telegram's re-post of it runs (at most the updates in flight on that replica
+  run twice, and a tap's save is idempotent);
+- an update whose handling failed past the error handler is answered 500, so Telegram
+  posts it again (the error handler has already told the parent calmly).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import signal
+import time
+from contextlib import suppress
+
+from aiohttp import web
+from telegram import Update
+
+from bot.app import start_app, stop_app
+from bot.config import Settings
+from bot.context import BotApp, services_of
+from bot.metrics import CONTENT_TYPE
+from bot.processor import chat_key
+
+log = logging.getLogger(__name__)
+
+PATH = "/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+HEALTH_TIMEOUT = 2.0  # seconds the storage may take to answer /healthz
+
+
+class WebhookServer:
+    """The HTTP side of webhook mode; `start()` / `stop()` around a started Application."""
+
+    def __init__(self, app: BotApp, settings: Settings):
+        self.app = app
+        self.settings = settings
+        self.services = services_of(app)
+        self._runner: web.AppRunner | None = None
+        web_app = web.Application(client_max_size=1 << 20)
+        web_app.router.add_post(PATH, self.receive)
+        web_app.router.add_get("/healthz", self.health)
+        web_app.router.add_get("/metrics", self.metrics)
+        self.web_app = web_app
+
+    async def start(self) -> None:
+        # shutdown_timeout: on stop, requests already taken in get this long to finish.
+        self._runner = web.AppRunner(self.web_app, access_log=None, shutdown_timeout=20)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.webhook_listen, self.settings.webhook_port)
+        await site.start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def receive(self, request: web.Request) -> web.Response:
+        secret = self.settings.webhook_secret or ""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(json.loads(await request.read()), self.app.bot)
+        except (ValueError, TypeError, KeyError):
+            log.warning("webhook: a request that is not an update")
+            return web.Response(status=400)
+        metrics = self.services.metrics
+        metrics.received(update)
+        started = time.perf_counter()
+        done = asyncio.get_running_loop().create_future()
+        # The processor runs it in this chat's turn (and within the concurrency limit).
+        await self.app.update_processor.process_update(update, self._handle(update, done))
+        metrics.handling.observe(time.perf_counter() - started)
+        status = done.result() if done.done() else 500
+        return web.Response(status=status)
+
+    async def _handle(self, update: Update, done: asyncio.Future[int]) -> None:
+        storage = self.services.storage
+        key = chat_key(update)
+        try:
+            async with storage.chat_lock(key if key is not None else 0):
+                if await storage.was_handled(update.update_id):
+                    self.services.metrics.duplicates.inc()
+                    done.set_result(200)
+                    return
+                await self.app.process_update(update)
+                # Recorded after handling: a replica killed mid-update leaves no record,
+                # and Telegram's re-post of it runs on another replica.
+                await storage.mark_handled(update.update_id)
+            done.set_result(200)
+        except Exception as exc:
+            self.services.metrics.failures.inc()
+            log.error("update %s: not handled (%s); Telegram will post it again",
+                      update.update_id, exc.__class__.__name__)
+            done.set_result(500)
+
+    async def health(self, request: web.Request) -> web.Response:
+        """200 when the storage answers; always says how long ago the last update came."""
+        ok = True
+        try:
+            await asyncio.wait_for(self.services.storage.ping(), HEALTH_TIMEOUT)
+        except Exception:
+            ok = False
+        since = self.services.metrics.seconds_since_update()
+        body = {"ok": ok, "storage": "ok" if ok else "unreachable",
+                "seconds_since_last_update": None if since is None else round(since, 1)}
+        return web.json_response(body, status=200 if ok else 503)
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.services.metrics.render(),
+                            headers={"Content-Type": CONTENT_TYPE})
+
+
+async def serve_webhook(app: BotApp, settings: Settings) -> int:
+    """Start the application, register the webhook (every replica may: the same call gives
+    the same state), serve until SIGTERM or SIGINT, then finish what was taken in."""
+    assert settings.webhook_url is not None
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await start_app(app)
+    server = WebhookServer(app, settings)
+    try:
+        await server.start()
+        # After the server listens, so Telegram's first post finds it.
+        await app.bot.set_webhook(url=settings.webhook_url, secret_token=settings.webhook_secret,
+                                  allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
+                                  max_connections=settings.concurrency if
+                                  settings.concurrency <= 100 else 100)
+        log.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
+        await stopping.wait()
+        log.info("stopping: finishing the updates already taken in")
+    finally:
+        await server.stop()
+        with suppress(Exception):
+            await stop_app(app)
+    return 0
