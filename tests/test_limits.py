@@ -1,5 +1,6 @@
-"""Rate limits by class of call: new messages are held under Telegram's limits; edits and
-tap answers go out at once, so a tap never waits behind another chat's held message."""
+"""Rate limits by class of call: new messages are held under Telegram's limits (overall, per
+chat, per group); edits and tap answers go out at once, so a tap never waits behind another
+chat's held message; a 429 pauses only what it limits; a held message lends its slot."""
 
 from __future__ import annotations
 
