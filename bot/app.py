@@ -99,8 +99,9 @@ def build_application(
     """Build the Application; with `request`, every Bot API call goes to that layer instead.
 
     `overall_rate` is the limit of new messages per second across chats (Telegram's
-    documented broadcast limit), through PTB's AIORateLimiter; edits and tap answers are not
-    held (bot.limits). None turns the limiter off (benchmarks).
+    documented broadcast limit); new messages are also held to each chat's and each group's
+    pace, edits and tap answers are not held, and a 429 pauses only what it limits
+    (bot.limits, on PTB's rate-limiter interface). None turns the limiter off (benchmarks).
     `api_request` carries every call except getUpdates (production: bot.http.AiohttpRequest),
     which keeps PTB's default client. `features` defaults to the bot's own (handlers/);
     `clock` is the time every stored moment and expiry is read from (tests move it).

@@ -445,7 +445,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> int:
           "received and unfinished")
     print("rate limiter: off (overall_rate=None) in the baseline and bot rows; on in the "
           "bot+limiter rows, which are what users run: new messages held to 30 a second across "
-          "chats (bot.limits, on PTB's AIORateLimiter), as build_application sets it up "
+          "chats and to each chat's pace (bot.limits, on PTB's BaseRateLimiter), as "
+          "build_application sets it up "
           f"({limited[0]['updates'] if limited else 0:,} updates from "
           f"{limited[0]['users'] if limited else 0:,} parents there).")
     print()

@@ -80,6 +80,12 @@ class Harness:
     async def feed(self, raw: dict[str, Any]) -> None:
         await self.app.process_update(Update.de_json(raw, self.app.bot))
 
+    async def process(self, raw: dict[str, Any]) -> None:
+        """Like `feed`, but through the Application's update processor, as PTB's update
+        fetcher does (per-chat order, the concurrency limit and its slots)."""
+        update = Update.de_json(raw, self.app.bot)
+        await self.app.update_processor.process_update(update, self.app.process_update(update))
+
     async def send(self, text: str, user_id: int = 1001) -> None:
         TYPED.append(text)
         await self.feed(self.user(user_id).text(text))
