@@ -26,7 +26,7 @@ import json
 import logging
 import signal
 import time
-from contextlib import suppress
+from contextlib import AsyncExitStack, suppress
 
 from aiohttp import web
 from telegram import Update
@@ -94,15 +94,30 @@ class WebhookServer:
         storage = self.services.storage
         key = chat_key(update)
         try:
-            async with storage.chat_lock(key if key is not None else 0):
-                if await storage.was_handled(update.update_id):
+            async with AsyncExitStack() as stack:
+                try:
+                    await stack.enter_async_context(
+                        storage.chat_lock(key if key is not None else 0))
+                    locked = True
+                except Exception as exc:
+                    # The database is down: handle it anyway, so the parent hears calmly
+                    # that nothing could be saved (every save fails the same way).
+                    log.warning("update %s: storage unreachable (%s), handled without the "
+                                "chat lock", update.update_id, exc.__class__.__name__)
+                    locked = False
+                if locked and await storage.was_handled(update.update_id):
                     self.services.metrics.duplicates.inc()
                     done.set_result(200)
                     return
                 await self.app.process_update(update)
                 # Recorded after handling: a replica killed mid-update leaves no record,
                 # and Telegram's re-post of it runs on another replica.
-                await storage.mark_handled(update.update_id)
+                if locked:
+                    try:
+                        await storage.mark_handled(update.update_id)
+                    except Exception as exc:  # handled all the same: do not run it again
+                        log.warning("update %s: handled, not recorded (%s)",
+                                    update.update_id, exc.__class__.__name__)
             done.set_result(200)
         except Exception as exc:
             self.services.metrics.failures.inc()

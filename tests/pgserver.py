@@ -65,6 +65,10 @@ class PostgresServer:
             shutil.chown(self.root, "postgres", "postgres")
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
                   "-E", "UTF8", "--no-locale", "--no-sync")
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server on its data directory (after `stop()`: the same port, data kept)."""
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
                    f"-c unix_socket_directories={self.root} -c fsync=off "
                    "-c max_connections=200 -c shared_buffers=32MB")

@@ -16,6 +16,7 @@ from bot.content import Content
 from bot.offline import ApiError, LostReply, OfflineBotAPI
 from tests.harness import Harness, make, parse
 
+pytestmark = pytest.mark.every_backend
 PARENT = 1001
 FAULT_RATE = 0.10
 MAX_RATE_LIMITS = 3  # each one costs a real retry_after second in PTB's rate limiter
