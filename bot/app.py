@@ -124,6 +124,7 @@ def build_application(
         taken = sorted(reserved & names)
         if taken:
             raise ContentError(f"sections: command {taken[0]!r} is taken by the bot itself")
+    metrics = Metrics()
     builder: Any = (
         Application.builder()
         .token(settings.token or OFFLINE_TOKEN)
@@ -132,14 +133,13 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .concurrent_updates(PerChatUpdateProcessor(settings.concurrency))
+        .concurrent_updates(PerChatUpdateProcessor(settings.concurrency, metrics))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
     if overall_rate is not None:
         builder = builder.rate_limiter(NewMessageRateLimiter(overall_max_rate=overall_rate,
                                                              max_retries=3))
-    metrics = Metrics()
     if request is not None:
         builder = builder.request(MeteredRequest(request, metrics)).get_updates_request(request)
     elif api_request is not None:

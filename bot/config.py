@@ -36,6 +36,8 @@ class Settings:
     webhook_port: int
     # PostgreSQL instead of the SQLite file (several replicas); never logged (a password).
     database_url: str | None = None
+    # Long polling: where /healthz and /metrics are served (webhook mode: on its server).
+    metrics_port: int | None = None
     # How long a prompt waits for typed text, and how long a removed question can be undone.
     prompt_seconds: int = 30 * 60
     undo_seconds: int = 15 * 60
@@ -133,6 +135,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_secret=webhook_secret,
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
         webhook_port=_int(env, "WEBHOOK_PORT", 8443, 1, 65535),
+        metrics_port=_int(env, "METRICS_PORT", 0, 1, 65535) or None,
         database_url=(check_database_url(env["DATABASE_URL"].strip())
                       if env.get("DATABASE_URL", "").strip() else None),
     )

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable
 from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.metrics import Metrics
 
 
 def chat_key(update: object) -> int | None:
@@ -95,8 +98,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     a call only waits (`lent_slot`); the chat lock stays held meanwhile.
     """
 
-    def __init__(self, max_concurrent_updates: int):
+    def __init__(self, max_concurrent_updates: int, metrics: Metrics | None = None):
         super().__init__(max_concurrent_updates=2**30)
+        self.metrics = metrics
         self._limit = max_concurrent_updates
         self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
@@ -117,6 +121,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             slot.give_back()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self.metrics is None:
+            await self._ordered(update, coroutine)
+            return
+        self.metrics.received(update)
+        started = time.perf_counter()
+        try:
+            await self._ordered(update, coroutine)
+        finally:
+            self.metrics.handling.observe(time.perf_counter() - started)
+
+    async def _ordered(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
         if key is None:
             await self._run(coroutine)

@@ -28,6 +28,10 @@ def run_telegram(settings: Settings, content: Content) -> int:
 
         return asyncio.run(serve_webhook(app, settings))
     else:
+        if settings.metrics_port is not None:
+            from bot.webhook import serve_status_while_polling
+
+            serve_status_while_polling(app, settings, settings.metrics_port)
         log.info("long polling")
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

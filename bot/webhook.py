@@ -25,7 +25,6 @@ import hmac
 import json
 import logging
 import signal
-import time
 from contextlib import AsyncExitStack, suppress
 
 from aiohttp import web
@@ -57,12 +56,13 @@ class WebhookServer:
         web_app.router.add_get("/healthz", self.health)
         web_app.router.add_get("/metrics", self.metrics)
         self.web_app = web_app
+        self.port = settings.webhook_port
 
     async def start(self) -> None:
         # shutdown_timeout: on stop, requests already taken in get this long to finish.
         self._runner = web.AppRunner(self.web_app, access_log=None, shutdown_timeout=20)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.settings.webhook_listen, self.settings.webhook_port)
+        site = web.TCPSite(self._runner, self.settings.webhook_listen, self.port)
         await site.start()
 
     async def stop(self) -> None:
@@ -80,13 +80,10 @@ class WebhookServer:
         except (ValueError, TypeError, KeyError):
             log.warning("webhook: a request that is not an update")
             return web.Response(status=400)
-        metrics = self.services.metrics
-        metrics.received(update)
-        started = time.perf_counter()
         done = asyncio.get_running_loop().create_future()
-        # The processor runs it in this chat's turn (and within the concurrency limit).
+        # The processor runs it in this chat's turn (and within the concurrency limit), and
+        # counts and times it.
         await self.app.update_processor.process_update(update, self._handle(update, done))
-        metrics.handling.observe(time.perf_counter() - started)
         status = done.result() if done.done() else 500
         return web.Response(status=status)
 
@@ -140,6 +137,38 @@ class WebhookServer:
     async def metrics(self, request: web.Request) -> web.Response:
         return web.Response(body=self.services.metrics.render(),
                             headers={"Content-Type": CONTENT_TYPE})
+
+
+class StatusServer(WebhookServer):
+    """Long polling: only `/healthz` and `/metrics`, on METRICS_PORT."""
+
+    def __init__(self, app: BotApp, settings: Settings, port: int):
+        super().__init__(app, settings)
+        self.web_app = web.Application()
+        self.web_app.router.add_get("/healthz", self.health)
+        self.web_app.router.add_get("/metrics", self.metrics)
+        self.port = port
+
+
+def serve_status_while_polling(app: BotApp, settings: Settings, port: int) -> None:
+    """Start a StatusServer after the application's own post_init, stop it before its
+    post_shutdown (run_polling owns the event loop)."""
+    server = StatusServer(app, settings, port)
+    before, after = app.post_init, app.post_shutdown
+
+    async def post_init(application: BotApp) -> None:
+        if before is not None:
+            await before(application)
+        await server.start()
+        log.info("health and metrics on %s:%d", settings.webhook_listen, port)
+
+    async def post_shutdown(application: BotApp) -> None:
+        await server.stop()
+        if after is not None:
+            await after(application)
+
+    app.post_init = post_init
+    app.post_shutdown = post_shutdown
 
 
 async def serve_webhook(app: BotApp, settings: Settings) -> int:

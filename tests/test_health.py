@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.content import Content
+from bot.offline import UpdateFactory
 from bot.webhook import WebhookServer
-from tests.fakeapi import free_port
+from tests.fakeapi import FakeBotAPI, bot_env, bot_process, free_port, polling, stop
 from tests.harness import Harness, make, make_settings
 from tests.pgserver import PostgresServer
+from tests.test_webhook import wait_listening
 
 SECRET = "s3cret_Token-for-tests"
 PARENT = 1001
@@ -74,3 +79,28 @@ async def test_health_follows_the_database_and_taps_survive_a_restart(
                 assert 'bot_updates_total{kind="callback_query"} 3.0' in metrics
             finally:
                 await web.stop()
+
+
+def test_long_polling_serves_health_and_metrics_on_metrics_port(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "bot.log"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with FakeBotAPI() as fake:
+        env = bot_env(fake, tmp_path / "bot.sqlite3", METRICS_PORT=str(port))
+        with bot_process(env, log) as proc:
+            fake.wait_for(polling(fake), proc=proc, what="the bot to poll")
+            wait_listening(port)
+            fake.add_updates(UpdateFactory(4001).text("/help"))
+            fake.wait_for(lambda: bool(fake.calls("sendMessage")), proc=proc, what="a reply")
+            with opener.open(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                health = json.loads(r.read())
+            with opener.open(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                metrics = r.read().decode()
+            with pytest.raises(urllib.error.HTTPError):  # nothing else is served there
+                opener.open(f"http://127.0.0.1:{port}/telegram", timeout=5)
+            assert stop(proc) == 0, log.read_text()
+    assert health["ok"] is True and health["storage"] == "ok"
+    assert health["seconds_since_last_update"] is not None
+    assert 'bot_updates_total{kind="message"} 1.0' in metrics
+    assert 'bot_api_calls_total{method="sendMessage",outcome="ok"} 1.0' in metrics
+    assert 'bot_api_calls_total{method="getUpdates"' not in metrics  # PTB's own client

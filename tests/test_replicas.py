@@ -5,7 +5,6 @@ not answered. One replica is killed with SIGKILL mid-run."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import signal
 import time
@@ -22,6 +21,7 @@ from tests.fakeapi import FakeBotAPI, bot_env, bot_process, free_port, tap
 from tests.harness import make
 from tests.pgserver import PostgresServer
 from tests.test_webhook import SECRET, wait_listening
+from tests.webhook_poster import Telegram
 
 PARENTS = tuple(range(5001, 5021))  # 20 parents
 TAPS_EACH = 15
@@ -51,57 +51,6 @@ async def stored_bookmarks(url: str) -> list[tuple[int, str, str, int]]:
         return [(r["user_id"], r["section_id"], r["part_id"], r["page"]) for r in rows]
     finally:
         await storage.close()
-
-
-class Telegram:
-    """Posts webhooks as Telegram does: a chat's next update only after the previous one
-    was answered 200; replicas taken in turn; a failed or unanswered post is re-posted to
-    the next replica."""
-
-    def __init__(self, ports: list[int]):
-        self.ports = ports
-        self.turn = 0
-        self.answered = 0
-        self.posts: Counter[int] = Counter()          # update_id -> posts made
-        self.answered_by: dict[int, int] = {}          # update_id -> port that answered 200
-        self.dead: set[int] = set()
-        self.in_flight: Counter[int] = Counter()     # port -> posts not yet answered
-        self.in_flight_at_kill = 0
-
-    async def post(self, session: aiohttp.ClientSession, port: int,
-                   update: dict[str, Any]) -> int:
-        self.posts[update["update_id"]] += 1
-        self.in_flight[port] += 1
-        try:
-            async with session.post(f"http://127.0.0.1:{port}/telegram",
-                                    data=json.dumps(update),
-                                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET,
-                                             "Content-Type": "application/json"},
-                                    timeout=aiohttp.ClientTimeout(total=30)) as response:
-                return response.status
-        finally:
-            self.in_flight[port] -= 1
-
-    async def deliver(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> None:
-        for _attempt in range(20):
-            port = self.ports[self.turn % len(self.ports)]
-            self.turn += 1
-            if port in self.dead:
-                continue
-            try:
-                status = await self.post(session, port, update)
-            except (TimeoutError, aiohttp.ClientError):
-                status = 0
-            if status == 200:
-                self.answered_by[update["update_id"]] = port
-                self.answered += 1
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"update {update['update_id']} was never answered")
-
-    async def chat(self, session: aiohttp.ClientSession, updates: list[dict[str, Any]]) -> None:
-        for update in updates:
-            await self.deliver(session, update)
 
 
 def test_two_replicas_keep_order_lose_nothing_and_survive_a_kill(
@@ -139,7 +88,7 @@ def test_two_replicas_keep_order_lose_nothing_and_survive_a_kill(
                           what="both replicas to register")
             for port in ports:
                 wait_listening(port)
-            telegram = Telegram(ports)
+            telegram = Telegram(ports, SECRET)
 
             async def run() -> dict[str, Any]:
                 async with aiohttp.ClientSession() as session:
@@ -153,9 +102,8 @@ def test_two_replicas_keep_order_lose_nothing_and_survive_a_kill(
                     async def killer() -> None:
                         while telegram.answered < KILL_AFTER:
                             await asyncio.sleep(0.005)
-                        telegram.in_flight_at_kill = telegram.in_flight[ports[0]]
                         first.send_signal(signal.SIGKILL)
-                        telegram.dead.add(ports[0])
+                        telegram.kill(ports[0])
 
                     kill = asyncio.create_task(killer())
                     await asyncio.gather(*(telegram.chat(session, chats[uid]) for uid in PARENTS))
