@@ -64,6 +64,7 @@ class FakeBotAPI:
         self._log: list[list[Any]] = []
         self.handed_out: dict[int, float] = {}
         self._ok: Counter[str] = Counter()  # calls answered 200 since the last reset
+        self._api_calls = 0  # calls other than getUpdates since then
         self._answered: set[str] = set()  # callback queries answered since then
         self._loop = asyncio.new_event_loop()
         self._new_update: asyncio.Event | None = None
@@ -161,6 +162,7 @@ class FakeBotAPI:
             response = await self._get_updates(params)
             self._answer(row, response.status)
             return response
+        self._api_calls += 1
         # Telegram's limits are judged when the call arrives; the refusal still takes the
         # round trip to come back.
         retry_after = self.limits.check(method, params) if self.limits is not None else None
@@ -235,13 +237,15 @@ class FakeBotAPI:
             self.refused.clear()
             self._ok.clear()
             self._answered.clear()
+            self._api_calls = 0
             if self.limits is not None:
                 self.limits.reset()
             return web.json_response({"ok": True})
         if action == "stats":
             return web.json_response({
                 "pending": len(self._pending), "handed_out": len(self.handed_out),
-                "calls": len(self._log), "ok": dict(self._ok), "answered": len(self._answered),
+                "calls": len(self._log), "api_calls": self._api_calls, "ok": dict(self._ok),
+                "answered": len(self._answered),
                 "refused": dict(self.refused), "now": time.monotonic()})
         if action == "record":
             return web.json_response({
@@ -253,13 +257,18 @@ class FakeBotAPI:
 # ---- running the bot as a process ------------------------------------------------------------
 def bot_env(fake: FakeBotAPI, db_path: Path, **extra: str) -> dict[str, str]:
     """The environment of a bot process talking only to the fake server on loopback."""
+    return port_env(fake.port, db_path, **extra)
+
+
+def port_env(port: int, db_path: Path, **extra: str) -> dict[str, str]:
+    """bot_env for a fake server on `port` (e.g. one in another process)."""
     env = {k: v for k, v in os.environ.items()
            if not k.upper().endswith("_PROXY") and not k.startswith(("TELEGRAM_", "WEBHOOK_",
                                                                      "BOT_"))}
     env.update({
         "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "TELEGRAM_API_BASE_FILE_URL": f"http://127.0.0.1:{fake.port}/file/bot",
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        "TELEGRAM_API_BASE_FILE_URL": f"http://127.0.0.1:{port}/file/bot",
         "BOT_DB_PATH": str(db_path),
         "LOG_LEVEL": "INFO",
         "NO_PROXY": "127.0.0.1,localhost",
