@@ -672,6 +672,8 @@ def analyse_blackbox(stream: list[tuple[str, dict[str, Any]]],
         "reaction_p50_ms": percentile(reaction_ms, 0.50),
         "reaction_p99_ms": percentile(reaction_ms, 0.99),
         "violations": violations, "refused": dict(record["refused"]),
+        "over_limits": sum(record.get("over_limits", {}).values()),
+        "new_messages": sum(1 for c in api if c[1] == "sendMessage" and c[4] == 200),
         "refused_total": sum(record["refused"].values()),
         "api_calls": Counter(c[1] for c in api),
         "errors": Counter(f"{c[1]} {c[4]}" for c in api if c[4] not in (200, 429)),
@@ -760,14 +762,18 @@ def blackbox_report(results: list[dict[str, Any]]) -> int:
                  f"offered over {r['offered_s']:.1f} s, done in {r['span_s']:.1f} s",
                  f"start-up {r['startup_s']:.2f} s",
                  f"fake CPU {r['fake_cpu_ms']:.2f} ms/update"]
+        notes.append(f"{r['new_messages']:,} new messages (at 30/s: >= "
+                     f"{r['new_messages'] / 30:.1f} s)")
         if r["refused"]:
             notes.append(f"429s by method {r['refused']}")
+        if not r["limits"]:
+            notes.append(f"{r['over_limits']:,} calls over Telegram's limits, let through")
         if r["unreacted"]:
             notes.append(f"{r['unreacted']} updates without a reaction")
         if r["extra_sends"]:
             notes.append(f"{r['extra_sends']} messages beyond one per command")
         if r["errors"]:
-            notes.append(f"API errors {dict(r['errors'])}")
+            notes.append(f"API errors (e.g. 'not modified') {dict(r['errors'])}")
         if r["log_errors"] or r["log_warnings"]:
             notes.append(f"log: {r['log_errors']} errors, {r['log_warnings']} warnings")
         if not r["complete"]:

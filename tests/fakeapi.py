@@ -56,6 +56,8 @@ class FakeBotAPI:
         self.poll_delay = poll_delay
         self.limits = TelegramLimits() if limits else None
         self.refused: Counter[str] = Counter()  # 429s answered, by method
+        # With the limits off, the calls Telegram would have refused are still counted.
+        self._shadow = TelegramLimits()
         self.port = 0
         self._pending: list[dict[str, Any]] = []
         self.delivered: set[int] = set()
@@ -166,6 +168,8 @@ class FakeBotAPI:
         # Telegram's limits are judged when the call arrives; the refusal still takes the
         # round trip to come back.
         retry_after = self.limits.check(method, params) if self.limits is not None else None
+        if self.limits is None:
+            self._shadow.check(method, params)
         delay = self.delays.get(method, self.default_delay)
         if delay:
             await asyncio.sleep(delay)
@@ -176,6 +180,11 @@ class FakeBotAPI:
         status, body = await self.api.handle(method, params, files)
         self._answer(row, status)
         return web.Response(status=status, body=body, content_type="application/json")
+
+    @property
+    def over_limits(self) -> dict[str, int]:
+        """With the limits off: calls let through that Telegram would have refused."""
+        return dict(self._shadow.refused)
 
     def _answer(self, row: list[Any], status: int) -> None:
         row[4] = status
@@ -211,7 +220,8 @@ class FakeBotAPI:
         `POST /control/messages` {"chats": [id, ...], "text": t}: put a message from the bot
         in each chat (not recorded as a call), answered with their message ids.
         `POST /control/limits` {"on": bool}: enforce Telegram's limits or not (fresh budgets).
-        `POST /control/reset`: forget the recorded calls, hand-outs and 429s.
+        `POST /control/reset`: forget the recorded calls, hand-outs and 429s (and the calls
+        over the limits that were let through while they were off).
         `GET /control/stats`: counts, cheap to poll. `GET /control/record`: everything."""
         action = request.match_info["action"]
         body: Any = await request.json() if request.can_read_body else None
@@ -240,17 +250,20 @@ class FakeBotAPI:
             self._api_calls = 0
             if self.limits is not None:
                 self.limits.reset()
+            self._shadow.reset()
             return web.json_response({"ok": True})
         if action == "stats":
             return web.json_response({
                 "pending": len(self._pending), "handed_out": len(self.handed_out),
                 "calls": len(self._log), "api_calls": self._api_calls, "ok": dict(self._ok),
                 "answered": len(self._answered),
-                "refused": dict(self.refused), "now": time.monotonic()})
+                "refused": dict(self.refused), "over_limits": self.over_limits,
+                "now": time.monotonic()})
         if action == "record":
             return web.json_response({
                 "calls": self._log, "handed_out": self.handed_out,
-                "refused": dict(self.refused), "now": time.monotonic()})
+                "refused": dict(self.refused), "over_limits": self.over_limits,
+                "now": time.monotonic()})
         return web.json_response({"error": f"unknown control {action!r}"}, status=404)
 
 

@@ -117,7 +117,8 @@ def test_the_fake_server_answers_429_like_telegram() -> None:
                              text=f"edit {n}")
             assert status == 200
         assert fake.refused == {"sendMessage": 2}
-    with FakeBotAPI() as fake:  # off unless asked for
+    with FakeBotAPI() as fake:  # off unless asked for, but what passes over them is counted
         assert all(call(fake, "sendMessage", chat_id=5, text="hi")[0] == 200
                    for _ in range(10))
         assert not fake.refused
+        assert fake.over_limits == {"sendMessage": 6}
