@@ -7,7 +7,15 @@ Updates go through `app.update_queue`, so the update processor orders them per c
 runs chats concurrently, as in production. Each configuration runs in its own child
 process, so peak RSS and start-up are that configuration's own.
 
-    make bench                                   # 0 and 100 ms round trip, ~2.5 minutes
+Then the black-box mode (its own table): the bot as its own process (`python -m bot`, as
+`make run` starts it, rate limiter included) and a bare PTB echo process, each long polling
+a fake Bot API in another process (tests/fakeapi.py) over HTTP with a 100 ms round trip;
+(a) 10,000 updates queued at once, (b) 60 updates a second for 30 s with the fake answering
+429 beyond Telegram's limits. Latencies are taken on the fake's clock.
+
+    make bench                                   # all of it
+    .venv/bin/python scripts/bench.py --blackbox-only   # the black-box mode alone
+    .venv/bin/python scripts/bench.py --no-blackbox     # the in-process runs alone
     .venv/bin/python scripts/bench.py --rtt-ms 100 --http --updates 3000
                                                  # also over real HTTP: aiohttp vs httpx
 """
