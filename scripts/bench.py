@@ -681,6 +681,7 @@ def analyse_blackbox(stream: list[tuple[str, dict[str, Any]]],
         "reaction_p99_ms": percentile(reaction_ms, 0.99),
         "violations": violations, "refused": dict(record["refused"]),
         "over_limits": sum(record.get("over_limits", {}).values()),
+        "by_limit": dict(record.get("by_limit", {})),
         "new_messages": sum(1 for c in api if c[1] == "sendMessage" and c[4] == 200),
         "refused_total": sum(record["refused"].values()),
         "api_calls": Counter(c[1] for c in api),
@@ -776,6 +777,8 @@ def blackbox_report(results: list[dict[str, Any]]) -> int:
             notes.append(f"429s by method {r['refused']}")
         if not r["limits"]:
             notes.append(f"{r['over_limits']:,} calls over Telegram's limits, let through")
+        if r["by_limit"]:
+            notes.append(f"by limit {r['by_limit']}")
         if r["unreacted"]:
             notes.append(f"{r['unreacted']} updates without a reaction")
         if r["extra_sends"]:

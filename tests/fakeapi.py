@@ -186,6 +186,11 @@ class FakeBotAPI:
         """With the limits off: calls let through that Telegram would have refused."""
         return dict(self._shadow.refused)
 
+    def _which_limits(self) -> dict[str, int]:
+        """429s sent, or calls over the limits let through, by the limit passed."""
+        limits = self.limits if self.limits is not None else self._shadow
+        return dict(limits.refused_by)
+
     def _answer(self, row: list[Any], status: int) -> None:
         row[4] = status
         if status == 200:
@@ -258,12 +263,12 @@ class FakeBotAPI:
                 "calls": len(self._log), "api_calls": self._api_calls, "ok": dict(self._ok),
                 "answered": len(self._answered),
                 "refused": dict(self.refused), "over_limits": self.over_limits,
-                "now": time.monotonic()})
+                "by_limit": self._which_limits(), "now": time.monotonic()})
         if action == "record":
             return web.json_response({
                 "calls": self._log, "handed_out": self.handed_out,
                 "refused": dict(self.refused), "over_limits": self.over_limits,
-                "now": time.monotonic()})
+                "by_limit": self._which_limits(), "now": time.monotonic()})
         return web.json_response({"error": f"unknown control {action!r}"}, status=404)
 
 

@@ -70,6 +70,7 @@ class TelegramLimits:
         self._overall = self._bucket(overall, clock())
         self._chats: dict[int, Bucket] = {}
         self.refused: Counter[str] = Counter()  # 429s answered, by method
+        self.refused_by: Counter[str] = Counter()  # ... by the limit passed (overall, chat)
         self.passed = 0
 
     @staticmethod
@@ -81,6 +82,7 @@ class TelegramLimits:
         self._overall = self._bucket(self._overall_limit, self.clock())
         self._chats.clear()
         self.refused.clear()
+        self.refused_by.clear()
         self.passed = 0
 
     def check(self, method: str, params: Mapping[str, Any]) -> int | None:
@@ -100,6 +102,10 @@ class TelegramLimits:
         wait = max(self._overall.wait(), chat.wait())
         if wait > 0:
             self.refused[method] += 1
+            if self._overall.wait() > 0:
+                self.refused_by["overall"] += 1
+            if chat.wait() > 0:
+                self.refused_by["group" if chat_id < 0 else "private chat"] += 1
             return max(1, math.ceil(wait))
         self._overall.tokens -= 1.0
         chat.tokens -= 1.0

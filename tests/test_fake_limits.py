@@ -32,6 +32,7 @@ def test_a_private_chat_gets_a_short_burst_then_one_a_second() -> None:
     assert [send(limits, 1) for _ in range(4)] == [None] * 4  # a quick burst passes
     assert send(limits, 1) == 1  # the fifth in the same instant: retry after 1 s
     assert limits.refused == {"sendMessage": 1}
+    assert limits.refused_by == {"private chat": 1}
     for _ in range(20):  # then one a second goes on passing
         clock.advance(1.0)
         assert send(limits, 1) is None
@@ -61,9 +62,10 @@ def test_thirty_a_second_across_chats() -> None:
     assert limits.refused == {"sendMessage": sum(a is not None for a in answers)}
     # 60 at the same instant after a rest: 30 pass, 30 are refused.
     clock.advance(5)
-    limits.refused.clear()
+    limits.reset()
     assert sum(send(limits, chat + n) is None for n in range(1, 61)) == 30
     assert limits.refused == {"sendMessage": 30}
+    assert limits.refused_by == {"overall": 30}
 
 
 def test_twenty_a_minute_in_a_group() -> None:
