@@ -7,7 +7,15 @@ Updates go through `app.update_queue`, so the update processor orders them per c
 runs chats concurrently, as in production. Each configuration runs in its own child
 process, so peak RSS and start-up are that configuration's own.
 
-    make bench                                   # 0 and 100 ms round trip, ~2.5 minutes
+Then the black-box mode (its own table): the bot as its own process (`python -m bot`, as
+`make run` starts it, rate limiter included) and a bare PTB echo process, each long polling
+a fake Bot API in another process (tests/fakeapi.py) over HTTP with a 100 ms round trip;
+(a) 10,000 updates queued at once, (b) 60 updates a second for 30 s with the fake answering
+429 beyond Telegram's limits. Latencies are taken on the fake's clock.
+
+    make bench                                   # all of it
+    .venv/bin/python scripts/bench.py --blackbox-only   # the black-box mode alone
+    .venv/bin/python scripts/bench.py --no-blackbox     # the in-process runs alone
     .venv/bin/python scripts/bench.py --rtt-ms 100 --http --updates 3000
                                                  # also over real HTTP: aiohttp vs httpx
 """
@@ -22,12 +30,15 @@ import os
 import platform
 import random
 import resource
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter, defaultdict
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -370,6 +381,421 @@ async def run_child(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+# ---- black-box mode: the bot as its own process, over real HTTP ---------------------------
+# The fake Bot API (tests/fakeapi.py) runs in another process with a round trip on every
+# call, getUpdates included; the bot is `python -m bot` with TELEGRAM_BOT_TOKEN and
+# TELEGRAM_API_BASE_URL pointing at it, as `make run` starts it (so with its own rate
+# limiter). This process only drives the fake through its /control endpoints: it queues
+# updates, then reads back every call with the time it reached the fake and every update's
+# hand-out time (all on the fake's clock).
+BB_TARGET_RATE = 600.0
+BB_TARGET_TAP_P99_MS = 1000.0
+# Loopback only: never through a proxy from the environment.
+_LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class Control:
+    """The fake Bot API process's /control endpoints."""
+
+    def __init__(self, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}/control/"
+
+    def _open(self, request: urllib.request.Request) -> Any:
+        with _LOOPBACK.open(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def post(self, action: str, body: Any = None) -> Any:
+        return self._open(urllib.request.Request(
+            self.url + action, data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/json"}))
+
+    def get(self, action: str) -> Any:
+        return self._open(urllib.request.Request(self.url + action))
+
+
+def proc_cpu_s(pid: int) -> float:
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def proc_peak_rss_mb(pid: int) -> float:
+    """VmHWM: the process's peak resident set (Linux); else its RSS now."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import psutil
+
+    return float(psutil.Process(pid).memory_info().rss) / 1024 / 1024
+
+
+def echo_bot() -> int:
+    """`bench.py --echo-bot`: the black-box baseline, its own process polling the fake.
+
+    Bare PTB: one handler making one call per update (answer a tap, echo a command), the
+    bot's request class for API calls (getUpdates on PTB's default client, as the bot), the
+    same per-chat concurrent processor as the bot; token and base URL from the environment.
+    """
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes, TypeHandler
+
+    from bot.http import AiohttpRequest
+    from bot.processor import PerChatUpdateProcessor
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        assert chat is not None
+        if update.callback_query is not None:
+            await update.callback_query.answer(update.callback_query.data)
+        else:
+            text = update.effective_message.text if update.effective_message else None
+            await context.bot.send_message(chat.id, text or "echo")
+
+    app = (Application.builder().token(os.environ["TELEGRAM_BOT_TOKEN"])
+           .base_url(os.environ["TELEGRAM_API_BASE_URL"]).request(AiohttpRequest())
+           .concurrent_updates(PerChatUpdateProcessor(256)).build())
+    app.add_handler(TypeHandler(Update, echo))
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def _wait(what: str, check: Any, timeout: float, proc: subprocess.Popen[bytes],
+          log: Path, poll: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"the bot process exited ({proc.returncode}) waiting for "
+                               f"{what}; its log ends:\n{tail}")
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(poll)
+
+
+def blackbox_run(app: str, *, limits: bool, updates: int, users: int, rate: float | None,
+                 rtt_ms: int = 100, seed_users: int = 100_000, seed: int = 7,
+                 warmup: int = 200, timeout: float = 300.0, workdir: str | None = None,
+                 quiet_s: float = 1.0) -> dict[str, Any]:
+    """One black-box run: a fake Bot API process, the bot (or the echo baseline) process.
+
+    `rate` None: the whole timed stream is queued at once (open loop, as fast as the bot
+    takes it); else it is queued at `rate` updates a second. Returns the measurements.
+    """
+    from bot.config import DEFAULT_CONTENT
+    from bot.content import load_content
+    from tests.fakeapi import port_env
+
+    content = load_content(DEFAULT_CONTENT)
+    work = Path(tempfile.mkdtemp(prefix="bench-bb-", dir=workdir))
+    db_path = work / "bot.sqlite3"
+    if app == "bot":
+        seeded = asyncio.run(seed_database(db_path, seed_users))
+        parents = random.Random(seed).sample(seeded, min(users, len(seeded)))
+    else:
+        parents = list(range(500_000_001, 500_000_001 + users))
+    warm = build_stream(content, parents, warmup, seed + 1, 1)
+    stream = build_stream(content, parents, updates, seed, warmup + 1)
+
+    rtt = rtt_ms / 1000
+    fake_cmd = [sys.executable, "-m", "tests.fakeapi", str(rtt), "--poll-delay", str(rtt)]
+    fake = subprocess.Popen([*fake_cmd, *(["--limits"] if limits else [])], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"})
+    proc: subprocess.Popen[bytes] | None = None
+    log = work / f"{app}.log"
+    try:
+        assert fake.stdout is not None
+        port = int(fake.stdout.readline())
+        control = Control(port)
+        # Every parent has the bot's message (id 1) in the chat, which the taps land on.
+        ids = control.post("messages", {"chats": parents, "text": "menu"})["message_ids"]
+        assert set(ids) == {1}, "a chat's first message is not message 1"
+        env = port_env(port, db_path)
+        command = ([sys.executable, "-m", "bot"] if app == "bot"
+                   else [sys.executable, str(Path(__file__).resolve()), "--echo-bot"])
+        started = time.monotonic()
+        with log.open("wb") as out:
+            proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                    stderr=subprocess.STDOUT)
+        running = proc
+
+        def polled() -> bool:
+            return bool(control.get("stats")["ok"].get("getUpdates"))
+
+        if not _wait("the first getUpdates", polled, 60, running, log, 0.02):
+            raise RuntimeError(f"{app} did not poll within 60 s")
+        startup_s = time.monotonic() - started
+
+        def finished(batch: list[tuple[str, dict[str, Any]]]) -> Any:
+            taps = sum(1 for _, raw in batch if "callback_query" in raw)
+            commands = len(batch) - taps
+
+            def check() -> Any:
+                stats = control.get("stats")
+                done = (stats["handed_out"] >= len(batch) and stats["answered"] >= taps
+                        and stats["ok"].get("sendMessage", 0) >= commands)
+                return stats if done else None
+            return check
+
+        # Warm-up (not timed): the bot's connections, caches and database pages.
+        control.post("updates", [raw for _, raw in warm])
+        _wait("the warm-up", finished(warm), timeout, running, log)
+        time.sleep(quiet_s)
+        control.post("reset")
+
+        cpu0 = proc_cpu_s(running.pid)
+        fake_cpu0 = proc_cpu_s(fake.pid)
+        offer_t0 = time.monotonic()
+        raws = [raw for _, raw in stream]
+        if rate is None:
+            for start in range(0, len(raws), 1000):  # the fake takes bodies up to 1 MB
+                control.post("updates", raws[start:start + 1000])
+        else:
+            sent = 0
+            while sent < len(raws):
+                due = min(len(raws), int((time.monotonic() - offer_t0) * rate) + 1)
+                if due > sent:
+                    control.post("updates", raws[sent:due])
+                    sent = due
+                if running.poll() is not None:
+                    break
+                time.sleep(0.02)
+        offered_s = time.monotonic() - offer_t0
+        complete = _wait("the timed stream", finished(stream), timeout, running, log, 0.2)
+        cpu_s = proc_cpu_s(running.pid) - cpu0
+        fake_cpu_s = proc_cpu_s(fake.pid) - fake_cpu0
+        # Let trailing calls (edits after answers, retries) arrive before reading back.
+        last = -1
+        while True:
+            calls = control.get("stats")["api_calls"]
+            if calls == last:
+                break
+            last = calls
+            time.sleep(quiet_s)
+        rss_mb = proc_peak_rss_mb(running.pid)
+        record = control.get("record")
+        exit_code = None
+        with suppress(subprocess.TimeoutExpired):
+            running.send_signal(signal.SIGTERM)
+            exit_code = running.wait(timeout=30)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        if fake.stdin is not None:
+            fake.stdin.close()
+        try:
+            fake.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            fake.kill()
+            fake.wait(timeout=10)
+    text = log.read_text(errors="replace")
+    result = analyse_blackbox(stream, record)
+    result.update({
+        "app": app, "limits": limits, "rtt_ms": rtt_ms, "users": len(parents),
+        "offered_rate": rate, "offered_s": offered_s, "complete": complete is not None,
+        "cpu_ms": cpu_s * 1000 / len(stream), "fake_cpu_ms": fake_cpu_s * 1000 / len(stream),
+        "rss_mb": rss_mb, "startup_s": startup_s, "exit_code": exit_code,
+        "log_errors": sum(1 for line in text.splitlines()
+                          if "Traceback" in line or " ERROR " in line),
+        "log_warnings": sum(1 for line in text.splitlines() if " WARNING " in line),
+    })
+    return result
+
+
+def analyse_blackbox(stream: list[tuple[str, dict[str, Any]]],
+                     record: dict[str, Any]) -> dict[str, Any]:
+    """Latencies, order and counts from the fake's record of one timed stream.
+
+    A tap's reaction is its answerCallbackQuery (known by its id). A command's is a
+    sendMessage to its chat: a chat's commands are matched in update order to the
+    sendMessage calls that reached the fake for that chat (429-refused attempts skipped).
+    An order violation is an update whose reaction reached the fake before the reaction of
+    an earlier update of the same chat.
+    """
+    handed = {int(k): float(v) for k, v in record["handed_out"].items()}
+    calls = record["calls"]  # [arrival, method, chat_id, callback_query_id, status]
+    answer_at: dict[str, tuple[int, float]] = {}  # first answer's (call index, arrival)
+    answered_ok: set[str] = set()
+    sends: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    api = [c for c in calls if c[1] != "getUpdates"]
+    for index, (at, method, chat_id, query_id, status) in enumerate(calls):
+        if method == "answerCallbackQuery":
+            answer_at.setdefault(str(query_id), (index, at))
+            if status == 200:
+                answered_ok.add(str(query_id))
+        elif method == "sendMessage" and status != 429 and chat_id is not None:
+            sends[int(chat_id)].append((index, at))
+    by_chat: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for kind, raw in stream:
+        query = raw.get("callback_query")
+        chat = (raw.get("message") or query["message"])["chat"]["id"]
+        by_chat[chat].append({"id": raw["update_id"], "kind": kind,
+                              "query": query["id"] if query else None})
+    taps = [u for chat in by_chat.values() for u in chat if u["query"] is not None]
+    tap_ms: list[float] = []
+    reaction_ms: list[float] = []
+    violations = unreacted = extra_sends = 0
+    for chat, items in by_chat.items():
+        chat_sends = iter(sends.get(chat, []))
+        commands = 0
+        latest = -1
+        for u in items:
+            reaction: tuple[int, float] | None
+            if u["query"] is not None:
+                reaction = answer_at.get(u["query"])
+            else:
+                commands += 1
+                reaction = next(chat_sends, None)
+            if reaction is None or u["id"] not in handed:
+                unreacted += 1
+                continue
+            index, at = reaction
+            waited = (at - handed[u["id"]]) * 1000
+            reaction_ms.append(waited)
+            if u["query"] is not None:
+                tap_ms.append(waited)
+            if index < latest:
+                violations += 1
+            latest = max(latest, index)
+        extra_sends += max(0, len(sends.get(chat, [])) - commands)
+    first = min(handed.values()) if handed else 0.0
+    last = max((c[0] for c in api), default=first)
+    n = len(stream)
+    return {
+        "updates": n, "injected": n, "handed_out": sum(1 for _, r in stream
+                                                       if r["update_id"] in handed),
+        "taps": len(taps), "answered": sum(1 for u in taps if u["query"] in answered_ok),
+        "unanswered": sum(1 for u in taps if u["query"] not in answered_ok),
+        "commands": n - len(taps), "unreacted": unreacted, "extra_sends": extra_sends,
+        "span_s": last - first, "rate": n / (last - first) if last > first else 0.0,
+        "tap_p50_ms": percentile(tap_ms, 0.50), "tap_p99_ms": percentile(tap_ms, 0.99),
+        "reaction_p50_ms": percentile(reaction_ms, 0.50),
+        "reaction_p99_ms": percentile(reaction_ms, 0.99),
+        "violations": violations, "refused": dict(record["refused"]),
+        "over_limits": sum(record.get("over_limits", {}).values()),
+        "by_limit": dict(record.get("by_limit", {})),
+        "new_messages": sum(1 for c in api if c[1] == "sendMessage" and c[4] == 200),
+        "refused_total": sum(record["refused"].values()),
+        "api_calls": Counter(c[1] for c in api),
+        "errors": Counter(f"{c[1]} {c[4]}" for c in api if c[4] not in (200, 429)),
+    }
+
+
+def blackbox_scenarios(args: argparse.Namespace) -> list[dict[str, Any]]:
+    results = []
+    plan = [("a", app, False, args.bb_updates, None) for app in ("baseline", "bot")]
+    limited = max(1, int(args.bb_limited_rate * args.bb_limited_seconds))
+    plan += [("b", app, True, limited, args.bb_limited_rate) for app in ("baseline", "bot")]
+    for scenario, app, limits, updates, rate in plan:
+        how = "all at once" if rate is None else f"at {rate:g}/s"
+        print(f"black-box ({scenario}): {app} process, {updates:,} updates {how}"
+              f"{', fake enforcing Telegram limits' if limits else ''} ...", flush=True)
+        result = blackbox_run(app if app == "bot" else "echo", limits=limits, updates=updates,
+                              users=args.bb_users, rate=rate, rtt_ms=args.bb_rtt_ms,
+                              seed_users=args.seed_users, seed=args.seed,
+                              timeout=args.timeout, workdir=args.workdir)
+        result.update(scenario=scenario, app=app)
+        results.append(result)
+    return results
+
+
+def _mark(ok: bool) -> str:
+    return "✓" if ok else "✗"
+
+
+def blackbox_report(results: list[dict[str, Any]]) -> int:
+    """The black-box table; returns how many targets were missed."""
+    if not results:
+        return 0
+    first = results[0]
+    print()
+    print(f"black-box: the bot as `python -m bot` (TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, "
+          f"its own rate limiter, as `make run`), the baseline as a bare PTB echo process "
+          f"(bot.http.AiohttpRequest, per-chat concurrent processor), each long polling a fake "
+          f"Bot API in another process over HTTP on 127.0.0.1, {first['rtt_ms']} ms round trip "
+          f"on every call (getUpdates included); {first['users']:,} parents, the same mix as "
+          "above; 200 untimed updates first.")
+    print("(a) open loop: the whole stream queued at once, the fake not limiting; "
+          "(b) updates queued at a steady rate, the fake answering 429 beyond Telegram's "
+          "limits (30 new messages/s overall, 1/s per private chat after a burst of 4, "
+          "20/min per group).")
+    print()
+    head = ("| scenario | app      | updates | updates/s | tap answer p50 / p99 ms | "
+            "reaction p99 ms | 429s | order violations | unanswered taps | "
+            "CPU ms/update | peak RSS MB |")
+    print(head)
+    print("|" + "|".join("-" * len(c) for c in head.split("|")[1:-1]) + "|")
+    missed = 0
+
+    def judge(r: dict[str, Any], text: str, ok: bool, applies: bool = True) -> str:
+        nonlocal missed
+        if r["app"] != "bot" or not applies:
+            return text
+        missed += not ok
+        return f"{text} {_mark(ok)}"
+
+    for r in results:
+        limited = r["limits"]
+
+        offered = ("max" if r["offered_rate"] is None
+                   else f"{r['offered_rate']:g}/s")
+        rate = judge(r, f"{r['rate']:.0f}", r["rate"] >= BB_TARGET_RATE, not limited)
+        tap = judge(r, f"{r['tap_p50_ms']:.0f} / {r['tap_p99_ms']:.0f}",
+                    r["tap_p99_ms"] <= BB_TARGET_TAP_P99_MS and r["taps"] > 0)
+        refused = judge(r, str(r["refused_total"]), r["refused_total"] == 0, limited)
+        order = judge(r, str(r["violations"]), r["violations"] == 0)
+        unanswered = judge(r, str(r["unanswered"]), r["unanswered"] == 0)
+        print(f"| ({r['scenario']}) {offered:<4} | {r['app']:<8} | {r['updates']:>7,} | "
+              f"{rate:>9} | {tap:>23} | {r['reaction_p99_ms']:>15.0f} | {refused:>4} | "
+              f"{order:>16} | {unanswered:>15} | {r['cpu_ms']:>13.2f} | {r['rss_mb']:>11.0f} |")
+    print()
+    print("updates/s: timed updates / (last API call reaching the fake - first update handed "
+          "out). tap answer: answerCallbackQuery reaching the fake - the tap handed out by "
+          "getUpdates. reaction: an update's first call (a tap's answer, a command's message) - "
+          "its hand-out. 429s: refusals the fake sent (only (b) limits). CPU and RSS: the "
+          "bot process (psutil: user+system time over the timed stream / updates; VmHWM). "
+          "Targets (✓/✗, bot rows): >= 600 updates/s in (a), tap p99 <= 1 s, 0 order "
+          "violations, 0 unanswered taps, 0 429s in (b).")
+    for r in results:
+        name = f"({r['scenario']}) {r['app']}"
+        notes = [f"{r['handed_out']:,}/{r['injected']:,} handed out",
+                 f"{r['answered']:,}/{r['taps']:,} taps answered",
+                 f"offered over {r['offered_s']:.1f} s, done in {r['span_s']:.1f} s",
+                 f"start-up {r['startup_s']:.2f} s",
+                 f"fake CPU {r['fake_cpu_ms']:.2f} ms/update"]
+        notes.append(f"{r['new_messages']:,} new messages (at 30/s: >= "
+                     f"{r['new_messages'] / 30:.1f} s)")
+        if r["refused"]:
+            notes.append(f"429s by method {r['refused']}")
+        if not r["limits"]:
+            notes.append(f"{r['over_limits']:,} calls over Telegram's limits, let through")
+        if r["by_limit"]:
+            notes.append(f"by limit {r['by_limit']}")
+        if r["unreacted"]:
+            notes.append(f"{r['unreacted']} updates without a reaction")
+        if r["extra_sends"]:
+            notes.append(f"{r['extra_sends']} messages beyond one per command")
+        if r["errors"]:
+            notes.append(f"API errors (e.g. 'not modified') {dict(r['errors'])}")
+        if r["log_errors"] or r["log_warnings"]:
+            notes.append(f"log: {r['log_errors']} errors, {r['log_warnings']} warnings")
+        if not r["complete"]:
+            notes.append("NOT COMPLETE within the timeout")
+        if r["exit_code"] != 0:
+            notes.append(f"exit code {r['exit_code']} after SIGTERM")
+        print(f"{name}: " + "; ".join(notes))
+    print()
+    return missed
+
+
 # ---- the parent: run every configuration, print the table ----------------------------------
 def child_command(args: argparse.Namespace, app: str, rtt_ms: int) -> list[str]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", app,
@@ -424,6 +850,11 @@ def _memory_gb() -> str:
     return "RAM unknown"
 
 
+def machine_line() -> str:
+    return (f"machine: {os.cpu_count()} cores ({_cpu_name()}), {_memory_gb()}, "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+
+
 def answers(r: dict[str, Any]) -> str:
     if r["app"] == "baseline":  # the echo answers no taps
         return ""
@@ -436,8 +867,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> int:
     base = {r["rtt_ms"]: r for r in results if r["app"] == "baseline"}
     first = next(iter(bots.values()))
     print()
-    print(f"machine: {os.cpu_count()} cores ({_cpu_name()}), {_memory_gb()}, "
-          f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+    print(machine_line())
     print(f"stream: {first['updates']:,} updates per run (40% page taps, 30% checklist ticks, "
           f"20% question saves, 10% commands) from {first['users']:,} parents, after each "
           f"parent's /start; {first['seeded_users']:,} consented users in the database; "
@@ -552,12 +982,32 @@ def main() -> int:
                              "process, with bot.http.AiohttpRequest and with PTB's HTTPXRequest")
     parser.add_argument("--limited-updates", type=int, default=900,
                         help="timed updates in the rate-limited (production) runs")
+    parser.add_argument("--blackbox-only", action="store_true",
+                        help="run only the black-box mode (bot and baseline as processes)")
+    parser.add_argument("--no-blackbox", action="store_true", help="skip the black-box mode")
+    parser.add_argument("--bb-updates", type=int, default=10_000,
+                        help="black-box (a): timed updates, queued at once")
+    parser.add_argument("--bb-users", type=int, default=1_000, help="black-box: parents")
+    parser.add_argument("--bb-rtt-ms", type=int, default=100,
+                        help="black-box: the fake's round trip on every call")
+    parser.add_argument("--bb-limited-rate", type=float, default=60.0,
+                        help="black-box (b): updates offered a second under Telegram's limits")
+    parser.add_argument("--bb-limited-seconds", type=float, default=30.0,
+                        help="black-box (b): for how long")
+    parser.add_argument("--echo-bot", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--limiter", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=("bot", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--transport", choices=("offline", "aiohttp", "httpx"),
                         default="offline", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.extra = {}
+    if args.echo_bot:
+        return echo_bot()
+    if args.blackbox_only:
+        os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+        print(machine_line())
+        missed = blackbox_report(blackbox_scenarios(args))
+        return 1 if missed and args.strict else 0
     if args.child:
         args.app = args.child
         args.rtt_ms = (args.rtt_ms or [0])[0]
@@ -591,7 +1041,10 @@ def main() -> int:
             results.append(run_configuration(args, "bot", rtt, transport))
     print("timing search ...", flush=True)
     args.extra = {"search": search_timing()}
-    return report(results, args)
+    blackbox = [] if args.no_blackbox else blackbox_scenarios(args)
+    status = report(results, args)
+    missed = blackbox_report(blackbox)
+    return 1 if missed and args.strict else status
 
 
 def search_timing(count: int = 200) -> dict[str, Any]:

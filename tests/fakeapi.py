@@ -5,6 +5,12 @@ OfflineBotAPI (which it wraps), and implements getUpdates like Telegram: updates
 queued until a later getUpdates confirms them with `offset`, so a bot killed before
 confirming gets them again after a restart. It runs its own event loop in a thread, so a
 test can block on the bot process while the server keeps answering.
+
+With `limits=True` it answers 429 as Telegram does when new messages come faster than
+Telegram's documented limits (tests/telegram_limits.py). For a driver in another process
+(the benchmark's black-box mode) it also serves `/control/...`: queue updates, put a
+message in chats, switch the limits, and read back every call with its arrival time and
+every update's hand-out time (see `_control`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -26,6 +33,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.offline import Call, OfflineBotAPI, UpdateFactory
+from tests.telegram_limits import TelegramLimits
 
 ROOT = Path(__file__).resolve().parent.parent
 # Shaped like a BotFather token (the bot checks that) but not a real one.
@@ -37,15 +45,29 @@ class FakeBotAPI:
     """The fake server. Use as a context manager; `base_url` goes in TELEGRAM_API_BASE_URL."""
 
     def __init__(self, delays: Mapping[str, float] | None = None,
-                 default_delay: float = 0.0) -> None:
+                 default_delay: float = 0.0, limits: bool = False,
+                 poll_delay: float = 0.0) -> None:
         # Calls are recorded here as they arrive (before any delay), not by the wrapped API.
         self.api = OfflineBotAPI(record=False)
         self._calls: list[Call] = []
         self.delays = dict(delays or {})
         self.default_delay = default_delay
+        # getUpdates' own round trip (0: answered at once, as the tests want).
+        self.poll_delay = poll_delay
+        self.limits = TelegramLimits() if limits else None
+        self.refused: Counter[str] = Counter()  # 429s answered, by method
+        # With the limits off, the calls Telegram would have refused are still counted.
+        self._shadow = TelegramLimits()
         self.port = 0
         self._pending: list[dict[str, Any]] = []
         self.delivered: set[int] = set()
+        # For the driver in another process: [arrival, method, chat_id, callback_query_id,
+        # HTTP status] per call, and when each update was first handed out by getUpdates.
+        self._log: list[list[Any]] = []
+        self.handed_out: dict[int, float] = {}
+        self._ok: Counter[str] = Counter()  # calls answered 200 since the last reset
+        self._api_calls = 0  # calls other than getUpdates since then
+        self._answered: set[str] = set()  # callback queries answered since then
         self._loop = asyncio.new_event_loop()
         self._new_update: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
@@ -74,6 +96,7 @@ class FakeBotAPI:
         self._new_update = asyncio.Event()
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._serve)
+        app.router.add_route("*", "/control/{action}", self._control)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket()
@@ -133,20 +156,55 @@ class FakeBotAPI:
                 files[key] = (value.filename, value.file.read(), value.content_type)
             else:
                 params[key] = value
-        self._calls.append(Call(method, params))
+        call = Call(method, params)
+        self._calls.append(call)
+        row = [call.at, method, params.get("chat_id"), params.get("callback_query_id"), 0]
+        self._log.append(row)
         if method == "getUpdates":
-            return await self._get_updates(params)
+            response = await self._get_updates(params)
+            self._answer(row, response.status)
+            return response
+        self._api_calls += 1
+        # Telegram's limits are judged when the call arrives; the refusal still takes the
+        # round trip to come back.
+        retry_after = self.limits.check(method, params) if self.limits is not None else None
+        if self.limits is None:
+            self._shadow.check(method, params)
         delay = self.delays.get(method, self.default_delay)
         if delay:
             await asyncio.sleep(delay)
+        if retry_after is not None:
+            self.refused[method] += 1
+            self._answer(row, 429)
+            return web.json_response(TelegramLimits.error(retry_after), status=429)
         status, body = await self.api.handle(method, params, files)
+        self._answer(row, status)
         return web.Response(status=status, body=body, content_type="application/json")
+
+    @property
+    def over_limits(self) -> dict[str, int]:
+        """With the limits off: calls let through that Telegram would have refused."""
+        return dict(self._shadow.refused)
+
+    def _which_limits(self) -> dict[str, int]:
+        """429s sent, or calls over the limits let through, by the limit passed."""
+        limits = self.limits if self.limits is not None else self._shadow
+        return dict(limits.refused_by)
+
+    def _answer(self, row: list[Any], status: int) -> None:
+        row[4] = status
+        if status == 200:
+            self._ok[row[1]] += 1
+            if row[1] == "answerCallbackQuery":
+                self._answered.add(str(row[3]))
 
     async def _get_updates(self, params: dict[str, Any]) -> web.Response:
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = min(float(params.get("timeout") or 0), LONG_POLL_CAP)
         assert self._new_update is not None
+        if self.poll_delay:
+            await asyncio.sleep(self.poll_delay)
         if offset:
             # Telegram forgets updates once a later getUpdates confirms them with offset.
             self._pending = [u for u in self._pending if u["update_id"] >= offset]
@@ -156,19 +214,79 @@ class FakeBotAPI:
                 await asyncio.wait_for(self._new_update.wait(), timeout)
         batch = self._pending[:limit]
         self.delivered.update(u["update_id"] for u in batch)
+        now = time.monotonic()
+        for update in batch:
+            self.handed_out.setdefault(update["update_id"], now)
         return web.json_response({"ok": True, "result": batch})
+
+    # ---- control, for a driver in another process --------------------------------------
+    async def _control(self, request: web.Request) -> web.Response:
+        """`POST /control/updates` [update, ...]: queue them for getUpdates.
+        `POST /control/messages` {"chats": [id, ...], "text": t}: put a message from the bot
+        in each chat (not recorded as a call), answered with their message ids.
+        `POST /control/limits` {"on": bool}: enforce Telegram's limits or not (fresh budgets).
+        `POST /control/reset`: forget the recorded calls, hand-outs and 429s (and the calls
+        over the limits that were let through while they were off).
+        `GET /control/stats`: counts, cheap to poll. `GET /control/record`: everything."""
+        action = request.match_info["action"]
+        body: Any = await request.json() if request.can_read_body else None
+        if action == "updates":
+            self._pending.extend(body)
+            assert self._new_update is not None
+            self._new_update.set()
+            return web.json_response({"queued": len(body)})
+        if action == "messages":
+            ids = []
+            for chat in body["chats"]:
+                status, raw = await self.api.handle("sendMessage", {"chat_id": chat,
+                                                                    "text": body["text"]})
+                assert status == 200, raw
+                ids.append(json.loads(raw)["result"]["message_id"])
+            return web.json_response({"message_ids": ids})
+        if action == "limits":
+            self.limits = TelegramLimits() if body["on"] else None
+            return web.json_response({"on": self.limits is not None})
+        if action == "reset":
+            self._log.clear()
+            self.handed_out.clear()
+            self.refused.clear()
+            self._ok.clear()
+            self._answered.clear()
+            self._api_calls = 0
+            if self.limits is not None:
+                self.limits.reset()
+            self._shadow.reset()
+            return web.json_response({"ok": True})
+        if action == "stats":
+            return web.json_response({
+                "pending": len(self._pending), "handed_out": len(self.handed_out),
+                "calls": len(self._log), "api_calls": self._api_calls, "ok": dict(self._ok),
+                "answered": len(self._answered),
+                "refused": dict(self.refused), "over_limits": self.over_limits,
+                "by_limit": self._which_limits(), "now": time.monotonic()})
+        if action == "record":
+            return web.json_response({
+                "calls": self._log, "handed_out": self.handed_out,
+                "refused": dict(self.refused), "over_limits": self.over_limits,
+                "by_limit": self._which_limits(), "now": time.monotonic()})
+        return web.json_response({"error": f"unknown control {action!r}"}, status=404)
 
 
 # ---- running the bot as a process ------------------------------------------------------------
 def bot_env(fake: FakeBotAPI, db_path: Path, **extra: str) -> dict[str, str]:
     """The environment of a bot process talking only to the fake server on loopback."""
+    return port_env(fake.port, db_path, **extra)
+
+
+def port_env(port: int, db_path: Path, **extra: str) -> dict[str, str]:
+    """bot_env for a fake server on `port` (e.g. one in another process)."""
     env = {k: v for k, v in os.environ.items()
            if not k.upper().endswith("_PROXY") and not k.startswith(("TELEGRAM_", "WEBHOOK_",
                                                                      "BOT_"))}
     env.update({
         "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": fake.base_url,
-        "TELEGRAM_API_BASE_FILE_URL": f"http://127.0.0.1:{fake.port}/file/bot",
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        "TELEGRAM_API_BASE_FILE_URL": f"http://127.0.0.1:{port}/file/bot",
         "BOT_DB_PATH": str(db_path),
         "LOG_LEVEL": "INFO",
         "NO_PROXY": "127.0.0.1,localhost",
@@ -250,15 +368,25 @@ def bookmarks(db_path: Path) -> list[tuple[int, str, str, int]]:
     return [(int(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
 
 
-def serve_forever(delay: float) -> None:
-    """`python -m tests.fakeapi DELAY`: serve on a free port (printed) until stdin closes.
+def serve_forever(argv: list[str] | None = None) -> None:
+    """`python -m tests.fakeapi DELAY [--limits] [--poll-delay S]`: serve on a free port
+    (printed) until stdin closes.
 
-    Every method but getUpdates answers after DELAY seconds (the benchmark's round trip).
+    Every method but getUpdates answers after DELAY seconds (the benchmark's round trip);
+    getUpdates after --poll-delay seconds. --limits: answer 429 beyond Telegram's limits.
     """
-    with FakeBotAPI(default_delay=delay) as fake:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tests.fakeapi")
+    parser.add_argument("delay", type=float, nargs="?", default=0.0)
+    parser.add_argument("--limits", action="store_true")
+    parser.add_argument("--poll-delay", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    with FakeBotAPI(default_delay=args.delay, limits=args.limits,
+                    poll_delay=args.poll_delay) as fake:
         print(fake.port, flush=True)
         sys.stdin.read()
 
 
 if __name__ == "__main__":
-    serve_forever(float(sys.argv[1]) if len(sys.argv) > 1 else 0.0)
+    serve_forever()
