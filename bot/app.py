@@ -138,8 +138,7 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if overall_rate is not None:
-        builder = builder.rate_limiter(NewMessageRateLimiter(overall_max_rate=overall_rate,
-                                                             max_retries=3))
+        builder = builder.rate_limiter(limiter_for(overall_rate, settings.replicas))
     if request is not None:
         builder = builder.request(MeteredRequest(request, metrics)).get_updates_request(request)
     elif api_request is not None:
@@ -156,6 +155,16 @@ def build_application(
             services.commands.append(command)
         feature.setup(app)
     return app
+
+
+def limiter_for(overall_rate: float, replicas: int) -> NewMessageRateLimiter:
+    """Telegram's limits are the bot's, not a process's: with several replicas each keeps
+    to its share of the overall rate and of each group's 20 a minute. A private chat's pace
+    stays whole: its updates run one at a time across replicas (the chat lock)."""
+    group_max = max(2, 20 // replicas)
+    return NewMessageRateLimiter(overall_max_rate=overall_rate / replicas,
+                                 group_max_rate=group_max,
+                                 group_burst=max(1, min(5, group_max // 2)), max_retries=3)
 
 
 @lru_cache(maxsize=16)

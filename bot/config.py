@@ -38,6 +38,9 @@ class Settings:
     database_url: str | None = None
     # Long polling: where /healthz and /metrics are served (webhook mode: on its server).
     metrics_port: int | None = None
+    # How many bot processes share the one bot token: Telegram's limits are per bot, so
+    # each replica keeps to its share of the overall and group rates.
+    replicas: int = 1
     # How long a prompt waits for typed text, and how long a removed question can be undone.
     prompt_seconds: int = 30 * 60
     undo_seconds: int = 15 * 60
@@ -136,6 +139,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
         webhook_port=_int(env, "WEBHOOK_PORT", 8443, 1, 65535),
         metrics_port=_int(env, "METRICS_PORT", 0, 1, 65535) or None,
+        replicas=_int(env, "BOT_REPLICAS", 1, 1, 64),
         database_url=(check_database_url(env["DATABASE_URL"].strip())
                       if env.get("DATABASE_URL", "").strip() else None),
     )

@@ -200,7 +200,8 @@ def run_configuration(name: str, replicas: int, url: str | None, args: argparse.
         extra = {"DATABASE_URL": url} if url else {}
         envs = [bot_env(fake, db_path, WEBHOOK_URL="https://bot.example.org/telegram",
                         WEBHOOK_SECRET=SECRET, WEBHOOK_LISTEN="127.0.0.1",
-                        WEBHOOK_PORT=str(port), LOG_LEVEL="WARNING", **extra)
+                        WEBHOOK_PORT=str(port), LOG_LEVEL="WARNING",
+                        BOT_REPLICAS=str(replicas), **extra)
                 for port in ports]
         logs = [workdir / f"replica{n}.log" for n in range(replicas)]
         with ExitStack() as stack:

@@ -37,6 +37,7 @@ def test_replicas_share_postgres_and_sit_behind_the_proxy(tmp_path) -> None:
         env = {k: substitute(str(v)) for k, v in services[name]["environment"].items()}
         settings = load_settings({**env, "BOT_DB_PATH": str(tmp_path / "x.sqlite3")})
         assert settings.webhook_url and settings.webhook_listen == "0.0.0.0"
+        assert settings.replicas == len(replicas)  # each keeps to its share of the limits
         assert settings.database_url is not None
         assert "@postgres:5432/" in settings.database_url  # the compose service below
         urls.add(settings.database_url)

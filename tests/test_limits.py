@@ -197,3 +197,20 @@ async def test_a_held_message_lends_its_processing_slot_to_another_chats_tap(
         assert answered < calls(bot, "sendMessage", A)[-1].at
         # A took its slot back and gave it up again at the end: B is processed once more.
         await asyncio.wait_for(bot.process(bot.user(B).text("/help")), 10)
+
+
+def test_replicas_share_the_bots_limits(tmp_path) -> None:
+    """Telegram counts the bot's messages, whichever process sends them: two replicas keep
+    to 15 a second across chats and 10 a minute per group each."""
+    from bot.app import build_application
+    from bot.offline import OfflineBotAPI
+    from tests.harness import make_settings
+
+    settings = make_settings(tmp_path, BOT_REPLICAS="2")
+    assert settings.replicas == 2
+    app = build_application(settings, request=OfflineBotAPI())
+    limiter = app.bot.rate_limiter
+    assert isinstance(limiter, NewMessageRateLimiter)
+    assert limiter._overall is not None and limiter._overall.max_rate == 15
+    assert limiter._group_burst == 5
+    assert round(limiter._group_burst * 60 / limiter._group_period) == 10 - 5

@@ -80,7 +80,8 @@ def test_two_replicas_keep_order_lose_nothing_and_survive_a_kill(
 
         envs = [bot_env(fake, tmp_path / f"unused{n}.sqlite3", DATABASE_URL=url,
                         WEBHOOK_URL="https://bot.example.org/telegram", WEBHOOK_SECRET=SECRET,
-                        WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))
+                        WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port),
+                        BOT_REPLICAS=str(len(ports)))
                 for n, port in enumerate(ports)]
         logs = [tmp_path / "replica0.log", tmp_path / "replica1.log"]
         with bot_process(envs[0], logs[0]) as first, bot_process(envs[1], logs[1]) as second:
