@@ -57,9 +57,17 @@ class Metrics:
                                     "When the last update was received (Unix time)",
                                     registry=r)
         self.last_update: float | None = None  # monotonic, for /healthz
+        # Labelled children by label values: `labels()` takes a lock and builds a key on
+        # every call, and these are counted several times per update.
+        self._kinds: dict[str, Any] = {}
+        self._calls: dict[tuple[str, str], Any] = {}
 
     def received(self, update: object) -> None:
-        self.updates.labels(update_kind(update)).inc()
+        kind = update_kind(update)
+        child = self._kinds.get(kind)
+        if child is None:
+            child = self._kinds[kind] = self.updates.labels(kind)
+        child.inc()
         self.last_update = time.monotonic()
         self.last_update_at.set(time.time())
 
@@ -67,7 +75,10 @@ class Metrics:
         return None if self.last_update is None else time.monotonic() - self.last_update
 
     def api_call(self, method: str, outcome: str) -> None:
-        self.api_calls.labels(method, outcome).inc()
+        child = self._calls.get((method, outcome))
+        if child is None:
+            child = self._calls[(method, outcome)] = self.api_calls.labels(method, outcome)
+        child.inc()
         if outcome == "429":
             self.rate_limited.labels(method).inc()
 
