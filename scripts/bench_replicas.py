@@ -34,8 +34,9 @@ import aiohttp  # noqa: E402
 import psutil  # noqa: E402
 from aiohttp import web  # noqa: E402
 
-from tests.fakeapi import FakeBotAPI, bot_env, bot_process, free_port  # noqa: E402
+from tests.fakeapi import FakeBotAPI, bot_env, bot_process, free_port, seed_consent  # noqa: E402
 from tests.pgserver import PostgresServer  # noqa: E402
+from tests.test_webhook import wait_listening  # noqa: E402
 from tests.webhook_poster import Telegram  # noqa: E402
 
 SECRET = "bench_secret-token"
@@ -62,18 +63,6 @@ class TimedFake(FakeBotAPI):
             qid = str(form.get("callback_query_id"))
             self.answered_at.setdefault(qid, time.perf_counter())
         return await super()._serve(request)
-
-
-async def seed(url: str | None, db_path: Path, users: list[int]) -> None:
-    from bot.storage import open_storage
-
-    storage = open_storage(db_path, time.time, url)
-    await storage.open()
-    try:
-        for uid in users:
-            await storage.users.give_consent(uid)
-    finally:
-        await storage.close()
 
 
 class Sampler:
@@ -187,7 +176,7 @@ def run_configuration(name: str, replicas: int, url: str | None, args: argparse.
     workdir = Path(tempfile.mkdtemp(prefix="bench-replicas-"))
     db_path = workdir / "bot.sqlite3"
     users = list(range(700_000_001, 700_000_001 + args.users))
-    asyncio.run(seed(url, db_path, users))
+    seed_consent(db_path, users, url)
     warmup = [bench.command_update(n, uid, "/start") for n, uid in enumerate(users, start=1)]
     paced_count = int(args.paced_rate * args.paced_seconds)
     first = len(users) + 1
@@ -209,7 +198,8 @@ def run_configuration(name: str, replicas: int, url: str | None, args: argparse.
                      for env, log in zip(envs, logs, strict=True)]
             fake.wait_for(lambda: len(fake.calls("setWebhook")) >= replicas, timeout=120,
                           what="every replica to register")
-            _wait_listening(ports)
+            for port in ports:
+                wait_listening(port)
             telegram = Telegram(ports, SECRET)
 
             async def drive(sampler: Sampler) -> None:
@@ -236,25 +226,6 @@ def run_configuration(name: str, replicas: int, url: str | None, args: argparse.
                    reposts=sum(telegram.posts.values()) - len(telegram.posts))
         rows.append(row)
     return rows
-
-
-def _wait_listening(ports: list[int], timeout: float = 30) -> None:
-    import urllib.error
-    import urllib.request
-
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    for port in ports:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                opener.open(f"http://127.0.0.1:{port}/healthz", timeout=1).close()
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
 
 
 def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:

@@ -332,14 +332,15 @@ def tap(user: UpdateFactory, message: dict[str, Any], data: str) -> dict[str, An
     return user.tap(public, data)
 
 
-def seed_consent(db_path: Path, user_ids: list[int]) -> None:
-    """Create the database (schema through the storage layer) with these parents consented."""
+def seed_consent(db_path: Path, user_ids: list[int], url: str | None = None) -> None:
+    """Create the database (schema through the storage layer) with these parents consented:
+    the SQLite file at `db_path`, or the PostgreSQL database at `url`."""
     import time
 
     from bot.storage import open_storage
 
     async def seed() -> None:
-        storage = open_storage(db_path, time.time)
+        storage = open_storage(db_path, time.time, url)
         await storage.open()
         try:
             for uid in user_ids:

@@ -24,7 +24,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import asdict
 from typing import Any
 
 import asyncpg
@@ -39,6 +38,16 @@ from bot.storage.interface import (
     Prompt,
     SavedQuestion,
     StorageUnavailable,
+)
+from bot.storage.rows import (
+    APPOINTMENT_COLUMNS,
+    QUESTION_COLUMNS,
+    USER_COLUMNS,
+    appointment,
+    contact,
+    prompt,
+    question,
+    user_export,
 )
 
 log = logging.getLogger(__name__)
@@ -126,8 +135,6 @@ MIGRATIONS: tuple[str, ...] = (
 _JOB_CLASS = 7_405_001
 _MIGRATION_KEY = 1
 
-_QUESTION = "id, guide_id, text, created_at, asked_at, answer, answered_at, removed_at"
-_APPOINTMENT = "id, starts_at, place, remind_at, reminded_at"
 _CONSENTED = "EXISTS (SELECT 1 FROM users WHERE user_id=$1 AND consent_at IS NOT NULL)"
 
 
@@ -409,11 +416,6 @@ class PgMarks:
         return await self.db.write("DELETE FROM marks WHERE user_id=$1", (user_id,))
 
 
-def _question(row: asyncpg.Record) -> SavedQuestion:
-    return SavedQuestion(id=row["id"], guide_id=row["guide_id"], text=row["text"],
-                         created_at=row["created_at"], asked_at=row["asked_at"],
-                         answer=row["answer"], answered_at=row["answered_at"],
-                         removed_at=row["removed_at"])
 
 
 class PgQuestions:
@@ -460,15 +462,15 @@ class PgQuestions:
 
     async def list(self, user_id: int) -> list[SavedQuestion]:
         rows = await self.db.all(
-            f"SELECT {_QUESTION} FROM questions WHERE user_id=$1 AND removed_at IS NULL "
+            f"SELECT {QUESTION_COLUMNS} FROM questions WHERE user_id=$1 AND removed_at IS NULL "
             "ORDER BY created_at, id", (user_id,))
-        return [_question(r) for r in rows]
+        return [question(r) for r in rows]
 
     async def get(self, user_id: int, question_id: int) -> SavedQuestion | None:
         row = await self.db.one(
-            f"SELECT {_QUESTION} FROM questions WHERE user_id=$1 AND id=$2",
+            f"SELECT {QUESTION_COLUMNS} FROM questions WHERE user_id=$1 AND id=$2",
             (user_id, question_id))
-        return _question(row) if row else None
+        return question(row) if row else None
 
     async def count(self, user_id: int) -> int:
         return int(await self.db.pool.fetchval(
@@ -513,9 +515,6 @@ class PgQuestions:
             (removed_before,))
 
 
-def _contact(row: asyncpg.Record) -> Contact:
-    return Contact(id=row["id"], label=row["label"], phone=row["phone"],
-                   created_at=row["created_at"])
 
 
 class PgContacts:
@@ -526,13 +525,13 @@ class PgContacts:
         rows = await self.db.all(
             "SELECT id, label, phone, created_at FROM contacts WHERE user_id=$1 ORDER BY id",
             (user_id,))
-        return [_contact(r) for r in rows]
+        return [contact(r) for r in rows]
 
     async def get(self, user_id: int, contact_id: int) -> Contact | None:
         row = await self.db.one(
             "SELECT id, label, phone, created_at FROM contacts WHERE user_id=$1 AND id=$2",
             (user_id, contact_id))
-        return _contact(row) if row else None
+        return contact(row) if row else None
 
     async def add(self, user_id: int, label: str, phone: str, *, limit: int) -> int:
         async with self.db.tx() as conn:
@@ -560,9 +559,6 @@ class PgContacts:
             "DELETE FROM contacts WHERE user_id=$1 AND id=$2", (user_id, contact_id)))
 
 
-def _appointment(row: asyncpg.Record) -> Appointment:
-    return Appointment(id=row["id"], starts_at=row["starts_at"], place=row["place"],
-                       remind_at=row["remind_at"], reminded_at=row["reminded_at"])
 
 
 class PgAppointments:
@@ -571,15 +567,15 @@ class PgAppointments:
 
     async def upcoming(self, user_id: int, after: float) -> list[Appointment]:
         rows = await self.db.all(
-            f"SELECT {_APPOINTMENT} FROM appointments WHERE user_id=$1 AND starts_at > $2 "
+            f"SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE user_id=$1 AND starts_at > $2 "
             "ORDER BY starts_at, id", (user_id, after))
-        return [_appointment(r) for r in rows]
+        return [appointment(r) for r in rows]
 
     async def get(self, user_id: int, appointment_id: int) -> Appointment | None:
         row = await self.db.one(
-            f"SELECT {_APPOINTMENT} FROM appointments WHERE user_id=$1 AND id=$2",
+            f"SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE user_id=$1 AND id=$2",
             (user_id, appointment_id))
-        return _appointment(row) if row else None
+        return appointment(row) if row else None
 
     async def add(self, user_id: int, starts_at: float, remind_at: float, *, after: float,
                   limit: int) -> int:
@@ -616,7 +612,7 @@ class PgAppointments:
             "a.reminded_at FROM appointments a JOIN users u ON u.user_id = a.user_id "
             "WHERE a.reminded_at IS NULL AND a.remind_at <= $1 AND NOT u.reminders_off "
             "ORDER BY a.remind_at", (now,))
-        return [(r["user_id"], _appointment(r)) for r in rows]
+        return [(r["user_id"], appointment(r)) for r in rows]
 
     async def mark_reminded(self, user_id: int, appointment_id: int, at: float) -> bool:
         """Once across every replica: only the first UPDATE finds reminded_at empty."""
@@ -625,9 +621,6 @@ class PgAppointments:
             "AND reminded_at IS NULL", (user_id, appointment_id, at)))
 
 
-def _prompt(row: asyncpg.Record) -> Prompt:
-    return Prompt(kind=row["kind"], ref=row["ref"], origin=row["origin"],
-                  opened_at=row["opened_at"], expires_at=row["expires_at"])
 
 
 class PgPrompts:
@@ -652,7 +645,7 @@ class PgPrompts:
         row = await self.db.one(
             "SELECT kind, ref, origin, opened_at, expires_at FROM prompts WHERE user_id=$1",
             (user_id,))
-        return _prompt(row) if row else None
+        return prompt(row) if row else None
 
     async def close(self, user_id: int) -> bool:
         return bool(await self.db.write("DELETE FROM prompts WHERE user_id=$1", (user_id,)))
@@ -717,33 +710,13 @@ class PostgresStorage:
                                          (before,))
 
     async def export_user(self, user_id: int) -> dict[str, Any]:
-        db = self.database
-        user = await db.one(
-            "SELECT created_at, consent_at, skip_gates, timezone, reminders_off, language "
-            "FROM users WHERE user_id=$1", (user_id,))
-        if user is None:
-            return {"user_id": user_id, "stored": False}
-        marks = await self.marks.all(user_id)
-        questions = await db.all(
-            f"SELECT {_QUESTION} FROM questions WHERE user_id=$1 ORDER BY created_at, id",
+        """Everything stored about one user, as plain data."""
+        user = await self.database.one(
+            f"SELECT {USER_COLUMNS} FROM users WHERE user_id=$1", (user_id,))
+        rows = await self.database.all(
+            f"SELECT {QUESTION_COLUMNS} FROM questions WHERE user_id=$1 ORDER BY created_at, id",
             (user_id,))
-        prompt = await self.prompts.get(user_id)
-        return {
-            "user_id": user_id,
-            "stored": True,
-            "created_at": user["created_at"],
-            "consent_at": user["consent_at"],
-            "settings": {"ask_before_hard_pages": not user["skip_gates"],
-                         "time_zone": user["timezone"],
-                         "reminders_off": bool(user["reminders_off"]),
-                         "language": user["language"]},
-            "appointments": [asdict(a) for a in await self.appointments.upcoming(user_id, 0)],
-            "care_team_numbers": [asdict(c) for c in await self.contacts.list(user_id)],
-            "waiting_for_text": asdict(prompt) if prompt else None,
-            "bookmarks": [asdict(b) for b in await self.bookmarks.list(user_id)],
-            "checklist_marks": [{"item_id": k, "created_at": v} for k, v in sorted(marks.items())],
-            "questions": [asdict(_question(r)) for r in questions],
-        }
+        return await user_export(self, user_id, user, [question(r) for r in rows])
 
     async def delete_user(self, user_id: int) -> None:
         """Erase every row of this user in one transaction."""

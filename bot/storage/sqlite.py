@@ -6,7 +6,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,16 @@ from bot.storage.interface import (
     NoConsent,
     Prompt,
     SavedQuestion,
+)
+from bot.storage.rows import (
+    APPOINTMENT_COLUMNS,
+    QUESTION_COLUMNS,
+    USER_COLUMNS,
+    appointment,
+    contact,
+    prompt,
+    question,
+    user_export,
 )
 
 MIGRATIONS: tuple[str, ...] = (
@@ -129,7 +138,6 @@ MIGRATIONS: tuple[str, ...] = (
 
 # Appended to an INSERT ... SELECT: the row is written only for a user who agreed to storage.
 _CONSENTED = "WHERE EXISTS (SELECT 1 FROM users WHERE user_id=? AND consent_at IS NOT NULL)"
-_QUESTION = "id, guide_id, text, created_at, asked_at, answer, answered_at, removed_at"
 
 
 class Database:
@@ -370,11 +378,6 @@ class SqliteMarks:
         return await self.db.write("DELETE FROM marks WHERE user_id=?", (user_id,))
 
 
-def _question(row: aiosqlite.Row) -> SavedQuestion:
-    return SavedQuestion(id=row["id"], guide_id=row["guide_id"], text=row["text"],
-                         created_at=row["created_at"], asked_at=row["asked_at"],
-                         answer=row["answer"], answered_at=row["answered_at"],
-                         removed_at=row["removed_at"])
 
 
 class SqliteQuestions:
@@ -427,14 +430,14 @@ class SqliteQuestions:
 
     async def list(self, user_id: int) -> list[SavedQuestion]:
         rows = await self.db.all(
-            f"SELECT {_QUESTION} FROM questions WHERE user_id=? AND removed_at IS NULL "
+            f"SELECT {QUESTION_COLUMNS} FROM questions WHERE user_id=? AND removed_at IS NULL "
             "ORDER BY created_at, id", (user_id,))
-        return [_question(r) for r in rows]
+        return [question(r) for r in rows]
 
     async def get(self, user_id: int, question_id: int) -> SavedQuestion | None:
         row = await self.db.one(
-            f"SELECT {_QUESTION} FROM questions WHERE user_id=? AND id=?", (user_id, question_id))
-        return _question(row) if row else None
+            f"SELECT {QUESTION_COLUMNS} FROM questions WHERE user_id=? AND id=?", (user_id, question_id))
+        return question(row) if row else None
 
     async def count(self, user_id: int) -> int:
         row = await self.db.one(
@@ -484,9 +487,6 @@ class SqliteQuestions:
         return erased
 
 
-def _contact(row: aiosqlite.Row) -> Contact:
-    return Contact(id=row["id"], label=row["label"], phone=row["phone"],
-                   created_at=row["created_at"])
 
 
 class SqliteContacts:
@@ -497,13 +497,13 @@ class SqliteContacts:
         rows = await self.db.all(
             "SELECT id, label, phone, created_at FROM contacts WHERE user_id=? ORDER BY id",
             (user_id,))
-        return [_contact(r) for r in rows]
+        return [contact(r) for r in rows]
 
     async def get(self, user_id: int, contact_id: int) -> Contact | None:
         row = await self.db.one(
             "SELECT id, label, phone, created_at FROM contacts WHERE user_id=? AND id=?",
             (user_id, contact_id))
-        return _contact(row) if row else None
+        return contact(row) if row else None
 
     async def add(self, user_id: int, label: str, phone: str, *, limit: int) -> int:
         async with self.db.tx() as db:
@@ -530,12 +530,8 @@ class SqliteContacts:
             "DELETE FROM contacts WHERE user_id=? AND id=?", (user_id, contact_id)))
 
 
-def _appointment(row: aiosqlite.Row) -> Appointment:
-    return Appointment(id=row["id"], starts_at=row["starts_at"], place=row["place"],
-                       remind_at=row["remind_at"], reminded_at=row["reminded_at"])
 
 
-_APPOINTMENT = "id, starts_at, place, remind_at, reminded_at"
 
 
 class SqliteAppointments:
@@ -544,15 +540,15 @@ class SqliteAppointments:
 
     async def upcoming(self, user_id: int, after: float) -> list[Appointment]:
         rows = await self.db.all(
-            f"SELECT {_APPOINTMENT} FROM appointments WHERE user_id=? AND starts_at > ? "
+            f"SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE user_id=? AND starts_at > ? "
             "ORDER BY starts_at, id", (user_id, after))
-        return [_appointment(r) for r in rows]
+        return [appointment(r) for r in rows]
 
     async def get(self, user_id: int, appointment_id: int) -> Appointment | None:
         row = await self.db.one(
-            f"SELECT {_APPOINTMENT} FROM appointments WHERE user_id=? AND id=?",
+            f"SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE user_id=? AND id=?",
             (user_id, appointment_id))
-        return _appointment(row) if row else None
+        return appointment(row) if row else None
 
     async def add(self, user_id: int, starts_at: float, remind_at: float, *, after: float,
                   limit: int) -> int:
@@ -588,11 +584,11 @@ class SqliteAppointments:
         """Reminders whose time has come and that were not sent, for parents who still get
         them (every user: this is the reminder job's own query)."""
         rows = await self.db.all(
-            f"SELECT a.user_id AS user_id, {', '.join('a.' + c for c in _APPOINTMENT.split(', '))} "
+            f"SELECT a.user_id AS user_id, {', '.join('a.' + c for c in APPOINTMENT_COLUMNS.split(', '))} "
             "FROM appointments a JOIN users u ON u.user_id = a.user_id "
             "WHERE a.reminded_at IS NULL AND a.remind_at <= ? AND u.reminders_off = 0 "
             "ORDER BY a.remind_at", (now,))
-        return [(r["user_id"], _appointment(r)) for r in rows]
+        return [(r["user_id"], appointment(r)) for r in rows]
 
     async def mark_reminded(self, user_id: int, appointment_id: int, at: float) -> bool:
         """Once: only the first call for an appointment's current time changes anything."""
@@ -601,9 +597,6 @@ class SqliteAppointments:
             "AND reminded_at IS NULL", (at, user_id, appointment_id)))
 
 
-def _prompt(row: aiosqlite.Row) -> Prompt:
-    return Prompt(kind=row["kind"], ref=row["ref"], origin=row["origin"],
-                  opened_at=row["opened_at"], expires_at=row["expires_at"])
 
 
 class SqlitePrompts:
@@ -636,7 +629,7 @@ class SqlitePrompts:
         row = await self.db.one(
             "SELECT kind, ref, origin, opened_at, expires_at FROM prompts WHERE user_id=?",
             (user_id,))
-        return _prompt(row) if row else None
+        return prompt(row) if row else None
 
     async def close(self, user_id: int) -> bool:
         if user_id not in self._open:
@@ -713,33 +706,12 @@ class SqliteStorage:
 
     async def export_user(self, user_id: int) -> dict[str, Any]:
         """Everything stored about one user, as plain data."""
-        db = self.database
-        user = await db.one(
-            "SELECT created_at, consent_at, skip_gates, timezone, reminders_off, language "
-            "FROM users WHERE user_id=?", (user_id,))
-        if user is None:
-            return {"user_id": user_id, "stored": False}
-        marks = await self.marks.all(user_id)
-        questions = await db.all(
-            f"SELECT {_QUESTION} FROM questions WHERE user_id=? ORDER BY created_at, id",
+        user = await self.database.one(
+            f"SELECT {USER_COLUMNS} FROM users WHERE user_id=?", (user_id,))
+        rows = await self.database.all(
+            f"SELECT {QUESTION_COLUMNS} FROM questions WHERE user_id=? ORDER BY created_at, id",
             (user_id,))
-        prompt = await self.prompts.get(user_id)
-        return {
-            "user_id": user_id,
-            "stored": True,
-            "created_at": user["created_at"],
-            "consent_at": user["consent_at"],
-            "settings": {"ask_before_hard_pages": not user["skip_gates"],
-                         "time_zone": user["timezone"],
-                         "reminders_off": bool(user["reminders_off"]),
-                         "language": user["language"]},
-            "appointments": [asdict(a) for a in await self.appointments.upcoming(user_id, 0)],
-            "care_team_numbers": [asdict(c) for c in await self.contacts.list(user_id)],
-            "waiting_for_text": asdict(prompt) if prompt else None,
-            "bookmarks": [asdict(b) for b in await self.bookmarks.list(user_id)],
-            "checklist_marks": [{"item_id": k, "created_at": v} for k, v in sorted(marks.items())],
-            "questions": [asdict(_question(r)) for r in questions],
-        }
+        return await user_export(self, user_id, user, [question(r) for r in rows])
 
     async def delete_user(self, user_id: int) -> None:
         """Erase every row of this user in one transaction, then push it out of the WAL."""
