@@ -77,7 +77,9 @@ class WebhookServer:
             return web.Response(status=403)
         try:
             update = Update.de_json(json.loads(await request.read()), self.app.bot)
-        except (ValueError, TypeError, KeyError):
+            if not isinstance(update.update_id, int):
+                raise TypeError("update_id")
+        except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("webhook: a request that is not an update")
             return web.Response(status=400)
         done = asyncio.get_running_loop().create_future()

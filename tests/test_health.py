@@ -45,6 +45,12 @@ async def test_health_follows_the_database_and_taps_survive_a_restart(
                     assert r.status == 200
                     assert await r.json() == {"ok": True, "storage": "ok",
                                               "seconds_since_last_update": None}
+                for junk in (b"not json", b"[1]", b'{"update_id": "x"}'):
+                    async with session.post(f"http://127.0.0.1:{port}/telegram", data=junk,
+                                            headers={"X-Telegram-Bot-Api-Secret-Token":
+                                                     SECRET}) as r:
+                        assert r.status == 400, junk  # refused calmly, nothing handled
+                assert bot.api.calls == [c for c in bot.api.calls if c.method != "sendMessage"]
                 parent = bot.user(PARENT)
                 await bot.storage.users.give_consent(PARENT)
                 assert await post(session, port, parent.text("/start")) == 200
