@@ -43,20 +43,19 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 HEALTH_TIMEOUT = 2.0  # seconds the storage may take to answer /healthz
 
 
-class WebhookServer:
-    """The HTTP side of webhook mode; `start()` / `stop()` around a started Application."""
+class StatusServer:
+    """`/healthz` and `/metrics` on `port`; `start()` / `stop()` around a started
+    Application. Long polling runs this alone (METRICS_PORT); webhook mode adds its route."""
 
-    def __init__(self, app: BotApp, settings: Settings):
+    def __init__(self, app: BotApp, settings: Settings, port: int):
         self.app = app
         self.settings = settings
         self.services = services_of(app)
+        self.port = port
         self._runner: web.AppRunner | None = None
-        web_app = web.Application(client_max_size=1 << 20)
-        web_app.router.add_post(PATH, self.receive)
-        web_app.router.add_get("/healthz", self.health)
-        web_app.router.add_get("/metrics", self.metrics)
-        self.web_app = web_app
-        self.port = settings.webhook_port
+        self.web_app = web.Application(client_max_size=1 << 20)
+        self.web_app.router.add_get("/healthz", self.health)
+        self.web_app.router.add_get("/metrics", self.metrics)
 
     async def start(self) -> None:
         # shutdown_timeout: on stop, requests already taken in get this long to finish.
@@ -69,6 +68,30 @@ class WebhookServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def health(self, request: web.Request) -> web.Response:
+        """200 when the storage answers; always says how long ago the last update came."""
+        ok = True
+        try:
+            await asyncio.wait_for(self.services.storage.ping(), HEALTH_TIMEOUT)
+        except Exception:
+            ok = False
+        since = self.services.metrics.seconds_since_update()
+        body = {"ok": ok, "storage": "ok" if ok else "unreachable",
+                "seconds_since_last_update": None if since is None else round(since, 1)}
+        return web.json_response(body, status=200 if ok else 503)
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.services.metrics.render(),
+                            headers={"Content-Type": CONTENT_TYPE})
+
+
+class WebhookServer(StatusServer):
+    """The HTTP side of webhook mode: Telegram's posts on `/telegram`, beside the status."""
+
+    def __init__(self, app: BotApp, settings: Settings):
+        super().__init__(app, settings, settings.webhook_port)
+        self.web_app.router.add_post(PATH, self.receive)
 
     async def receive(self, request: web.Request) -> web.Response:
         secret = self.settings.webhook_secret or ""
@@ -123,33 +146,6 @@ class WebhookServer:
             log.error("update %s: not handled (%s); Telegram will post it again",
                       update.update_id, exc.__class__.__name__)
             done.set_result(500)
-
-    async def health(self, request: web.Request) -> web.Response:
-        """200 when the storage answers; always says how long ago the last update came."""
-        ok = True
-        try:
-            await asyncio.wait_for(self.services.storage.ping(), HEALTH_TIMEOUT)
-        except Exception:
-            ok = False
-        since = self.services.metrics.seconds_since_update()
-        body = {"ok": ok, "storage": "ok" if ok else "unreachable",
-                "seconds_since_last_update": None if since is None else round(since, 1)}
-        return web.json_response(body, status=200 if ok else 503)
-
-    async def metrics(self, request: web.Request) -> web.Response:
-        return web.Response(body=self.services.metrics.render(),
-                            headers={"Content-Type": CONTENT_TYPE})
-
-
-class StatusServer(WebhookServer):
-    """Long polling: only `/healthz` and `/metrics`, on METRICS_PORT."""
-
-    def __init__(self, app: BotApp, settings: Settings, port: int):
-        super().__init__(app, settings)
-        self.web_app = web.Application()
-        self.web_app.router.add_get("/healthz", self.health)
-        self.web_app.router.add_get("/metrics", self.metrics)
-        self.port = port
 
 
 def serve_status_while_polling(app: BotApp, settings: Settings, port: int) -> None:

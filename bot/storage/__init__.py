@@ -1,7 +1,7 @@
 """Storage by aggregate: `Storage` owns the connection, transactions and migrations and
 hands out one repository per aggregate (users and consent, care-team numbers, bookmarks,
 checklist marks, questions, prompts). The protocols and records are in `bot.storage.interface`; SQL lives
-only in the backend modules : `bot.storage.sqlite` (the default, one file) and
+only in the backend modules: `bot.storage.sqlite` (the default, one file) and
 `bot.storage.postgres` (DATABASE_URL; several bot processes), chosen in `open_storage`.
 """
 
