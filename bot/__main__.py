@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|console|check-content]`."""
+"""Command line: `python -m bot [run|console|check-content|red-flag-table]`."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def check_content(settings: Settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("command", nargs="?", default="run",
-                        choices=("run", "console", "check-content"))
+                        choices=("run", "console", "check-content", "red-flag-table"))
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -49,6 +49,16 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     if args.command == "check-content":
         return check_content(settings)
+    if args.command == "red-flag-table":
+        from bot.app import reserved_commands as reserved
+        from bot.checks import red_flag_table
+        from bot.content import load_catalog
+
+        try:
+            print(red_flag_table(load_catalog(settings.content_dir, reserved())))
+        except ContentError as exc:
+            return _fail(str(exc))
+        return 0
     from bot.app import reserved_commands
 
     try:

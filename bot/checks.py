@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.content import Content, Section
 from bot.readability import counts, counts_es, grade_of, inflesz_of
 from bot.render import section_page, utf16_len
@@ -78,3 +80,29 @@ def _page_sizes(content: Content) -> list[str]:
                                     f"{number + 1}: renders to {utf16_len(shown)} characters; "
                                     f"the limit is {MAX_TEXT}")
     return problems
+
+
+def red_flag_table(contents: Mapping[str, Content]) -> str:
+    """The urgent card's items with the words parents type for them, one row per item, in
+    every language (Markdown): what a clinician reviews together (the README carries it)."""
+    first = next(iter(contents.values()))
+    languages = list(contents)
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    head = ["Group", "Item", f"Card line ({languages[0]})",
+            *(f"Words ({code})" for code in languages)]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for sign in first.urgent.signs:
+        words = []
+        for content in contents.values():
+            own = content.urgent.sign(sign.id)
+            words.append("; ".join(f"`{cell(w)}`" for w in own.words) if own else "")
+        rows.append("| " + " | ".join([sign.group, f"`{sign.id}`", cell(sign.text), *words])
+                    + " |")
+    sets = []
+    for code, content in contents.items():
+        for name, members in content.urgent.sets.items():
+            sets.append(f"| {code} | `${name}` | {cell(', '.join(members))} |")
+    return "\n".join([*rows, "", "| Language | Set | Words |", "|---|---|---|", *sets])

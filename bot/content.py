@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from bot.redflags import NumberWords, RedFlags, Sign
+
 ID = re.compile(r"^[a-z0-9_]{1,24}$")
 COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 MAX_PAGE = 3000
@@ -190,8 +192,9 @@ class Term:
 
 @dataclass(frozen=True)
 class UrgentGroup:
+    id: str     # emergency, care_team
     title: str  # who to call ("Call your care team now, day or night, if your child has:")
-    signs: tuple[str, ...]
+    signs: tuple[Sign, ...]
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,19 @@ class UrgentCard:
     general_note: str
     groups: tuple[UrgentGroup, ...]
     advice: tuple[str, ...]
-    words: tuple[str, ...] = ()  # typed words that mean "call now"
+    review: str = ""  # who has reviewed the card (until a clinician has: that nobody has)
+    sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    numbers: NumberWords = field(default_factory=NumberWords)
+
+    @property
+    def signs(self) -> tuple[Sign, ...]:
+        return tuple(sign for group in self.groups for sign in group.signs)
+
+    def sign(self, sign_id: str) -> Sign | None:
+        return next((s for s in self.signs if s.id == sign_id), None)
+
+    def group_of(self, sign_id: str) -> UrgentGroup | None:
+        return next((g for g in self.groups if any(s.id == sign_id for s in g.signs)), None)
 
 
 @dataclass(frozen=True)
@@ -270,6 +285,8 @@ class Content:
     strings: Strings
     search: SearchWords
     language: str = "en"
+    # The red-flag check, built from `urgent` with this language's stemmer.
+    red_flags: RedFlags | None = field(default=None, repr=False, compare=False)
     _by_id: dict[str, Section] = field(default_factory=dict, repr=False, compare=False)
     _questions: dict[str, GuideQuestion] = field(default_factory=dict, repr=False, compare=False)
 
@@ -504,17 +521,51 @@ def _load_glossary(reader: _Reader) -> tuple[Term, ...]:
     return terms
 
 
+URGENT_SIGNS = ("fever", "low_temperature")  # the items numbers are read into
+
+
 def _load_urgent(reader: _Reader) -> UrgentCard:
+    """The card, each sign with the words parents type for it: a sign without words, a set
+    that is not defined, or no fever and low-temperature items is refused."""
     data = reader.mapping(reader.load(), "top level")
+    title = reader.text(data, "title", "urgent", limit=80)
+    general_note = reader.text(data, "general_note", "urgent", limit=600)
+    raw_sets = reader.mapping(data.get("sets") or {}, "sets")
+    sets = {name: reader.texts(raw_sets, name, "sets", limit=40) for name in raw_sets}
+    groups = []
+    for i, raw in enumerate(reader.items(data, "groups", "urgent")):
+        where = f"groups[{i}]"
+        signs = []
+        for j, sign in enumerate(reader.items(raw, "signs", where)):
+            at = f"{where}.signs[{j}]"
+            words = reader.texts(sign, "words", at, limit=300)
+            for line in words:
+                for name in re.findall(r"\$(\w+)", line):
+                    if name not in sets:
+                        raise reader.fail(f"{at}.words", f"{line!r}: no set ${name} in sets")
+            signs.append(Sign(id=reader.ident(sign, "id", at), group=reader.ident(raw, "id", where),
+                              text=reader.text(sign, "text", at, limit=300), words=words))
+        groups.append(UrgentGroup(id=reader.ident(raw, "id", where),
+                                  title=reader.text(raw, "title", where, limit=120),
+                                  signs=tuple(signs)))
+    _unique(reader, "signs", [s.id for g in groups for s in g.signs])
+    have = {s.id for g in groups for s in g.signs}
+    for needed in URGENT_SIGNS:
+        if needed not in have:
+            raise reader.fail("groups", f"no sign {needed!r} (numbers are read into it)")
+    numbers = reader.mapping(data.get("numbers"), "numbers")
     return UrgentCard(
-        title=reader.text(data, "title", "urgent", limit=80),
-        general_note=reader.text(data, "general_note", "urgent", limit=600),
-        groups=tuple(UrgentGroup(
-            title=reader.text(raw, "title", f"groups[{i}]", limit=120),
-            signs=reader.texts(raw, "signs", f"groups[{i}]", limit=300),
-        ) for i, raw in enumerate(reader.items(data, "groups", "urgent"))),
+        title=title,
+        general_note=general_note,
+        groups=tuple(groups),
         advice=reader.texts(data, "advice", "urgent", limit=300),
-        words=reader.texts(data, "words", "urgent", limit=80),
+        review=reader.text(data, "review", "urgent", limit=300),
+        sets=sets,
+        numbers=NumberWords(
+            temperature=reader.texts(numbers, "temperature", "numbers", limit=40),
+            not_temperature=reader.texts(numbers, "not_temperature", "numbers", limit=40),
+            fahrenheit=reader.texts(numbers, "fahrenheit", "numbers", limit=20),
+            celsius=reader.texts(numbers, "celsius", "numbers", limit=20)),
     )
 
 
@@ -632,16 +683,27 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
         if s.command in reserved:
             raise _Reader(root / "sections", root).fail(
                 f"section {s.id}.command", f"{s.command!r} is taken by the bot itself")
+    urgent_reader = _Reader(root / "urgent.yaml", root)
+    urgent = _load_urgent(urgent_reader)
+    search = _load_search(_Reader(root / "search.yaml", root))
+    try:
+        common = [page for section in sections for part in section.parts for page in part.pages]
+        common += [f"{t.term} {t.definition}" for t in glossary]
+        red_flags = RedFlags(search.language, urgent.signs, urgent.sets, urgent.numbers,
+                             common_words=common)
+    except ValueError as exc:
+        raise urgent_reader.fail("words", str(exc)) from None
     return Content(
         sections=tuple(sections),
         checklist=checklist,
         question_groups=groups,
         late_effects=_load_late_effects(_Reader(root / "late_effects.yaml", root)),
         glossary=glossary,
-        urgent=_load_urgent(_Reader(root / "urgent.yaml", root)),
+        urgent=urgent,
         strings=strings,
-        search=_load_search(_Reader(root / "search.yaml", root)),
+        search=search,
         language=language,
+        red_flags=red_flags,
     )
 
 
@@ -671,7 +733,8 @@ def _ids(content: Content) -> dict[str, list[str]]:
         "glossary terms": sorted(t.id for t in content.glossary),
         "late effects": [e.id for e in (*content.late_effects.by_treatment,
                                         *content.late_effects.by_organ)],
-        "urgent card groups": [str(len(g.signs) > 0) for g in content.urgent.groups],
+        "urgent card groups": [g.id for g in content.urgent.groups],
+        "urgent card signs": [s.id for s in content.urgent.signs],
         "strings": sorted(content.strings.keys()),
         "commands": [s.command for s in content.sections],
     }

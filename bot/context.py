@@ -52,7 +52,10 @@ class Services:
     page_extras: list[PageExtras] = field(default_factory=list)
     # What each kind of prompt does with the text typed into it (see handlers.common.prompt).
     prompts: dict[str, Callable[..., Awaitable[bool]]] = field(default_factory=dict)
+    # The prompt kinds that keep whatever is typed (a question, an answer).
+    free_text_prompts: set[str] = field(default_factory=set)
     home_menus: dict[str, InlineKeyboardMarkup] = field(default_factory=dict)
+    home_menu_json: dict[str, dict[str, object]] = field(default_factory=dict)
     prefixes: dict[str, str] = field(default_factory=dict)  # callback prefix -> its type
     # What typed text that answers no prompt does (the search feature sets it).
     outside_prompt: CommandCallback | None = None

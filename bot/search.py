@@ -16,7 +16,6 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from html import escape
 
 import snowballstemmer
@@ -73,6 +72,12 @@ class SearchIndex:
                  synonyms: Mapping[str, Sequence[str]] | None = None):
         self.documents = list(documents)
         self._stemmer = snowballstemmer.stemmer(language)
+        if hasattr(self._stemmer, "maxCacheSize"):  # PyStemmer keeps typed words otherwise
+            self._stemmer.maxCacheSize = 0
+        # The stems of the content's own words, remembered while the index is built; a
+        # parent's typed words are stemmed each time and never kept.
+        self._stem_of: dict[str, str] = {}
+        self._building = True
         self._stop = frozenset(w.lower() for w in stop_words)
         # "spinal tap" -> ("lumbar", "puncture"): phrases as word tuples, longest first.
         self._synonym_words = sorted(
@@ -92,9 +97,16 @@ class SearchIndex:
                        for d in self.documents]
         # Matched on stems, so "comes back" finds "come back" and "relapsed" finds "relapse".
         self._synonyms = [(tuple(self.stem(w) for w in k), v) for k, v in self._synonym_words]
+        self._building = False
 
     def stem(self, word: str) -> str:
-        return _stem(self._stemmer, word)
+        known = self._stem_of.get(word)
+        if known is not None:
+            return known
+        stemmed: str = self._stemmer.stemWord(word)
+        if self._building:
+            self._stem_of[word] = stemmed
+        return stemmed
 
     def _content_stems(self, text: str) -> frozenset[str]:
         return frozenset(self.stem(w) for w in words_of(text) if w not in self._stop)
@@ -189,8 +201,3 @@ class SearchIndex:
         out.append(escape(best[at:end], quote=False))
         return ("…" if start else "") + "".join(out).strip() + ("…" if end < len(best) else "")
 
-
-@lru_cache(maxsize=65536)
-def _stem(stemmer: snowballstemmer.stemmer, word: str) -> str:
-    stemmed: str = stemmer.stemWord(word)
-    return stemmed

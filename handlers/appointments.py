@@ -23,6 +23,7 @@ from bot.content import Content
 from bot.context import BotApp, BotContext, Command
 from bot.storage import Appointment, LimitReached, Prompt, SavedQuestion
 from handlers.common import (
+    CancelPrompt,
     Home,
     Noop,
     Reply,
@@ -39,7 +40,15 @@ from handlers.common import (
     tap,
     user_id,
 )
-from handlers.questions import AskAnswer, MyQuestions, SendPdf, localized
+from handlers.questions import (
+    MAX_ANSWER,
+    MyQuestions,
+    SendPdf,
+    VisitQuestion,
+    localized,
+    own_question,
+    refuse_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +72,7 @@ TIMEZONES = (
 TIMEZONE_PROMPT = "timezone"
 TIME_PROMPT = "appointment_time"
 PLACE_PROMPT = "appointment_place"
+VISIT_ANSWER_PROMPT = "visit_answer"
 
 
 # ---- this feature's buttons ---------------------------------------------------------------------
@@ -129,6 +139,19 @@ class TypeTime(CallbackData, prefix="ae"):
 
 
 @dataclass(frozen=True)
+class PickTypedDate(CallbackData, prefix="aq"):
+    """One reading of a typed date that can be read two ways ("1/12": 1 December or
+    January 12), as the parent tapped it: saves the appointment (appt 0: a new one)."""
+
+    appt: int
+    year: int
+    month: int
+    day: int
+    hour: int
+    minute: int
+
+
+@dataclass(frozen=True)
 class OpenAppointment(CallbackData, prefix="ao"):
     num: int
 
@@ -165,16 +188,19 @@ class SetReminderHour(CallbackData, prefix="aw"):
     hour: int
 
 
+# VisitQuestion ("vq"), one question at the appointment, is declared in handlers.questions
+# (My questions offers it); its taps are handled here.
 @dataclass(frozen=True)
-class VisitQuestion(CallbackData, prefix="vq"):
-    """At the appointment: one unanswered question (num 0: the first)."""
+class VisitAsked(CallbackData, prefix="vk"):
+    """At the appointment: mark this question asked; the screen stays on it."""
 
     num: int
 
 
 @dataclass(frozen=True)
-class VisitAsked(CallbackData, prefix="vk"):
-    """At the appointment: mark this question asked, then the next."""
+class VisitAnswer(CallbackData, prefix="vw"):
+    """At the appointment: write down the answer to this question (the one on screen):
+    opens a prompt; once saved, the visit goes on after it."""
 
     num: int
 
@@ -224,35 +250,55 @@ _NUMERIC = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?[ ,]+(\d{1,2
                       r"\s*$")
 
 
-def parse_when(text: str, today: date, months: dict[str, int] | None = None,
-               ) -> tuple[int, int, int, int, int] | None:
-    """A typed date and time ("2026-12-14 09:30", "14 Dec 9:30", "14/12 9:30"): (year,
-    month, day, hour, minute), checked to exist; the year defaults to the next such date."""
+When = tuple[int, int, int, int, int]  # year, month, day, hour, minute
+
+
+def read_when(text: str, today: date, months: dict[str, int] | None = None) -> list[When]:
+    """Every reading of a typed date and time ("2026-12-14 09:30", "14 Dec 9:30", "14/12
+    9:30"), earliest first, each checked to exist; the year defaults to the next such date.
+    No reading for text that is not a date; two for a numeric date whose parts could each be the
+    month ("1/12": 1 December or January 12, whatever the parent's language), one otherwise."""
     year: int | None
     if m := _ISO.match(text):
         year, month, day, hour, minute = (int(g) for g in m.groups())
+        pairs = [(day, month)]
     elif m := _DAY_MONTH.match(text):
         month_no = (months or _MONTHS).get(m.group(2).lower())
         if month_no is None:
-            return None
-        day, month = int(m.group(1)), month_no
+            return []
+        pairs = [(int(m.group(1)), month_no)]
         year = int(m.group(3)) if m.group(3) else None
         hour, minute = int(m.group(4)), int(m.group(5))
     elif m := _NUMERIC.match(text):
-        day, month = int(m.group(1)), int(m.group(2))
+        first, second = int(m.group(1)), int(m.group(2))
+        pairs = [(first, second)]  # (day, month), as most of the world writes it
+        if first != second and first <= 12 and second <= 12:
+            pairs.append((second, first))  # month first, as the United States writes it
         year = int(m.group(3)) if m.group(3) else None
         if year is not None and year < 100:
             year += 2000
         hour, minute = int(m.group(4)), int(m.group(5))
     else:
-        return None
-    if year is None:
-        year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
-    try:
-        datetime(year, month, day, hour, minute)
-    except ValueError:
-        return None  # 31 February, 25:00
-    return year, month, day, hour, minute
+        return []
+    readings = []
+    for day, month in pairs:
+        if year is not None:
+            the_year = year
+        else:
+            the_year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
+        try:
+            datetime(the_year, month, day, hour, minute)
+        except ValueError:
+            continue  # 31 February, 25:00
+        readings.append((the_year, month, day, hour, minute))
+    return sorted(readings)
+
+
+def parse_when(text: str, today: date, months: dict[str, int] | None = None) -> When | None:
+    """The one reading of a typed date and time (see read_when); None if the text is not a
+    date, or can be read two ways ("1/12 9:30"): then the parent is asked which."""
+    readings = read_when(text, today, months)
+    return readings[0] if len(readings) == 1 else None
 
 
 # ---- views ----------------------------------------------------------------------------------------
@@ -343,6 +389,17 @@ def minute_view(content: Content, data: PickHour) -> View:
                         PickDay(data.appt, data.year, data.month, data.day))])
     return View(s("appointments.pick_minute", day=date(data.year, data.month, data.day)),
                 Markup(rows))
+
+
+def which_date_view(content: Content, appt: int, readings: list[When]) -> View:
+    """A typed date that can be read two ways: one button for each, with its weekday, and
+    nothing saved until one is tapped (the prompt stays open: typing it again works too)."""
+    s = content.strings
+    rows = [[button(s("appointments.which_option",
+                      when=s("appointments.when", when=datetime(*when))),
+                    PickTypedDate(appt, *when))] for when in readings]
+    rows.append([button(s("questions.cancel"), CancelPrompt())])
+    return View(s("appointments.which_date"), Markup(rows))
 
 
 def appointment_view(content: Content, appointment: Appointment, tz: ZoneInfo, tz_name: str,
@@ -519,7 +576,7 @@ async def tap_hour(update: Update, context: BotContext, data: PickHour) -> Reply
 
 
 async def save_time(update: Update, context: BotContext, appt: int,
-                    when: tuple[int, int, int, int, int]) -> tuple[View, bool]:
+                    when: When) -> tuple[View, bool]:
     """Save a new appointment or a new time; (what to show, whether it was saved)."""
     s = context.content.strings
     found = await family_zone(update, context)
@@ -586,14 +643,43 @@ async def receive_time(update: Update, context: BotContext, prompt: Prompt, text
     s = context.content.strings
     found = await family_zone(update, context)
     today = datetime.fromtimestamp(context.now(), found[0]).date() if found else date.today()
-    when = parse_when(text, today, month_names(context.content))
-    if when is None:
+    readings = read_when(text, today, month_names(context.content))
+    if not readings:
         await show(update, context, s("appointments.time_invalid"),
                    cancel_keyboard(context.content))
         return False
-    view, saved = await save_time(update, context, prompt.ref or 0, when)
+    if len(readings) > 1:  # "1/12": ask which; saved only when one is tapped
+        await show(update, context, *which_date_view(context.content, prompt.ref or 0,
+                                                     readings))
+        return False
+    view, saved = await save_time(update, context, prompt.ref or 0, readings[0])
     await show(update, context, *view)
     return saved
+
+
+async def tap_typed_date(update: Update, context: BotContext, data: PickTypedDate) -> Reply:
+    """The date the parent meant, of the two a typed one could be: checked again (the data
+    is untrusted), then saved for the tapping parent, like the calendar's last tap."""
+    when = (data.year, data.month, data.day, data.hour, data.minute)
+    try:
+        datetime(*when)
+    except ValueError:
+        return stale_reply(context)
+    await require_consent(update, context)
+    if data.appt:
+        if await own_appointment(update, context, data.appt) is None:
+            return await gone(update, context)
+    elif (found := await family_zone(update, context)) is not None:
+        # A double tap (or an old copy of the question) saves one appointment, not two.
+        tz, tz_name = found
+        starts = datetime(*when, tzinfo=tz).timestamp()
+        items = await context.storage.appointments.upcoming(user_id(update), context.now())
+        same = next((a for a in items if a.starts_at == starts), None)
+        if same is not None:
+            return Reply(appointment_view(context.content, same, tz, tz_name,
+                                          context.content.strings("appointments.saved")))
+    view, _ = await save_time(update, context, data.appt, when)
+    return Reply(view)
 
 
 async def own_appointment(update: Update, context: BotContext,
@@ -705,29 +791,50 @@ async def send_calendar_file(update: Update, context: BotContext,
 
 
 # ---- at the appointment -------------------------------------------------------------------------
+def visit_target(questions: list[SavedQuestion], question_id: int) -> SavedQuestion | None:
+    """The question visit mode shows for `question_id`: itself while it has no answer; once
+    answered (an old button), the next one after it without an answer, else the first; 0 or
+    a question no longer in the list: the first without an answer. None: none is left."""
+    ids = [q.id for q in questions]
+    start = ids.index(question_id) if question_id in ids else 0
+    return next((q for q in [*questions[start:], *questions[:start]] if not q.answer), None)
+
+
+def following(questions: list[SavedQuestion], question_id: int) -> SavedQuestion | None:
+    """The next question without an answer after this one, in the order saved (the list of
+    the visit leaves out answered ones, so the place is taken from the whole list)."""
+    ids = [q.id for q in questions]
+    start = ids.index(question_id) + 1 if question_id in ids else 0
+    return next((q for q in questions[start:] if not q.answer), None)
+
+
 async def visit_reply(update: Update, context: BotContext, question_id: int) -> Reply:
     """One unanswered question per screen, "3 of 7", with Asked / Write the answer / Skip /
-    Back. The list is the questions without an answer, in the order saved."""
+    Back. The list is the questions without an answer, in the order saved. Once asked, the
+    screen stays on the question (its answer is written down next) with Next question."""
     s = context.content.strings
-    todo = open_questions(localized(
-        context.content, await context.storage.questions.list(user_id(update))))
-    if not todo:
+    questions = localized(context.content,
+                          await context.storage.questions.list(user_id(update)))
+    question = visit_target(questions, question_id)
+    if question is None:
         return await visit_end_reply(update, context)
-    ids = [q.id for q in todo]
-    index = ids.index(question_id) if question_id in ids else 0
-    question = todo[index]
-    status = s("visit.asked") if question.asked_at else s("visit.not_asked")
-    text = "\n\n".join([s("visit.title", number=index + 1, total=len(todo)),
-                        render.esc(question.text), status])
+    ids = [q.id for q in open_questions(questions)]
+    index = ids.index(question.id)
+    asked = question.asked_at is not None
+    text = "\n\n".join([s("visit.title", number=index + 1, total=len(ids)),
+                        render.esc(question.text),
+                        s("visit.asked") if asked else s("visit.not_asked")])
+    onward = VisitQuestion(ids[index + 1]) if index + 1 < len(ids) else VisitEnd()
     nav = []
     if index > 0:
         nav.append(button(s("visit.back"), VisitQuestion(ids[index - 1])))
-    nav.append(button(s("visit.count", number=index + 1, total=len(todo)), Noop()))
-    nav.append(button(s("visit.skip"), VisitQuestion(ids[index + 1]) if index + 1 < len(ids)
-                      else VisitEnd()))
-    rows = [[button(s("visit.mark_asked"), VisitAsked(question.id))],
-            [button(s("visit.write_answer"), AskAnswer(question.id))],
-            nav, [button(s("visit.finish"), VisitEnd())]]
+    nav.append(button(s("visit.count", number=index + 1, total=len(ids)), Noop()))
+    nav.append(button(s("visit.skip"), onward))
+    rows = [] if asked else [[button(s("visit.mark_asked"), VisitAsked(question.id))]]
+    rows.append([button(s("visit.write_answer"), VisitAnswer(question.id))])
+    if asked:
+        rows.append([button(s("visit.next"), onward)])
+    rows += [nav, [button(s("visit.finish"), VisitEnd())]]
     return Reply(View(text, Markup(rows)))
 
 
@@ -736,17 +843,60 @@ async def tap_visit(update: Update, context: BotContext, data: VisitQuestion) ->
 
 
 async def tap_visit_asked(update: Update, context: BotContext, data: VisitAsked) -> Reply:
-    uid = user_id(update)
-    todo = [q.id for q in open_questions(await context.storage.questions.list(uid))]
-    await context.storage.questions.mark_asked(uid, data.num, True)
-    following = todo[todo.index(data.num) + 1] if data.num in todo and \
-        todo.index(data.num) + 1 < len(todo) else None
+    """Asked: the same question stays on screen, shown as asked, so Write the answer is
+    for the question just asked; Next question goes on."""
+    marked = await context.storage.questions.mark_asked(user_id(update), data.num, True)
+    reply = await visit_reply(update, context, data.num)
     s = context.content.strings
-    if following is None:
-        reply = await visit_end_reply(update, context)
-        return Reply(reply.view, s("questions.marked_asked"))
-    reply = await visit_reply(update, context, following)
-    return Reply(reply.view, s("questions.marked_asked"))
+    return Reply(reply.view, s("questions.marked_asked") if marked else s("questions.gone"))
+
+
+async def tap_visit_answer(update: Update, context: BotContext, data: VisitAnswer) -> Reply:
+    """Write the answer: the next text message is the answer to this question (the one on
+    screen when it was tapped); Cancel goes back to it."""
+    s = context.content.strings
+    question = await own_question(update, context, data.num)
+    if question is None:
+        reply = await visit_reply(update, context, 0)
+        return Reply(reply.view, s("questions.gone"))
+    await open_prompt(update, context, VISIT_ANSWER_PROMPT, VisitQuestion(question.id),
+                      ref=question.id)
+    return Reply(View(s("questions.answer_prompt", text=render.esc(question.text),
+                        limit=MAX_ANSWER), cancel_keyboard(context.content)))
+
+
+async def receive_visit_answer(update: Update, context: BotContext, prompt: Prompt,
+                               text: str) -> bool:
+    """The answer typed at the appointment: stored on the question it was opened for, shown
+    back with Next question (the next one without an answer), or the end when none is left."""
+    s = context.content.strings
+    uid = user_id(update)
+    question = (await own_question(update, context, prompt.ref)
+                if prompt.ref is not None else None)
+    if question is None:
+        reply = await visit_reply(update, context, 0)
+        assert reply.view is not None
+        await show(update, context, f"{s('questions.gone_waiting')}\n\n{reply.view.text}",
+                   reply.view.markup)
+        return True
+    if await refuse_text(update, context, text, MAX_ANSWER, "questions.empty_answer",
+                         "questions.answer_too_long"):
+        return False
+    await context.storage.questions.set_answer(uid, question.id, text)
+    questions = localized(context.content, await context.storage.questions.list(uid))
+    onward = following(questions, question.id)
+    if onward is None:
+        end = await visit_end_reply(update, context)
+        assert end.view is not None
+        await show(update, context, f"{s('questions.answer_saved')}\n\n{end.view.text}",
+                   end.view.markup)
+        return True
+    await show(update, context, "\n\n".join([
+        s("questions.answer_saved"), render.esc(question.text),
+        f"{s('questions.answer_title')}\n{render.esc(text)}", s("visit.answer_next")]),
+        Markup([[button(s("visit.next"), VisitQuestion(onward.id))],
+                [button(s("visit.finish"), VisitEnd())]]))
+    return True
 
 
 async def visit_end_reply(update: Update, context: BotContext) -> Reply:
@@ -810,15 +960,19 @@ def setup(app: BotApp) -> None:
             (ShowAppointments, tap_appointments), (AskTimezone, ask_timezone),
             (SetTimezone, set_timezone), (TypeTimezone, type_timezone),
             (CalendarMonth, tap_month), (PickDay, tap_day), (PickHour, tap_hour),
-            (PickMinute, tap_minute), (TypeTime, type_time), (OpenAppointment, open_appointment),
+            (PickMinute, tap_minute), (TypeTime, type_time), (PickTypedDate, tap_typed_date),
+            (OpenAppointment, open_appointment),
             (AskPlace, ask_place), (DeleteAppointment, delete_appointment),
             (SendCalendarFile, send_calendar_file), (VisitQuestion, tap_visit),
-            (VisitAsked, tap_visit_asked), (VisitEnd, tap_visit_end),
+            (VisitAsked, tap_visit_asked), (VisitAnswer, tap_visit_answer),
+            (VisitEnd, tap_visit_end),
             (AskReminderHour, ask_reminder_hour), (SetReminderHour, set_reminder_hour)):
         tap(app, data_type, callback)  # type: ignore[arg-type]
     on_prompt(app, TIMEZONE_PROMPT, receive_timezone)
     on_prompt(app, TIME_PROMPT, receive_time)
     on_prompt(app, PLACE_PROMPT, receive_place)
+    # An answer keeps whatever the parent writes, as My questions' own answer prompt does.
+    on_prompt(app, VISIT_ANSWER_PROMPT, receive_visit_answer, free_text=True)
     app.bot_data["reminder_limiter"] = AsyncLimiter(PROACTIVE_PER_SECOND, 1)
     # At start-up (reminders missed while the bot was down), then every minute.
     at_start_and_every(app, send_reminders, CHECK_EVERY, REMINDER_JOB)

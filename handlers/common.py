@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
 from telegram import InlineKeyboardButton as Button
@@ -217,14 +216,22 @@ async def _call(context: BotContext, method: str, chat_id: int, text: str,
     if message_id is not None:
         kwargs["message_id"] = message_id
     if markup is not None:
-        kwargs["reply_markup"] = _markup_json(markup)
+        kwargs["reply_markup"] = markup_json(context, markup)
     await context.bot.do_api_request(method, api_kwargs=kwargs)
 
 
-@lru_cache(maxsize=2048)
-def _markup_json(markup: Markup) -> dict[str, object]:
-    """PTB's to_dict of a keyboard, remembered: the same menus are sent again and again, and
-    turning 24 buttons into JSON costs about half a millisecond each time."""
+def markup_json(context: BotContext, markup: Markup) -> dict[str, object]:
+    """PTB's to_dict of a keyboard. The home menus, built from content once per language, are
+    turned into JSON once (24 buttons cost about half a millisecond each time); any other
+    keyboard is converted afresh and not kept, since it may hold a parent's own words (a
+    question, a contact's name) that must not outlive the update that showed them."""
+    services = context.services
+    for language, menu in services.home_menus.items():
+        if menu is markup:
+            cached = services.home_menu_json.get(language)
+            if cached is None:
+                cached = services.home_menu_json[language] = markup.to_dict()
+            return cached
     return markup.to_dict()
 
 
@@ -297,13 +304,20 @@ async def require_consent(update: Update, context: BotContext) -> None:
 PromptCallback = Callable[[Update, BotContext, Prompt, str], Awaitable[bool]]
 
 
-def on_prompt(app: BotApp, kind: str, callback: PromptCallback) -> None:
+def on_prompt(app: BotApp, kind: str, callback: PromptCallback, free_text: bool = False) -> None:
     """What text typed into a prompt of this kind does; the callback returns True when the
-    prompt is done (False keeps it open, for example after a calm "too long")."""
-    prompts = services_of(app).prompts
-    if kind in prompts:
+    prompt is done (False keeps it open, for example after a calm "too long").
+
+    `free_text`: the prompt keeps whatever the parent writes (a question, an answer), so a
+    message that names a red flag is still saved, after the urgent line. Otherwise the prompt
+    is structured (a number, a zone, a date, a place, a name): a red flag saves nothing there
+    and the prompt stays open."""
+    services = services_of(app)
+    if kind in services.prompts:
         raise ValueError(f"prompt kind {kind!r} registered twice")
-    prompts[kind] = callback
+    services.prompts[kind] = callback
+    if free_text:
+        services.free_text_prompts.add(kind)
 
 
 async def open_prompt(update: Update, context: BotContext, kind: str, origin: CallbackData,

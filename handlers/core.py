@@ -37,6 +37,8 @@ from handlers.common import (
     tap,
     user_id,
 )
+from handlers.redflags import check as red_flags
+from handlers.redflags import reply_media, send_alert, setup_edits
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +128,12 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 
 async def receive_text(update: Update, context: BotContext) -> None:
-    """A typed message: the answer to an open prompt, or text outside any prompt."""
+    """A typed message: the answer to an open prompt, or text outside any prompt.
+
+    A red flag is answered first: inside a prompt, the card's lines come before the prompt
+    sees the text; a free-text prompt (a question, an answer) then saves it as usual, a
+    structured one (a number, a zone, a date, a place, a name) saves nothing and stays open.
+    Outside a prompt, the search reply itself starts with them."""
     uid = user_id(update)
     prompt = await context.storage.prompts.get(uid)
     message = update.effective_message
@@ -134,6 +141,14 @@ async def receive_text(update: Update, context: BotContext) -> None:
     if prompt is not None:
         callback = context.services.prompts.get(prompt.kind)
         if prompt.expires_at > context.now() and callback is not None:
+            free = prompt.kind in context.services.free_text_prompts
+            match = await red_flags(update, context, text, bare_numbers=free)
+            if match and not free:
+                await send_alert(update, context, match,
+                                 context.content.strings("redflags.kept_open"))
+                return
+            if match:
+                await send_alert(update, context, match)
             if await callback(update, context, prompt, text):
                 await context.storage.prompts.close(uid)
             return
@@ -165,9 +180,10 @@ async def reply_unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def reply_unsupported(update: Update, context: BotContext) -> None:
-    """Stickers, photos, files and the like: a calm pointer, never an error."""
+    """Stickers, photos, voice notes, files and the like: a caption is checked for red
+    flags; what cannot be read gets the urgent line anyway (handlers.redflags)."""
     if update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
-        await show(update, context, context.content.strings("errors.unsupported"))
+        await reply_media(update, context)
 
 
 async def reply_group(update: Update, context: BotContext) -> None:
@@ -290,6 +306,7 @@ def setup_fallbacks(app: BotApp) -> None:
     app.add_handler(MessageHandler(~filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE,
                                    reply_group))
     app.add_handler(MessageHandler(PRIVATE, reply_unsupported))
+    setup_edits(app)  # an edited text or caption is checked again
     # Everything else (edited messages, channel posts, inline queries...) is ignored quietly.
     app.add_handler(TypeHandler(Update, _ignore))
     app.add_error_handler(handle_error)

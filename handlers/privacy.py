@@ -15,7 +15,7 @@ from telegram import Update
 
 from bot.callbacks import CallbackData
 from bot.content import Content
-from bot.context import BotApp, BotContext, Command
+from bot.context import BotApp, BotContext, Command, services_of
 from bot.render import esc
 from bot.storage import Contact, LimitReached, Prompt
 from handlers.common import (
@@ -30,6 +30,7 @@ from handlers.common import (
     on_prompt,
     open_prompt,
     show,
+    stale_reply,
     tap,
     user_id,
 )
@@ -38,6 +39,7 @@ PHONE_PROMPT = "phone"            # a new care-team number
 LABEL_PROMPT = "contact_label"    # the name of one saved number
 NUMBER_PROMPT = "contact_phone"   # a changed number for one saved number
 MAX_CONTACTS = 5
+URGENT_LINK = "urgent"  # /start urgent
 MAX_LABEL = 40
 MIN_PHONE, MAX_PHONE, MIN_DIGITS = 3, 32, 3
 # Loose on purpose: numbers are written many ways (+44 (0)20 ..., 020-7946 ...).
@@ -66,7 +68,7 @@ def numbers_lines(content: Content, contacts: Sequence[Contact]) -> list[str]:
                             phone=esc(c.phone)) for c in contacts]
 
 
-def urgent_text(content: Content, contacts: Sequence[Contact]) -> str:
+def urgent_text(content: Content, contacts: Sequence[Contact], numbers: bool = True) -> str:
     """The urgent card: title, the general-guidance note, who to call for what, the family's
     own numbers, then the advice."""
     card = content.urgent
@@ -74,21 +76,35 @@ def urgent_text(content: Content, contacts: Sequence[Contact]) -> str:
     chunks = [f"<b>{esc(card.title)}</b>", f"<i>{esc(card.general_note)}</i>"]
     for group in card.groups:
         chunks.append("\n".join([f"<b>{esc(group.title)}</b>",
-                                  *(f"• {esc(sign)}" for sign in group.signs)]))
-    numbers = numbers_lines(content, contacts)
-    chunks.append("\n".join([s("privacy.urgent.numbers"), *numbers]) if numbers
-                  else s("privacy.urgent.no_phone"))
+                                  *(f"• {esc(sign.text)}" for sign in group.signs)]))
+    lines = numbers_lines(content, contacts)
+    if numbers:  # a card shared into another chat carries no family's numbers
+        chunks.append("\n".join([s("privacy.urgent.numbers"), *lines]) if lines
+                      else s("privacy.urgent.no_phone"))
     chunks.append("\n".join(f"• {esc(line)}" for line in card.advice))
+    chunks.append(f"<i>{esc(card.review)}</i>")
     return "\n\n".join(chunks)
 
 
-def settings_text(content: Content, contacts: Sequence[Contact], ask_gates: bool) -> str:
+# A family's fever number, as their care team gave it: tenths of a degree Celsius.
+FEVER_CHOICES = (375, 378, 380, 383, 385, 390)
+
+
+def celsius_text(celsius: float) -> str:
+    """38.3 °C (100.9 °F): both units, as the card writes them."""
+    return f"{celsius:.1f} °C ({celsius * 9 / 5 + 32:.1f} °F)"
+
+
+def settings_text(content: Content, contacts: Sequence[Contact], ask_gates: bool,
+                  fever_c: float | None = None) -> str:
     s = content.strings
     numbers = numbers_lines(content, contacts)
     lines = ("\n".join([s("privacy.settings.numbers", count=len(contacts), limit=MAX_CONTACTS),
                         *numbers]) if numbers else s("privacy.settings.no_phone"))
     gates = s("privacy.settings.gates_on") if ask_gates else s("privacy.settings.gates_off")
-    return "\n\n".join([s("privacy.settings.title"), lines, gates])
+    fever = (s("privacy.fever.set", number=celsius_text(fever_c)) if fever_c is not None
+             else s("privacy.fever.unset"))
+    return "\n\n".join([s("privacy.settings.title"), lines, fever, gates])
 
 
 def clean_label(text: str) -> str | None:
@@ -174,6 +190,18 @@ class SetAskHardPages(CallbackData, prefix="sh"):
 
 
 @dataclass(frozen=True)
+class ShowFever(CallbackData, prefix="sf"):
+    """The family's fever number: the choices a care team gives."""
+
+
+@dataclass(frozen=True)
+class SetFever(CallbackData, prefix="sv"):
+    """Save the fever number, in tenths of °C (one of FEVER_CHOICES); 0: not set."""
+
+    tenths: int
+
+
+@dataclass(frozen=True)
 class ShowPrivacy(CallbackData, prefix="pv"):
     """What is stored and why."""
 
@@ -205,6 +233,7 @@ def settings_keyboard(content: Content, contacts: Sequence[Contact], ask_gates: 
     if len(contacts) < MAX_CONTACTS:
         rows.append([button(s("privacy.settings.add") if contacts else s("privacy.settings.set"),
                             AskPhone())])
+    rows.append([button(s("privacy.fever.button"), ShowFever())])
     rows.append([button(s("privacy.settings.appointments"), ShowAppointments())])
     rows.append([button(s("privacy.settings.language"), ShowLanguages())])
     rows.append([button(s("privacy.settings.gates_button_off") if ask_gates
@@ -263,7 +292,8 @@ async def settings_view(update: Update, context: BotContext, notice: str | None 
     uid = user_id(update)
     contacts = await context.storage.contacts.list(uid)
     ask_gates = not await context.storage.users.skips_gates(uid)
-    text = settings_text(context.content, contacts, ask_gates)
+    fever = await context.storage.users.fever_c(uid)
+    text = settings_text(context.content, contacts, ask_gates, fever)
     return View(text if notice is None else f"{notice}\n\n{text}",
                 settings_keyboard(context.content, contacts, ask_gates))
 
@@ -276,6 +306,34 @@ async def show_settings(update: Update, context: BotContext) -> None:
 async def tap_settings(update: Update, context: BotContext, data: ShowSettings) -> Reply:
     """Settings button."""
     return Reply(await settings_view(update, context))
+
+
+def fever_view(content: Content, fever_c: float | None) -> View:
+    s = content.strings
+    now = (s("privacy.fever.set", number=celsius_text(fever_c)) if fever_c is not None
+           else s("privacy.fever.unset"))
+    rows = [[button(("✅ " if fever_c is not None and round(fever_c * 10) == tenths else "")
+                    + celsius_text(tenths / 10), SetFever(tenths))] for tenths in FEVER_CHOICES]
+    rows.append([button(s("privacy.fever.clear"), SetFever(0))])
+    rows.append([button(s("privacy.contact.back"), ShowSettings()), _home(content)])
+    return View("\n\n".join([s("privacy.fever.title"), now]), Markup(rows))
+
+
+async def tap_fever(update: Update, context: BotContext, data: ShowFever) -> Reply:
+    """The fever number screen: the number the family's care team gave them."""
+    return Reply(fever_view(context.content,
+                            await context.storage.users.fever_c(user_id(update))))
+
+
+async def set_fever(update: Update, context: BotContext, data: SetFever) -> Reply:
+    """Save it (after consent): only a number from the list, never one from the data."""
+    s = context.content.strings
+    if data.tenths != 0 and data.tenths not in FEVER_CHOICES:
+        return stale_reply(context)
+    celsius = data.tenths / 10 if data.tenths else None
+    await context.storage.users.set_fever_c(user_id(update), celsius)  # may ask consent
+    return Reply(await settings_view(update, context, s("privacy.fever.saved")),
+                 s("privacy.fever.saved_short"))
 
 
 async def ask_phone(update: Update, context: BotContext, data: AskPhone) -> Reply:
@@ -494,6 +552,8 @@ def setup(app: BotApp) -> None:
     tap(app, AskNumber, ask_number)
     tap(app, RemoveContact, remove_contact)
     tap(app, SetAskHardPages, set_ask_hard_pages)
+    tap(app, ShowFever, tap_fever)
+    tap(app, SetFever, set_fever)
     tap(app, ShowPrivacy, tap_privacy)
     tap(app, AskDelete, tap_delete)
     tap(app, DeleteMyData, delete_my_data)
@@ -501,5 +561,8 @@ def setup(app: BotApp) -> None:
     on_prompt(app, LABEL_PROMPT, save_label)
     on_prompt(app, NUMBER_PROMPT, save_number)
     menu_button(app, 4, 0, "menu.urgent", ShowUrgent())
+    # /start urgent (the inline urgent card's button) opens the card.
+    services_of(app).deep_links.append(
+        lambda content, payload: ShowUrgent() if payload == URGENT_LINK else None)
     menu_button(app, 5, 0, "menu.settings", ShowSettings())
     menu_button(app, 5, 1, "menu.privacy", ShowPrivacy())

@@ -152,6 +152,14 @@ class SendText(CallbackData, prefix="mt"):
     """The list as plain text to forward."""
 
 
+@dataclass(frozen=True)
+class VisitQuestion(CallbackData, prefix="vq"):
+    """At the appointment: one unanswered question (num 0: the first). Handled by
+    handlers.appointments; declared here so My questions can offer it."""
+
+    num: int
+
+
 QUESTION_PROMPT = "question"
 ANSWER_PROMPT = "answer"
 
@@ -330,6 +338,8 @@ def list_view(content: Content, questions: Sequence[SavedQuestion], page: int,
     rows.append([Button(s("questions.add"), callback_data=AskOwnQuestion().pack())])
     rows.append([Button(s("questions.pdf"), callback_data=SendPdf().pack()),
                  Button(s("questions.text"), callback_data=SendText().pack())])
+    if any(not q.answer for q in questions):  # "At the appointment": one question a screen
+        rows.append([button(s("appointments.visit"), VisitQuestion(0))])
     rows.append([button(s("questions.appointments"), ShowAppointments())])
     rows.append([Button(s("menu.questions"), callback_data=ShowGroups().pack()),
                  Button(s("menu.home"), callback_data=Home().pack())])
@@ -759,8 +769,8 @@ def setup(app: BotApp) -> None:
     tap(app, AskOwnQuestion, ask_own_question)
     tap(app, SendPdf, send_pdf)
     tap(app, SendText, send_text)
-    on_prompt(app, QUESTION_PROMPT, receive_question)
-    on_prompt(app, ANSWER_PROMPT, receive_answer)
+    on_prompt(app, QUESTION_PROMPT, receive_question, free_text=True)
+    on_prompt(app, ANSWER_PROMPT, receive_answer, free_text=True)
     at_start_and_every(app, purge_removed_questions, PURGE_EVERY, PURGE_JOB)
     services.page_extras.append(page_extras)
     menu_button(app, 1, 1, "menu.questions", ShowGroups())

@@ -20,7 +20,6 @@ from bot.callbacks import CallbackData
 from bot.content import Content
 from bot.context import BotApp, BotContext, Command, services_of
 from bot.search import Document, Hit, SearchIndex, words_of
-from bot.storage import Contact
 from handlers.common import (
     Contents,
     Home,
@@ -31,12 +30,13 @@ from handlers.common import (
     menu_button,
     show,
     tap,
-    user_id,
 )
 from handlers.glossary import ShowTerm, forms_of
 from handlers.guide import ShowPage
-from handlers.privacy import ShowUrgent, numbers_lines
+from handlers.privacy import ShowUrgent
 from handlers.questions import ShowGroup
+from handlers.redflags import alert_view
+from handlers.redflags import check as red_flags
 from handlers.symptoms import ShowChecklist
 
 RESULTS = 5
@@ -95,32 +95,22 @@ def index_of(context: BotContext) -> SearchIndex:
 
 
 # ---- reading the text ------------------------------------------------------------------------
-def is_urgent(content: Content, words: Sequence[str]) -> bool:
-    """Does the text name a sign that needs a call now (content/urgent.yaml `words`)?"""
-    typed = set(words)
-
-    def has(word: str) -> bool:
-        return word in typed or (len(word) >= 5 and any(w.startswith(word) for w in typed))
-
-    return any(all(has(w) for w in words_of(line)) for line in content.urgent.words)
-
-
 def is_greeting(content: Content, words: Sequence[str]) -> bool:
     return any(w in content.search.greetings for w in words)
 
 
 # ---- the reply ------------------------------------------------------------------------------------
-def reply_view(content: Content, hits: Sequence[Hit], urgent: bool, greeting: bool,
-               contacts: Sequence[Contact] = ()) -> View:
-    """The answer to typed text: urgent line first, then results or the honest no-match."""
+def reply_view(content: Content, hits: Sequence[Hit], alert: View | None, greeting: bool) -> View:
+    """The answer to typed text: the red-flag alert first (the card's lines, the numbers,
+    the card's button), then results or the honest no-match."""
     s = content.strings
     chunks: list[str] = []
     rows: list[list[Button]] = []
-    if urgent:
-        chunks.append(s("search.urgent"))
-        if contacts:  # the family's own numbers, each with its name
-            chunks.append("\n".join(numbers_lines(content, contacts)))
-        rows.append([button(s("search.urgent_button"), ShowUrgent())])
+    urgent = alert is not None
+    if alert is not None:
+        chunks.append(alert.text)
+        if alert.markup is not None:
+            rows.extend([list(row) for row in alert.markup.inline_keyboard])
     if greeting:
         chunks.append(s("search.greeting"))
     if hits:
@@ -145,12 +135,12 @@ def reply_view(content: Content, hits: Sequence[Hit], urgent: bool, greeting: bo
 async def search_reply(update: Update, context: BotContext, text: str) -> View:
     content = context.content
     index = index_of(context)
-    query, hits = index.search(text, limit=RESULTS)  # one hit per place it opens
+    _, hits = index.search(text, limit=RESULTS)  # one hit per place it opens
     typed = words_of(text)
-    urgent = is_urgent(content, [*typed, *query.words])
+    match = await red_flags(update, context, text)
+    alert = await alert_view(update, context, match) if match else None
     greeting = is_greeting(content, typed)
-    contacts = await context.storage.contacts.list(user_id(update)) if urgent else []
-    return reply_view(content, hits, urgent, greeting, contacts)
+    return reply_view(content, hits, alert, greeting)
 
 
 async def search_text(update: Update, context: BotContext) -> None:

@@ -22,6 +22,8 @@ from bot import render
 from bot.content import Content, Part, Section
 from bot.context import BotApp, BotContext, Command
 from handlers.guide import ShowPage, deep_link, page_payload
+from handlers.privacy import URGENT_LINK, urgent_text
+from handlers.redflags import check as red_flags
 from handlers.search import index_of
 
 MAX_RESULTS = 10
@@ -93,8 +95,26 @@ async def answer_inline(update: Update, context: BotContext) -> None:
         _, hits = index_of(context).search(text, limit=MAX_RESULTS * 3)
         keys = ([target.pack()] if target is not None else []) + [h.document.key for h in hits]
         limit = MAX_RESULTS
-    await query.answer(cards_for(content, keys, username, limit), cache_time=CACHE_SECONDS,
-                       is_personal=False)
+    results = cards_for(content, keys, username, limit)
+    match = await red_flags(update, context, text)
+    if match:  # a red flag: the urgent card first, then what the guide says
+        results = [urgent_card(content, username), *results][:MAX_RESULTS]
+    # A number is read against the family's own fever number: such answers are theirs.
+    personal = bool(match) or any(ch.isdigit() for ch in text)
+    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=personal)
+
+
+def urgent_card(content: Content, username: str) -> InlineQueryResultArticle:
+    """The urgent card as an inline result: the card's words only (never a family's
+    numbers: an inline result can be sent into any chat)."""
+    s = content.strings
+    return InlineQueryResultArticle(
+        id="urgent", title=content.urgent.title, description=s("redflags.inline_description"),
+        input_message_content=InputTextMessageContent(
+            urgent_text(content, (), numbers=False), parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        reply_markup=Markup([[Button(s("share.open"),
+                                     url=f"https://t.me/{username}?start={URGENT_LINK}")]]))
 
 
 COMMANDS: tuple[Command, ...] = ()

@@ -20,6 +20,7 @@ from handlers.appointments import (
     REMINDER_JOB,
     TIMEZONES,
     parse_when,
+    read_when,
 )
 from tests.harness import Clock, Harness, make
 
@@ -36,13 +37,13 @@ def appt_buttons(bot: Harness, prefix: str) -> list[str]:
     return [d for _, d in bot.buttons() if d.startswith(prefix)]
 
 
-async def ready(bot: Harness) -> None:
+async def ready(bot: Harness, zone: str = ZONE, user: int = PARENT) -> None:
     """Consent and the time zone, the way a parent gives them."""
-    await bot.send("/appointment")
-    await bot.tap_data(make("at", n=TIMEZONES.index(ZONE)))  # asks consent first
-    assert bot.html() == bot.content.strings("consent.prompt")
-    await bot.tap(bot.content.strings("consent.ok"))
-    assert await bot.storage.users.timezone(PARENT) == ZONE
+    await bot.send("/appointment", user)
+    await bot.tap_data(make("at", n=TIMEZONES.index(zone)), user)  # asks consent first
+    assert bot.html(user) == bot.content.strings("consent.prompt")
+    await bot.tap(bot.content.strings("consent.ok"), user)
+    assert await bot.storage.users.timezone(user) == zone
 
 
 async def add_by_taps(bot: Harness, day: int, hour: int, minute: int) -> int:
@@ -131,6 +132,158 @@ def test_typed_dates() -> None:
     assert parse_when("2 Jan 10:00", today) == (2027, 1, 2, 10, 0)  # the next 2 January
     for bad in ["31 February 9:00", "14 Dec 25:00", "next tuesday-ish", "", "14 Foo 9:00"]:
         assert parse_when(bad, today) is None, bad
+        assert read_when(bad, today) == [], bad
+
+
+def test_a_numeric_date_that_reads_two_ways_has_two_readings() -> None:
+    today = date(2026, 12, 5)
+    # Both parts 12 or less and different: either can be the month, in any language.
+    assert read_when("1/12 9:30", today) == [(2027, 1, 12, 9, 30), (2027, 12, 1, 9, 30)]
+    assert parse_when("1/12 9:30", today) is None  # never one of them silently
+    assert read_when("1/12/2027 9:30", today) == [(2027, 1, 12, 9, 30), (2027, 12, 1, 9, 30)]
+    assert read_when("12.1.27 9:30", today) == [(2027, 1, 12, 9, 30), (2027, 12, 1, 9, 30)]
+    assert read_when("3/4 8:00", today) == [(2027, 3, 4, 8, 0), (2027, 4, 3, 8, 0)]
+    # Only one way: equal parts, a part over 12, or the month's name or an ISO date.
+    assert read_when("5/5 9:00", today) == [(2027, 5, 5, 9, 0)]
+    assert read_when("14/12 9:30", today) == [(2026, 12, 14, 9, 30)]
+    assert read_when("12 Jan 9:30", today) == [(2027, 1, 12, 9, 30)]
+    assert read_when("2027-01-12 09:30", today) == [(2027, 1, 12, 9, 30)]
+    assert read_when("0/5 9:00", today) == []
+
+
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+async def type_date_in_chicago(bot: Harness, typed: str) -> None:
+    await ready(bot, "America/Chicago")
+    await bot.send("/appointment")
+    await bot.tap(bot.content.strings("appointments.add"))
+    await bot.tap(bot.content.strings("appointments.type_time"))
+    await bot.send(typed)
+
+
+def when_label(bot: Harness, year: int, month: int, day: int, hour: int, minute: int) -> str:
+    """A choice's label, in the appointment screens' own date format."""
+    s = bot.content.strings
+    return s("appointments.which_option",
+             when=s("appointments.when", when=datetime(year, month, day, hour, minute)))
+
+
+@pytest.mark.parametrize("typed", ["1/12 9:30", "1/12/2027 9:30"])
+@pytest.mark.parametrize("meant", ["january", "december"])
+async def test_a_date_that_reads_two_ways_is_asked_and_saved_only_as_tapped(
+        settings: Settings, content: Content, typed: str, meant: str) -> None:
+    """A parent in Chicago types "1/12 9:30" meaning January 12: it was saved as
+    1 December. Now both dates are offered, with their weekdays, and only the tapped
+    one is saved."""
+    s = content.strings
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=CHICAGO).timestamp()
+    async with Harness(settings, content, clock=Clock(start=now)) as bot:
+        await type_date_in_chicago(bot, typed)
+        assert bot.html() == s("appointments.which_date")
+        january, december = when_label(bot, 2027, 1, 12, 9, 30), \
+            when_label(bot, 2027, 12, 1, 9, 30)
+        assert [label for label, _ in bot.buttons()] == [january, december,
+                                                          s("questions.cancel")]
+        assert "Tue 12 Jan 2027, 09:30" in january and "Wed 01 Dec 2027, 09:30" in december
+        assert await bot.storage.appointments.upcoming(PARENT, now) == []  # nothing yet
+        tapped = bot.button(january if meant == "january" else december)
+        await bot.tap_data(tapped)
+        (saved,) = await bot.storage.appointments.upcoming(PARENT, now)
+        day = (2027, 1, 12) if meant == "january" else (2027, 12, 1)
+        assert saved.starts_at == datetime(*day, 9, 30, tzinfo=CHICAGO).timestamp()
+        assert bot.html().startswith(s("appointments.saved"))
+        # A second tap on the same question (a double tap) saves nothing more.
+        await bot.tap_data(tapped)
+        assert len(await bot.storage.appointments.upcoming(PARENT, now)) == 1
+        assert bot.html().startswith(s("appointments.saved"))
+
+
+async def test_the_question_of_which_date_in_spanish(settings: Settings,
+                                                     content: Content) -> None:
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=CHICAGO).timestamp()
+    async with Harness(settings, content, clock=Clock(start=now), language="es") as bot:
+        es = bot.content.strings
+        await type_date_in_chicago(bot, "1/12 9:30")
+        assert bot.html() == es("appointments.which_date") != \
+            content.strings("appointments.which_date")
+        labels = [label for label, _ in bot.buttons()]
+        assert labels[:2] == [when_label(bot, 2027, 1, 12, 9, 30),
+                              when_label(bot, 2027, 12, 1, 9, 30)]
+        assert "mar 12 ene 2027, 09:30" in labels[0] and "mié 01 dic 2027, 09:30" in labels[1]
+        await bot.send("12 ene 9:30")  # typed again with the month's name
+        (saved,) = await bot.storage.appointments.upcoming(PARENT, now)
+        assert saved.starts_at == datetime(2027, 1, 12, 9, 30, tzinfo=CHICAGO).timestamp()
+
+
+async def test_a_clear_date_is_saved_at_once_and_the_question_can_be_cancelled(
+        settings: Settings, content: Content) -> None:
+    s = content.strings
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=CHICAGO).timestamp()
+    async with Harness(settings, content, clock=Clock(start=now)) as bot:
+        await type_date_in_chicago(bot, "14/12 9:30")
+        (saved,) = await bot.storage.appointments.upcoming(PARENT, now)
+        assert saved.starts_at == datetime(2026, 12, 14, 9, 30, tzinfo=CHICAGO).timestamp()
+        assert bot.html().startswith(s("appointments.saved"))
+        # 5/5 reads one way only.
+        await bot.tap_data(make("ae", appt=0))
+        await bot.send("5/5 8:00")
+        assert bot.html().startswith(s("appointments.saved"))
+        assert len(await bot.storage.appointments.upcoming(PARENT, now)) == 2
+        # Asked which; the parent types it again with the month's name instead.
+        await bot.tap_data(make("ae", appt=0))
+        await bot.send("3/4 8:00")
+        assert bot.html() == s("appointments.which_date")
+        await bot.send("4 Mar 8:00")
+        assert bot.html().startswith(s("appointments.saved"))
+        starts = [a.starts_at for a in await bot.storage.appointments.upcoming(PARENT, now)]
+        assert datetime(2027, 3, 4, 8, 0, tzinfo=CHICAGO).timestamp() in starts
+        # Asked which, then Cancel: nothing saved.
+        await bot.tap_data(make("ae", appt=0))
+        await bot.send("6/7 8:00")
+        await bot.tap(s("questions.cancel"))
+        assert len(await bot.storage.appointments.upcoming(PARENT, now)) == 3
+
+
+async def test_changing_a_time_to_a_date_that_reads_two_ways(settings: Settings,
+                                                            content: Content) -> None:
+    """The typed new time of an appointment: asked which too, and only the owner's
+    appointment changes; forged or impossible choices change nothing."""
+    s = content.strings
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=CHICAGO).timestamp()
+    async with Harness(settings, content, clock=Clock(start=now)) as bot:
+        await type_date_in_chicago(bot, "14/12 9:30")
+        (first,) = await bot.storage.appointments.upcoming(PARENT, now)
+        await bot.tap_data(make("ae", appt=first.id))
+        await bot.send("2/3 10:15")
+        assert bot.html() == s("appointments.which_date")
+        assert bot.button(when_label(bot, 2027, 2, 3, 10, 15)) == \
+            make("aq", appt=first.id, year=2027, month=2, day=3, hour=10, minute=15)
+        # Another parent taps this parent's choice: their own list, nothing changed.
+        other = 2002
+        await ready(bot, "America/Chicago", user=other)
+        await bot.tap_data(make("aq", appt=first.id, year=2027, month=3, day=2, hour=10,
+                                minute=15), user_id=other)
+        assert bot.answers()[-1]["text"] == s("appointments.gone")
+        unchanged = await bot.storage.appointments.get(PARENT, first.id)
+        assert unchanged is not None and unchanged.starts_at == first.starts_at
+        # Impossible dates (forged data) change nothing either.
+        for day, month in ((31, 2), (0, 3)):
+            await bot.tap_data(make("aq", appt=first.id, year=2027, month=month, day=day,
+                                    hour=10, minute=15))
+            assert bot.answers()[-1]["text"] == s("errors.stale")
+        await bot.tap_data(make("aq", appt=first.id, year=2027, month=3, day=2, hour=25,
+                                minute=0))
+        assert bot.answers()[-1]["text"] == s("errors.stale")
+        # The parent taps 2 March.
+        await bot.tap_data(make("ae", appt=first.id))
+        await bot.send("2/3 10:15")
+        await bot.tap(when_label(bot, 2027, 3, 2, 10, 15))
+        changed = await bot.storage.appointments.get(PARENT, first.id)
+        assert changed is not None
+        assert changed.starts_at == datetime(2027, 3, 2, 10, 15, tzinfo=CHICAGO).timestamp()
+        assert bot.html().startswith(s("appointments.time_saved"))
+        assert await bot.storage.appointments.upcoming(other, now) == []
 
 
 async def test_at_most_ten_ahead(app: Harness, content: Content) -> None:
@@ -261,6 +414,8 @@ async def test_visit_mode_to_the_end(app: Harness, content: Content) -> None:
     await bot.tap_data(make("vq", num=0))
     assert s("visit.title", number=1, total=3) in bot.html() and "Question 1" in bot.html()
     await bot.tap(s("visit.mark_asked"))
+    assert s("visit.title", number=1, total=3) in bot.html() and "Question 1" in bot.html()
+    await bot.tap(s("visit.next"))
     assert s("visit.title", number=2, total=3) in bot.html()
     await bot.tap(s("visit.skip"))
     assert "Question 3" in bot.html()
@@ -268,9 +423,156 @@ async def test_visit_mode_to_the_end(app: Harness, content: Content) -> None:
     assert "Question 2" in bot.html()
     await bot.tap_data(make("vk", num=ids[1]))
     await bot.tap_data(make("vk", num=ids[2]))
+    assert "Question 3" in bot.html()  # stays on it; Next question after the last: the end
+    await bot.tap(s("visit.next"))
     assert bot.html() == s("visit.end", asked=3, total=3)
     asked = [q.asked_at is not None for q in await bot.storage.questions.list(PARENT)]
     assert asked == [True, True, True]
+
+
+async def test_after_asked_the_answer_is_filed_under_the_question_just_asked(
+        app: Harness, content: Content) -> None:
+    """From the reminder: Asked keeps question 1 on screen, so Write the answer is for
+    question 1 (it went to question 2 when the screen jumped on); after saving, Next
+    question goes on with question 2."""
+    bot = app
+    s = content.strings
+    await ready(bot)
+    ids = [await bot.storage.questions.add_own(PARENT, f"Question {n}", limit=200)
+           for n in (1, 2, 3)]
+    await add_by_taps(bot, 2, 9, 0)  # tomorrow: the reminder comes today at 18:00
+    bot.clock.advance(8 * 3600)
+    await job(bot).run(bot.app)
+    assert bot.html().startswith(s("appointments.reminder_title"))
+    await bot.tap(s("appointments.visit"))
+    assert s("visit.title", number=1, total=3) in bot.html() and "Question 1" in bot.html()
+    await bot.tap(s("visit.mark_asked"))
+    assert bot.answers()[-1]["text"] == s("questions.marked_asked")
+    html = bot.html()
+    assert s("visit.title", number=1, total=3) in html and "Question 1" in html
+    assert s("visit.asked") in html and "Question 2" not in html
+    assert bot.button(s("visit.write_answer")) == make("vw", num=ids[0])
+    assert bot.button(s("visit.next")) == make("vq", num=ids[1])
+    labels = [label for label, _ in bot.buttons()]
+    assert s("visit.mark_asked") not in labels
+    assert {s("visit.skip"), s("visit.finish")} <= set(labels)
+    await bot.tap(s("visit.write_answer"))
+    assert "Question 1" in bot.html()
+    await bot.send("Two more weeks of this phase")
+    stored = {q.id: q for q in await bot.storage.questions.list(PARENT)}
+    assert stored[ids[0]].answer == "Two more weeks of this phase"
+    assert stored[ids[1]].answer is None and stored[ids[2]].answer is None
+    reply = bot.html()
+    assert reply.startswith(s("questions.answer_saved"))
+    assert "Question 1" in reply and "Two more weeks of this phase" in reply
+    assert bot.button(s("visit.next")) == make("vq", num=ids[1])
+    await bot.tap(s("visit.next"))
+    # Question 1 has its answer now, so it left the list: question 2 is 1 of 2.
+    assert s("visit.title", number=1, total=2) in bot.html() and "Question 2" in bot.html()
+    # Write the answer straight away (without Asked): filed under question 2, then 3.
+    await bot.tap(s("visit.write_answer"))
+    await bot.send("Answer two")
+    await bot.tap(s("visit.next"))
+    assert "Question 3" in bot.html()
+    await bot.tap(s("visit.write_answer"))
+    await bot.send("Answer three")
+    answers = [q.answer for q in await bot.storage.questions.list(PARENT)]
+    assert answers == ["Two more weeks of this phase", "Answer two", "Answer three"]
+    # None left: the end, with the answer saved (an answered question counts as asked).
+    assert bot.html() == f"{s('questions.answer_saved')}\n\n{s('visit.end', asked=3, total=3)}"
+
+
+async def test_next_after_an_answer_skips_answered_questions_and_cancel_goes_back(
+        app: Harness, content: Content) -> None:
+    bot = app
+    s = content.strings
+    await bot.storage.users.give_consent(PARENT)
+    ids = [await bot.storage.questions.add_own(PARENT, f"Question {n}", limit=200)
+           for n in (1, 2, 3, 4)]
+    await bot.storage.questions.set_answer(PARENT, ids[2], "Already answered")
+    await bot.send("/myquestions")
+    await bot.tap_data(make("vq", num=ids[1]))
+    assert s("visit.title", number=2, total=3) in bot.html() and "Question 2" in bot.html()
+    # Cancel on the answer prompt: back to the same question, nothing saved.
+    await bot.tap(s("visit.write_answer"))
+    await bot.tap(s("questions.cancel"))
+    assert s("visit.title", number=2, total=3) in bot.html() and "Question 2" in bot.html()
+    # Too long: refused calmly, still waiting for question 2's answer.
+    await bot.tap(s("visit.write_answer"))
+    await bot.send("x" * 1001)
+    assert bot.html() == s("questions.answer_too_long", length=1001, limit=1000)
+    await bot.send("Short answer")
+    assert bot.button(s("visit.next")) == make("vq", num=ids[3])  # question 3 was answered
+    # An old Back button to question 2, answered since: the next question without one.
+    await bot.tap_data(make("vq", num=ids[1]))
+    assert "Question 4" in bot.html()
+
+
+async def test_old_visit_buttons_still_work(app: Harness, content: Content) -> None:
+    """Buttons already in parents' chats, as they were packed before: vq, vk, ve, and the
+    questions' own Write down the answer (ma) that the visit screen used to show."""
+    bot = app
+    s = content.strings
+    await bot.storage.users.give_consent(PARENT)
+    ids = [await bot.storage.questions.add_own(PARENT, f"Question {n}", limit=200)
+           for n in (1, 2)]
+    await bot.send("/myquestions")
+    await bot.tap_data("vq:0")
+    assert "Question 1" in bot.html()
+    await bot.tap_data(f"vk:{ids[0]}")  # stays on question 1, now asked
+    assert "Question 1" in bot.html() and s("visit.asked") in bot.html()
+    await bot.tap_data(f"vq:{ids[1]}")
+    assert "Question 2" in bot.html()
+    await bot.tap_data(f"ma:{ids[0]}")  # the old Write the answer: for its own question
+    assert "Question 1" in bot.html()
+    await bot.send("Old button answer")
+    stored = await bot.storage.questions.list(PARENT)
+    assert [q.answer for q in stored] == ["Old button answer", None]
+    await bot.tap_data(f"vk:{ids[0]}")  # answered since: goes on to the next open one
+    assert "Question 2" in bot.html()
+    await bot.tap_data("ve")
+    assert bot.html() == s("visit.end", asked=1, total=2)
+    stale = s("errors.stale")
+    assert all(a.get("text") != stale for a in bot.answers())
+
+
+async def test_visit_answers_only_for_the_tapping_parent(app: Harness,
+                                                         content: Content) -> None:
+    bot = app
+    s = content.strings
+    other = 2002
+    await bot.storage.users.give_consent(PARENT)
+    await bot.storage.users.give_consent(other)
+    mine = await bot.storage.questions.add_own(PARENT, "Mine", limit=200)
+    await bot.storage.questions.add_own(other, "Theirs", limit=200)
+    await bot.send("/myquestions", other)
+    await bot.tap_data(make("vw", num=mine), user_id=other)
+    assert bot.answers()[-1]["text"] == s("questions.gone")
+    assert "Theirs" in bot.html(other)
+    await bot.tap_data(make("vk", num=mine), user_id=other)
+    assert bot.answers()[-1]["text"] == s("questions.gone")
+    (question,) = await bot.storage.questions.list(PARENT)
+    assert question.asked_at is None and question.answer is None
+    # The question removed while its answer was being typed: nothing saved, said so.
+    await bot.send("/myquestions")
+    await bot.tap_data(make("vw", num=mine))
+    await bot.storage.questions.remove(PARENT, mine)
+    await bot.send("An answer for nothing")
+    assert bot.html().startswith(s("questions.gone_waiting"))
+
+
+async def test_my_questions_offers_at_the_appointment(app: Harness, content: Content) -> None:
+    bot = app
+    s = content.strings
+    await bot.storage.users.give_consent(PARENT)
+    qid = await bot.storage.questions.add_own(PARENT, "Question 1", limit=200)
+    await bot.send("/myquestions")
+    assert bot.button(s("appointments.visit")) == make("vq", num=0)
+    await bot.tap(s("appointments.visit"))
+    assert "Question 1" in bot.html()
+    await bot.storage.questions.set_answer(PARENT, qid, "Done")
+    await bot.send("/myquestions")
+    assert s("appointments.visit") not in [label for label, _ in bot.buttons()]
 
 
 async def test_reminder_buttons_after_the_appointment_was_deleted(app: Harness,

@@ -113,7 +113,8 @@ async def test_unexpected_update_types_get_calm_answers_or_nothing(bot: Harness,
                                      "width": 1, "height": 1, "is_animated": False,
                                      "is_video": False}
     await bot.feed(sticker)
-    assert content.strings("errors.unsupported") in bot.text()
+    assert content.strings("redflags.unreadable") in bot.text()
+    assert content.strings("redflags.unseen") in bot.text()
     bot.api.clear()
     edited = user.text("/start")
     await bot.feed({"update_id": edited["update_id"],

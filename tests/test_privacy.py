@@ -58,8 +58,8 @@ def assert_urgent_card(text: str, content: Content) -> None:
     assert card.general_note in text
     for group in card.groups:
         assert group.title in text
-        for line in group.signs:
-            assert line in text
+        for sign in group.signs:
+            assert sign.text in text
     for line in card.advice:
         assert line in text
 
@@ -282,7 +282,8 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     assert data["stored"] is True and data["user_id"] == 1001
     assert isinstance(data["consent_at"], float) and data["consent_at_utc"].endswith("+00:00")
     assert data["settings"] == {"ask_before_hard_pages": True, "time_zone": None,
-                                "reminders_off": False, "language": None}
+                                "reminders_off": False, "language": None,
+                                "fever_number_c": None}
     assert data["appointments"] == []
     assert [(c["label"], c["phone"]) for c in data["care_team_numbers"]] == [
         ("", "+44 (0)20 7946-0000")]

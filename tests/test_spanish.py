@@ -15,9 +15,8 @@ from pypdf import PdfReader
 from bot import render
 from bot.app import reserved_commands
 from bot.content import Content, ContentError, load_catalog
-from bot.search import words_of
 from handlers.guide import page_payload
-from handlers.search import build_index, is_urgent
+from handlers.search import build_index
 from tests.harness import ROOT, Harness, make
 
 PARENT = 1001
@@ -141,11 +140,11 @@ async def test_spanish_search_accents_typos_and_urgent_words(
         assert wanted in keys, (typed, keys)
     for text in ("mi hija tiene fiebre", "no puede respirar", "sangrado que no para",
                  "tuvo una convulsión"):
-        assert is_urgent(es, [*words_of(text), *index.understand(text).words]), text
+        assert es.red_flags is not None and es.red_flags.check(text), text
     bot.users.clear()
     bot.language = "es"
     await bot.send("mi hijo tiene fiebre de 39, ¿qué hago?")
-    assert bot.html().startswith(es.strings("search.urgent"))
+    assert bot.html().startswith(es.strings("redflags.title"))
 
 
 async def test_spanish_glossary(bot: Harness, catalog: dict[str, Content]) -> None:

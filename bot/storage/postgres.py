@@ -128,6 +128,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX handled_updates_at ON handled_updates(handled_at);
     """,
+    # 2: the family's own fever number (°C), from their care team; NULL: the card's 38.0.
+    """
+    ALTER TABLE users ADD COLUMN fever_c DOUBLE PRECISION;
+    """,
 )
 
 # Advisory lock keys: chats use the one-bigint form; jobs and migrations the two-int form
@@ -358,6 +362,15 @@ class PgUsers:
     async def set_reminders_off(self, user_id: int, off: bool) -> None:
         await self.db.write("UPDATE users SET reminders_off=$2 WHERE user_id=$1",
                             (user_id, off))
+
+    async def fever_c(self, user_id: int) -> float | None:
+        row = await self.db.one("SELECT fever_c FROM users WHERE user_id=$1", (user_id,))
+        return float(row["fever_c"]) if row and row["fever_c"] is not None else None
+
+    async def set_fever_c(self, user_id: int, celsius: float | None) -> None:
+        async with self.db.tx() as conn:
+            await self.db.lock_user(conn, user_id)
+            await conn.execute("UPDATE users SET fever_c=$2 WHERE user_id=$1", user_id, celsius)
 
 
 class PgBookmarks:

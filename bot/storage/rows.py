@@ -9,7 +9,7 @@ from typing import Any
 from bot.storage.interface import Appointment, Contact, Prompt, SavedQuestion, Storage
 
 # Column lists every backend selects, in the order these records take them.
-USER_COLUMNS = "created_at, consent_at, skip_gates, timezone, reminders_off, language"
+USER_COLUMNS = "created_at, consent_at, skip_gates, timezone, reminders_off, language, fever_c"
 QUESTION_COLUMNS = "id, guide_id, text, created_at, asked_at, answer, answered_at, removed_at"
 APPOINTMENT_COLUMNS = "id, starts_at, place, remind_at, reminded_at"
 CONTACT_COLUMNS = "id, label, phone, created_at"
@@ -55,7 +55,8 @@ async def user_export(storage: Storage, user_id: int, user: Any,
         "settings": {"ask_before_hard_pages": not user["skip_gates"],
                      "time_zone": user["timezone"],
                      "reminders_off": bool(user["reminders_off"]),
-                     "language": user["language"]},
+                     "language": user["language"],
+                     "fever_number_c": user["fever_c"]},
         "appointments": [asdict(a) for a in await storage.appointments.upcoming(user_id, 0)],
         "care_team_numbers": [asdict(c) for c in await storage.contacts.list(user_id)],
         "waiting_for_text": asdict(waiting) if waiting else None,

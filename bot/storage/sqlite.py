@@ -134,6 +134,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN language TEXT;
     """,
+    # 6: the family's own fever number (°C), from their care team; NULL: the card's 38.0.
+    """
+    ALTER TABLE users ADD COLUMN fever_c REAL;
+    """,
 )
 
 # Appended to an INSERT ... SELECT: the row is written only for a user who agreed to storage.
@@ -322,6 +326,15 @@ class SqliteUsers:
     async def set_reminders_off(self, user_id: int, off: bool) -> None:
         await self.db.write("UPDATE users SET reminders_off=? WHERE user_id=?",
                             (int(off), user_id))
+
+    async def fever_c(self, user_id: int) -> float | None:
+        row = await self.db.one("SELECT fever_c FROM users WHERE user_id=?", (user_id,))
+        return float(row["fever_c"]) if row and row["fever_c"] is not None else None
+
+    async def set_fever_c(self, user_id: int, celsius: float | None) -> None:
+        async with self.db.tx() as db:
+            await self.db.require_consent(db, user_id)
+            await db.execute("UPDATE users SET fever_c=? WHERE user_id=?", (celsius, user_id))
 
 
 class SqliteBookmarks:

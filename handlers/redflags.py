@@ -1,0 +1,151 @@
+"""Red flags, answered first wherever text arrives.
+
+Every text a parent sends (typed outside or inside a prompt, a caption, an edit, a
+forwarded message, `/search` words, an inline query) goes through `check` before anything
+else reads it; when it names an item of the urgent card, the parent first sees that item's
+line under its group ("call your local emergency number now" or "call your care team now"),
+the family's own numbers as plain text Telegram makes tappable, and the card's button.
+What cannot be read (a voice note, a sticker, a photo without a caption) always gets the
+urgent line and the numbers, with a word that no person sees or hears it.
+
+The check itself is bot.redflags, from the words in content/urgent.yaml. The bot never says
+that nothing urgent was found: when the check names nothing, this module says nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton as Button
+from telegram import InlineKeyboardMarkup as Markup
+from telegram import Message, Update
+from telegram.ext import MessageHandler, filters
+
+from bot.content import Content
+from bot.context import BotApp, BotContext
+from bot.redflags import Match, RedFlags
+from bot.render import esc
+from bot.storage import Contact
+from handlers.common import View, button, show, user_id
+from handlers.privacy import ShowSettings, ShowUrgent, celsius_text, numbers_lines
+
+# Private chats only; edits of text or of a caption.
+EDITED = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
+
+
+def flags_of(content: Content) -> RedFlags:
+    if content.red_flags is None:  # load_content always builds it
+        raise RuntimeError(f"content {content.language!r} has no red-flag check")
+    return content.red_flags
+
+
+async def check(update: Update, context: BotContext, text: str,
+                bare_numbers: bool = True) -> Match:
+    """The card items `text` names: with the parent's language's words and numbers (the
+    family's fever number if they saved one), and the other languages' words too, since
+    parents mix them. `bare_numbers`: False inside a prompt that asks for a number."""
+    if not text or not text.strip():
+        return Match(())
+    content = context.content
+    fever = None
+    if update.effective_user is not None:
+        fever = await context.storage.users.fever_c(update.effective_user.id)
+    own = flags_of(content).check(text, fever, bare_numbers)
+    found = set(own.signs)
+    for other in context.services.contents.values():
+        if other.language != content.language:
+            found.update(flags_of(other).check(text, fever, bare_numbers, numbers=False).signs)
+    if found == set(own.signs):
+        return own
+    order = [sign.id for sign in content.urgent.signs]
+    return Match(tuple(s for s in order if s in found), own.temperature_c)
+
+
+def alert_text(content: Content, match: Match, contacts: Sequence[Contact],
+               fever_c: float | None) -> str:
+    """The matching lines of the card under their group titles, the family's numbers, and
+    the card's review status."""
+    s = content.strings
+    card = content.urgent
+    chunks = [s("redflags.title")]
+    for group in card.groups:
+        lines = [f"• {esc(sign.text)}" for sign in group.signs if sign.id in match.signs]
+        if lines:
+            chunks.append("\n".join([f"<b>{esc(group.title)}</b>", *lines]))
+    if "fever" in match.signs and fever_c is not None:
+        chunks.append(s("redflags.fever_number", number=celsius_text(fever_c)))
+    numbers = numbers_lines(content, contacts)
+    chunks.append("\n".join([s("privacy.urgent.numbers"), *numbers]) if numbers
+                  else s("redflags.no_numbers"))
+    chunks.append(f"<i>{esc(card.review)}</i>")
+    return "\n\n".join(chunks)
+
+
+def alert_rows(content: Content, contacts: Sequence[Contact]) -> list[list[Button]]:
+    s = content.strings
+    rows = [[button(s("redflags.card_button"), ShowUrgent())]]
+    if not contacts:
+        rows.append([button(s("redflags.save_numbers"), ShowSettings())])
+    return rows
+
+
+async def alert_view(update: Update, context: BotContext, match: Match,
+                     after: str | None = None) -> View:
+    """The alert as its own message: the card's lines, the numbers, the card's button, then
+    `after` (what happened to the rest of the message)."""
+    uid = user_id(update)
+    contacts = await context.storage.contacts.list(uid)
+    fever = await context.storage.users.fever_c(uid)
+    text = alert_text(context.content, match, contacts, fever)
+    if after:
+        text = f"{text}\n\n{after}"
+    return View(text, Markup(alert_rows(context.content, contacts)))
+
+
+async def send_alert(update: Update, context: BotContext, match: Match,
+                     after: str | None = None) -> None:
+    await show(update, context, *await alert_view(update, context, match, after))
+
+
+async def unreadable_view(update: Update, context: BotContext) -> View:
+    """A voice note, a sticker, a photo without a caption: the bot cannot read it, so it
+    always gives the urgent line and the numbers, and says no person sees or hears it."""
+    s = context.content.strings
+    contacts = await context.storage.contacts.list(user_id(update))
+    numbers = numbers_lines(context.content, contacts)
+    text = "\n\n".join([s("redflags.unreadable"),
+                        "\n".join([s("privacy.urgent.numbers"), *numbers]) if numbers
+                        else s("redflags.no_numbers"),
+                        s("redflags.unseen")])
+    return View(text, Markup(alert_rows(context.content, contacts)))
+
+
+def caption_of(message: Message | None) -> str:
+    if message is None:
+        return ""
+    return message.text or message.caption or ""
+
+
+async def reply_media(update: Update, context: BotContext) -> None:
+    """Anything but text in a private chat: its caption is checked; what cannot be read at
+    all gets the urgent line anyway."""
+    message = update.effective_message
+    caption = caption_of(message)
+    match = await check(update, context, caption)
+    if match:
+        await send_alert(update, context, match, context.content.strings("redflags.unseen"))
+        return
+    await show(update, context, *await unreadable_view(update, context))
+
+
+async def reply_edit(update: Update, context: BotContext) -> None:
+    """An edited message (a temperature corrected from 37.5 to 38.9): checked again; the
+    alert is sent as a new message. An edit that names no card item changes nothing."""
+    match = await check(update, context, caption_of(update.effective_message))
+    if match:
+        await send_alert(update, context, match, context.content.strings("redflags.edited"))
+
+
+def setup_edits(app: BotApp) -> None:
+    """Registered with the fallbacks: edits of texts and captions in private chats."""
+    app.add_handler(MessageHandler(EDITED, reply_edit))
