@@ -27,6 +27,7 @@ check-content: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_redflags.py
 	$(BIN)/python scripts/bench_replicas.py
 
 clean:

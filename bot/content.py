@@ -521,6 +521,18 @@ def _load_glossary(reader: _Reader) -> tuple[Term, ...]:
     return terms
 
 
+FREQUENT_WORDS = 30_000
+
+
+def _frequent_words(language: str) -> list[str]:
+    """The language's most used words (wordfreq): read once when content loads, so a long
+    message's ordinary words cost the red-flag check one lookup each. Reading them changes
+    no answer, only how fast it comes."""
+    from wordfreq import available_languages, top_n_list
+
+    return top_n_list(language, FREQUENT_WORDS) if language in available_languages() else []
+
+
 URGENT_SIGNS = ("fever", "low_temperature")  # the items numbers are read into
 
 
@@ -689,6 +701,7 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
     try:
         common = [page for section in sections for part in section.parts for page in part.pages]
         common += [f"{t.term} {t.definition}" for t in glossary]
+        common += _frequent_words(language)
         red_flags = RedFlags(search.language, urgent.signs, urgent.sets, urgent.numbers,
                              common_words=common)
     except ValueError as exc:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -50,8 +51,25 @@ CELSIUS = (30.0, 45.0)
 FAHRENHEIT = (86.0, 113.0)
 
 _APOSTROPHES = re.compile(r"['’`´]")
-_COMBINING = re.compile(r"[\u0300-\u036f]")  # accents, once NFKD has split them off
+# Accents (once NFKD has split them off) and apostrophes: dropped in one pass.
+_MARKS = re.compile(r"[\u0300-\u036f'’`´]")
 _TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)?")
+# The fast way to the words of a long ASCII message: everything but letters and digits to
+# a space, then split (a regex over 4,096 characters costs about twice as much).
+_DIGIT = re.compile(r"\d")
+# Two or three digits that could be a body temperature in °C or °F (30-45, 86-113): only
+# these are read further with _NUMBER.
+_PLAUSIBLE = re.compile(r"(?<![\d.,:/\-+(])(?:3\d|4[0-5]|8[6-9]|9\d|10\d|11[0-3])(?!\d)")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_SPACES = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
+
+
+def split_words(norm: str) -> list[str]:
+    """The words and numbers of normalised text (a decimal number is two words here: numbers
+    are read apart, by _NUMBER)."""
+    if not norm.isascii():  # emoji, "°", dashes: spaces too (numbers are read from `norm`)
+        norm = _NON_ASCII.sub(" ", norm)
+    return norm.translate(_SPACES).split()
 # A number with what surrounds it: what comes before (a digit, ":", "/"...) tells a time or
 # a date; what follows tells its unit.
 _NUMBER = re.compile(r"(?<![\d.,:/\-+(])(\d{2,3})(?:[.,](\d{1,2}))?(?![\d:/])(?!\s*%)(?:[.,](?!\d))?"
@@ -61,9 +79,10 @@ _NUMBER = re.compile(r"(?<![\d.,:/\-+(])(\d{2,3})(?:[.,](\d{1,2}))?(?![\d:/])(?!
 def normalise(text: str) -> str:
     """Lower case, no accents, no apostrophes; "°" kept (it marks a temperature)."""
     folded = text.casefold()
-    if not folded.isascii():
-        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
-    return _APOSTROPHES.sub("", folded)
+    if folded.isascii():
+        return folded.replace("'", "").replace("`", "") if "'" in folded or "`" in folded \
+            else folded
+    return _MARKS.sub("", unicodedata.normalize("NFKD", folded))
 
 
 @dataclass(frozen=True)
@@ -140,20 +159,26 @@ class RedFlags:
         # of comparing with every word: "siezure" by its stem, "bruses" by its spelling.
         self._near_stems = _neighbours(s for s in self._by_stem if len(s) >= FUZZY_MIN - 1)
         self._near_words = _neighbours(w for w in self._vocab if len(w) >= FUZZY_MIN)
+        # A typed word that is its own stem is looked up once, among stems and spellings.
+        self._near_both = {k: self._near_stems.get(k, set()) | self._near_words.get(k, set())
+                           for k in self._near_stems.keys() | self._near_words.keys()}
+        self._known_both = frozenset(self._by_stem.keys() | self._vocab.keys())
+        self._vocab_words = frozenset(self._vocab)
         # Every word of the guide, read once here: most of a long message is found with one
         # dictionary lookup (what the word stands for, or None).
         self._plain: set[str] = set()
-        self._read: dict[str, str | None] = {}
-        for text in self.common_words:
-            for token in _TOKEN.findall(normalise(text)):
-                if token not in self._read and not token[0].isdigit():
-                    known = self._known(token)
-                    self._read[token] = known
-                    if known is None and len(token) >= FUZZY_MIN:
-                        self._plain.add(token)
+        guide = {token for text in self.common_words for token in split_words(normalise(text))}
+        self._read: dict[str, str | None] = self._classify(
+            [t for t in guide if len(t) <= MAX_WORD and not t.isdigit()])
+        self._plain = {t for t, known in self._read.items() if known is None
+                       and len(t) >= FUZZY_MIN}
+        self._read_hits = {token: known for token, known in self._read.items() if known}
+        # As sets: a set operation with a dictionary's keys view copies the whole view.
+        self._hit_words = frozenset(self._read_hits)
+        self._read_words_set = frozenset(self._read)
         self._temperature_stems = frozenset(self._stems(self.numbers.temperature))
+        self._temperature_words = frozenset(normalise(w) for w in self.numbers.temperature)
         self._not_temperature = frozenset(normalise(w) for w in self.numbers.not_temperature)
-        self._not_temperature_stems = frozenset(self._stems(self.numbers.not_temperature))
 
     # ---- building -----------------------------------------------------------------------
     def _alternatives(self, slot: str) -> list[str]:
@@ -170,7 +195,7 @@ class RedFlags:
     def _stems(self, words: Iterable[str], known: bool = False) -> list[str]:
         out = []
         for word in words:
-            for token in _TOKEN.findall(normalise(word)):
+            for token in split_words(normalise(word)):
                 stem: str = self._stemmer.stemWord(token)
                 if known:  # a word of the card's lines: typed exactly, it is found at once
                     self._vocab[token] = stem
@@ -178,24 +203,47 @@ class RedFlags:
         return out
 
     # ---- reading --------------------------------------------------------------------------
-    def _known(self, token: str, by_stem: bool = True) -> str | None:
-        """The known stem a typed word stands for, if any (as written in the card's words,
-        else by its stem, else one slip away). `by_stem` False: as written only."""
-        exact = self._vocab.get(token)
-        if exact is not None or not by_stem:
-            return exact
-        stem: str = self._stemmer.stemWord(token)
-        if len(stem) < SHORT_STEM:
-            return None  # "mor" is both "morado" and "morir": short stems only as written
-        if stem in self._by_stem:
-            return stem
-        if len(token) < FUZZY_MIN or token in self._plain:
+    def known(self, token: str) -> str | None:
+        """The card stem one typed word stands for, if any (normalised first)."""
+        word = normalise(token).strip()
+        return self._classify([word]).get(word) if word else None
+
+    def _slip(self, token: str, stem: str) -> str | None:
+        """The card stem one slip from a typed word (by its stem, else as typed)."""
+        near = _nearest(stem, self._near_stems, self._by_stem, FUZZY_MIN - 1) \
+            if stem != token else None
+        near = near or _nearest(token, self._near_both, self._known_both, FUZZY_MIN - 1)
+        if near is None:
             return None
-        near = _nearest(stem, self._near_stems, self._by_stem, FUZZY_MIN - 1)
-        if near is not None:
-            return near
-        word = _nearest(token, self._near_words, self._vocab, FUZZY_MIN)
-        return self._vocab[word] if word is not None else None
+        return near if near in self._by_stem else self._vocab[near]
+
+    def _read_words(self, unique: set[str]) -> dict[str, str]:
+        """What each different word of a message stands for, when it stands for a card
+        word. Set operations and one stemming call for the whole message: a long message has
+        hundreds of words, and Python's time per word is what a 4,096-character check costs."""
+        hits = {token: self._read_hits[token] for token in unique & self._hit_words}
+        rest = [t for t in unique - self._read_words_set
+                if len(t) <= MAX_WORD and not t.isdigit()]
+        if rest:
+            hits.update((t, known) for t, known in self._classify(rest).items() if known)
+        return hits
+
+    def _classify(self, tokens: list[str]) -> dict[str, str | None]:
+        """The card stem each word stands for (None: none): as the card writes it; else by
+        its stem (4 letters or more: "mor" is both "morado" and "morir"); else, in words of
+        6 letters or more that the guide does not use as they are, one slip away."""
+        out: dict[str, str | None] = {}
+        by_stem = self._by_stem
+        for token, stem in zip(tokens, self._stemmer.stemWords(tokens), strict=True):
+            if len(stem) < SHORT_STEM:
+                out[token] = self._vocab.get(token)
+            elif stem in by_stem:
+                out[token] = stem
+            elif len(token) >= FUZZY_MIN and token not in self._plain:
+                out[token] = self._slip(token, stem)
+            else:
+                out[token] = None
+        return out
 
     def check(self, text: str, fever_c: float | None = None,
               bare_numbers: bool = True, numbers: bool = True) -> Match:
@@ -204,30 +252,40 @@ class RedFlags:
         them (a stem or a slip of one language is often a plain word of another: Spanish
         "morado" and English "more"), and no numbers (their units differ)."""
         norm = normalise(text)
-        tokens = _TOKEN.findall(norm)
+        tokens = split_words(norm)
         # Each different word of this message is read once (nothing is kept after it).
-        read = self._read if numbers else {}
-        hits: dict[str, str] = {}
-        for token in set(tokens):
-            known = read[token] if token in read else (
-                None if token[0].isdigit() or len(token) > MAX_WORD
-                else self._known(token, by_stem=numbers))
-            if known is not None:
-                hits[token] = known
-        positions: dict[str, list[int]] = {}
-        if hits:
-            for at, token in enumerate(tokens):
-                if token in hits:
-                    positions.setdefault(hits[token], []).append(at)
+        unique = set(tokens)
+        if not numbers:  # another language: the card's words as written, nothing else
+            hits = {token: self._vocab[token] for token in unique & self._vocab_words}
+        else:
+            hits = self._read_words(unique)
+        present = set(hits.values())
         found: set[str] = set()
-        candidates = {n for stem in positions for n in self._by_stem[stem]}
-        for number in candidates:
+        pending: list[_Line] = []  # lines of several words, all present: is each near?
+        for number in {n for stem in present for n in self._by_stem[stem]}:
             line = self._lines[number]
-            if line.sign in found or any(slot.isdisjoint(positions) for slot in line.slots):
+            if line.sign in found or any(slot.isdisjoint(present) for slot in line.slots):
                 continue
-            if _within(line.slots, positions):
+            if len(line.slots) == 1:
                 found.add(line.sign)
-        temperature = self._temperature(norm, positions, bare_numbers) if numbers else None
+            else:
+                pending.append(line)
+        pending = [line for line in pending if line.sign not in found]
+        if pending:  # where the words of those lines are, and only those
+            needed = {stem for line in pending for slot in line.slots for stem in slot}
+            wanted = {token: stem for token, stem in hits.items() if stem in needed}
+            positions: dict[str, list[int]] = {}
+            for at, token in enumerate(tokens):
+                if token in wanted:
+                    positions.setdefault(wanted[token], []).append(at)
+            for line in pending:
+                if line.sign not in found and _within(line.slots, positions):
+                    found.add(line.sign)
+        temperature = None
+        if numbers and _DIGIT.search(norm):
+            said = bool(unique & self._temperature_words) or \
+                not self._temperature_stems.isdisjoint(present)
+            temperature = self._temperature(norm, said, bare_numbers)
         if temperature is not None:
             if temperature >= (fever_c if fever_c is not None else GENERAL_FEVER_C):
                 found.add(self.fever_sign)
@@ -237,18 +295,21 @@ class RedFlags:
         return Match(ordered, temperature)
 
     def _names_no_temperature(self, word: str) -> bool:
-        return word in self._not_temperature or \
-            self._stemmer.stemWord(word) in self._not_temperature_stems
+        """As written: the content lists each form ("day", "days")."""
+        return word in self._not_temperature
 
-    def _temperature(self, norm: str, positions: Mapping[str, list[int]],
-                     bare_numbers: bool) -> float | None:
+    def _temperature(self, norm: str, said: bool, bare_numbers: bool) -> float | None:
         """The highest or lowest plausible temperature typed (the one further from normal),
-        in °C, or None."""
-        said = any(stem in positions for stem in self._temperature_stems)
+        in °C, or None. `said`: the message names a temperature in words."""
         readings: list[float] = []
-        for m in _NUMBER.finditer(norm):
+        for candidate in _PLAUSIBLE.finditer(norm):
+            m = _NUMBER.match(norm, candidate.start())
+            if m is None:
+                continue
             whole, decimals, degree, unit = m.group(1), m.group(2), m.group(3), m.group(4)
             value = float(f"{whole}.{decimals}" if decimals else whole)
+            if not (CELSIUS[0] <= value <= CELSIUS[1] or FAHRENHEIT[0] <= value <= FAHRENHEIT[1]):
+                continue  # a year, a count, an age: read no further
             before = norm[max(0, m.start() - 40):m.start()].split()[-3:]
             if unit is not None and self._names_no_temperature(unit):
                 continue
@@ -284,28 +345,40 @@ def _nearest(typed: str, near: Mapping[str, set[str]], known: Collection[str],
              shortest: int) -> str | None:
     """The known word one slip (a letter missing, extra, wrong, or two swapped) from
     `typed`, the first in alphabetical order if several are; None if there is none."""
-    candidates: set[str] = set(near.get(typed, ()))
-    for variant in (typed, *_deletions(typed)):
+    found = near.get(typed)
+    candidates: set[str] = set(found) if found else set()
+    for i in range(len(typed)):
+        variant = typed[:i] + typed[i + 1:]
         found = near.get(variant)
         if found:
             candidates |= found
         if variant in known:
             candidates.add(variant)
+    if not candidates:
+        return None
     best = [c for c in candidates
             if len(c) >= shortest and OSA.distance(c, typed, score_cutoff=1) <= 1]
     return min(best) if best else None
 
 
 def _within(slots: Sequence[frozenset[str]], positions: Mapping[str, list[int]]) -> bool:
-    """Is every slot found, all within a few words of each other?"""
+    """Is every slot found, all within a few words of each other? (Each stem's positions
+    are in order, so the nearest one is found by bisection.)"""
     found: list[list[int]] = []
     for slot in slots:
-        at = sorted(p for stem in slot for p in positions.get(stem, ()))
-        if not at:
+        lists = [positions[stem] for stem in slot if stem in positions]
+        if not lists:
             return False
-        found.append(at)
+        found.append(lists[0] if len(lists) == 1 else sorted(p for at in lists for p in at))
     if len(found) == 1:
         return True
     span = len(found) + WINDOW_SLACK
-    return any(all(any(abs(q - p) <= span for q in others) for others in found[1:])
-               for p in found[0])
+    first, others = found[0], found[1:]
+    for p in first:
+        for at in others:
+            i = bisect_left(at, p - span)
+            if i == len(at) or at[i] > p + span:
+                break
+        else:
+            return True
+    return False

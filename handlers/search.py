@@ -19,7 +19,9 @@ from bot import render
 from bot.callbacks import CallbackData
 from bot.content import Content
 from bot.context import BotApp, BotContext, Command, services_of
+from bot.render import utf16_len
 from bot.search import Document, Hit, SearchIndex, words_of
+from bot.telegram_html import MAX_TEXT, visible_text
 from handlers.common import (
     Contents,
     Home,
@@ -102,7 +104,18 @@ def is_greeting(content: Content, words: Sequence[str]) -> bool:
 # ---- the reply ------------------------------------------------------------------------------------
 def reply_view(content: Content, hits: Sequence[Hit], alert: View | None, greeting: bool) -> View:
     """The answer to typed text: the red-flag alert first (the card's lines, the numbers,
-    the card's button), then results or the honest no-match."""
+    the card's button), then results or the honest no-match. Results are left out, last
+    first, when the alert and they would not fit in one message: the alert never is."""
+    hits = list(hits)
+    while True:
+        view = _reply_view(content, hits, alert, greeting)
+        if not hits or utf16_len(visible_text(view.text, "HTML")) <= MAX_TEXT:
+            return view
+        hits.pop()
+
+
+def _reply_view(content: Content, hits: Sequence[Hit], alert: View | None,
+                greeting: bool) -> View:
     s = content.strings
     chunks: list[str] = []
     rows: list[list[Button]] = []

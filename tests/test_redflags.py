@@ -399,3 +399,28 @@ def test_no_string_says_nothing_urgent_was_found(content: Content) -> None:
         assert not bad.search(html.unescape(template)), key
     for sign in content.urgent.signs:
         assert not bad.search(sign.text), sign.id
+
+
+def test_the_readme_carries_the_card_and_its_words_for_review() -> None:
+    from bot.checks import red_flag_table
+    from bot.content import load_catalog
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- red-flag table: start -->")[1].split(
+        "<!-- red-flag table: end -->")[0].strip()
+    assert block == red_flag_table(load_catalog(ROOT / "content", reserved_commands()))
+
+
+async def test_every_sign_at_once_with_five_long_numbers_fits_one_message(
+        consented: Harness) -> None:
+    bot = consented
+    content = bot.content
+    for n in range(5):
+        await save_phone(bot, 1001, f"+1 (555) 010-22{n}2", "W" * 40)
+    text = ". ".join(example_of(content, sign.words[0]) for sign in content.urgent.signs)
+    await bot.send(text + " 39.5")
+    sent = bot.html()
+    assert alerted(bot)
+    for sign in content.urgent.signs:
+        if sign.id != "low_temperature":  # 39.5 is the reading; the words name the rest
+            assert sign_line(content, sign.id) in sent, sign.id
