@@ -47,7 +47,9 @@ def default_features() -> Sequence[Feature]:
 
 
 def declared_commands(features: Sequence[Feature]) -> list[Command]:
-    return [command for feature in features for command in feature.commands]
+    """Every feature's commands, in feature order, those marked `first` before the rest."""
+    commands = [command for feature in features for command in feature.commands]
+    return sorted(commands, key=lambda c: not c.first)
 
 
 def reserved_commands(features: Sequence[Feature] | None = None) -> frozenset[str]:
@@ -152,8 +154,8 @@ def build_application(
         for command in feature.commands:
             every = [command.name, *(a for aliases in command.aliases.values() for a in aliases)]
             app.add_handler(CommandHandler(every, command.callback, filters=_COMMAND_FILTER))
-            services.commands.append(command)
         feature.setup(app)
+    services.commands.extend(declared_commands(features))  # the "/" menu's and /help's order
     return app
 
 

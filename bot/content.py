@@ -211,6 +211,11 @@ class UrgentCard:
     def signs(self) -> tuple[Sign, ...]:
         return tuple(sign for group in self.groups for sign in group.signs)
 
+    def reviewed(self, sign_ids: Collection[str] | None = None) -> bool:
+        """Has a clinician signed off every item (or every one of `sign_ids`)?"""
+        return all(s.reviewed_by and s.reviewed_on for s in self.signs
+                   if sign_ids is None or s.id in sign_ids)
+
     def sign(self, sign_id: str) -> Sign | None:
         return next((s for s in self.signs if s.id == sign_id), None)
 
@@ -555,8 +560,18 @@ def _load_urgent(reader: _Reader) -> UrgentCard:
                 for name in re.findall(r"\$(\w+)", line):
                     if name not in sets:
                         raise reader.fail(f"{at}.words", f"{line!r}: no set ${name} in sets")
+            if isinstance(sign.get("reviewed_on"), date):  # YAML reads 2027-01-15 as a date
+                sign["reviewed_on"] = sign["reviewed_on"].isoformat()
+            reviewed_by = reader.text(sign, "reviewed_by", at, limit=80, optional=True)
+            reviewed_on = reader.text(sign, "reviewed_on", at, limit=10, optional=True)
+            if bool(reviewed_by) != bool(reviewed_on):
+                raise reader.fail(at, "reviewed_by and reviewed_on go together (a role and "
+                                      "a date), or neither is set")
+            if reviewed_on and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", reviewed_on):
+                raise reader.fail(f"{at}.reviewed_on", f"{reviewed_on!r} is not YYYY-MM-DD")
             signs.append(Sign(id=reader.ident(sign, "id", at), group=reader.ident(raw, "id", where),
-                              text=reader.text(sign, "text", at, limit=300), words=words))
+                              text=reader.text(sign, "text", at, limit=300), words=words,
+                              reviewed_by=reviewed_by, reviewed_on=reviewed_on))
         groups.append(UrgentGroup(id=reader.ident(raw, "id", where),
                                   title=reader.text(raw, "title", where, limit=120),
                                   signs=tuple(signs)))

@@ -28,6 +28,8 @@ class Command:
     # More names, by language ({"es": ("ayuda",)}): registered for everyone, and shown in
     # that language's "/" menu instead of `name`.
     aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Listed before every other command in the "/" menu and /help (the urgent card).
+    first: bool = False
 
 
 # A feature adds buttons to a section page (for example "Open the checklist") through this:

@@ -93,6 +93,10 @@ class Sign:
     group: str
     text: str
     words: tuple[str, ...]
+    # The clinical sign-off, set only by the reviewer: a role ("paediatric oncology nurse")
+    # and the date (YYYY-MM-DD). Empty: not yet reviewed, and the card says so.
+    reviewed_by: str = ""
+    reviewed_on: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -82,12 +82,24 @@ def urgent_text(content: Content, contacts: Sequence[Contact], numbers: bool = T
         chunks.append("\n".join([s("privacy.urgent.numbers"), *lines]) if lines
                       else s("privacy.urgent.no_phone"))
     chunks.append("\n".join(f"• {esc(line)}" for line in card.advice))
-    chunks.append(f"<i>{esc(card.review)}</i>")
+    chunks.append(review_line(content))
     return "\n\n".join(chunks)
 
 
+def review_line(content: Content, sign_ids: Collection[str] | None = None) -> str:
+    """Who signed off the card's clinical words (or these items): until every item carries
+    a reviewer's role and date in content, that no clinician has reviewed it yet."""
+    card = content.urgent
+    if not card.reviewed(sign_ids):
+        return f"<i>{esc(card.review)}</i>"
+    who = sorted({(s.reviewed_by, s.reviewed_on) for s in card.signs
+                  if sign_ids is None or s.id in sign_ids})
+    return "<i>" + esc(content.strings("redflags.reviewed", who="; ".join(
+        f"{role}, {day}" for role, day in who))) + "</i>"
+
+
 # A family's fever number, as their care team gave it: tenths of a degree Celsius.
-FEVER_CHOICES = (375, 378, 380, 383, 385, 390)
+FEVER_CHOICES = (375, 378, 380, 383, 385)  # 37.5-38.5 °C, the range teams give
 
 
 def celsius_text(celsius: float) -> str:
@@ -533,7 +545,7 @@ async def delete_my_data(update: Update, context: BotContext, data: DeleteMyData
 
 
 COMMANDS = (
-    Command("urgent", "help.commands.urgent", show_urgent, {"es": ("urgente",)}),
+    Command("urgent", "help.commands.urgent", show_urgent, {"es": ("urgente",)}, first=True),
     Command("settings", "help.commands.settings", show_settings, {"es": ("ajustes",)}),
     Command("privacy", "help.commands.privacy", show_privacy),  # Telegram links /privacy
     Command("mydata", "help.commands.mydata", send_my_data, {"es": ("misdatos",)}),

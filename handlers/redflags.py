@@ -27,7 +27,7 @@ from bot.redflags import Match, RedFlags
 from bot.render import esc
 from bot.storage import Contact
 from handlers.common import View, button, show, user_id
-from handlers.privacy import ShowSettings, ShowUrgent, celsius_text, numbers_lines
+from handlers.privacy import ShowSettings, ShowUrgent, celsius_text, numbers_lines, review_line
 
 # Private chats only; edits of text or of a caption.
 EDITED = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
@@ -77,7 +77,7 @@ def alert_text(content: Content, match: Match, contacts: Sequence[Contact],
     numbers = numbers_lines(content, contacts)
     chunks.append("\n".join([s("privacy.urgent.numbers"), *numbers]) if numbers
                   else s("redflags.no_numbers"))
-    chunks.append(f"<i>{esc(card.review)}</i>")
+    chunks.append(review_line(content, match.signs))
     return "\n\n".join(chunks)
 
 

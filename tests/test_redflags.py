@@ -234,12 +234,18 @@ async def test_free_text_prompts_save_and_warn_first(consented: Harness, languag
     await bot.send(URGENT[language])
     saved = await bot.storage.questions.get(1001, qid)
     assert saved is not None and saved.answer == URGENT[language]
+    # And an answer written at the appointment.
+    other = await bot.storage.questions.add_own(1001, "How long is maintenance?", limit=50)
+    await bot.tap_data(make("vw", num=other))
+    await bot.send(URGENT[language])
+    saved = await bot.storage.questions.get(1001, other)
+    assert saved is not None and saved.answer == URGENT[language]
     alerts = [c for c in bot.api.calls if c.method == "sendMessage"
               and c.params["text"].startswith(s("redflags.title"))]
-    assert len(alerts) == 2
+    assert len(alerts) == 3
 
 
-@pytest.mark.parametrize("opens", ["phone", "label", "timezone", "time", "place"])
+@pytest.mark.parametrize("opens", ["phone", "label", "number", "timezone", "time", "place"])
 async def test_structured_prompts_save_nothing_and_stay_open(consented: Harness,
                                                              language: str, opens: str) -> None:
     bot = consented
@@ -250,6 +256,7 @@ async def test_structured_prompts_save_nothing_and_stay_open(consented: Harness,
                                               bot.clock() + 86_400 * 2, after=bot.clock(),
                                               limit=20)
     taps = {"phone": make("sp"), "label": make("sl", num=contact),
+            "number": make("sn", num=contact),
             "timezone": make("ay"), "time": make("ae", appt=appt),
             "place": make("ap", num=appt)}
     await bot.send("/start")
@@ -424,3 +431,82 @@ async def test_every_sign_at_once_with_five_long_numbers_fits_one_message(
     for sign in content.urgent.signs:
         if sign.id != "low_temperature":  # 39.5 is the reading; the words name the rest
             assert sign_line(content, sign.id) in sent, sign.id
+
+
+# ---- the card, third edition ---------------------------------------------------------------------
+NEW_ITEMS = {"en": [("her face is drooping on one side", "stroke"),
+                    ("lips swollen and hives all over", "allergy"),
+                    ("his hickman line snapped", "line_broken"),
+                    ("her arm is swollen on the port side", "swelling"),
+                    ("his eyes look yellow", "jaundice"),
+                    ("she fell and hit her head", "head_injury"),
+                    ("no poop for 3 days and tummy hurts", "constipation"),
+                    ("so thirsty and peeing all the time on dex", "thirst"),
+                    ("we cant reach the ward, nobody answers", "away")],
+             "es": [("tiene la cara caída de un lado", "stroke"),
+                    ("labios hinchados y urticaria", "allergy"),
+                    ("se le salió el catéter", "line_broken"),
+                    ("tiene el brazo hinchado del lado del port", "swelling"),
+                    ("tiene los ojos amarillos", "jaundice"),
+                    ("se cayó y se golpeó la cabeza", "head_injury"),
+                    ("no ha hecho popó en 3 días", "constipation"),
+                    ("tiene mucha sed con la dexametasona", "thirst"),
+                    ("no logro comunicarme con el hospital, nadie contesta", "away")]}
+
+
+async def test_the_new_card_items_are_heard(bot: Harness, language: str) -> None:
+    for text, sign in NEW_ITEMS[language]:
+        await bot.send(text)
+        assert alerted(bot) and sign_line(bot.content, sign) in bot.html(), text
+
+
+async def test_the_card_says_it_is_not_yet_reviewed(bot: Harness) -> None:
+    content = bot.content
+    assert not content.urgent.reviewed()
+    await bot.send({"en": "/urgent", "es": "/urgente"}[content.language])
+    assert esc(content.urgent.review) in bot.html()
+    await bot.send({"en": "port looks red", "es": "el catéter está rojo"}[content.language])
+    assert esc(content.urgent.review) in bot.html()
+
+
+def test_a_signed_off_card_says_by_whom(tmp_path: Path) -> None:
+    from handlers.privacy import review_line
+
+    root = tmp_path / "content"
+    shutil.copytree(ROOT / "content", root)
+    path = root / "urgent.yaml"
+    card = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for group in card["groups"]:
+        for sign in group["signs"]:
+            sign["reviewed_by"] = "paediatric oncology nurse"
+            sign["reviewed_on"] = "2027-01-15"
+    path.write_text(yaml.safe_dump(card, allow_unicode=True), encoding="utf-8")
+    content = load_content(root, reserved_commands())
+    assert content.urgent.reviewed()
+    line = review_line(content)
+    assert "paediatric oncology nurse, 2027-01-15" in line and content.urgent.review not in line
+    # One item without its sign-off: the card is not reviewed, and says so.
+    del card["groups"][0]["signs"][0]["reviewed_by"]
+    del card["groups"][0]["signs"][0]["reviewed_on"]
+    path.write_text(yaml.safe_dump(card, allow_unicode=True), encoding="utf-8")
+    content = load_content(root, reserved_commands())
+    assert esc(content.urgent.review) in review_line(content)
+    assert "2027-01-15" in review_line(content, ["fever"])  # that item itself was reviewed
+    card["groups"][0]["signs"][1]["reviewed_on"] = "15/01/2027"
+    path.write_text(yaml.safe_dump(card, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ContentError, match="reviewed_on"):
+        load_content(root, reserved_commands())
+
+
+async def test_urgent_is_first_in_every_languages_command_menu(bot: Harness) -> None:
+    menus = bot.api.of("setMyCommands")
+    assert menus
+    for call in menus:
+        commands = call.params["commands"]
+        commands = commands if isinstance(commands, list) else __import__("json").loads(commands)
+        assert commands[0]["command"] in ("urgent", "urgente"), commands[:3]
+    await bot.send("/help")
+    text = bot.html()
+    urgent = text.find({"en": "/urgent", "es": "/urgente"}[bot.content.language])
+    assert urgent != -1 and urgent < text.find("/start" if bot.content.language == "en"
+                                                else "/inicio")

@@ -32,7 +32,7 @@ async def test_urgent_card_shows_both_units_and_every_number_with_its_label(
     await bot.send("/urgent")
     html = bot.html()
     assert "38.0 °C" in html and "100.4 °F" in html
-    assert len(content.urgent.groups) == 2
+    assert [g.id for g in content.urgent.groups] == ["emergency", "care_team", "no_answer"]
     for group in content.urgent.groups:
         assert render.esc(group.title) in html
     assert s("contacts.line", label="Day clinic", phone="020 7946 0000") in html
