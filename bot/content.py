@@ -204,6 +204,7 @@ class UrgentCard:
     groups: tuple[UrgentGroup, ...]
     advice: tuple[str, ...]
     review: str = ""  # who has reviewed the card (until a clinician has: that nobody has)
+    no_number: str = ""  # the general emergency-number line, until the family has their own
     sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     numbers: NumberWords = field(default_factory=NumberWords)
 
@@ -221,6 +222,31 @@ class UrgentCard:
 
     def group_of(self, sign_id: str) -> UrgentGroup | None:
         return next((g for g in self.groups if any(s.id == sign_id for s in g.signs)), None)
+
+
+@dataclass(frozen=True)
+class EmergencyCountry:
+    """One row of the emergency-number table: a country (or a group sharing a number)."""
+
+    id: str
+    name: str            # "Mexico", as it reads after "in": "the United States"
+    zones: tuple[str, ...]  # ISO country codes whose time zones lead here
+    number: str          # the number to call ("911")
+    also: str            # more about it ("131 is the ambulance (SAMU)"), or ""
+    source: str          # the service it comes from
+
+
+@dataclass(frozen=True)
+class EmergencyTable:
+    checked: str  # who checked it; until someone has, that nobody has
+    countries: tuple[EmergencyCountry, ...]
+
+    def country(self, country_id: str | None) -> EmergencyCountry | None:
+        return next((c for c in self.countries if c.id == country_id), None)
+
+    def for_code(self, iso: str | None) -> EmergencyCountry | None:
+        """The row for an ISO country code (from a time zone), or None: never a guess."""
+        return next((c for c in self.countries if iso and iso.upper() in c.zones), None)
 
 
 @dataclass(frozen=True)
@@ -290,6 +316,7 @@ class Content:
     strings: Strings
     search: SearchWords
     language: str = "en"
+    emergency: EmergencyTable = field(default_factory=lambda: EmergencyTable("", ()))
     # The red-flag check, built from `urgent` with this language's stemmer.
     red_flags: RedFlags | None = field(default=None, repr=False, compare=False)
     _by_id: dict[str, Section] = field(default_factory=dict, repr=False, compare=False)
@@ -541,6 +568,24 @@ def _frequent_words(language: str) -> list[str]:
 URGENT_SIGNS = ("fever", "low_temperature")  # the items numbers are read into
 
 
+def _load_emergency(reader: _Reader) -> EmergencyTable:
+    data = reader.mapping(reader.load(), "top level")
+    rows = []
+    for i, raw in enumerate(reader.items(data, "countries", "emergency")):
+        at = f"countries[{i}]"
+        number = str(raw.get("number", "")).strip()
+        if not re.fullmatch(r"\d{3,4}", number):
+            raise reader.fail(f"{at}.number", f"{number!r} is not an emergency number (3-4 digits)")
+        rows.append(EmergencyCountry(
+            id=reader.ident(raw, "id", at), name=reader.text(raw, "name", at, limit=60),
+            zones=tuple(z.upper() for z in reader.texts(raw, "zones", at, limit=2)),
+            number=number, also=reader.text(raw, "also", at, limit=200, optional=True),
+            source=reader.text(raw, "source", at, limit=200)))
+    _unique(reader, "countries", [r.id for r in rows])
+    _unique(reader, "zones", [z for r in rows for z in r.zones])
+    return EmergencyTable(reader.text(data, "checked", "emergency", limit=200), tuple(rows))
+
+
 def _load_urgent(reader: _Reader) -> UrgentCard:
     """The card, each sign with the words parents type for it: a sign without words, a set
     that is not defined, or no fever and low-temperature items is refused."""
@@ -587,6 +632,7 @@ def _load_urgent(reader: _Reader) -> UrgentCard:
         groups=tuple(groups),
         advice=reader.texts(data, "advice", "urgent", limit=300),
         review=reader.text(data, "review", "urgent", limit=300),
+        no_number=reader.text(data, "no_number", "urgent", limit=400),
         sets=sets,
         numbers=NumberWords(
             temperature=reader.texts(numbers, "temperature", "numbers", limit=40),
@@ -731,6 +777,7 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
         strings=strings,
         search=search,
         language=language,
+        emergency=_load_emergency(_Reader(root / "emergency.yaml", root)),
         red_flags=red_flags,
     )
 
@@ -763,6 +810,8 @@ def _ids(content: Content) -> dict[str, list[str]]:
                                         *content.late_effects.by_organ)],
         "urgent card groups": [g.id for g in content.urgent.groups],
         "urgent card signs": [s.id for s in content.urgent.signs],
+        "emergency numbers": [f"{c.id}:{c.number}:{','.join(c.zones)}"
+                              for c in content.emergency.countries],
         "strings": sorted(content.strings.keys()),
         "commands": [s.command for s in content.sections],
     }

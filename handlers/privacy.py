@@ -16,6 +16,7 @@ from telegram import Update
 from bot.callbacks import CallbackData
 from bot.content import Content
 from bot.context import BotApp, BotContext, Command, services_of
+from bot.places import country_of_zone
 from bot.render import esc
 from bot.storage import Contact, LimitReached, Prompt
 from handlers.common import (
@@ -40,6 +41,7 @@ LABEL_PROMPT = "contact_label"    # the name of one saved number
 NUMBER_PROMPT = "contact_phone"   # a changed number for one saved number
 MAX_CONTACTS = 5
 URGENT_LINK = "urgent"  # /start urgent
+EMERGENCY_PROMPT = "emergency_number"  # the family's own local emergency number
 MAX_LABEL = 40
 MIN_PHONE, MAX_PHONE, MIN_DIGITS = 3, 32, 3
 # Loose on purpose: numbers are written many ways (+44 (0)20 ..., 020-7946 ...).
@@ -68,12 +70,27 @@ def numbers_lines(content: Content, contacts: Sequence[Contact]) -> list[str]:
                             phone=esc(c.phone)) for c in contacts]
 
 
-def urgent_text(content: Content, contacts: Sequence[Contact], numbers: bool = True) -> str:
+def emergency_line(content: Content, country: str | None, own: str | None) -> str | None:
+    """The family's emergency number, as they saved it or from their confirmed country;
+    None when neither is known (the card then gives its general advice)."""
+    s = content.strings
+    if own:
+        return s("privacy.emergency.line_own", number=esc(own))
+    row = content.emergency.country(country)
+    if row is None:
+        return None
+    line = s("privacy.emergency.line", number=row.number, name=esc(row.name))
+    return f"{line} {esc(row.also)}." if row.also else line
+
+
+def urgent_text(content: Content, contacts: Sequence[Contact], numbers: bool = True,
+                emergency: str | None = None) -> str:
     """The urgent card: title, the general-guidance note, who to call for what, the family's
     own numbers, then the advice."""
     card = content.urgent
     s = content.strings
     chunks = [f"<b>{esc(card.title)}</b>", f"<i>{esc(card.general_note)}</i>"]
+    chunks.append(emergency or f"🚑 {esc(card.no_number)}")
     for group in card.groups:
         chunks.append("\n".join([f"<b>{esc(group.title)}</b>",
                                   *(f"• {esc(sign.text)}" for sign in group.signs)]))
@@ -214,6 +231,29 @@ class SetFever(CallbackData, prefix="sv"):
 
 
 @dataclass(frozen=True)
+class ShowEmergency(CallbackData, prefix="se"):
+    """The family's emergency number: confirm the country from the time zone, choose one,
+    or type the local number."""
+
+
+@dataclass(frozen=True)
+class ChooseCountry(CallbackData, prefix="sy"):
+    """The countries of the emergency-number table."""
+
+
+@dataclass(frozen=True)
+class SetCountry(CallbackData, prefix="sk"):
+    """Use this row of the emergency-number table (its id); "": forget country and number."""
+
+    country: str
+
+
+@dataclass(frozen=True)
+class AskEmergencyNumber(CallbackData, prefix="sz"):
+    """Type the local emergency number: opens a prompt."""
+
+
+@dataclass(frozen=True)
 class ShowPrivacy(CallbackData, prefix="pv"):
     """What is stored and why."""
 
@@ -246,6 +286,7 @@ def settings_keyboard(content: Content, contacts: Sequence[Contact], ask_gates: 
         rows.append([button(s("privacy.settings.add") if contacts else s("privacy.settings.set"),
                             AskPhone())])
     rows.append([button(s("privacy.fever.button"), ShowFever())])
+    rows.append([button(s("privacy.emergency.button"), ShowEmergency())])
     rows.append([button(s("privacy.settings.appointments"), ShowAppointments())])
     rows.append([button(s("privacy.settings.language"), ShowLanguages())])
     rows.append([button(s("privacy.settings.gates_button_off") if ask_gates
@@ -282,11 +323,21 @@ def delete_keyboard(content: Content) -> Markup:
 
 
 # ---- urgent card ------------------------------------------------------------------------------
+async def family_emergency(update: Update, context: BotContext) -> str | None:
+    """The family's emergency-number line, if they confirmed a country or saved a number."""
+    country, own = await context.storage.users.emergency(user_id(update))
+    return emergency_line(context.content, country, own)
+
+
 async def urgent_view(update: Update, context: BotContext, prefix: str | None = None) -> View:
     contacts = await context.storage.contacts.list(user_id(update))
-    text = urgent_text(context.content, contacts)
-    return View(text if prefix is None else f"{prefix}\n\n{text}",
-                urgent_keyboard(context.content))
+    line = await family_emergency(update, context)
+    text = urgent_text(context.content, contacts, emergency=line)
+    markup = urgent_keyboard(context.content)
+    if line is None:  # offer to set it, one tap from the card
+        markup = Markup([[button(context.content.strings("privacy.emergency.button"),
+                                 ShowEmergency())], *markup.inline_keyboard])
+    return View(text if prefix is None else f"{prefix}\n\n{text}", markup)
 
 
 async def show_urgent(update: Update, context: BotContext) -> None:
@@ -346,6 +397,104 @@ async def set_fever(update: Update, context: BotContext, data: SetFever) -> Repl
     await context.storage.users.set_fever_c(user_id(update), celsius)  # may ask consent
     return Reply(await settings_view(update, context, s("privacy.fever.saved")),
                  s("privacy.fever.saved_short"))
+
+
+# ---- the family's emergency number ---------------------------------------------------------
+_EMERGENCY = re.compile(r"\+?\d[\d \-]{1,14}")
+
+
+def clean_emergency(text: str) -> str | None:
+    """A local emergency number as typed: 2 to 15 digits (short ones too: 911, 112, 131)."""
+    number = " ".join(text.split())
+    digits = sum(ch.isdigit() for ch in number)
+    return number if _EMERGENCY.fullmatch(number) and 2 <= digits <= 15 else None
+
+
+async def emergency_view(update: Update, context: BotContext,
+                         notice: str | None = None) -> View:
+    """What the family's number is, or the country their time zone suggests, to confirm."""
+    content = context.content
+    s = content.strings
+    uid = user_id(update)
+    country, own = await context.storage.users.emergency(uid)
+    line = emergency_line(content, country, own)
+    rows: list[list[Button]] = []
+    if line is not None:
+        text = "\n\n".join([s("privacy.emergency.title"), line])
+        rows.append([button(s("privacy.emergency.change"), ChooseCountry())])
+        rows.append([button(s("privacy.emergency.type"), AskEmergencyNumber())])
+        rows.append([button(s("privacy.emergency.clear"), SetCountry(""))])
+    else:
+        zone = await context.storage.users.timezone(uid)
+        row = content.emergency.for_code(country_of_zone(zone))
+        if row is not None and zone:
+            text = "\n\n".join([s("privacy.emergency.title"), s(
+                "privacy.emergency.from_zone", zone=esc(zone), name=esc(row.name),
+                number=row.number)])
+            rows.append([button(s("privacy.emergency.confirm", number=row.number),
+                                SetCountry(row.id))])
+        elif zone and country_of_zone(zone):  # a country the table does not have
+            text = "\n\n".join([s("privacy.emergency.title"),
+                                 s("privacy.emergency.unknown_zone", zone=esc(zone))])
+        else:
+            text = "\n\n".join([s("privacy.emergency.title"), s("privacy.emergency.ask")])
+        rows.append([button(s("privacy.emergency.choose"), ChooseCountry())])
+        rows.append([button(s("privacy.emergency.type"), AskEmergencyNumber())])
+    rows.append([button(s("privacy.contact.back"), ShowSettings()), _home(content)])
+    return View(text if notice is None else f"{notice}\n\n{text}", Markup(rows))
+
+
+async def tap_emergency(update: Update, context: BotContext, data: ShowEmergency) -> Reply:
+    """The emergency-number screen."""
+    return Reply(await emergency_view(update, context))
+
+
+async def choose_country(update: Update, context: BotContext, data: ChooseCountry) -> Reply:
+    """The table's countries, two to a row."""
+    content = context.content
+    s = content.strings
+    names = [button(f"{c.name[:1].upper()}{c.name[1:]} · {c.number}", SetCountry(c.id))
+             for c in content.emergency.countries]
+    rows = [names[i:i + 2] for i in range(0, len(names), 2)]
+    rows.append([button(s("privacy.emergency.type"), AskEmergencyNumber())])
+    rows.append([button(s("privacy.contact.back"), ShowEmergency()), _home(content)])
+    return Reply(View(s("privacy.emergency.choose_title"), Markup(rows)))
+
+
+async def set_country(update: Update, context: BotContext, data: SetCountry) -> Reply:
+    """Save the country (a row the table has; never one from the data alone), after
+    consent; "" forgets country and number."""
+    s = context.content.strings
+    if data.country and context.content.emergency.country(data.country) is None:
+        return stale_reply(context)
+    await context.storage.users.set_emergency(user_id(update), data.country or None, None)
+    notice = s("privacy.emergency.saved") if data.country else s("privacy.emergency.cleared")
+    return Reply(await emergency_view(update, context, notice), s("privacy.fever.saved_short"))
+
+
+async def ask_emergency_number(update: Update, context: BotContext,
+                               data: AskEmergencyNumber) -> Reply:
+    """Type the local number: after consent, the next text is it."""
+    await open_prompt(update, context, EMERGENCY_PROMPT, ShowEmergency())
+    return Reply(View(context.content.strings("privacy.emergency.prompt"),
+                      phone_cancel_keyboard(context.content)))
+
+
+async def save_emergency_number(update: Update, context: BotContext, prompt: Prompt,
+                                text: str) -> bool:
+    """The typed local number: saved if it looks like one (the country is kept); else a
+    calm line and the prompt stays open."""
+    number = clean_emergency(text)
+    s = context.content.strings
+    if number is None:
+        await show(update, context, s("privacy.emergency.invalid"),
+                   phone_cancel_keyboard(context.content))
+        return False
+    country, _ = await context.storage.users.emergency(user_id(update))
+    await context.storage.users.set_emergency(user_id(update), country, number)
+    await show(update, context, *await emergency_view(update, context,
+                                                      s("privacy.emergency.saved")))
+    return True
 
 
 async def ask_phone(update: Update, context: BotContext, data: AskPhone) -> Reply:
@@ -565,6 +714,11 @@ def setup(app: BotApp) -> None:
     tap(app, RemoveContact, remove_contact)
     tap(app, SetAskHardPages, set_ask_hard_pages)
     tap(app, ShowFever, tap_fever)
+    tap(app, ShowEmergency, tap_emergency)
+    tap(app, ChooseCountry, choose_country)
+    tap(app, SetCountry, set_country)
+    tap(app, AskEmergencyNumber, ask_emergency_number)
+    on_prompt(app, EMERGENCY_PROMPT, save_emergency_number)
     tap(app, SetFever, set_fever)
     tap(app, ShowPrivacy, tap_privacy)
     tap(app, AskDelete, tap_delete)

@@ -27,7 +27,14 @@ from bot.redflags import Match, RedFlags
 from bot.render import esc
 from bot.storage import Contact
 from handlers.common import View, button, show, user_id
-from handlers.privacy import ShowSettings, ShowUrgent, celsius_text, numbers_lines, review_line
+from handlers.privacy import (
+    ShowSettings,
+    ShowUrgent,
+    celsius_text,
+    family_emergency,
+    numbers_lines,
+    review_line,
+)
 
 # Private chats only; edits of text or of a caption.
 EDITED = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
@@ -62,7 +69,7 @@ async def check(update: Update, context: BotContext, text: str,
 
 
 def alert_text(content: Content, match: Match, contacts: Sequence[Contact],
-               fever_c: float | None) -> str:
+               fever_c: float | None, emergency: str | None = None) -> str:
     """The matching lines of the card under their group titles, the family's numbers, and
     the card's review status."""
     s = content.strings
@@ -77,6 +84,8 @@ def alert_text(content: Content, match: Match, contacts: Sequence[Contact],
     numbers = numbers_lines(content, contacts)
     chunks.append("\n".join([s("privacy.urgent.numbers"), *numbers]) if numbers
                   else s("redflags.no_numbers"))
+    if emergency:
+        chunks.append(emergency)
     chunks.append(review_line(content, match.signs))
     return "\n\n".join(chunks)
 
@@ -96,7 +105,8 @@ async def alert_view(update: Update, context: BotContext, match: Match,
     uid = user_id(update)
     contacts = await context.storage.contacts.list(uid)
     fever = await context.storage.users.fever_c(uid)
-    text = alert_text(context.content, match, contacts, fever)
+    text = alert_text(context.content, match, contacts, fever,
+                      await family_emergency(update, context))
     if after:
         text = f"{text}\n\n{after}"
     return View(text, Markup(alert_rows(context.content, contacts)))

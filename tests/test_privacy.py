@@ -91,7 +91,8 @@ async def test_urgent_card_by_command_and_by_menu_button(bot: Harness, content: 
     await bot.send("/urgent")
     assert_urgent_card(bot.text(), content)
     assert content.strings("privacy.urgent.no_phone") in bot.text()
-    assert [d for _, d in bot.buttons()] == [make("st"), make("h")]
+    # No emergency number yet: the card offers to set it, first.
+    assert [d for _, d in bot.buttons()] == [make("se"), make("st"), make("h")]
 
     await bot.send("/start")
     await tap_once(bot, content.strings("menu.urgent"))
@@ -107,7 +108,7 @@ async def test_urgent_card_shows_the_saved_number_escaped(consented: Harness) ->
     await bot.send("/urgent")
     assert "020 <7946> & 0000" in bot.text()
     assert esc("020 <7946> & 0000") in raw_html(bot)
-    assert "/settings" not in bot.text()
+    assert bot.content.strings("privacy.urgent.no_phone") not in bot.text()
 
 
 async def test_urgent_card_settings_button_opens_settings(bot: Harness, content: Content) -> None:
@@ -283,7 +284,8 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     assert isinstance(data["consent_at"], float) and data["consent_at_utc"].endswith("+00:00")
     assert data["settings"] == {"ask_before_hard_pages": True, "time_zone": None,
                                 "reminders_off": False, "language": None,
-                                "fever_number_c": None}
+                                "fever_number_c": None, "country": None,
+                                "emergency_number": None}
     assert data["appointments"] == []
     assert [(c["label"], c["phone"]) for c in data["care_team_numbers"]] == [
         ("", "+44 (0)20 7946-0000")]

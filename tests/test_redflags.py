@@ -245,7 +245,8 @@ async def test_free_text_prompts_save_and_warn_first(consented: Harness, languag
     assert len(alerts) == 3
 
 
-@pytest.mark.parametrize("opens", ["phone", "label", "number", "timezone", "time", "place"])
+@pytest.mark.parametrize("opens", ["phone", "label", "number", "timezone", "time", "place",
+                                   "emergency"])
 async def test_structured_prompts_save_nothing_and_stay_open(consented: Harness,
                                                              language: str, opens: str) -> None:
     bot = consented
@@ -256,7 +257,7 @@ async def test_structured_prompts_save_nothing_and_stay_open(consented: Harness,
                                               bot.clock() + 86_400 * 2, after=bot.clock(),
                                               limit=20)
     taps = {"phone": make("sp"), "label": make("sl", num=contact),
-            "number": make("sn", num=contact),
+            "number": make("sn", num=contact), "emergency": make("sz"),
             "timezone": make("ay"), "time": make("ae", appt=appt),
             "place": make("ap", num=appt)}
     await bot.send("/start")
@@ -510,3 +511,80 @@ async def test_urgent_is_first_in_every_languages_command_menu(bot: Harness) -> 
     urgent = text.find({"en": "/urgent", "es": "/urgente"}[bot.content.language])
     assert urgent != -1 and urgent < text.find("/start" if bot.content.language == "en"
                                                 else "/inicio")
+
+
+# ---- one emergency number per family --------------------------------------------------------------
+ZONES = [("America/Chicago", "911", "us"), ("America/Mexico_City", "911", "mx"),
+         ("Europe/Madrid", "112", "es"), ("America/Santiago", "131", "cl"),
+         ("America/Bogota", "123", "co"), ("Europe/London", "999", "gb")]
+
+
+@pytest.mark.parametrize(("zone", "number", "country"), ZONES)
+async def test_the_emergency_number_from_the_time_zone_once_confirmed(
+        consented: Harness, zone: str, number: str, country: str) -> None:
+    bot = consented
+    content = bot.content
+    s = content.strings
+    await bot.storage.users.set_timezone(1001, zone)
+    command = {"en": "/urgent", "es": "/urgente"}[content.language]
+    await bot.send(command)
+    assert esc(content.urgent.no_number) in bot.html()  # nothing guessed before it is confirmed
+    await bot.tap(s("privacy.emergency.button"))
+    row = content.emergency.country(country)
+    assert row is not None
+    assert s("privacy.emergency.from_zone", zone=zone, name=esc(row.name), number=number) \
+        in bot.html()
+    await bot.tap(s("privacy.emergency.confirm", number=number))
+    assert await bot.storage.users.emergency(1001) == (country, None)
+    await bot.send(command)
+    card = bot.html()
+    assert s("privacy.emergency.line", number=number, name=esc(row.name)) in card
+    assert esc(content.urgent.no_number) not in card
+    await bot.send({"en": "she is not breathing", "es": "no respira"}[content.language])
+    assert s("privacy.emergency.line", number=number, name=esc(row.name)) in bot.html()
+
+
+async def test_a_country_the_table_lacks_asks_for_the_local_number(consented: Harness) -> None:
+    bot = consented
+    s = bot.content.strings
+    await bot.storage.users.set_timezone(1001, "Asia/Kolkata")
+    await bot.send("/settings")
+    await bot.tap(s("privacy.emergency.button"))
+    assert s("privacy.emergency.unknown_zone", zone="Asia/Kolkata") in bot.html()
+    await bot.tap(s("privacy.emergency.type"))
+    await bot.send("call an ambulance")
+    assert bot.html() == s("privacy.emergency.invalid")
+    assert await bot.storage.users.emergency(1001) == (None, None)
+    await bot.send("108")
+    assert await bot.storage.users.emergency(1001) == (None, "108")
+    await bot.send({"en": "/urgent", "es": "/urgente"}[bot.content.language])
+    assert s("privacy.emergency.line_own", number="108") in bot.html()
+
+
+async def test_a_country_from_the_list_and_forged_data(consented: Harness) -> None:
+    bot = consented
+    s = bot.content.strings
+    await bot.send("/settings")
+    await bot.tap(s("privacy.emergency.button"))
+    await bot.tap(s("privacy.emergency.choose"))
+    await bot.tap_data(make("sk", country="ar"))
+    assert await bot.storage.users.emergency(1001) == ("ar", None)
+    assert "107" in bot.html()
+    await bot.tap_data(make("sk", country="zz"))  # not in the table: nothing saved
+    assert await bot.storage.users.emergency(1001) == ("ar", None)
+    await bot.tap_data(make("sk", country=""))
+    assert await bot.storage.users.emergency(1001) == (None, None)
+
+
+def test_no_latin_american_row_uses_112(catalog: dict[str, Content]) -> None:
+    latin = {"MX", "CO", "CL", "AR", "PE", "GT", "SV", "DO", "PR", "VE", "EC", "CR", "PA", "HN",
+             "UY", "PY"}
+    for content in catalog.values():
+        for row in content.emergency.countries:
+            if latin & set(row.zones):
+                assert row.number != "112", row.id
+            assert row.source
+    first, *others = catalog.values()
+    for other in others:
+        assert [(c.id, c.number, c.zones) for c in other.emergency.countries] == \
+            [(c.id, c.number, c.zones) for c in first.emergency.countries]

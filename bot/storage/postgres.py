@@ -132,6 +132,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN fever_c DOUBLE PRECISION;
     """,
+    # 3: the family's country (emergency-number table) and their own local number.
+    """
+    ALTER TABLE users ADD COLUMN country TEXT;
+    ALTER TABLE users ADD COLUMN emergency_number TEXT;
+    """,
 )
 
 # Advisory lock keys: chats use the one-bigint form; jobs and migrations the two-int form
@@ -371,6 +376,19 @@ class PgUsers:
         async with self.db.tx() as conn:
             await self.db.lock_user(conn, user_id)
             await conn.execute("UPDATE users SET fever_c=$2 WHERE user_id=$1", user_id, celsius)
+
+    async def emergency(self, user_id: int) -> tuple[str | None, str | None]:
+        row = await self.db.one(
+            "SELECT country, emergency_number FROM users WHERE user_id=$1", (user_id,))
+        return (row["country"], row["emergency_number"]) if row else (None, None)
+
+    async def set_emergency(self, user_id: int, country: str | None,
+                            number: str | None) -> None:
+        async with self.db.tx() as conn:
+            await self.db.lock_user(conn, user_id)
+            await conn.execute(
+                "UPDATE users SET country=$2, emergency_number=$3 WHERE user_id=$1",
+                user_id, country, number)
 
 
 class PgBookmarks:

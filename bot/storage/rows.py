@@ -9,7 +9,8 @@ from typing import Any
 from bot.storage.interface import Appointment, Contact, Prompt, SavedQuestion, Storage
 
 # Column lists every backend selects, in the order these records take them.
-USER_COLUMNS = "created_at, consent_at, skip_gates, timezone, reminders_off, language, fever_c"
+USER_COLUMNS = ("created_at, consent_at, skip_gates, timezone, reminders_off, language, fever_c, "
+                "country, emergency_number")
 QUESTION_COLUMNS = "id, guide_id, text, created_at, asked_at, answer, answered_at, removed_at"
 APPOINTMENT_COLUMNS = "id, starts_at, place, remind_at, reminded_at"
 CONTACT_COLUMNS = "id, label, phone, created_at"
@@ -56,7 +57,9 @@ async def user_export(storage: Storage, user_id: int, user: Any,
                      "time_zone": user["timezone"],
                      "reminders_off": bool(user["reminders_off"]),
                      "language": user["language"],
-                     "fever_number_c": user["fever_c"]},
+                     "fever_number_c": user["fever_c"],
+                     "country": user["country"],
+                     "emergency_number": user["emergency_number"]},
         "appointments": [asdict(a) for a in await storage.appointments.upcoming(user_id, 0)],
         "care_team_numbers": [asdict(c) for c in await storage.contacts.list(user_id)],
         "waiting_for_text": asdict(waiting) if waiting else None,

@@ -138,6 +138,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN fever_c REAL;
     """,
+    # 7: the family's country (a row of the emergency-number table, confirmed or chosen)
+    # and the local emergency number they saved themselves.
+    """
+    ALTER TABLE users ADD COLUMN country TEXT;
+    ALTER TABLE users ADD COLUMN emergency_number TEXT;
+    """,
 )
 
 # Appended to an INSERT ... SELECT: the row is written only for a user who agreed to storage.
@@ -335,6 +341,18 @@ class SqliteUsers:
         async with self.db.tx() as db:
             await self.db.require_consent(db, user_id)
             await db.execute("UPDATE users SET fever_c=? WHERE user_id=?", (celsius, user_id))
+
+    async def emergency(self, user_id: int) -> tuple[str | None, str | None]:
+        row = await self.db.one("SELECT country, emergency_number FROM users WHERE user_id=?",
+                                (user_id,))
+        return (row["country"], row["emergency_number"]) if row else (None, None)
+
+    async def set_emergency(self, user_id: int, country: str | None,
+                            number: str | None) -> None:
+        async with self.db.tx() as db:
+            await self.db.require_consent(db, user_id)
+            await db.execute("UPDATE users SET country=?, emergency_number=? WHERE user_id=?",
+                             (country, number, user_id))
 
 
 class SqliteBookmarks:
