@@ -39,6 +39,11 @@ class Document:
     keywords: str = ""   # headings and other names: weighted above the text
     names: tuple[str, ...] = ()  # a query that is exactly one of these puts it first
     weight: float = 1.0  # below 1: ranked lower for the same match (short glossary cards)
+    # A hard page (or a word from one) that asks before it is read: its result shows a
+    # neutral name (`label`) instead of its title and words, or nothing when it has none,
+    # unless the reader chose not to be asked. The feature decides; the index carries it.
+    asks_first: bool = False
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,9 @@ class Query:
     words: tuple[str, ...]           # surface words, corrected and expanded
     stems: frozenset[str] = field(default_factory=frozenset)
     typed_stems: tuple[str, ...] = ()  # the content words as typed (corrected), no synonyms
+    # The stems of the words exactly as typed and of the synonyms they lead to, without typo
+    # correction (which may turn "morados" into "curados"): for rules that must not guess.
+    as_typed: frozenset[str] = field(default_factory=frozenset)
 
 
 def plain(word: str) -> str:
@@ -138,6 +146,7 @@ class SearchIndex:
                    and not w.isdigit()][:MAX_QUERY_WORDS]
         corrected = [self.correct(w) for w in content]
         expanded: list[str] = []
+        literal: list[str] = []  # led to by the words as typed
         # On the words as typed (phrases may hold stop words: "come back"), then on the
         # corrected ones ("relaps" -> "relapse" -> "recurrence").
         corrected_stems = [self.stem(w) for w in corrected]
@@ -146,13 +155,23 @@ class SearchIndex:
             for stems in (raw_stems, corrected_stems):
                 if any(tuple(stems[i:i + n]) == phrase for i in range(len(stems) - n + 1)):
                     expanded.extend(replacement)
+                    if stems is raw_stems:
+                        literal.extend(replacement)
                     break
         words = tuple(dict.fromkeys([*corrected, *expanded]))
+        as_typed = frozenset([*raw_stems, *(self.stem(w) for w in literal)])
         return Query(words, frozenset(self.stem(w) for w in words),
-                     tuple(dict.fromkeys(corrected_stems)))
+                     tuple(dict.fromkeys(corrected_stems)), as_typed)
 
     # ---- searching ------------------------------------------------------------------------------
     def search(self, text: str, limit: int = 5) -> tuple[Query, list[Hit]]:
+        """The best `limit` places for a text, each with its snippet."""
+        query, documents = self.rank(text, limit)
+        return query, [Hit(d, self.snippet(d, query.stems)) for d in documents]
+
+    def rank(self, text: str, limit: int = 5) -> tuple[Query, list[Document]]:
+        """The best `limit` places for a text, best first, without snippets (a feature that
+        leaves some out or moves some up makes snippets only for the ones it shows)."""
         query = self.understand(text)
         stems = [s for s in query.stems if s in self._known_stems]
         if not stems:
@@ -170,9 +189,11 @@ class SearchIndex:
         places: dict[str, int] = {}
         for n in ranked:
             places.setdefault(self.documents[n].key, n)
-        hits = [Hit(self.documents[n], self.snippet(self.documents[n], query.stems))
-                for n in list(places.values())[:limit]]
-        return query, hits
+        return query, [self.documents[n] for n in list(places.values())[:limit]]
+
+    def document(self, key: str) -> Document | None:
+        """The first document that opens `key`."""
+        return next((d for d in self.documents if d.key == key), None)
 
     def snippet(self, document: Document, stems: frozenset[str]) -> str:
         """The sentence of the document with the most matching words, clipped to one line

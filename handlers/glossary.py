@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -15,7 +15,19 @@ from bot import render
 from bot.callbacks import CallbackData
 from bot.content import Content, Part, Section, Term
 from bot.context import BotApp, BotContext, Command, services_of
-from handlers.common import Home, Reply, View, button, menu_button, show, stale_reply, tap
+from handlers.common import (
+    Contents,
+    Home,
+    Reply,
+    View,
+    button,
+    home_row,
+    menu_button,
+    show,
+    stale_reply,
+    tap,
+    user_id,
+)
 from handlers.guide import ShowGatedPage, ShowPage, section_start
 
 GROUP_BUDGET = 3000   # visible characters of definitions on one A–Z screen
@@ -45,11 +57,26 @@ class ShowTerm(CallbackData, prefix="gt"):
 
 @dataclass(frozen=True)
 class WordsOnPage(CallbackData, prefix="w"):
-    """The glossary words used on one page of the guide."""
+    """The glossary words used on one page of the guide (on a hard page: asks first, unless
+    the parent chose not to be asked)."""
 
     sid: str
     part: str
     page: int
+
+
+@dataclass(frozen=True)
+class WordsOnGatedPage(CallbackData, prefix="wr"):
+    """The glossary words used on a hard page, the parent having said yes to reading it."""
+
+    sid: str
+    part: str
+    page: int
+
+
+def asks_first(section: Section, part: Part, page: int) -> bool:
+    """Whether a page asks before it is read (a hard page)."""
+    return section.sensitive or part.asks_first(page)
 
 
 # ---- finding words on a page ------------------------------------------------------------------
@@ -67,6 +94,15 @@ def _pattern(form: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){re.escape(stem)}(?:s|es)?(?![\w-])", re.IGNORECASE)
 
 
+def _needle(form: str) -> tuple[str, bool]:
+    """What a text must hold for the form's pattern to match it (and whether in its case):
+    a plain substring test first keeps the slower pattern for the few texts that can match."""
+    if form.isupper():
+        return form, True
+    stem = form[:-1] if form.lower().endswith("s") and len(form) > 3 else form
+    return stem.lower(), False
+
+
 def letter(term: Term) -> str:
     """The term's letter in the A–Z (numbers first, under '#')."""
     first = term.term.strip()[:1].upper()
@@ -79,7 +115,11 @@ class Glossary:
     def __init__(self, content: Content):
         self.content = content
         self.terms = sorted(content.glossary, key=lambda t: (letter(t) != "#", t.term.lower()))
-        self._patterns = [(t, [_pattern(f) for f in forms_of(t)]) for t in self.terms]
+        self._patterns = [(t, [(*_needle(f), _pattern(f)) for f in forms_of(t)])
+                          for t in self.terms]
+        # The words of hard pages (see `hard_terms`): this language's until setup() puts
+        # every language's together.
+        self.hard: frozenset[str] = self.own_hard_terms
 
     @cached_property
     def groups(self) -> list[list[Term]]:
@@ -106,8 +146,10 @@ class Glossary:
     def on_text(self, text: str) -> list[Term]:
         """The terms a text uses, in the order they first appear."""
         found = []
+        lower = text.lower()
         for term, patterns in self._patterns:
-            starts = [m.start() for p in patterns if (m := p.search(text))]
+            starts = [m.start() for needle, cased, p in patterns
+                      if needle in (text if cased else lower) and (m := p.search(text))]
             if starts:
                 found.append((min(starts), term))
         return [t for _, t in sorted(found, key=lambda x: x[0])]
@@ -119,6 +161,34 @@ class Glossary:
 
     def on_page(self, sid: str, part_id: str, page: int) -> list[Term]:
         return self._pages.get((sid, part_id, page), [])
+
+    def shown_on(self, section: Section, part: Part, page: int) -> list[Term]:
+        """The terms "Words on this page" shows: on a plain page, none of the hard pages'."""
+        terms = self.on_page(section.id, part.id, page)
+        if asks_first(section, part, page):
+            return terms
+        return [t for t in terms if t.id not in self.hard]
+
+    @cached_property
+    def own_hard_terms(self) -> frozenset[str]:
+        """The terms of hard pages in this language: those of a section that asks first, and
+        those used on pages that ask first and on no other page."""
+        hard_sections = {s.id for s in self.content.sections if s.sensitive}
+        used: dict[bool, set[str]] = {True: set(), False: set()}
+        for section in self.content.sections:
+            for part in section.parts:
+                for page in range(len(part.pages)):
+                    used[asks_first(section, part, page)].update(
+                        t.id for t in self.on_page(section.id, part.id, page))
+        return frozenset({t.id for t in self.terms if t.section in hard_sections}
+                         | (used[True] - used[False]))
+
+
+def hard_terms(glossaries: Iterable[Glossary]) -> frozenset[str]:
+    """The terms that belong to hard pages in any language (term ids are the same in every
+    language, and a term one language's pages never use is known by the others'). Search
+    and "Words on this page" show them only to a parent who chose not to be asked."""
+    return frozenset().union(*(g.own_hard_terms for g in glossaries))
 
 
 def glossary_of(context: BotContext) -> Glossary:
@@ -194,7 +264,7 @@ def term_view(glossary: Glossary, term: Term) -> View:
 def words_view(glossary: Glossary, section: Section, part: Part, page: int) -> View:
     content = glossary.content
     s = content.strings
-    terms = glossary.on_page(section.id, part.id, page)
+    terms = glossary.shown_on(section, part, page)
     chunks = [s("glossary.on_page_title", title=render.page_title(section, part))]
     used = 0
     shown = []
@@ -207,12 +277,23 @@ def words_view(glossary: Glossary, section: Section, part: Part, page: int) -> V
         used += len(block) + 2
     buttons = [button(render.clip(t.term, 30), ShowTerm(t.id)) for t in shown]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
-    back: CallbackData = (ShowGatedPage if (section.sensitive or part.asks_first(page))
-                          else ShowPage)(
+    back: CallbackData = (ShowGatedPage if asks_first(section, part, page) else ShowPage)(
         section.id, part.id, page)
     rows.append([button(s("glossary.back_page"), back)])
     rows.append([button(s("glossary.all_letters"), ShowGlossary()), button(s("menu.home"), Home())])
     return View("\n\n".join(chunks), Markup(rows))
+
+
+def words_gate_view(content: Content, section: Section, part: Part, page: int) -> View:
+    """A hard page's gate in front of its words (an old button, or one from before the
+    parent turned asking back on): yes shows the words, no goes where the page's gate goes."""
+    s = content.strings
+    back: CallbackData = section_start(section) if section.has_parts else Contents()
+    return View(render.gate(s, section, part), Markup([
+        [button(s("page.gate_yes"), WordsOnGatedPage(section.id, part.id, page))],
+        [button(s("page.gate_no"), back)],
+        home_row(content),
+    ]))
 
 
 # ---- handlers ------------------------------------------------------------------------------------
@@ -244,13 +325,27 @@ async def tap_term(update: Update, context: BotContext, data: ShowTerm) -> Reply
     return Reply(term_view(glossary, term))
 
 
-async def tap_words(update: Update, context: BotContext, data: WordsOnPage) -> Reply:
-    """The glossary words used on one page, with their meanings, and the way back."""
+async def words_reply(update: Update, context: BotContext, data: WordsOnPage | WordsOnGatedPage,
+                      gate_passed: bool) -> Reply:
     section = context.content.section(data.sid)
     part = section.part(data.part) if section is not None else None
     if section is None or part is None or not 0 <= data.page < len(part.pages):
         return stale_reply(context)
+    if asks_first(section, part, data.page) and not gate_passed \
+            and not await context.storage.users.skips_gates(user_id(update)):
+        return Reply(words_gate_view(context.content, section, part, data.page))
     return Reply(words_view(glossary_of(context), section, part, data.page))
+
+
+async def tap_words(update: Update, context: BotContext, data: WordsOnPage) -> Reply:
+    """The glossary words used on one page, with their meanings, and the way back (a hard
+    page's gate first, as the page itself asks)."""
+    return await words_reply(update, context, data, gate_passed=False)
+
+
+async def tap_gated_words(update: Update, context: BotContext, data: WordsOnGatedPage) -> Reply:
+    """The glossary words used on a hard page, the parent having said yes to reading it."""
+    return await words_reply(update, context, data, gate_passed=True)
 
 
 COMMANDS = (Command("glossary", "help.commands.glossary", show_glossary, {"es": ("glosario",)}),)
@@ -259,19 +354,25 @@ COMMANDS = (Command("glossary", "help.commands.glossary", show_glossary, {"es": 
 def setup(app: BotApp) -> None:
     services = services_of(app)
     glossaries = {language: Glossary(content) for language, content in services.contents.items()}
+    hard = hard_terms(glossaries.values())
+    for glossary in glossaries.values():
+        glossary.hard = hard
     app.bot_data["glossary"] = glossaries
 
     def words_button(content: Content, section: Section, part: Part | None,
                      page: int) -> Sequence[Sequence[Button]]:
         glossary = glossaries.get(content.language)
-        if glossary is None or part is None or not glossary.on_page(section.id, part.id, page):
+        if glossary is None or part is None or not glossary.shown_on(section, part, page):
             return []
+        # Shown only on the page itself, so on a hard page the parent has said yes already.
+        kind = WordsOnGatedPage if asks_first(section, part, page) else WordsOnPage
         return [[button(content.strings("glossary.on_page_button"),
-                        WordsOnPage(section.id, part.id, page))]]
+                        kind(section.id, part.id, page))]]
 
     services.page_extras.append(words_button)
     tap(app, ShowGlossary, tap_glossary)
     tap(app, GlossaryGroup, tap_group)
     tap(app, ShowTerm, tap_term)
     tap(app, WordsOnPage, tap_words)
+    tap(app, WordsOnGatedPage, tap_gated_words)
     menu_button(app, 3, 1, "menu.glossary", ShowGlossary())

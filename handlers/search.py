@@ -3,12 +3,16 @@
 Urgent words come first (a calm line and the urgent card's button, with the family's own
 care-team number if saved); a greeting gets an honest "this is an automated guide"; and when
 nothing matches, the reply says so and offers the care team, other words and the contents.
+A hard page (one that asks first) shows none of its words: its result reads "Statistics —
+asks before showing" and its button opens the page's gate, unless the parent chose not to be
+asked; the words of hard pages' glossary cards are left out the same way. A hopeful question
+("will my child survive", "se va a curar") opens with the survival figures.
 Typed text is never stored or logged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton as Button
@@ -17,10 +21,10 @@ from telegram import Update
 
 from bot import render
 from bot.callbacks import CallbackData
-from bot.content import Content
+from bot.content import Content, Part, Section
 from bot.context import BotApp, BotContext, Command, services_of
 from bot.render import utf16_len
-from bot.search import Document, Hit, SearchIndex, words_of
+from bot.search import Document, Query, SearchIndex, words_of
 from bot.telegram_html import MAX_TEXT, visible_text
 from handlers.common import (
     Contents,
@@ -33,7 +37,7 @@ from handlers.common import (
     show,
     tap,
 )
-from handlers.glossary import ShowTerm, forms_of
+from handlers.glossary import Glossary, ShowTerm, asks_first, forms_of, hard_terms
 from handlers.guide import ShowPage
 from handlers.privacy import ShowUrgent
 from handlers.questions import ShowGroup
@@ -45,6 +49,33 @@ RESULTS = 5
 TERM_WEIGHT = 0.7
 QUESTION_WEIGHT = 0.6
 TITLE = 34  # characters of a result's title on its button
+CANDIDATES = 3 * RESULTS  # places looked at, so leaving hard ones out still fills the list
+# The section with the survival figures. Hopeful questions ("will my child survive", "is it
+# curable", "se va a curar") open with its first page: the synonyms in content/search.yaml
+# lead their words to the section's title. Section ids are the same in every language.
+SURVIVAL_SECTION = "statistics"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One result as the reply shows it."""
+
+    key: str      # the button's callback data
+    title: str    # plain text
+    snippet: str  # HTML
+    button: str = ""  # the button's title, if not `title` clipped
+
+
+def result(content: Content, index: SearchIndex, document: Document, query: Query,
+           ask: bool) -> Result:
+    """A hard page's result before the parent says yes: its neutral name, that it asks first,
+    and its usual button (which opens the page's gate). Any other: title and snippet."""
+    s = content.strings
+    if document.asks_first and ask:
+        return Result(document.key, s("search.asks_first", title=document.label),
+                      s("search.asks_first_hint"),
+                      s("search.asks_first_button", title=render.clip(document.label, TITLE - 2)))
+    return Result(document.key, document.title, index.snippet(document, query.stems))
 
 
 @dataclass(frozen=True)
@@ -53,26 +84,43 @@ class AskSearch(CallbackData, prefix="f"):
 
 
 # ---- what is searched ---------------------------------------------------------------------------
-def documents(content: Content) -> list[Document]:
-    """Every page of every section and part, the glossary, the checklist, the questions."""
+def page_title(section: Section, part: Part, number: int) -> str:
+    """A page's title as results and cards show it: "Treatment options: Chemotherapy (2/4)"."""
+    title = section.title if not section.has_parts else f"{section.title}: {part.title}"
+    return f"{title} ({number + 1}/{len(part.pages)})" if len(part.pages) > 1 else title
+
+
+def neutral_title(section: Section, part: Part, number: int) -> str:
+    """What a hard page's result or card is called before the parent says yes: a hard part's
+    own title speaks of what it holds ("If treatment doesn't work"), so it names the section."""
+    if section.sensitive or part.sensitive:
+        return section.title
+    return page_title(section, part, number)
+
+
+def documents(content: Content, hard: Iterable[str] = ()) -> list[Document]:
+    """Every page of every section and part, the glossary, the checklist, the questions.
+    Hard pages carry their neutral name; `hard` names the glossary's words of hard pages."""
+    hard = frozenset(hard)
     docs = []
     for section in content.sections:
         for part in section.parts:
-            title = section.title if not section.has_parts else f"{section.title}: {part.title}"
             for number, text in enumerate(part.pages):
                 lead = section.key_points if number == 0 and part is section.parts[0] else ()
                 body = "\n".join([*lead, *(line.removeprefix("## ").removeprefix("• ")
                                            for line in text.splitlines())])
-                page = f" ({number + 1}/{len(part.pages)})" if len(part.pages) > 1 else ""
                 headings = " ".join(line[3:] for line in text.splitlines()
                                     if line.startswith("## "))
+                gated = asks_first(section, part, number)
                 docs.append(Document(ShowPage(section.id, part.id, number).pack(),
-                                     f"{title}{page}", body, keywords=headings))
+                                     page_title(section, part, number), body, keywords=headings,
+                                     asks_first=gated,
+                                     label=neutral_title(section, part, number) if gated else ""))
     # Short cards rank a little below the pages that explain the same words at length.
     for term in content.glossary:
         docs.append(Document(ShowTerm(term.id).pack(), term.term, term.definition,
                              keywords=" ".join(term.forms), weight=TERM_WEIGHT,
-                             names=tuple(forms_of(term))))
+                             names=tuple(forms_of(term)), asks_first=term.id in hard))
     checklist = content.checklist
     for item in checklist.items:
         docs.append(Document(ShowChecklist().pack(), f"{checklist.title}: {item.label}",
@@ -85,9 +133,14 @@ def documents(content: Content) -> list[Document]:
     return docs
 
 
-def build_index(content: Content) -> SearchIndex:
+def build_index(content: Content, hard: Iterable[str] | None = None) -> SearchIndex:
+    """The index of one language; `hard`: the glossary's words of hard pages (by default this
+    language's own, see `handlers.glossary.hard_terms`)."""
     words = content.search
-    return SearchIndex(documents(content), words.language, words.stop_words, words.synonyms)
+    if hard is None:
+        hard = Glossary(content).own_hard_terms
+    return SearchIndex(documents(content, hard), words.language, words.stop_words,
+                       words.synonyms)
 
 
 def index_of(context: BotContext) -> SearchIndex:
@@ -101,21 +154,61 @@ def is_greeting(content: Content, words: Sequence[str]) -> bool:
     return any(w in content.search.greetings for w in words)
 
 
+def survival_page(content: Content, index: SearchIndex, query: Query) -> Document | None:
+    """For a hopeful question (the words as typed name the survival section's title, or lead
+    to it through a synonym; never a guess at a typo), the first page of that section."""
+    section = content.section(SURVIVAL_SECTION)
+    if section is None:
+        return None
+    title = {index.stem(w) for w in words_of(section.title)}
+    if not title or not title <= query.as_typed:
+        return None
+    return index.document(ShowPage(section.id, section.parts[0].id, 0).pack())
+
+
+async def find(update: Update, context: BotContext, text: str) -> tuple[list[Result], bool]:
+    """The results for a text (at most RESULTS, best first) and whether it was a hopeful
+    question. A hard page shows its neutral label, and a hard page's glossary card is left
+    out, unless the parent chose not to be asked (read only when such a result is near)."""
+    content = context.content
+    index = index_of(context)
+    query, ranked = index.rank(text, limit=CANDIDATES)
+    first = survival_page(content, index, query)
+    if first is not None:
+        ranked = [first, *(d for d in ranked if d.key != first.key)]
+    ask: bool | None = None
+    labels: set[str] = set()
+    results: list[Result] = []
+    for document in ranked:
+        if len(results) == RESULTS:
+            break
+        if document.asks_first:
+            if ask is None:
+                user = update.effective_user
+                ask = user is None or not await context.storage.users.skips_gates(user.id)
+            if ask and (not document.label or document.label in labels):
+                continue  # a hard page's glossary card, or a second page of the same name
+            labels.add(document.label)
+        results.append(result(content, index, document, query, bool(ask)))
+    return results, first is not None
+
+
 # ---- the reply ------------------------------------------------------------------------------------
-def reply_view(content: Content, hits: Sequence[Hit], alert: View | None, greeting: bool) -> View:
+def reply_view(content: Content, hits: Sequence[Result], alert: View | None, greeting: bool,
+               hopeful: bool = False) -> View:
     """The answer to typed text: the red-flag alert first (the card's lines, the numbers,
     the card's button), then results or the honest no-match. Results are left out, last
     first, when the alert and they would not fit in one message: the alert never is."""
     hits = list(hits)
     while True:
-        view = _reply_view(content, hits, alert, greeting)
+        view = _reply_view(content, hits, alert, greeting, hopeful)
         if not hits or utf16_len(visible_text(view.text, "HTML")) <= MAX_TEXT:
             return view
         hits.pop()
 
 
-def _reply_view(content: Content, hits: Sequence[Hit], alert: View | None,
-                greeting: bool) -> View:
+def _reply_view(content: Content, hits: Sequence[Result], alert: View | None,
+                greeting: bool, hopeful: bool) -> View:
     s = content.strings
     chunks: list[str] = []
     rows: list[list[Button]] = []
@@ -127,13 +220,15 @@ def _reply_view(content: Content, hits: Sequence[Hit], alert: View | None,
     if greeting:
         chunks.append(s("search.greeting"))
     if hits:
+        if hopeful:  # the guide's caveat before the figures
+            chunks.append(s("search.hopeful"))
         chunks.append(s("search.results"))
         for number, hit in enumerate(hits, start=1):
-            chunks.append(s("search.result", number=number, title=render.esc(hit.document.title),
+            chunks.append(s("search.result", number=number, title=render.esc(hit.title),
                             snippet=hit.snippet))
             rows.append([Button(s("search.result_button", number=number,
-                                  title=render.clip(hit.document.title, TITLE)),
-                                callback_data=hit.document.key)])
+                                  title=hit.button or render.clip(hit.title, TITLE)),
+                                callback_data=hit.key)])
         rows.append([button(s("menu.contents"), Contents()), button(s("menu.home"), Home())])
         return View("\n\n".join(chunks), Markup(rows))
     if greeting and not urgent:
@@ -147,13 +242,12 @@ def _reply_view(content: Content, hits: Sequence[Hit], alert: View | None,
 
 async def search_reply(update: Update, context: BotContext, text: str) -> View:
     content = context.content
-    index = index_of(context)
-    _, hits = index.search(text, limit=RESULTS)  # one hit per place it opens
+    hits, hopeful = await find(update, context, text)  # one hit per place it opens
     typed = words_of(text)
     match = await red_flags(update, context, text)
     alert = await alert_view(update, context, match) if match else None
     greeting = is_greeting(content, typed)
-    return reply_view(content, hits, alert, greeting)
+    return reply_view(content, hits, alert, greeting, hopeful)
 
 
 async def search_text(update: Update, context: BotContext) -> None:
@@ -198,7 +292,10 @@ COMMANDS = (Command("search", "help.commands.search", search_command, {"es": ("b
 def setup(app: BotApp) -> None:
     services = services_of(app)
     # Built as the content loads, once per Application: the index holds only content.
-    app.bot_data["search"] = {language: build_index(content)
+    glossaries: dict[str, Glossary] = app.bot_data.get("glossary") or {
+        language: Glossary(content) for language, content in services.contents.items()}
+    hard = hard_terms(glossaries.values())
+    app.bot_data["search"] = {language: build_index(content, hard)
                               for language, content in services.contents.items()}
     services.outside_prompt = search_text
     tap(app, AskSearch, tap_ask)

@@ -33,6 +33,9 @@ QUERIES = [
     ("steroids", "s:follow_up::4"),
     ("survival rate", "s:statistics::0"),
     ("how many children survive", "s:statistics::0"),
+    ("will my child survive", "s:statistics::0"),
+    ("is leukemia curable", "s:statistics::0"),
+    ("will she die", "s:statistics::0"),
     ("what causes ALL", "s:risk_factors::0"),
     ("risk factors", "s:risk_factors::0"),
     ("identical twin", "s:risk_factors::0"),
@@ -149,10 +152,16 @@ async def test_a_gated_page_opened_from_a_result_asks_first(bot: Harness,
     await bot.send("hospice care when leukemia can't be cured")
     gated = [d for _, d in result_buttons(bot) if d.startswith("s:treatment:not_working")]
     assert gated
-    await bot.tap_data(gated[0])
     section = content.section("treatment")
     part = section.part("not_working") if section else None
     assert section is not None and part is not None and part.sensitive
+    # Its result names the section, says it asks first, and shows none of its words.
+    s = content.strings
+    html = bot.html()
+    assert s("search.asks_first", title=section.title) in html
+    assert s("search.asks_first_hint") in html
+    assert part.title not in html  # the hard part's own title (tests/test_gated.py: its lines)
+    await bot.tap_data(gated[0])
     assert bot.html() == render.gate(content.strings, section, part)
 
 
@@ -231,10 +240,22 @@ async def test_words_on_this_page(bot: Harness, content: Content) -> None:
     palliative = next(t for t in content.glossary if t.id == "palliative_care")
     assert palliative.definition in bot.text()
     assert (s("glossary.back_page"), make("s", sid="symptoms", part="", page=1)) in bot.buttons()
-    # A gated page's words lead back past the gate.
-    await bot.tap_data(make("w", sid="treatment", part="not_working", page=0))
+    # A gated page's words (its button, shown past the gate) lead back past the gate.
+    await bot.tap_data(make("wr", sid="treatment", part="not_working", page=0))
     assert (s("glossary.back_page"), make("r", sid="treatment", part="not_working", page=0)) \
         in bot.buttons()
+    # The plain words button of a gated page (an old one) asks first, as the page does; yes
+    # shows the words.
+    await bot.tap_data(make("w", sid="treatment", part="not_working", page=0))
+    section = content.section("treatment")
+    part = section.part("not_working") if section else None
+    assert section is not None and part is not None
+    assert bot.html() == render.gate(s, section, part)
+    assert (s("page.gate_yes"), make("wr", sid="treatment", part="not_working", page=0)) \
+        in bot.buttons()
+    await bot.tap(s("page.gate_yes"))
+    assert bot.html().startswith(s("glossary.on_page_title",
+                                   title=render.page_title(section, part)))
 
 
 def test_terms_are_found_in_their_usual_forms(content: Content) -> None:

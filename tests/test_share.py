@@ -9,6 +9,7 @@ import pytest
 from bot import render
 from bot.content import Content, page_anchors
 from handlers.guide import page_payload
+from handlers.share import LINE, clip_line
 from tests.harness import ROOT, Harness
 
 pytestmark = pytest.mark.every_backend
@@ -94,9 +95,35 @@ async def test_inline_query_cards(bot: Harness, content: Content) -> None:
     assert render.source_footer(content.strings, diagnosis) in \
         card["input_message_content"]["message_text"]
 
-    # A Share button's query gives that page's card first.
+    # A Share button's query gives that page's card, alone: nothing one mis-tap away.
     await bot.feed(user.inline(target))
-    assert list(bot.api.inline_answers.values())[-1][0]["id"] == target
+    assert [r["id"] for r in list(bot.api.inline_answers.values())[-1]] == [target]
+
+
+async def test_a_share_query_is_not_read_for_urgent_words(bot: Harness,
+                                                          content: Content) -> None:
+    """A payload is the bot's own id, not a parent's words: its card comes first, alone, even
+    when the red-flag check would read it (the Introduction's anchor held "44", read as a
+    temperature of 44 °C, which put the urgent card first)."""
+    user = bot.user(3005)
+    for section, part, page in every_page(content):
+        payload = page_payload(section, part, page)
+        await bot.feed(user.inline(payload))
+        results = list(bot.api.inline_answers.values())[-1]
+        assert [r["id"] for r in results] == [payload]
+
+
+def test_a_long_card_line_ends_at_a_sentence() -> None:
+    line = " ".join(["The fluid is checked for cells."] * 12)
+    clipped = clip_line(line)
+    assert len(clipped) <= LINE and clipped.endswith("cells.") and line.startswith(clipped)
+    long_word = "x" * 300
+    assert clip_line(long_word).endswith("…") and len(clip_line(long_word)) <= LINE
+    words = "word " * 39 + "Chemo is most often given"  # no sentence ends in the limit
+    clipped = clip_line(words).removesuffix("…")
+    assert len(clipped) < LINE and words.startswith(clipped)
+    assert words[len(clipped)] == " "  # cut between words, never inside one
+    assert clip_line("Short.") == "Short."
 
 
 async def test_inline_answers_hold_no_parents_data(consented: Harness,
