@@ -234,6 +234,7 @@ class EmergencyCountry:
     number: str          # the number to call ("911")
     also: str            # more about it ("131 is the ambulance (SAMU)"), or ""
     source: str          # the service it comes from
+    decimal_comma: bool = False  # 38,5 rather than 38.5, as the country writes it
 
 
 @dataclass(frozen=True)
@@ -580,7 +581,8 @@ def _load_emergency(reader: _Reader) -> EmergencyTable:
             id=reader.ident(raw, "id", at), name=reader.text(raw, "name", at, limit=60),
             zones=tuple(z.upper() for z in reader.texts(raw, "zones", at, limit=2)),
             number=number, also=reader.text(raw, "also", at, limit=200, optional=True),
-            source=reader.text(raw, "source", at, limit=200)))
+            source=reader.text(raw, "source", at, limit=200),
+            decimal_comma=raw.get("decimal_comma") is True))
     _unique(reader, "countries", [r.id for r in rows])
     _unique(reader, "zones", [z for r in rows for z in r.zones])
     return EmergencyTable(reader.text(data, "checked", "emergency", limit=200), tuple(rows))
@@ -810,7 +812,7 @@ def _ids(content: Content) -> dict[str, list[str]]:
                                         *content.late_effects.by_organ)],
         "urgent card groups": [g.id for g in content.urgent.groups],
         "urgent card signs": [s.id for s in content.urgent.signs],
-        "emergency numbers": [f"{c.id}:{c.number}:{','.join(c.zones)}"
+        "emergency numbers": [f"{c.id}:{c.number}:{','.join(c.zones)}:{c.decimal_comma}"
                               for c in content.emergency.countries],
         "strings": sorted(content.strings.keys()),
         "commands": [s.command for s in content.sections],

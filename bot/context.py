@@ -56,6 +56,8 @@ class Services:
     prompts: dict[str, Callable[..., Awaitable[bool]]] = field(default_factory=dict)
     # The prompt kinds that keep whatever is typed (a question, an answer).
     free_text_prompts: set[str] = field(default_factory=set)
+    # The prompt kinds that ask for a temperature (no number there is the child's).
+    temperature_prompts: set[str] = field(default_factory=set)
     home_menus: dict[str, InlineKeyboardMarkup] = field(default_factory=dict)
     home_menu_json: dict[str, dict[str, object]] = field(default_factory=dict)
     prefixes: dict[str, str] = field(default_factory=dict)  # callback prefix -> its type

@@ -291,8 +291,16 @@ class OfflineBotAPI(BaseRequest):
             text = self._text(params)
             extra: dict[str, Any] = {"text": html.unescape(text)}
             markup = self._markup(params)
-            if markup is not None:
+            if markup is not None and "inline_keyboard" in markup:
                 extra["reply_markup"] = markup
+            elif markup is not None:
+                # A keyboard below the chat (or its removal): Telegram's Message carries only
+                # inline keyboards, so it is kept apart, for tests to read.
+                if not isinstance(markup.get("keyboard", []), list) or not (
+                        "keyboard" in markup or markup.get("remove_keyboard") is True
+                        or "force_reply" in markup):
+                    raise ApiError(400, "Bad Request: can't parse reply keyboard markup")
+                extra["_reply_keyboard"] = markup
             extra["_raw"] = {"text": text, "parse_mode": params.get("parse_mode")}
             return self._public(self._new_message(chat_id, extra))
         if method == "editMessageText":

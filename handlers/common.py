@@ -304,20 +304,24 @@ async def require_consent(update: Update, context: BotContext) -> None:
 PromptCallback = Callable[[Update, BotContext, Prompt, str], Awaitable[bool]]
 
 
-def on_prompt(app: BotApp, kind: str, callback: PromptCallback, free_text: bool = False) -> None:
+def on_prompt(app: BotApp, kind: str, callback: PromptCallback, free_text: bool = False,
+              temperature: bool = False) -> None:
     """What text typed into a prompt of this kind does; the callback returns True when the
     prompt is done (False keeps it open, for example after a calm "too long").
 
     `free_text`: the prompt keeps whatever the parent writes (a question, an answer), so a
     message that names a red flag is still saved, after the urgent line. Otherwise the prompt
     is structured (a number, a zone, a date, a place, a name): a red flag saves nothing there
-    and the prompt stays open."""
+    and the prompt stays open. `temperature`: the prompt asks for one (the fever number), so
+    no number typed there is read as the child's temperature (words still are)."""
     services = services_of(app)
     if kind in services.prompts:
         raise ValueError(f"prompt kind {kind!r} registered twice")
     services.prompts[kind] = callback
     if free_text:
         services.free_text_prompts.add(kind)
+    if temperature:
+        services.temperature_prompts.add(kind)
 
 
 async def open_prompt(update: Update, context: BotContext, kind: str, origin: CallbackData,

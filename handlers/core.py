@@ -37,6 +37,7 @@ from handlers.common import (
     tap,
     user_id,
 )
+from handlers.privacy import SetUrgentButton, ShowSettings, send_urgent_button
 from handlers.redflags import check as red_flags
 from handlers.redflags import reply_media, send_alert, setup_edits
 
@@ -67,8 +68,15 @@ async def start(update: Update, context: BotContext) -> None:
             text = reply.view.text if target else f"{s('start.link_unknown')}\n\n{reply.view.text}"
             await show(update, context, text, reply.view.markup)
         return
-    await show(update, context, f"{s('start.greeting')}\n\n{s('menu.home_title')}",
-               main_menu(context))
+    menu = main_menu(context)
+    offers = []  # skippable: each row goes once the parent has chosen
+    if await context.storage.users.urgent_button(user_id(update)) is None:
+        offers.append([button(s("privacy.button.show"), SetUrgentButton(True))])
+    if not await context.storage.contacts.list(user_id(update)):
+        offers.append([button(s("start.save_numbers"), ShowSettings())])
+    if offers:
+        menu = Markup([*menu.inline_keyboard, *offers])
+    await show(update, context, f"{s('start.greeting')}\n\n{s('menu.home_title')}", menu)
 
 
 async def show_help(update: Update, context: BotContext) -> None:
@@ -142,7 +150,8 @@ async def receive_text(update: Update, context: BotContext) -> None:
         callback = context.services.prompts.get(prompt.kind)
         if prompt.expires_at > context.now() and callback is not None:
             free = prompt.kind in context.services.free_text_prompts
-            match = await red_flags(update, context, text, bare_numbers=free)
+            match = await red_flags(update, context, text, bare_numbers=free, numbers=(
+                prompt.kind not in context.services.temperature_prompts))
             if match and not free:
                 await send_alert(update, context, match,
                                  context.content.strings("redflags.kept_open"))
@@ -295,6 +304,7 @@ async def set_language(update: Update, context: BotContext, data: SetLanguage) -
         return stale_reply(context)
     await context.storage.users.set_language(user_id(update), data.code)
     context.language = data.code
+    await send_urgent_button(update, context)  # the 🚨 button, relabelled in the new language
     return Reply(home_view(context, context.content.strings("language.saved")))
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
-from telegram import Update
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import MessageHandler, filters
 
 from bot.callbacks import CallbackData
 from bot.content import Content
@@ -20,6 +21,7 @@ from bot.places import country_of_zone
 from bot.render import esc
 from bot.storage import Contact, LimitReached, Prompt
 from handlers.common import (
+    PRIVATE,
     Home,
     Reply,
     ShowAppointments,
@@ -42,6 +44,9 @@ NUMBER_PROMPT = "contact_phone"   # a changed number for one saved number
 MAX_CONTACTS = 5
 URGENT_LINK = "urgent"  # /start urgent
 EMERGENCY_PROMPT = "emergency_number"  # the family's own local emergency number
+FEVER_PROMPT = "fever_number"         # the fever number, typed
+FEVER_RULE_PROMPT = "fever_rule"      # the team's fever rule, in their words
+MAX_RULE = 200
 MAX_LABEL = 40
 MIN_PHONE, MAX_PHONE, MIN_DIGITS = 3, 32, 3
 # Loose on purpose: numbers are written many ways (+44 (0)20 ..., 020-7946 ...).
@@ -84,7 +89,7 @@ def emergency_line(content: Content, country: str | None, own: str | None) -> st
 
 
 def urgent_text(content: Content, contacts: Sequence[Contact], numbers: bool = True,
-                emergency: str | None = None) -> str:
+                emergency: str | None = None, fever: str | None = None) -> str:
     """The urgent card: title, the general-guidance note, who to call for what, the family's
     own numbers, then the advice."""
     card = content.urgent
@@ -94,6 +99,8 @@ def urgent_text(content: Content, contacts: Sequence[Contact], numbers: bool = T
     for group in card.groups:
         chunks.append("\n".join([f"<b>{esc(group.title)}</b>",
                                   *(f"• {esc(sign.text)}" for sign in group.signs)]))
+        if fever and group.id == "care_team":  # the family's own rule, below the team's list
+            chunks.append(fever)
     lines = numbers_lines(content, contacts)
     if numbers:  # a card shared into another chat carries no family's numbers
         chunks.append("\n".join([s("privacy.urgent.numbers"), *lines]) if lines
@@ -119,21 +126,58 @@ def review_line(content: Content, sign_ids: Collection[str] | None = None) -> st
 FEVER_CHOICES = (375, 378, 380, 383, 385)  # 37.5-38.5 °C, the range teams give
 
 
-def celsius_text(celsius: float) -> str:
-    """38.3 °C (100.9 °F): both units, as the card writes them."""
-    return f"{celsius:.1f} °C ({celsius * 9 / 5 + 32:.1f} °F)"
+def celsius_text(celsius: float, comma: bool = False) -> str:
+    """38.3 °C (100.9 °F): both units, as the card writes them; 38,3 °C (100,9 °F) where the
+    family's country writes a decimal comma (Spain, Chile, Argentina...; Mexico a point)."""
+    text = f"{celsius:.1f} °C ({celsius * 9 / 5 + 32:.1f} °F)"
+    return text.replace(".", ",") if comma else text
+
+
+FEVER_LOW, FEVER_HIGH = 37.5, 38.5  # °C: the numbers care teams give
+_TEMPERATURE = re.compile(r"^\s*(\d{2,3}(?:[.,]\d{1,2})?)\s*(?:°|º)?\s*([cf])?\s*$", re.IGNORECASE)
+
+
+def read_fever_number(text: str) -> float | None:
+    """A typed fever number in °C: "38.3", "38,3", "100.9F", "101 °F" (°F from its unit or
+    from a value over 50). None if it is not a temperature."""
+    m = _TEMPERATURE.match(text)
+    if m is None:
+        return None
+    value = float(m.group(1).replace(",", "."))
+    if (m.group(2) or "").lower() == "f" or value > 50:
+        value = (value - 32) * 5 / 9
+    return round(value, 1)
 
 
 def settings_text(content: Content, contacts: Sequence[Contact], ask_gates: bool,
-                  fever_c: float | None = None) -> str:
+                  fever_c: float | None = None, comma: bool = False) -> str:
     s = content.strings
     numbers = numbers_lines(content, contacts)
     lines = ("\n".join([s("privacy.settings.numbers", count=len(contacts), limit=MAX_CONTACTS),
                         *numbers]) if numbers else s("privacy.settings.no_phone"))
     gates = s("privacy.settings.gates_on") if ask_gates else s("privacy.settings.gates_off")
-    fever = (s("privacy.fever.set", number=celsius_text(fever_c)) if fever_c is not None
+    fever = (s("privacy.fever.set", number=celsius_text(fever_c, comma)) if fever_c is not None
              else s("privacy.fever.unset"))
     return "\n\n".join([s("privacy.settings.title"), lines, fever, gates])
+
+
+def fever_lines(content: Content, fever_c: float | None, rule: str | None,
+                comma: bool) -> str | None:
+    """The family's fever number and their team's rule, for the card and the alert."""
+    s = content.strings
+    lines = []
+    if fever_c is not None:
+        lines.append(s("redflags.fever_number", number=celsius_text(fever_c, comma)))
+    if rule:
+        lines.append(s("privacy.fever.rule", rule=esc(rule)))
+    return "\n".join(lines) or None
+
+
+async def family_fever(update: Update, context: BotContext) -> str | None:
+    uid = user_id(update)
+    return fever_lines(context.content, await context.storage.users.fever_c(uid),
+                       await context.storage.users.fever_rule(uid),
+                       await decimal_comma(update, context))
 
 
 def clean_label(text: str) -> str | None:
@@ -254,6 +298,25 @@ class AskEmergencyNumber(CallbackData, prefix="sz"):
 
 
 @dataclass(frozen=True)
+class SetUrgentButton(CallbackData, prefix="sb"):
+    """Show (on) or hide (off) the 🚨 button below the chat."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class AskFeverNumber(CallbackData, prefix="sq"):
+    """Type the fever number the team gave (°C or °F): opens a prompt."""
+
+
+@dataclass(frozen=True)
+class AskFeverRule(CallbackData, prefix="sw"):
+    """Write the team's fever rule in their words: opens a prompt; ("clear") forgets it."""
+
+    clear: bool = False
+
+
+@dataclass(frozen=True)
 class ShowPrivacy(CallbackData, prefix="pv"):
     """What is stored and why."""
 
@@ -278,7 +341,8 @@ def urgent_keyboard(content: Content) -> Markup:
                     _home(content)]])
 
 
-def settings_keyboard(content: Content, contacts: Sequence[Contact], ask_gates: bool) -> Markup:
+def settings_keyboard(content: Content, contacts: Sequence[Contact], ask_gates: bool,
+                      button_off: bool = False) -> Markup:
     s = content.strings
     rows = [[button(s("privacy.settings.open", label=contact_label(content, c)),
                     OpenContact(c.id))] for c in contacts]
@@ -287,6 +351,8 @@ def settings_keyboard(content: Content, contacts: Sequence[Contact], ask_gates: 
                             AskPhone())])
     rows.append([button(s("privacy.fever.button"), ShowFever())])
     rows.append([button(s("privacy.emergency.button"), ShowEmergency())])
+    rows.append([button(s("privacy.button.show") if button_off else s("privacy.button.hide"),
+                        SetUrgentButton(button_off))])
     rows.append([button(s("privacy.settings.appointments"), ShowAppointments())])
     rows.append([button(s("privacy.settings.language"), ShowLanguages())])
     rows.append([button(s("privacy.settings.gates_button_off") if ask_gates
@@ -332,7 +398,8 @@ async def family_emergency(update: Update, context: BotContext) -> str | None:
 async def urgent_view(update: Update, context: BotContext, prefix: str | None = None) -> View:
     contacts = await context.storage.contacts.list(user_id(update))
     line = await family_emergency(update, context)
-    text = urgent_text(context.content, contacts, emergency=line)
+    text = urgent_text(context.content, contacts, emergency=line,
+                       fever=await family_fever(update, context))
     markup = urgent_keyboard(context.content)
     if line is None:  # offer to set it, one tap from the card
         markup = Markup([[button(context.content.strings("privacy.emergency.button"),
@@ -356,9 +423,11 @@ async def settings_view(update: Update, context: BotContext, notice: str | None 
     contacts = await context.storage.contacts.list(uid)
     ask_gates = not await context.storage.users.skips_gates(uid)
     fever = await context.storage.users.fever_c(uid)
-    text = settings_text(context.content, contacts, ask_gates, fever)
+    text = settings_text(context.content, contacts, ask_gates, fever,
+                         await decimal_comma(update, context))
+    off = not await context.storage.users.urgent_button(uid)
     return View(text if notice is None else f"{notice}\n\n{text}",
-                settings_keyboard(context.content, contacts, ask_gates))
+                settings_keyboard(context.content, contacts, ask_gates, off))
 
 
 async def show_settings(update: Update, context: BotContext) -> None:
@@ -371,21 +440,91 @@ async def tap_settings(update: Update, context: BotContext, data: ShowSettings) 
     return Reply(await settings_view(update, context))
 
 
-def fever_view(content: Content, fever_c: float | None) -> View:
+def fever_view(content: Content, fever_c: float | None, rule: str | None = None,
+               comma: bool = False, notice: str | None = None) -> View:
     s = content.strings
-    now = (s("privacy.fever.set", number=celsius_text(fever_c)) if fever_c is not None
+    now = (s("privacy.fever.set", number=celsius_text(fever_c, comma)) if fever_c is not None
            else s("privacy.fever.unset"))
+    chunks = [s("privacy.fever.title"), now]
+    if rule:
+        chunks.append(s("privacy.fever.rule", rule=esc(rule)))
     rows = [[button(("✅ " if fever_c is not None and round(fever_c * 10) == tenths else "")
-                    + celsius_text(tenths / 10), SetFever(tenths))] for tenths in FEVER_CHOICES]
+                    + celsius_text(tenths / 10, comma), SetFever(tenths))]
+            for tenths in FEVER_CHOICES]
+    rows.append([button(s("privacy.fever.type"), AskFeverNumber())])
+    rows.append([button(s("privacy.fever.write_rule"), AskFeverRule())])
+    if rule:
+        rows.append([button(s("privacy.fever.forget_rule"), AskFeverRule(True))])
     rows.append([button(s("privacy.fever.clear"), SetFever(0))])
     rows.append([button(s("privacy.contact.back"), ShowSettings()), _home(content)])
-    return View("\n\n".join([s("privacy.fever.title"), now]), Markup(rows))
+    text = "\n\n".join(chunks)
+    return View(text if notice is None else f"{notice}\n\n{text}", Markup(rows))
+
+
+async def decimal_comma(update: Update, context: BotContext) -> bool:
+    """Does the family's country write 38,5 (its row of the emergency table says)?"""
+    country, _ = await context.storage.users.emergency(user_id(update))
+    row = context.content.emergency.country(country)
+    return row is not None and row.decimal_comma
+
+
+async def family_fever_view(update: Update, context: BotContext,
+                            notice: str | None = None) -> View:
+    uid = user_id(update)
+    return fever_view(context.content, await context.storage.users.fever_c(uid),
+                      await context.storage.users.fever_rule(uid),
+                      await decimal_comma(update, context), notice)
+
+
+async def ask_fever_number(update: Update, context: BotContext, data: AskFeverNumber) -> Reply:
+    await open_prompt(update, context, FEVER_PROMPT, ShowFever())
+    return Reply(View(context.content.strings("privacy.fever.prompt"),
+                      phone_cancel_keyboard(context.content)))
+
+
+async def save_fever_number(update: Update, context: BotContext, prompt: Prompt,
+                            text: str) -> bool:
+    """A typed fever number: saved only between 37.5 and 38.5 °C (99.5-101.3 °F)."""
+    s = context.content.strings
+    celsius = read_fever_number(text)
+    if celsius is None or not FEVER_LOW <= celsius <= FEVER_HIGH:
+        await show(update, context, s("privacy.fever.invalid"),
+                   phone_cancel_keyboard(context.content))
+        return False
+    await context.storage.users.set_fever_c(user_id(update), celsius)
+    await show(update, context, *await family_fever_view(update, context,
+                                                         s("privacy.fever.saved")))
+    return True
+
+
+async def ask_fever_rule(update: Update, context: BotContext, data: AskFeverRule) -> Reply:
+    s = context.content.strings
+    if data.clear:
+        await context.storage.users.set_fever_rule(user_id(update), None)
+        return Reply(await family_fever_view(update, context), s("privacy.fever.saved_short"))
+    await open_prompt(update, context, FEVER_RULE_PROMPT, ShowFever())
+    return Reply(View(s("privacy.fever.rule_prompt", limit=MAX_RULE),
+                      phone_cancel_keyboard(context.content)))
+
+
+async def save_fever_rule(update: Update, context: BotContext, prompt: Prompt,
+                          text: str) -> bool:
+    """The team's rule, kept exactly as typed (up to 200 characters)."""
+    s = context.content.strings
+    rule = text.strip()
+    if not rule or len(rule) > MAX_RULE:
+        await show(update, context, s("privacy.fever.rule_invalid", limit=MAX_RULE),
+                   phone_cancel_keyboard(context.content))
+        return False
+    await context.storage.users.set_fever_rule(user_id(update), rule)
+    await show(update, context, *await family_fever_view(update, context,
+                                                         s("privacy.fever.saved")))
+    return True
 
 
 async def tap_fever(update: Update, context: BotContext, data: ShowFever) -> Reply:
     """The fever number screen: the number the family's care team gave them."""
-    return Reply(fever_view(context.content,
-                            await context.storage.users.fever_c(user_id(update))))
+    return Reply(await family_fever_view(update, context))
 
 
 async def set_fever(update: Update, context: BotContext, data: SetFever) -> Reply:
@@ -686,11 +825,60 @@ async def tap_delete(update: Update, context: BotContext, data: AskDelete) -> Re
 
 
 async def delete_my_data(update: Update, context: BotContext, data: DeleteMyData) -> Reply:
-    """Confirmed: erase every row of this user (the tapping user, never one from data)."""
+    """Confirmed: erase every row of this user (the tapping user, never one from data), and
+    take the 🚨 button away (the choice to keep it is erased too; /start offers it again)."""
+    had_button = await context.storage.users.urgent_button(user_id(update))
     await context.storage.delete_user(user_id(update))
     s = context.content.strings
+    if had_button:
+        await remove_urgent_button(update, context, s("privacy.button.erased"))
     return Reply(View(s("privacy.delete.done"), Markup([[_home(context.content)]])),
                  s("privacy.delete.done_short"))
+
+
+# ---- the 🚨 button below the chat ---------------------------------------------------------------
+# A reply keyboard, not a pinned card: it always opens the card as it is now (numbers, fever
+# number, language), where a pinned copy would need editing on every change; it stays on
+# screen (is_persistent), costs one message when sent, and the bot sends no other reply
+# keyboard that could replace it. It is offered, not imposed: /start carries a "keep it"
+# row until the parent chooses (one message per /start, as before: a second one on every
+# /start would double the new messages a surge of parents costs). Its label is the home
+# menu's "🚨" entry; a tap on the label of any language opens the card, since a language
+# switch leaves the old label on screen until the new one is sent.
+def urgent_reply_keyboard(content: Content) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup([[KeyboardButton(content.strings("menu.urgent"))]],
+                               is_persistent=True, resize_keyboard=True)
+
+
+async def send_urgent_button(update: Update, context: BotContext) -> None:
+    """Put the 🚨 button below the chat, if the parent chose to keep it."""
+    chat = update.effective_chat
+    if chat is None or not await context.storage.users.urgent_button(user_id(update)):
+        return
+    await context.bot.send_message(chat.id, context.content.strings("privacy.button.note"),
+                                   reply_markup=urgent_reply_keyboard(context.content))
+
+
+async def remove_urgent_button(update: Update, context: BotContext, text: str) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, text, reply_markup=ReplyKeyboardRemove())
+
+
+async def set_urgent_button(update: Update, context: BotContext, data: SetUrgentButton) -> Reply:
+    """Show or hide the 🚨 button (kept without consent, like the language)."""
+    s = context.content.strings
+    await context.storage.users.set_urgent_button(user_id(update), data.on)
+    if data.on:  # a new message carries the keyboard (or takes it away), then the settings
+        await send_urgent_button(update, context)
+    else:
+        await remove_urgent_button(update, context, s("privacy.button.hidden"))
+    return Reply(await settings_view(update, context), s("privacy.fever.saved_short"))
+
+
+async def urgent_by_button(update: Update, context: BotContext) -> None:
+    """The 🚨 button below the chat (its label, in any language): the card."""
+    await show_urgent(update, context)
 
 
 COMMANDS = (
@@ -715,6 +903,14 @@ def setup(app: BotApp) -> None:
     tap(app, SetAskHardPages, set_ask_hard_pages)
     tap(app, ShowFever, tap_fever)
     tap(app, ShowEmergency, tap_emergency)
+    tap(app, AskFeverNumber, ask_fever_number)
+    tap(app, AskFeverRule, ask_fever_rule)
+    on_prompt(app, FEVER_PROMPT, save_fever_number, temperature=True)
+    on_prompt(app, FEVER_RULE_PROMPT, save_fever_rule, free_text=True)
+    tap(app, SetUrgentButton, set_urgent_button)
+    labels = sorted({content.strings("menu.urgent")
+                     for content in services_of(app).contents.values()})
+    app.add_handler(MessageHandler(PRIVATE & filters.Text(labels), urgent_by_button))
     tap(app, ChooseCountry, choose_country)
     tap(app, SetCountry, set_country)
     tap(app, AskEmergencyNumber, ask_emergency_number)

@@ -30,8 +30,8 @@ from handlers.common import View, button, show, user_id
 from handlers.privacy import (
     ShowSettings,
     ShowUrgent,
-    celsius_text,
     family_emergency,
+    family_fever,
     numbers_lines,
     review_line,
 )
@@ -47,17 +47,18 @@ def flags_of(content: Content) -> RedFlags:
 
 
 async def check(update: Update, context: BotContext, text: str,
-                bare_numbers: bool = True) -> Match:
+                bare_numbers: bool = True, numbers: bool = True) -> Match:
     """The card items `text` names: with the parent's language's words and numbers (the
     family's fever number if they saved one), and the other languages' words too, since
-    parents mix them. `bare_numbers`: False inside a prompt that asks for a number."""
+    parents mix them. `bare_numbers`: False inside a prompt that asks for a number;
+    `numbers`: False inside one that asks for a temperature (its words are still read)."""
     if not text or not text.strip():
         return Match(())
     content = context.content
     fever = None
     if update.effective_user is not None:
         fever = await context.storage.users.fever_c(update.effective_user.id)
-    own = flags_of(content).check(text, fever, bare_numbers)
+    own = flags_of(content).check(text, fever, bare_numbers, numbers=numbers)
     found = set(own.signs)
     for other in context.services.contents.values():
         if other.language != content.language:
@@ -69,7 +70,7 @@ async def check(update: Update, context: BotContext, text: str,
 
 
 def alert_text(content: Content, match: Match, contacts: Sequence[Contact],
-               fever_c: float | None, emergency: str | None = None) -> str:
+               fever: str | None, emergency: str | None = None) -> str:
     """The matching lines of the card under their group titles, the family's numbers, and
     the card's review status."""
     s = content.strings
@@ -79,8 +80,8 @@ def alert_text(content: Content, match: Match, contacts: Sequence[Contact],
         lines = [f"• {esc(sign.text)}" for sign in group.signs if sign.id in match.signs]
         if lines:
             chunks.append("\n".join([f"<b>{esc(group.title)}</b>", *lines]))
-    if "fever" in match.signs and fever_c is not None:
-        chunks.append(s("redflags.fever_number", number=celsius_text(fever_c)))
+    if fever and ("fever" in match.signs or "low_temperature" in match.signs):
+        chunks.append(fever)
     numbers = numbers_lines(content, contacts)
     chunks.append("\n".join([s("privacy.urgent.numbers"), *numbers]) if numbers
                   else s("redflags.no_numbers"))
@@ -104,8 +105,7 @@ async def alert_view(update: Update, context: BotContext, match: Match,
     `after` (what happened to the rest of the message)."""
     uid = user_id(update)
     contacts = await context.storage.contacts.list(uid)
-    fever = await context.storage.users.fever_c(uid)
-    text = alert_text(context.content, match, contacts, fever,
+    text = alert_text(context.content, match, contacts, await family_fever(update, context),
                       await family_emergency(update, context))
     if after:
         text = f"{text}\n\n{after}"

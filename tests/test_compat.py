@@ -120,7 +120,12 @@ async def setup_session(bot: Harness) -> None:
 def outcome(bot: Harness, before: int) -> dict[str, Any]:
     new = bot.api.calls[before:]
     answers = [c.params.get("text") for c in new if c.method == "answerCallbackQuery"]
-    shown = [c for c in new if c.method in ("sendMessage", "editMessageText", "sendDocument")]
+    # The 🚨 button below the chat (sent, relabelled or taken away with its own short
+    # message since issue 20) is not part of the view a button opens.
+    shown = [c for c in new if c.method in ("sendMessage", "editMessageText", "sendDocument")
+             and "remove_keyboard" not in str(c.params.get("reply_markup", ""))
+             and "'keyboard'" not in str(c.params.get("reply_markup", ""))
+             and '"keyboard"' not in str(c.params.get("reply_markup", ""))]
     texts = [str(c.params.get("text", c.params.get("caption", ""))) for c in shown]
     return {"answers": answers, "methods": [c.method for c in shown],
             "text": texts[-1] if texts else None}

@@ -285,7 +285,8 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     assert data["settings"] == {"ask_before_hard_pages": True, "time_zone": None,
                                 "reminders_off": False, "language": None,
                                 "fever_number_c": None, "country": None,
-                                "emergency_number": None}
+                                "emergency_number": None, "urgent_button": None,
+                                "fever_rule": None}
     assert data["appointments"] == []
     assert [(c["label"], c["phone"]) for c in data["care_team_numbers"]] == [
         ("", "+44 (0)20 7946-0000")]

@@ -588,3 +588,99 @@ def test_no_latin_american_row_uses_112(catalog: dict[str, Content]) -> None:
     for other in others:
         assert [(c.id, c.number, c.zones) for c in other.emergency.countries] == \
             [(c.id, c.number, c.zones) for c in first.emergency.countries]
+
+
+# ---- the 🚨 button below the chat ------------------------------------------------------------------
+def reply_keyboards(bot: Harness) -> list[dict[str, Any]]:
+    return [m["_reply_keyboard"] for m in bot.api.chat_messages(1001) if "_reply_keyboard" in m]
+
+
+async def test_the_urgent_button_is_kept_restored_and_removed(bot: Harness,
+                                                             catalog: dict[str, Content]) -> None:
+    content = bot.content
+    s = content.strings
+    await bot.send("/start")
+    assert len(bot.api.of("sendMessage")) == 1  # one message: the greeting, with the offers
+    offers = [label for label, _ in bot.buttons()][-2:]
+    assert offers == [s("privacy.button.show"), s("start.save_numbers")]  # skippable offers
+    assert await bot.storage.users.count() == 0  # offered, nothing stored
+    await bot.tap(s("privacy.button.show"))
+    keyboards = reply_keyboards(bot)
+    assert keyboards[-1]["keyboard"] == [[{"text": s("menu.urgent")}]]
+    assert keyboards[-1]["is_persistent"] is True
+    assert await bot.storage.users.urgent_button(1001) is True
+    await bot.send("/start")  # chosen: offered no more
+    assert s("privacy.button.show") not in [label for label, _ in bot.buttons()]
+    for other in catalog.values():  # the label of any language opens the card
+        await bot.send(other.strings("menu.urgent"))
+        assert content.urgent.title in bot.text()
+    # Hidden: taken away from the chat, remembered (like the language).
+    await bot.send("/settings")
+    await bot.tap(s("privacy.button.hide"))
+    assert reply_keyboards(bot)[-1] == {"remove_keyboard": True}
+    assert await bot.storage.users.urgent_button(1001) is False
+    await bot.send("/start")
+    assert s("privacy.button.show") not in [label for label, _ in bot.buttons()]
+    await bot.send("/settings")
+    await bot.tap(s("privacy.button.show"))
+    assert reply_keyboards(bot)[-1]["keyboard"] == [[{"text": s("menu.urgent")}]]
+    # A language switch sends the label in the new language.
+    other = next(c for c in catalog.values() if c.language != content.language)
+    await bot.send("/language")
+    await bot.tap_data(make("ls", code=other.language))
+    assert reply_keyboards(bot)[-1]["keyboard"] == [[{"text": other.strings("menu.urgent")}]]
+    # Erasing everything takes it away, and /start offers it again.
+    await bot.send("/deletemydata")
+    await bot.tap(other.strings("privacy.delete.confirm"))
+    assert reply_keyboards(bot)[-1] == {"remove_keyboard": True}
+    assert await bot.storage.users.count() == 0
+
+
+# ---- the family's fever rule ----------------------------------------------------------------------
+async def test_the_fever_number_typed_in_either_unit_and_decimal_mark(consented: Harness) -> None:
+    bot = consented
+    s = bot.content.strings
+    await bot.send("/settings")
+    await bot.tap(s("privacy.fever.button"))
+    await bot.tap(s("privacy.fever.type"))
+    for wrong in ("39.5", "37", "high", "98.6F"):  # out of range or no number: nothing saved
+        await bot.send(wrong)
+        assert bot.html() == s("privacy.fever.invalid"), wrong
+        assert await bot.storage.users.fever_c(1001) is None
+    await bot.send("38,3")
+    assert await bot.storage.users.fever_c(1001) == 38.3
+    await bot.tap(s("privacy.fever.type"))
+    await bot.send("100.9F")
+    assert await bot.storage.users.fever_c(1001) == 38.3
+    await bot.tap(s("privacy.fever.type"))
+    await bot.send("101")  # °F by its size
+    assert await bot.storage.users.fever_c(1001) == 38.3
+    # Written as the family's country writes it: Spain a comma, Mexico a point.
+    await bot.storage.users.set_emergency(1001, "es", None)
+    await bot.send("/settings")
+    assert s("privacy.fever.set", number="38,3 °C (100,9 °F)") in bot.html()
+    await bot.storage.users.set_emergency(1001, "mx", None)
+    await bot.send("/settings")
+    assert s("privacy.fever.set", number="38.3 °C (100.9 °F)") in bot.html()
+
+
+async def test_the_teams_rule_in_their_words_on_the_card_and_the_alert(consented: Harness,
+                                                                      language: str) -> None:
+    bot = consented
+    s = bot.content.strings
+    rule = "38.0 twice an hour apart, or 38.5 once <b>"
+    await bot.send("/settings")
+    await bot.tap(s("privacy.fever.button"))
+    await bot.tap(s("privacy.fever.write_rule"))
+    await bot.send(rule)
+    assert await bot.storage.users.fever_rule(1001) == rule
+    shown = s("privacy.fever.rule", rule=esc(rule))
+    assert shown in bot.html()
+    await bot.send({"en": "/urgent", "es": "/urgente"}[language])
+    assert shown in bot.html()
+    await bot.send("38.2")
+    assert alerted(bot) and shown in bot.html()
+    await bot.send("/settings")
+    await bot.tap(s("privacy.fever.button"))
+    await bot.tap(s("privacy.fever.forget_rule"))
+    assert await bot.storage.users.fever_rule(1001) is None

@@ -137,6 +137,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE users ADD COLUMN country TEXT;
     ALTER TABLE users ADD COLUMN emergency_number TEXT;
     """,
+    # 4: whether the parent keeps the 🚨 button below the chat (NULL: not chosen yet).
+    """
+    ALTER TABLE users ADD COLUMN urgent_button BOOLEAN;
+    """,
+    # 5: the care team's fever rule, in their words.
+    """
+    ALTER TABLE users ADD COLUMN fever_rule TEXT;
+    """,
 )
 
 # Advisory lock keys: chats use the one-bigint form; jobs and migrations the two-int form
@@ -376,6 +384,25 @@ class PgUsers:
         async with self.db.tx() as conn:
             await self.db.lock_user(conn, user_id)
             await conn.execute("UPDATE users SET fever_c=$2 WHERE user_id=$1", user_id, celsius)
+
+    async def fever_rule(self, user_id: int) -> str | None:
+        row = await self.db.one("SELECT fever_rule FROM users WHERE user_id=$1", (user_id,))
+        return row["fever_rule"] if row else None
+
+    async def set_fever_rule(self, user_id: int, rule: str | None) -> None:
+        async with self.db.tx() as conn:
+            await self.db.lock_user(conn, user_id)
+            await conn.execute("UPDATE users SET fever_rule=$2 WHERE user_id=$1", user_id, rule)
+
+    async def urgent_button(self, user_id: int) -> bool | None:
+        row = await self.db.one("SELECT urgent_button FROM users WHERE user_id=$1", (user_id,))
+        return None if row is None or row["urgent_button"] is None else bool(row["urgent_button"])
+
+    async def set_urgent_button(self, user_id: int, on: bool) -> None:
+        await self.db.write(
+            "INSERT INTO users(user_id, created_at, urgent_button) VALUES ($1, $2, $3) "
+            "ON CONFLICT(user_id) DO UPDATE SET urgent_button=excluded.urgent_button",
+            (user_id, self.db.clock(), on))
 
     async def emergency(self, user_id: int) -> tuple[str | None, str | None]:
         row = await self.db.one(

@@ -144,6 +144,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE users ADD COLUMN country TEXT;
     ALTER TABLE users ADD COLUMN emergency_number TEXT;
     """,
+    # 8: whether the parent keeps the 🚨 button below the chat (NULL: not chosen yet; kept
+    # like the language: it says nothing about the child).
+    """
+    ALTER TABLE users ADD COLUMN urgent_button INTEGER;
+    """,
+    # 9: the care team's fever rule, in their words ("38.0 twice an hour apart, or 38.5 once").
+    """
+    ALTER TABLE users ADD COLUMN fever_rule TEXT;
+    """,
 )
 
 # Appended to an INSERT ... SELECT: the row is written only for a user who agreed to storage.
@@ -341,6 +350,25 @@ class SqliteUsers:
         async with self.db.tx() as db:
             await self.db.require_consent(db, user_id)
             await db.execute("UPDATE users SET fever_c=? WHERE user_id=?", (celsius, user_id))
+
+    async def fever_rule(self, user_id: int) -> str | None:
+        row = await self.db.one("SELECT fever_rule FROM users WHERE user_id=?", (user_id,))
+        return row["fever_rule"] if row else None
+
+    async def set_fever_rule(self, user_id: int, rule: str | None) -> None:
+        async with self.db.tx() as db:
+            await self.db.require_consent(db, user_id)
+            await db.execute("UPDATE users SET fever_rule=? WHERE user_id=?", (rule, user_id))
+
+    async def urgent_button(self, user_id: int) -> bool | None:
+        row = await self.db.one("SELECT urgent_button FROM users WHERE user_id=?", (user_id,))
+        return None if row is None or row["urgent_button"] is None else bool(row["urgent_button"])
+
+    async def set_urgent_button(self, user_id: int, on: bool) -> None:
+        await self.db.write(
+            "INSERT INTO users(user_id, created_at, urgent_button) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET urgent_button=excluded.urgent_button",
+            (user_id, self.db.clock(), int(on)))
 
     async def emergency(self, user_id: int) -> tuple[str | None, str | None]:
         row = await self.db.one("SELECT country, emergency_number FROM users WHERE user_id=?",
