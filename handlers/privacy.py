@@ -18,8 +18,9 @@ from bot.callbacks import CallbackData
 from bot.content import Content
 from bot.context import BotApp, BotContext, Command, services_of
 from bot.places import country_of_zone
-from bot.render import esc
+from bot.render import esc, utf16_len
 from bot.storage import Contact, LimitReached, Prompt
+from bot.telegram_html import MAX_TEXT, visible_text
 from handlers.common import (
     PRIVATE,
     Home,
@@ -46,7 +47,7 @@ URGENT_LINK = "urgent"  # /start urgent
 EMERGENCY_PROMPT = "emergency_number"  # the family's own local emergency number
 FEVER_PROMPT = "fever_number"         # the fever number, typed
 FEVER_RULE_PROMPT = "fever_rule"      # the team's fever rule, in their words
-MAX_RULE = 200
+MAX_RULE = 120
 MAX_LABEL = 40
 MIN_PHONE, MAX_PHONE, MIN_DIGITS = 3, 32, 3
 # Loose on purpose: numbers are written many ways (+44 (0)20 ..., 020-7946 ...).
@@ -89,7 +90,8 @@ def emergency_line(content: Content, country: str | None, own: str | None) -> st
 
 
 def urgent_text(content: Content, contacts: Sequence[Contact], numbers: bool = True,
-                emergency: str | None = None, fever: str | None = None) -> str:
+                emergency: str | None = None, fever: str | None = None,
+                advice: bool = True) -> str:
     """The urgent card: title, the general-guidance note, who to call for what, the family's
     own numbers, then the advice."""
     card = content.urgent
@@ -105,7 +107,8 @@ def urgent_text(content: Content, contacts: Sequence[Contact], numbers: bool = T
     if numbers:  # a card shared into another chat carries no family's numbers
         chunks.append("\n".join([s("privacy.urgent.numbers"), *lines]) if lines
                       else s("privacy.urgent.no_phone"))
-    chunks.append("\n".join(f"• {esc(line)}" for line in card.advice))
+    if advice:  # left out only when the card would not fit in one message otherwise
+        chunks.append("\n".join(f"• {esc(line)}" for line in card.advice))
     chunks.append(review_line(content))
     return "\n\n".join(chunks)
 
@@ -317,6 +320,18 @@ class AskFeverRule(CallbackData, prefix="sw"):
 
 
 @dataclass(frozen=True)
+class ShowTreatment(CallbackData, prefix="tq"):
+    """Is the child being treated now? (asked once, gently; changeable)"""
+
+
+@dataclass(frozen=True)
+class SetTreatment(CallbackData, prefix="ts"):
+    """The answer: one of TREATMENT_STATES."""
+
+    state: str
+
+
+@dataclass(frozen=True)
 class ShowPrivacy(CallbackData, prefix="pv"):
     """What is stored and why."""
 
@@ -351,6 +366,7 @@ def settings_keyboard(content: Content, contacts: Sequence[Contact], ask_gates: 
                             AskPhone())])
     rows.append([button(s("privacy.fever.button"), ShowFever())])
     rows.append([button(s("privacy.emergency.button"), ShowEmergency())])
+    rows.append([button(s("privacy.treatment.button"), ShowTreatment())])
     rows.append([button(s("privacy.button.show") if button_off else s("privacy.button.hide"),
                         SetUrgentButton(button_off))])
     rows.append([button(s("privacy.settings.appointments"), ShowAppointments())])
@@ -398,8 +414,11 @@ async def family_emergency(update: Update, context: BotContext) -> str | None:
 async def urgent_view(update: Update, context: BotContext, prefix: str | None = None) -> View:
     contacts = await context.storage.contacts.list(user_id(update))
     line = await family_emergency(update, context)
-    text = urgent_text(context.content, contacts, emergency=line,
-                       fever=await family_fever(update, context))
+    fever = await family_fever(update, context)
+    text = urgent_text(context.content, contacts, emergency=line, fever=fever)
+    if utf16_len(visible_text(text, "HTML")) > MAX_TEXT:  # five long names and a long rule
+        text = urgent_text(context.content, contacts, emergency=line, fever=fever,
+                           advice=False)
     markup = urgent_keyboard(context.content)
     if line is None:  # offer to set it, one tap from the card
         markup = Markup([[button(context.content.strings("privacy.emergency.button"),
@@ -535,6 +554,41 @@ async def set_fever(update: Update, context: BotContext, data: SetFever) -> Repl
     celsius = data.tenths / 10 if data.tenths else None
     await context.storage.users.set_fever_c(user_id(update), celsius)  # may ask consent
     return Reply(await settings_view(update, context, s("privacy.fever.saved")),
+                 s("privacy.fever.saved_short"))
+
+
+# ---- in treatment or not --------------------------------------------------------------------
+# Until the family answers, and for "not sure", the child is taken to be in treatment.
+TREATMENT_STATES = ("treated", "new", "finished", "unsure")
+
+
+def in_treatment(state: str | None) -> bool:
+    return state != "finished"
+
+
+def treatment_view(content: Content, state: str | None, notice: str | None = None) -> View:
+    s = content.strings
+    now = s(f"privacy.treatment.{state}") if state in TREATMENT_STATES else \
+        s("privacy.treatment.unanswered")
+    rows = [[button(("✅ " if state == each else "") + s(f"privacy.treatment.{each}"),
+                    SetTreatment(each))] for each in TREATMENT_STATES]
+    rows.append([button(s("privacy.contact.back"), ShowSettings()), _home(content)])
+    text = "\n\n".join([s("privacy.treatment.title"), s("privacy.treatment.now", state=now)])
+    return View(text if notice is None else f"{notice}\n\n{text}", Markup(rows))
+
+
+async def tap_treatment(update: Update, context: BotContext, data: ShowTreatment) -> Reply:
+    return Reply(treatment_view(context.content,
+                                await context.storage.users.treatment(user_id(update))))
+
+
+async def set_treatment(update: Update, context: BotContext, data: SetTreatment) -> Reply:
+    """Saved after consent; only one of the four answers, whatever the data says."""
+    if data.state not in TREATMENT_STATES:
+        return stale_reply(context)
+    await context.storage.users.set_treatment(user_id(update), data.state)
+    s = context.content.strings
+    return Reply(treatment_view(context.content, data.state, s("privacy.fever.saved")),
                  s("privacy.fever.saved_short"))
 
 
@@ -903,6 +957,8 @@ def setup(app: BotApp) -> None:
     tap(app, SetAskHardPages, set_ask_hard_pages)
     tap(app, ShowFever, tap_fever)
     tap(app, ShowEmergency, tap_emergency)
+    tap(app, ShowTreatment, tap_treatment)
+    tap(app, SetTreatment, set_treatment)
     tap(app, AskFeverNumber, ask_fever_number)
     tap(app, AskFeverRule, ask_fever_rule)
     on_prompt(app, FEVER_PROMPT, save_fever_number, temperature=True)

@@ -29,7 +29,7 @@ from handlers.common import (
     user_id,
 )
 from handlers.guide import section_commands, section_start
-from handlers.privacy import ShowUrgent
+from handlers.privacy import ShowTreatment, ShowUrgent, in_treatment
 
 MAX_ALERT = 200  # Telegram's limit for an answerCallbackQuery text, in UTF-16 code units
 
@@ -83,10 +83,17 @@ def checklist_text(content: Content) -> str:
     return "\n\n".join(chunks)
 
 
-def checklist_keyboard(content: Content, ticked: Mapping[str, float]) -> Markup:
-    """One row per sign (its tick state and an info button), then the tools and Home."""
+def checklist_keyboard(content: Content, ticked: Mapping[str, float],
+                       treated: bool = True, asked: bool = True) -> Markup:
+    """One row per sign (its tick state and an info button), then the tools and Home. For
+    a child in treatment (or not said), the urgent card comes first; until the family has
+    said, a gentle question whether the child is being treated."""
     s = content.strings
     rows: list[list[Button]] = []
+    if treated:
+        rows.append([button(s("symptoms.urgent_button"), ShowUrgent())])
+    if not asked:
+        rows.append([button(s("privacy.treatment.ask"), ShowTreatment())])
     for item in content.checklist.items:
         on = item.id in ticked
         label = s("symptoms.item_on" if on else "symptoms.item_off", label=item.label)
@@ -95,7 +102,8 @@ def checklist_keyboard(content: Content, ticked: Mapping[str, float]) -> Markup:
         rows.append([button(label, SetSymptom(item.id, not on)),
                      button(s("symptoms.info"), ExplainSymptom(item.id))])
     rows.append([button(s("symptoms.summary_button"), ShowSummary())])
-    rows.append([button(s("symptoms.urgent_button"), ShowUrgent())])
+    if not treated:
+        rows.append([button(s("symptoms.urgent_button"), ShowUrgent())])
     rows.append([button(s("symptoms.clear_button"), AskClear())])
     section = content.section_for("checklist")
     if section is not None:
@@ -164,7 +172,9 @@ def info_alert(content: Content, item_id: str) -> str | None:
 async def checklist_view(update: Update, context: BotContext) -> View:
     # Always read back from storage: the tapped keyboard may be old or raced by another tap.
     ticked = await context.storage.marks.all(user_id(update))
-    return View(checklist_text(context.content), checklist_keyboard(context.content, ticked))
+    state = await context.storage.users.treatment(user_id(update))
+    return View(checklist_text(context.content),
+                checklist_keyboard(context.content, ticked, in_treatment(state), state is not None))
 
 
 async def show_checklist(update: Update, context: BotContext) -> None:
@@ -193,9 +203,16 @@ async def set_symptom(update: Update, context: BotContext, data: SetSymptom) -> 
 
 async def explain_symptom(update: Update, context: BotContext, data: ExplainSymptom) -> Reply:
     """The ℹ️ button: the sign's explanation as an alert, so the checklist stays in place."""
-    text = info_alert(context.content, data.item)
-    if text is None:
+    content = context.content
+    text = info_alert(content, data.item)
+    item = content.checklist.item(data.item)
+    if text is None or item is None:
         return stale_reply(context)
+    state = await context.storage.users.treatment(user_id(update))
+    if in_treatment(state) and content.red_flags is not None and \
+            content.red_flags.check(f"{item.label}. {item.explain}", bare_numbers=False):
+        # A sign on the urgent card, for a child in treatment: the card leads.
+        text = fit_alert(f"{content.strings('symptoms.in_treatment_alert')}\n\n{item.explain}")
     return Reply(notice=text, alert=True)
 
 

@@ -148,7 +148,11 @@ async def test_release_0_1_buttons_open_the_same_views(bot: Harness, content: Co
             assert got["text"] == (f"{content.strings('prompt.nothing_to_cancel')}\n\n"
                                    f"{content.strings('menu.home_title')}")
             continue
-        if entry["data"].startswith("ki:"):
+        if entry["data"].startswith("ki:") and got["answers"][0].startswith(
+                content.strings("symptoms.in_treatment_alert")):
+            # A sign on the urgent card, for a child taken to be in treatment (issue 20).
+            pass
+        elif entry["data"].startswith("ki:"):
             # The sign's explanation was rewritten (issue 12); the alert is the same sign's.
             assert first_line(got["answers"][0]) == first_line(entry["answer"]), entry["data"]
         else:

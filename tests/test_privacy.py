@@ -286,7 +286,7 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
                                 "reminders_off": False, "language": None,
                                 "fever_number_c": None, "country": None,
                                 "emergency_number": None, "urgent_button": None,
-                                "fever_rule": None}
+                                "fever_rule": None, "treatment": None}
     assert data["appointments"] == []
     assert [(c["label"], c["phone"]) for c in data["care_team_numbers"]] == [
         ("", "+44 (0)20 7946-0000")]

@@ -684,3 +684,57 @@ async def test_the_teams_rule_in_their_words_on_the_card_and_the_alert(consented
     await bot.tap(s("privacy.fever.button"))
     await bot.tap(s("privacy.fever.forget_rule"))
     assert await bot.storage.users.fever_rule(1001) is None
+
+
+# ---- in treatment or not ----------------------------------------------------------------------------
+async def test_in_treatment_puts_the_card_first_on_the_early_signs(bot: Harness,
+                                                                   language: str) -> None:
+    content = bot.content
+    s = content.strings
+    command = {"en": "/symptoms", "es": "/sintomas"}[language]
+    await bot.send(command)
+    labels = [label for label, _ in bot.buttons()]
+    assert labels[0] == s("symptoms.urgent_button")  # not answered: taken as in treatment
+    assert labels[1] == s("privacy.treatment.ask")  # asked gently, skippable
+    await bot.tap_data(make("ki", item="fever"))
+    assert bot.answers()[-1]["text"].startswith(s("symptoms.in_treatment_alert"))
+    await bot.tap_data(make("ki", item="liver_spleen"))  # not a card sign: as before
+    assert not bot.answers()[-1]["text"].startswith(s("symptoms.in_treatment_alert"))
+    # Finished treatment: the early-signs notes are the guide's own again.
+    await bot.tap(s("privacy.treatment.ask"))
+    await bot.tap_data(make("ts", state="finished"))
+    assert bot.html() == s("consent.prompt")
+    await bot.tap(s("consent.ok"))
+    assert await bot.storage.users.treatment(1001) == "finished"
+    await bot.send(command)
+    labels = [label for label, _ in bot.buttons()]
+    assert labels[0] != s("symptoms.urgent_button") and s("privacy.treatment.ask") not in labels
+    assert s("symptoms.urgent_button") in labels
+    await bot.tap_data(make("ki", item="fever"))
+    assert not bot.answers()[-1]["text"].startswith(s("symptoms.in_treatment_alert"))
+    # Changeable in /settings; only the four answers are kept.
+    await bot.send("/settings")
+    await bot.tap(s("privacy.treatment.button"))
+    await bot.tap(s("privacy.treatment.treated"))
+    assert await bot.storage.users.treatment(1001) == "treated"
+    await bot.tap_data(make("ts", state="cured"))
+    assert await bot.storage.users.treatment(1001) == "treated"
+    # A red flag typed by the parent of a child who finished treatment is still heard.
+    await bot.tap_data(make("ts", state="finished"))
+    await bot.send({"en": "she is not breathing", "es": "no respira"}[language])
+    assert alerted(bot)
+
+
+async def test_the_fullest_card_fits_one_message(consented: Harness, language: str) -> None:
+    from handlers.privacy import MAX_LABEL, MAX_PHONE, MAX_RULE
+
+    bot = consented
+    for n in range(5):
+        await save_phone(bot, 1001, ("+1 555 010 22" + str(n) + " " * MAX_PHONE)[:MAX_PHONE],
+                         "W" * MAX_LABEL)
+    await bot.storage.users.set_emergency(1001, "ar", None)
+    await bot.storage.users.set_fever_c(1001, 38.0)
+    await bot.storage.users.set_fever_rule(1001, "R" * MAX_RULE)
+    await bot.send({"en": "/urgent", "es": "/urgente"}[language])
+    assert bot.content.urgent.title in bot.text()  # sent: within Telegram's 4,096
+    assert "R" * MAX_RULE in bot.text() and "107" in bot.text()

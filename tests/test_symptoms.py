@@ -217,12 +217,18 @@ async def test_clear_all_asks_first(consented: Harness, content: Content) -> Non
 
 async def test_info_answers_with_the_explanation(bot: Harness, content: Content) -> None:
     await bot.send("/symptoms")
+    assert content.red_flags is not None
     for item in content.checklist.items:
         before = len(bot.api.calls)
         await bot.tap_data(make("ki", item=item.id))
         assert bot.api.methods()[before:] == ["answerCallbackQuery"]
         params = bot.answers()[-1]
-        assert item.explain in params["text"]
+        if content.red_flags.check(f"{item.label}. {item.explain}", bare_numbers=False):
+            # A sign on the urgent card, for a child taken to be in treatment: the card leads.
+            assert params["text"].startswith(content.strings("symptoms.in_treatment_alert"))
+            assert item.explain[:40] in params["text"]
+        else:
+            assert item.explain in params["text"]
         assert params["show_alert"] is True
     assert await bot.storage.export_user(1001) == {"user_id": 1001, "stored": False}
 

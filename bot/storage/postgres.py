@@ -145,6 +145,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN fever_rule TEXT;
     """,
+    # 6: whether the child is being treated now (NULL: not answered, taken as in treatment).
+    """
+    ALTER TABLE users ADD COLUMN treatment TEXT;
+    """,
 )
 
 # Advisory lock keys: chats use the one-bigint form; jobs and migrations the two-int form
@@ -384,6 +388,15 @@ class PgUsers:
         async with self.db.tx() as conn:
             await self.db.lock_user(conn, user_id)
             await conn.execute("UPDATE users SET fever_c=$2 WHERE user_id=$1", user_id, celsius)
+
+    async def treatment(self, user_id: int) -> str | None:
+        row = await self.db.one("SELECT treatment FROM users WHERE user_id=$1", (user_id,))
+        return row["treatment"] if row else None
+
+    async def set_treatment(self, user_id: int, state: str) -> None:
+        async with self.db.tx() as conn:
+            await self.db.lock_user(conn, user_id)
+            await conn.execute("UPDATE users SET treatment=$2 WHERE user_id=$1", user_id, state)
 
     async def fever_rule(self, user_id: int) -> str | None:
         row = await self.db.one("SELECT fever_rule FROM users WHERE user_id=$1", (user_id,))

@@ -10,7 +10,7 @@ from bot.storage.interface import Appointment, Contact, Prompt, SavedQuestion, S
 
 # Column lists every backend selects, in the order these records take them.
 USER_COLUMNS = ("created_at, consent_at, skip_gates, timezone, reminders_off, language, fever_c, "
-                "country, emergency_number, urgent_button, fever_rule")
+                "country, emergency_number, urgent_button, fever_rule, treatment")
 QUESTION_COLUMNS = "id, guide_id, text, created_at, asked_at, answer, answered_at, removed_at"
 APPOINTMENT_COLUMNS = "id, starts_at, place, remind_at, reminded_at"
 CONTACT_COLUMNS = "id, label, phone, created_at"
@@ -62,7 +62,8 @@ async def user_export(storage: Storage, user_id: int, user: Any,
                      "emergency_number": user["emergency_number"],
                      "urgent_button": None if user["urgent_button"] is None
                      else bool(user["urgent_button"]),
-                     "fever_rule": user["fever_rule"]},
+                     "fever_rule": user["fever_rule"],
+                     "treatment": user["treatment"]},
         "appointments": [asdict(a) for a in await storage.appointments.upcoming(user_id, 0)],
         "care_team_numbers": [asdict(c) for c in await storage.contacts.list(user_id)],
         "waiting_for_text": asdict(waiting) if waiting else None,

@@ -153,6 +153,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN fever_rule TEXT;
     """,
+    # 10: whether the child is being treated now (treated, new, finished, unsure; NULL: not
+    # answered, taken as in treatment).
+    """
+    ALTER TABLE users ADD COLUMN treatment TEXT;
+    """,
 )
 
 # Appended to an INSERT ... SELECT: the row is written only for a user who agreed to storage.
@@ -350,6 +355,15 @@ class SqliteUsers:
         async with self.db.tx() as db:
             await self.db.require_consent(db, user_id)
             await db.execute("UPDATE users SET fever_c=? WHERE user_id=?", (celsius, user_id))
+
+    async def treatment(self, user_id: int) -> str | None:
+        row = await self.db.one("SELECT treatment FROM users WHERE user_id=?", (user_id,))
+        return row["treatment"] if row else None
+
+    async def set_treatment(self, user_id: int, state: str) -> None:
+        async with self.db.tx() as db:
+            await self.db.require_consent(db, user_id)
+            await db.execute("UPDATE users SET treatment=? WHERE user_id=?", (state, user_id))
 
     async def fever_rule(self, user_id: int) -> str | None:
         row = await self.db.one("SELECT fever_rule FROM users WHERE user_id=?", (user_id,))
