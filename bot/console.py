@@ -37,6 +37,7 @@ class Console:
         self.files_dir = files_dir
         self.seen = 0
         self.buttons: list[tuple[dict[str, Any], str]] = []  # (message, callback_data)
+        self.shown: set[tuple[int, int]] = set()  # (chat, message id) already printed
 
     def print_new(self) -> None:
         for call in self.api.calls[self.seen:]:
@@ -52,7 +53,12 @@ class Console:
             print("", file=self.out)
             print(plain(str(params["text"])), file=self.out)
             if message is not None:
+                self.shown.add((chat_id, int(message["message_id"])))
                 self._print_buttons(message)
+                keyboard = (message.get("_reply_keyboard") or {}).get("keyboard")
+                if keyboard:  # a button below the chat: its label is sent as text
+                    labels = ", ".join(b["text"] for row in keyboard for b in row)
+                    print(f"(below the chat: {labels}; type it to press it)", file=self.out)
         elif method == "sendDocument":
             sent = self.api.files[-1]
             self.files_dir.mkdir(parents=True, exist_ok=True)
@@ -62,10 +68,13 @@ class Console:
             print(f"\n[file saved: {path}]{caption}", file=self.out)
 
     def _find_message(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The message a call showed: an edit names it; a send made the first message of the
+        chat not printed yet (an update may send several: each gets its own buttons)."""
         if "message_id" in params:
             return self.api.messages.get((chat_id, int(params["message_id"])))
-        messages = self.api.chat_messages(chat_id)
-        return messages[-1] if messages else None
+        return next((m for m in self.api.chat_messages(chat_id)
+                     if "text" in m and (chat_id, int(m["message_id"])) not in self.shown),
+                    None)
 
     def _print_buttons(self, message: dict[str, Any]) -> None:
         rows = (message.get("reply_markup") or {}).get("inline_keyboard")

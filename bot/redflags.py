@@ -50,18 +50,16 @@ LOW_C = 36.0
 CELSIUS = (30.0, 45.0)
 FAHRENHEIT = (86.0, 113.0)
 
-_APOSTROPHES = re.compile(r"['’`´]")
 # Accents (once NFKD has split them off) and apostrophes: dropped in one pass.
 _MARKS = re.compile(r"[\u0300-\u036f'’`´]")
-_TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)?")
-# The fast way to the words of a long ASCII message: everything but letters and digits to
+# The fast way to the words of a long message: everything but ASCII letters and digits to
 # a space, then split (a regex over 4,096 characters costs about twice as much).
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_SPACES = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 _DIGIT = re.compile(r"\d")
 # Two or three digits that could be a body temperature in °C or °F (30-45, 86-113): only
 # these are read further with _NUMBER.
 _PLAUSIBLE = re.compile(r"(?<![\d.,:/\-+(])(?:3\d|4[0-5]|8[6-9]|9\d|10\d|11[0-3])(?!\d)")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-_SPACES = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 
 
 def split_words(norm: str) -> list[str]:
@@ -207,11 +205,6 @@ class RedFlags:
         return out
 
     # ---- reading --------------------------------------------------------------------------
-    def known(self, token: str) -> str | None:
-        """The card stem one typed word stands for, if any (normalised first)."""
-        word = normalise(token).strip()
-        return self._classify([word]).get(word) if word else None
-
     def _slip(self, token: str, stem: str) -> str | None:
         """The card stem one slip from a typed word (by its stem, else as typed)."""
         near = _nearest(stem, self._near_stems, self._by_stem, FUZZY_MIN - 1) \
@@ -249,17 +242,18 @@ class RedFlags:
                 out[token] = None
         return out
 
-    def check(self, text: str, fever_c: float | None = None,
-              bare_numbers: bool = True, numbers: bool = True) -> Match:
+    def check(self, text: str, fever_c: float | None = None, bare_numbers: bool = True,
+              numbers: bool = True, as_written: bool = False) -> Match:
         """The card items `text` names, in card order (empty: it names none it knows).
-        `numbers`: False reads another language's text: its words only as the card spells
-        them (a stem or a slip of one language is often a plain word of another: Spanish
-        "morado" and English "more"), and no numbers (their units differ)."""
+        `numbers`: False reads no number as a temperature (another language's units, or a
+        prompt that asks for a temperature). `as_written`: words only as the card spells
+        them, for another language's check (a stem or a slip of one language is often a
+        plain word of another: Spanish "morado" and English "more")."""
         norm = normalise(text)
         tokens = split_words(norm)
         # Each different word of this message is read once (nothing is kept after it).
         unique = set(tokens)
-        if not numbers:  # another language: the card's words as written, nothing else
+        if as_written:
             hits = {token: self._vocab[token] for token in unique & self._vocab_words}
         else:
             hits = self._read_words(unique)

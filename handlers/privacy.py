@@ -89,6 +89,12 @@ def emergency_line(content: Content, country: str | None, own: str | None) -> st
     return f"{line} {esc(row.also)}." if row.also else line
 
 
+def numbers_block(content: Content, contacts: Sequence[Contact], missing: str) -> str:
+    """The family's numbers under their heading, or `missing` when they saved none."""
+    lines = numbers_lines(content, contacts)
+    return "\n".join([content.strings("privacy.urgent.numbers"), *lines]) if lines else missing
+
+
 def urgent_text(content: Content, contacts: Sequence[Contact], numbers: bool = True,
                 emergency: str | None = None, fever: str | None = None,
                 advice: bool = True) -> str:
@@ -103,10 +109,8 @@ def urgent_text(content: Content, contacts: Sequence[Contact], numbers: bool = T
                                   *(f"• {esc(sign.text)}" for sign in group.signs)]))
         if fever and group.id == "care_team":  # the family's own rule, below the team's list
             chunks.append(fever)
-    lines = numbers_lines(content, contacts)
     if numbers:  # a card shared into another chat carries no family's numbers
-        chunks.append("\n".join([s("privacy.urgent.numbers"), *lines]) if lines
-                      else s("privacy.urgent.no_phone"))
+        chunks.append(numbers_block(content, contacts, s("privacy.urgent.no_phone")))
     if advice:  # left out only when the card would not fit in one message otherwise
         chunks.append("\n".join(f"• {esc(line)}" for line in card.advice))
     chunks.append(review_line(content))
@@ -176,11 +180,16 @@ def fever_lines(content: Content, fever_c: float | None, rule: str | None,
     return "\n".join(lines) or None
 
 
-async def family_fever(update: Update, context: BotContext) -> str | None:
+async def family_lines(update: Update, context: BotContext) -> tuple[str | None, str | None]:
+    """The family's own lines for the card and the alert, each read once: (their emergency
+    number, their fever number and rule written as their country writes numbers)."""
     uid = user_id(update)
-    return fever_lines(context.content, await context.storage.users.fever_c(uid),
-                       await context.storage.users.fever_rule(uid),
-                       await decimal_comma(update, context))
+    country, own = await context.storage.users.emergency(uid)
+    row = context.content.emergency.country(country)
+    fever = fever_lines(context.content, await context.storage.users.fever_c(uid),
+                        await context.storage.users.fever_rule(uid),
+                        row is not None and row.decimal_comma)
+    return emergency_line(context.content, country, own), fever
 
 
 def clean_label(text: str) -> str | None:
@@ -405,16 +414,9 @@ def delete_keyboard(content: Content) -> Markup:
 
 
 # ---- urgent card ------------------------------------------------------------------------------
-async def family_emergency(update: Update, context: BotContext) -> str | None:
-    """The family's emergency-number line, if they confirmed a country or saved a number."""
-    country, own = await context.storage.users.emergency(user_id(update))
-    return emergency_line(context.content, country, own)
-
-
 async def urgent_view(update: Update, context: BotContext, prefix: str | None = None) -> View:
     contacts = await context.storage.contacts.list(user_id(update))
-    line = await family_emergency(update, context)
-    fever = await family_fever(update, context)
+    line, fever = await family_lines(update, context)
     text = urgent_text(context.content, contacts, emergency=line, fever=fever)
     if utf16_len(visible_text(text, "HTML")) > MAX_TEXT:  # five long names and a long rule
         text = urgent_text(context.content, contacts, emergency=line, fever=fever,

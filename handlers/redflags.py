@@ -30,9 +30,8 @@ from handlers.common import View, button, show, user_id
 from handlers.privacy import (
     ShowSettings,
     ShowUrgent,
-    family_emergency,
-    family_fever,
-    numbers_lines,
+    family_lines,
+    numbers_block,
     review_line,
 )
 
@@ -62,7 +61,7 @@ async def check(update: Update, context: BotContext, text: str,
     found = set(own.signs)
     for other in context.services.contents.values():
         if other.language != content.language:
-            found.update(flags_of(other).check(text, fever, bare_numbers, numbers=False).signs)
+            found.update(flags_of(other).check(text, numbers=False, as_written=True).signs)
     if found == set(own.signs):
         return own
     order = [sign.id for sign in content.urgent.signs]
@@ -71,8 +70,9 @@ async def check(update: Update, context: BotContext, text: str,
 
 def alert_text(content: Content, match: Match, contacts: Sequence[Contact],
                fever: str | None, emergency: str | None = None) -> str:
-    """The matching lines of the card under their group titles, the family's numbers, and
-    the card's review status."""
+    """The matching lines of the card under their group titles, the family's numbers, their
+    emergency number (or, for a line that says to call it, the card's general one), and the
+    card's review status."""
     s = content.strings
     card = content.urgent
     chunks = [s("redflags.title")]
@@ -82,11 +82,12 @@ def alert_text(content: Content, match: Match, contacts: Sequence[Contact],
             chunks.append("\n".join([f"<b>{esc(group.title)}</b>", *lines]))
     if fever and ("fever" in match.signs or "low_temperature" in match.signs):
         chunks.append(fever)
-    numbers = numbers_lines(content, contacts)
-    chunks.append("\n".join([s("privacy.urgent.numbers"), *numbers]) if numbers
-                  else s("redflags.no_numbers"))
+    chunks.append(numbers_block(content, contacts, s("redflags.no_numbers")))
     if emergency:
         chunks.append(emergency)
+    elif any(sign.id in match.signs for group in card.groups if group.id != "care_team"
+             for sign in group.signs):  # "call the emergency number", "go to the nearest…"
+        chunks.append(f"🚑 {esc(card.no_number)}")
     chunks.append(review_line(content, match.signs))
     return "\n\n".join(chunks)
 
@@ -105,8 +106,8 @@ async def alert_view(update: Update, context: BotContext, match: Match,
     `after` (what happened to the rest of the message)."""
     uid = user_id(update)
     contacts = await context.storage.contacts.list(uid)
-    text = alert_text(context.content, match, contacts, await family_fever(update, context),
-                      await family_emergency(update, context))
+    emergency, fever = await family_lines(update, context)
+    text = alert_text(context.content, match, contacts, fever, emergency)
     if after:
         text = f"{text}\n\n{after}"
     return View(text, Markup(alert_rows(context.content, contacts)))
@@ -122,10 +123,10 @@ async def unreadable_view(update: Update, context: BotContext) -> View:
     always gives the urgent line and the numbers, and says no person sees or hears it."""
     s = context.content.strings
     contacts = await context.storage.contacts.list(user_id(update))
-    numbers = numbers_lines(context.content, contacts)
+    emergency, _ = await family_lines(update, context)
     text = "\n\n".join([s("redflags.unreadable"),
-                        "\n".join([s("privacy.urgent.numbers"), *numbers]) if numbers
-                        else s("redflags.no_numbers"),
+                        numbers_block(context.content, contacts, s("redflags.no_numbers")),
+                        emergency or f"🚑 {esc(context.content.urgent.no_number)}",
                         s("redflags.unseen")])
     return View(text, Markup(alert_rows(context.content, contacts)))
 

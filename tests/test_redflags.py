@@ -738,3 +738,34 @@ async def test_the_fullest_card_fits_one_message(consented: Harness, language: s
     await bot.send({"en": "/urgent", "es": "/urgente"}[language])
     assert bot.content.urgent.title in bot.text()  # sent: within Telegram's 4,096
     assert "R" * MAX_RULE in bot.text() and "107" in bot.text()
+
+
+async def test_an_emergency_line_without_the_familys_number_gives_the_general_one(
+        consented: Harness, language: str) -> None:
+    bot = consented
+    content = bot.content
+    general = f"🚑 {esc(content.urgent.no_number)}"
+    await bot.send({"en": "she is not breathing", "es": "no respira"}[language])
+    assert alerted(bot) and general in bot.html()
+    await bot.send({"en": "her port looks red", "es": "el catéter está rojo"}[language])
+    assert alerted(bot) and general not in bot.html()  # a care-team line: their numbers
+    await bot.feed(media(bot, "voice"))  # what cannot be read: the general line too
+    assert general in bot.html()
+    await bot.storage.users.set_emergency(1001, "mx", None)
+    await bot.feed(media(bot, "sticker"))
+    assert "911" in bot.html() and general not in bot.html()
+
+
+async def test_the_fever_number_prompt_still_hears_words(consented: Harness,
+                                                        language: str) -> None:
+    bot = consented
+    s = bot.content.strings
+    await bot.send("/settings")
+    await bot.tap(s("privacy.fever.button"))
+    await bot.tap(s("privacy.fever.type"))
+    # A slip ("temprature") is found by its stem or spelling, as anywhere else.
+    await bot.send({"en": "her temprature is high", "es": "tiene calentuta"}[language])
+    assert alerted(bot) and s("redflags.kept_open") in bot.html()
+    assert await bot.storage.users.fever_c(1001) is None
+    await bot.send("38,5")  # the number the prompt asked for: saved, no alert
+    assert await bot.storage.users.fever_c(1001) == 38.5 and not alerted(bot)
