@@ -18,7 +18,8 @@ COPY content ./content
 ENV BOT_CONTENT_DIR=/app/content \
     BOT_DB_PATH=/data/bot.sqlite3 \
     PYTHONUNBUFFERED=1
-RUN mkdir /data && chown bot:bot /data
+# The data folder is the bot user's alone (the bot creates its files 0600 inside).
+RUN install -d -m 0700 -o bot -g bot /data
 VOLUME ["/data"]
 USER bot
 CMD ["python", "-m", "bot"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +69,9 @@ class Services:
     # /start <payload>: each feature may turn a payload into the button it opens.
     deep_links: list[Callable[[Content, str], CallbackData | None]] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
+    # Who this process is, in leases it takes (a reminder claimed by "host:pid:random").
+    replica: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:"
+                         f"{secrets.token_hex(3)}")
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],

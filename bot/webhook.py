@@ -35,6 +35,7 @@ from bot.config import Settings
 from bot.context import BotApp, services_of
 from bot.metrics import CONTENT_TYPE
 from bot.processor import chat_key
+from bot.storage import NotSaved
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +72,16 @@ class StatusServer:
 
     async def health(self, request: web.Request) -> web.Response:
         """200 when the storage answers; always says how long ago the last update came."""
-        ok = True
+        state = "ok"
         try:
             await asyncio.wait_for(self.services.storage.ping(), HEALTH_TIMEOUT)
+        except NotSaved as exc:  # reachable, but a write would not be kept (why: ours)
+            state = f"not saving: {exc}"
         except Exception:
-            ok = False
+            state = "unreachable"
+        ok = state == "ok"
         since = self.services.metrics.seconds_since_update()
-        body = {"ok": ok, "storage": "ok" if ok else "unreachable",
+        body = {"ok": ok, "storage": state,
                 "seconds_since_last_update": None if since is None else round(since, 1)}
         return web.json_response(body, status=200 if ok else 503)
 
@@ -113,13 +117,13 @@ class WebhookServer(StatusServer):
         return web.Response(status=status)
 
     async def _handle(self, update: Update, done: asyncio.Future[int]) -> None:
-        storage = self.services.storage
+        coordination = self.services.storage.coordination
         key = chat_key(update)
         try:
             async with AsyncExitStack() as stack:
                 try:
                     await stack.enter_async_context(
-                        storage.chat_lock(key if key is not None else 0))
+                        coordination.chat_lock(key if key is not None else 0))
                     locked = True
                 except Exception as exc:
                     # The database is down: handle it anyway, so the parent hears calmly
@@ -127,7 +131,7 @@ class WebhookServer(StatusServer):
                     log.warning("update %s: storage unreachable (%s), handled without the "
                                 "chat lock", update.update_id, exc.__class__.__name__)
                     locked = False
-                if locked and await storage.was_handled(update.update_id):
+                if locked and await coordination.was_handled(update.update_id):
                     self.services.metrics.duplicates.inc()
                     done.set_result(200)
                     return
@@ -136,7 +140,7 @@ class WebhookServer(StatusServer):
                 # and Telegram's re-post of it runs on another replica.
                 if locked:
                     try:
-                        await storage.mark_handled(update.update_id)
+                        await coordination.mark_handled(update.update_id)
                     except Exception as exc:  # handled all the same: do not run it again
                         log.warning("update %s: handled, not recorded (%s)",
                                     update.update_id, exc.__class__.__name__)

@@ -58,6 +58,7 @@ LATE_AFTER = 15 * 60    # a reminder sent later than this says it is late
 MAX_PLACE = 200
 REMINDER_JOB = "appointment-reminders"
 CHECK_EVERY = 60        # seconds between looks for due reminders
+LEASE = 120             # seconds a claimed reminder is this process's before another try
 PROACTIVE_PER_SECOND = 25  # under Telegram's ~30 new messages/s, leaving room for replies
 # The short list of time zones to tap (by region); any IANA name can be typed. Append only:
 # buttons carry the index.
@@ -914,24 +915,28 @@ async def tap_visit_end(update: Update, context: BotContext, data: VisitEnd) -> 
 
 # ---- the reminder job -----------------------------------------------------------------------------
 async def send_reminders(context: BotContext) -> None:
-    """Job: send each due reminder once. Missed while the bot was down: sent late, saying so,
-    if the appointment is still ahead; skipped if it has passed. A parent who blocked the
-    bot gets no more (logged once, without any text)."""
-    async with context.storage.job_lock(REMINDER_JOB) as mine:
-        if mine:  # several replicas: one looks a turn (each reminder is claimed once anyway)
+    """Job: send each due reminder at least once. Missed while the bot was down: sent late,
+    saying so, if the appointment is still ahead; skipped if it has passed. A parent who
+    blocked the bot gets no more (logged once, without any text)."""
+    async with context.storage.coordination.job_lock(REMINDER_JOB) as mine:
+        if mine:  # several replicas: one looks a turn (each reminder is leased to one anyway)
             await _send_due_reminders(context)
 
 
 async def _send_due_reminders(context: BotContext) -> None:
+    """Each due reminder is leased to this process for LEASE seconds and marked sent only
+    when Telegram took it; one that fails (a timeout, a crash meanwhile) is sent again once
+    the lease runs out. A duplicate is harmless: it names its appointment, and its buttons
+    open views."""
     storage = context.storage
     now = context.now()
     limiter: AsyncLimiter = context.bot_data["reminder_limiter"]
     contents = context.services.contents
-    for uid, appointment in await storage.appointments.due(now):
-        if not await storage.appointments.mark_reminded(uid, appointment.id, now):
-            continue  # another run took it
-        if appointment.starts_at <= now:
-            continue  # the appointment has passed: too late to remind
+    for uid, appointment in await storage.appointments.claim_due(
+            now, lease=LEASE, by=context.services.replica):
+        if appointment.starts_at <= now:  # the appointment has passed: too late to remind
+            await storage.appointments.mark_reminded(uid, appointment, now)
+            continue
         tz = zone(await storage.users.timezone(uid)) or ZoneInfo("UTC")
         content = contents.get(await storage.users.language(uid) or "", context.content)
         questions = open_questions(localized(content, await storage.questions.list(uid)))
@@ -943,12 +948,14 @@ async def _send_due_reminders(context: BotContext) -> None:
                                                reply_markup=reminder_keyboard(content))
         except Forbidden:
             await storage.users.set_reminders_off(uid, True)
+            await storage.appointments.mark_reminded(uid, appointment, now)
             log.info("reminders turned off for a user who blocked the bot")
         except TelegramError as exc:
-            # Not sent: due again at the next look.
-            await storage.appointments.reschedule(uid, appointment.id, appointment.starts_at,
-                                                  appointment.remind_at)
-            log.warning("reminder not sent (%s); will try again", exc.__class__.__name__)
+            # Perhaps not sent: the lease runs out and the next look sends it again.
+            log.warning("reminder not sent (%s); will try again after %d s",
+                        exc.__class__.__name__, LEASE)
+        else:
+            await storage.appointments.mark_reminded(uid, appointment, context.now())
 
 
 COMMANDS = (Command("appointment", "help.commands.appointment", appointments_command,

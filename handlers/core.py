@@ -15,6 +15,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, TypeHandler, filt
 from bot.content import DEFAULT_LANGUAGE
 from bot.context import BotApp, BotContext, Command
 from bot.render import help_text
+from bot.storage import NotSaved
 from handlers.common import (
     PRIVATE,
     CancelPrompt,
@@ -211,19 +212,24 @@ async def handle_error(update: object, context: BotContext) -> None:
         return
     if isinstance(error, (TimedOut, NetworkError, RetryAfter)):
         log.warning("update %s: network trouble: %s", update_id, error.__class__.__name__)
+    elif isinstance(error, NotSaved):  # its message is ours (why), never the parent's text
+        log.error("update %s: not saved: %s", update_id, error)
     else:
         log.error("update %s: %s", update_id, error.__class__.__name__,
                   exc_info=(type(error), error, error.__traceback__) if error else None)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    # A write that was refused says so: "Nothing you saved was lost" would not be true of
+    # what was just typed or tapped.
+    text = context.content.strings(
+        "errors.storage_trouble" if isinstance(error, NotSaved) else "errors.generic")
     try:
         if update.callback_query is not None:
             # Taps are answered before their view is shown: a failure before that gets
             # this answer; one after it is refused by Telegram, harmlessly.
             with contextlib.suppress(BadRequest):
-                await update.callback_query.answer(context.content.strings("errors.generic"))
-        await context.bot.send_message(update.effective_chat.id,
-                                       context.content.strings("errors.generic"),
+                await update.callback_query.answer(text)
+        await context.bot.send_message(update.effective_chat.id, text,
                                        reply_markup=main_menu(context))
     except Exception as exc:  # the error path must never raise
         log.warning("update %s: could not tell the user about the error: %s", update_id,

@@ -731,12 +731,12 @@ async def purge_removed_questions(context: BotContext) -> None:
     """Job: erase questions whose undo window has ended, for every parent (the privacy page
     promises they are gone after it)."""
     window = context.services.settings.undo_seconds
-    async with context.storage.job_lock(PURGE_JOB) as mine:
+    async with context.storage.coordination.job_lock(PURGE_JOB) as mine:
         if not mine:
             return  # another replica is erasing them this turn
         erased = await context.storage.questions.purge_removed(context.now() - window)
         # Webhook replicas remember handled update ids a day (a re-post is handled once).
-        await context.storage.forget_updates(context.now() - 86_400)
+        await context.storage.coordination.forget_updates(context.now() - 86_400)
     if erased:
         log.info("erased %d removed questions after the undo window", erased)
 

@@ -343,15 +343,29 @@ async def run_child(args: argparse.Namespace) -> dict[str, Any]:
     # (with a round trip this would only measure the network).
     alone: dict[str, list[float]] = defaultdict(list)
     alone_cpu: dict[str, list[float]] = defaultdict(list)
+    trips: dict[str, list[int]] = defaultdict(list)  # database calls per update, by kind
     if rtt == 0 and args.alone:
         extra = build_stream(content, users, args.alone, args.seed + 1,
                              len(users) + len(stream) + 1, args.only)
         meter.reset()
+        calls = [0]
+        if args.app == "bot":  # count each database call, still timing it for the metrics
+            from bot.context import services_of
+
+            services = services_of(app)
+            observe_db = services.metrics.database.observe
+
+            def counted(seconds: float) -> None:
+                calls[0] += 1
+                observe_db(seconds)
+
+            services.storage.time_calls(counted)
         for kind, raw in extra:
-            c0 = time.process_time()
+            c0, before = time.process_time(), calls[0]
             await app.process_update(Update.de_json(raw, app.bot))
             alone_cpu[kind].append((time.process_time() - c0) * 1000)
             alone[kind].append(meter.durations[-1] * 1000)
+            trips[kind].append(calls[0] - before)
 
     if args.app == "bot":
         await stop_app(app)
@@ -373,7 +387,8 @@ async def run_child(args: argparse.Namespace) -> dict[str, Any]:
         "alone_p50_ms": percentile(every, 0.50) if every else None,
         "alone_p99_ms": percentile(every, 0.99) if every else None,
         "alone_by_kind": {k: {"p50_ms": percentile(v, 0.5), "p99_ms": percentile(v, 0.99),
-                              "cpu_ms": sum(alone_cpu[k]) / len(alone_cpu[k])}
+                              "cpu_ms": sum(alone_cpu[k]) / len(alone_cpu[k]),
+                              "db_trips": sum(trips[k]) / len(trips[k])}
                           for k, v in sorted(alone.items())},
         "violations": violations, "rss_mb": peak_rss_mb(), "startup_s": startup_s,
         "stale": dict(stale), "error_replies": error_replies,
@@ -909,6 +924,9 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> int:
               f"p99 {r['alone_p99_ms']:.2f} ms; by kind (p50 / p99 / CPU ms): " + ", ".join(
                   f"{k} {v['p50_ms']:.2f} / {v['p99_ms']:.2f} / {v['cpu_ms']:.2f}"
                   for k, v in r["alone_by_kind"].items()))
+        print("database trips per update, by kind (each read, write or transaction the "
+              "storage layer makes): " + ", ".join(
+                  f"{k} {v['db_trips']:.2f}" for k, v in r["alone_by_kind"].items()))
     for r in results:
         if r["stale"]:
             print(f"note: {r['app']} at {r['rtt_ms']} ms answered taps with 'this menu has "

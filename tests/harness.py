@@ -14,10 +14,13 @@ from bot.config import Settings, load_settings
 from bot.content import Content
 from bot.context import BotApp, services_of
 from bot.offline import OfflineBotAPI, UpdateFactory
-from bot.storage import Storage
-from bot.storage.sqlite import Database, SqliteStorage
+from bot.storage import Storage, Store, schema
+from bot.storage.sqlite import SqliteDriver
 
 ROOT = Path(__file__).resolve().parent.parent
+# /mydata of a parent with nothing stored (the format and schema it was written at first).
+NOTHING_STORED = {"export_format": 2, "schema_version": schema.LATEST, "user_id": 1001,
+                  "stored": False}
 # Every text a simulated parent typed in this test, so the log check can look for it.
 TYPED: list[str] = []
 
@@ -161,11 +164,11 @@ def make(prefix: str, **fields: Any) -> str:
     return _button_types()[prefix](**fields).pack()
 
 
-def sqlite_of(bot: Harness) -> Database:
-    """The SQLite connection owner behind the bot's storage (for checks of the file itself)."""
+def sqlite_of(bot: Harness) -> SqliteDriver:
+    """The SQLite driver behind the bot's storage (for checks of the file itself)."""
     storage = bot.storage
-    assert isinstance(storage, SqliteStorage)
-    return storage.database
+    assert isinstance(storage, Store) and isinstance(storage.driver, SqliteDriver)
+    return storage.driver
 
 
 async def stored_anywhere(bot: Harness, marker: str) -> bool:
@@ -173,15 +176,16 @@ async def stored_anywhere(bot: Harness, marker: str) -> bool:
     (the write-ahead log included), or in any row of any PostgreSQL table read as text
     (deleted rows are not readable back by any query)."""
     storage = bot.storage
-    if isinstance(storage, SqliteStorage):
-        path = storage.path
+    assert isinstance(storage, Store)
+    if isinstance(storage.driver, SqliteDriver):
+        path = storage.driver.path
         wal = path.with_name(path.name + "-wal")
         data = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
         return marker.encode() in data
-    from bot.storage.postgres import PostgresStorage
+    from bot.storage.postgres import PostgresDriver
 
-    assert isinstance(storage, PostgresStorage)
-    pool = storage.database.pool
+    assert isinstance(storage.driver, PostgresDriver)
+    pool = storage.driver.pool
     tables = [r["tablename"] for r in await pool.fetch(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
     for table in tables:

@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
+from telegram.error import TimedOut
 
 from bot.config import Settings
 from bot.content import Content
-from bot.offline import ApiError, OfflineBotAPI
+from bot.offline import ApiError, LostReply, OfflineBotAPI
 from handlers.appointments import (
+    LEASE,
     MAX_AHEAD,
     MAX_PLACE,
     REMINDER_JOB,
@@ -373,13 +375,78 @@ async def test_a_parent_who_blocked_the_bot_gets_no_more_reminders(settings: Set
         assert [c.method for c in bot.api.calls[before:]] == []
 
 
+@pytest.mark.parametrize("lost", ["before Telegram", "after Telegram"])
+async def test_a_reminder_whose_send_fails_is_sent_again_after_the_lease(
+        settings: Settings, content: Content, lost: str) -> None:
+    """At least once: a send that times out (before or after Telegram delivered it) stays
+    leased to this process, then is tried again; it arrives once or twice, never zero times."""
+    failing = {"on": False}
+
+    def fault(method: str, params: dict[str, Any]) -> BaseException | LostReply | None:
+        if method == "sendMessage" and failing["on"]:
+            failing["on"] = False
+            return TimedOut() if lost == "before Telegram" else LostReply(TimedOut())
+        return None
+
+    clock = Clock(start=NOW)
+    title = content.strings("appointments.reminder_title")
+    async with Harness(settings, content, OfflineBotAPI(fault=fault), clock=clock) as bot:
+        await ready(bot)
+        await add_by_taps(bot, 2, 9, 0)  # reminder today at 18:00
+        clock.advance(8 * 3600)
+        failing["on"] = True
+        await job(bot).run(bot.app)
+
+        def arrived() -> int:  # messages Telegram holds in the chat (not calls tried)
+            return sum(str(m.get("text", "")).startswith(title)
+                       for (chat, _), m in bot.api.messages.items() if chat == PARENT)
+
+        first = arrived()
+        assert first == (0 if lost == "before Telegram" else 1)
+        clock.advance(LEASE - 1)
+        await job(bot).run(bot.app)  # still this process's lease: not sent again yet
+        assert arrived() == first
+        clock.advance(2)
+        await job(bot).run(bot.app)
+        assert arrived() == first + 1  # again, now marked sent
+        clock.advance(LEASE + 1)
+        await job(bot).run(bot.app)
+        assert arrived() == first + 1
+
+
+async def test_a_reminder_claimed_by_a_replica_that_died_is_sent_once_its_lease_ends(
+        app: Harness, content: Content) -> None:
+    bot = app
+    s = content.strings
+    await ready(bot)
+    await add_by_taps(bot, 2, 9, 0)
+    bot.clock.advance(8 * 3600)
+    # Another replica claimed it, then died before sending.
+    ((_, claimed),) = await bot.storage.appointments.claim_due(bot.clock(), lease=LEASE,
+                                                               by="a replica that died")
+
+    def reminders() -> int:
+        return sum(c.params["text"].startswith((s("appointments.reminder_title"),
+                                                s("appointments.reminder_late")))
+                   for c in bot.api.of("sendMessage"))
+
+    await job(bot).run(bot.app)
+    assert reminders() == 0  # its lease still holds
+    bot.clock.advance(LEASE + 1)
+    await job(bot).run(bot.app)
+    await job(bot).run(bot.app)
+    assert reminders() == 1
+    done = await bot.storage.appointments.get(PARENT, claimed.id)
+    assert done is not None and done.reminded_at is not None
+
+
 async def test_deleting_my_data_cancels_the_reminders(app: Harness, content: Content) -> None:
     bot = app
     await ready(bot)
     await add_by_taps(bot, 2, 9, 0)
     await bot.send("/deletemydata")
     await bot.tap(content.strings("privacy.delete.confirm"))
-    assert await bot.storage.appointments.due(NOW + 86400) == []
+    assert await bot.storage.appointments.claim_due(NOW + 86400, lease=60, by="t") == []
 
 
 # ---- the calendar file and visit mode -------------------------------------------------------------

@@ -12,17 +12,16 @@ import asyncpg
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.storage import Prompt
-from bot.storage.postgres import MIGRATIONS, PostgresStorage
+from bot.storage import Prompt, Store, open_storage, schema
 from tests.fakeapi import ROOT, FakeBotAPI, bot_env, free_port
 from tests.pgserver import PostgresServer
 
 
 @pytest.fixture
-async def pair(pg_server: PostgresServer) -> AsyncIterator[tuple[PostgresStorage, PostgresStorage]]:
+async def pair(pg_server: PostgresServer) -> AsyncIterator[tuple[Store, Store]]:
     """Two replicas' storages on one database, opened at the same moment (both migrate)."""
     url = pg_server.create_database()
-    a, b = PostgresStorage(url, time.time), PostgresStorage(url, time.time)
+    a, b = open_storage("", time.time, url), open_storage("", time.time, url)
     await asyncio.gather(a.open(), b.open())
     yield a, b
     await a.close()
@@ -31,7 +30,7 @@ async def pair(pg_server: PostgresServer) -> AsyncIterator[tuple[PostgresStorage
 
 async def test_replicas_migrate_once_and_see_each_others_writes(pair) -> None:
     a, b = pair
-    assert await a.schema_version() == await b.schema_version() == len(MIGRATIONS)
+    assert await a.schema_version() == await b.schema_version() == schema.LATEST
     await a.users.give_consent(1)
     await a.users.set_language(1, "es")
     assert await b.users.language(1) == "es"  # nothing cached per process
@@ -60,10 +59,10 @@ async def test_a_chat_runs_on_one_replica_at_a_time(pair) -> None:
     inside: list[str] = []
     overlaps = 0
 
-    async def work(storage: PostgresStorage, name: str) -> None:
+    async def work(storage: Store, name: str) -> None:
         nonlocal overlaps
         for _ in range(5):
-            async with storage.chat_lock(42):
+            async with storage.coordination.chat_lock(42):
                 if inside:
                     overlaps += 1
                 inside.append(name)
@@ -72,33 +71,33 @@ async def test_a_chat_runs_on_one_replica_at_a_time(pair) -> None:
 
     async def other_chat() -> float:
         started = time.perf_counter()
-        async with b.chat_lock(43):
+        async with b.coordination.chat_lock(43):
             return time.perf_counter() - started
 
     await asyncio.gather(work(a, "a"), work(b, "b"))
     assert overlaps == 0
-    async with a.chat_lock(42):
+    async with a.coordination.chat_lock(42):
         assert await other_chat() < 1.0  # another chat is not held by chat 42's lock
 
 
 async def test_a_timed_job_runs_on_one_replica_a_turn(pair) -> None:
     a, b = pair
-    async with a.job_lock("reminders") as first, b.job_lock("reminders") as second:
+    async with a.coordination.job_lock("reminders") as first, b.coordination.job_lock("reminders") as second:
         assert (first, second) == (True, False)
-        async with b.job_lock("purge") as other:
+        async with b.coordination.job_lock("purge") as other:
             assert other  # a different job is free
-    async with b.job_lock("reminders") as later:
+    async with b.coordination.job_lock("reminders") as later:
         assert later  # released at the end of a's turn
 
 
 async def test_a_handled_update_is_known_to_every_replica(pair) -> None:
     a, b = pair
-    assert not await b.was_handled(77)
-    await a.mark_handled(77)
-    await a.mark_handled(77)  # once is enough; twice is harmless
-    assert await b.was_handled(77)
-    assert await a.forget_updates(time.time() + 1) == 1
-    assert not await b.was_handled(77)
+    assert not await b.coordination.was_handled(77)
+    await a.coordination.mark_handled(77)
+    await a.coordination.mark_handled(77)  # once is enough; twice is harmless
+    assert await b.coordination.was_handled(77)
+    assert await a.coordination.forget_updates(time.time() + 1) == 1
+    assert not await b.coordination.was_handled(77)
 
 
 def test_malformed_database_url_names_the_setting(tmp_path) -> None:
@@ -115,7 +114,7 @@ async def test_the_bot_reconnects_after_postgresql_restarts() -> None:
     nothing committed before is lost."""
     with PostgresServer() as server:
         url = server.create_database()
-        s = PostgresStorage(url, time.time)
+        s = open_storage("", time.time, url)
         await s.open()
         try:
             await s.users.give_consent(5)
@@ -132,7 +131,7 @@ async def test_the_bot_reconnects_after_postgresql_restarts() -> None:
                     await asyncio.sleep(0.1)
             assert {b.section_id for b in await s.bookmarks.list(5)} == {"diagnosis",
                                                                          "treatment"}
-            async with s.chat_lock(5):  # the lock session reconnects too
+            async with s.coordination.chat_lock(5):  # the lock session reconnects too
                 pass
             assert failures <= 49
         finally:
@@ -156,3 +155,22 @@ def test_an_unreachable_or_malformed_database_url_stops_the_bot_with_one_line(
             assert [line for line in lines if "error" in line.lower()] == lines[-1:]
             assert "Traceback" not in done.stderr
             assert "bot@" not in done.stderr  # the URL (which may hold a password) is not shown
+
+
+async def test_two_replicas_never_both_send_a_reminder_inside_one_lease(pair) -> None:
+    """Claimed at once by both: each due reminder goes to one; inside the lease nobody
+    claims it again; after it (the claimer died) the other replica gets it."""
+    a, b = pair
+    for uid in range(1, 21):
+        await a.users.give_consent(uid)
+        await a.appointments.add(uid, 5000.0, 100.0 + uid, after=0, limit=10)
+    got_a, got_b = await asyncio.gather(a.appointments.claim_due(1000.0, lease=60, by="a"),
+                                        b.appointments.claim_due(1000.0, lease=60, by="b"))
+    ids_a, ids_b = {x.id for _, x in got_a}, {x.id for _, x in got_b}
+    assert not ids_a & ids_b and len(ids_a | ids_b) == 20
+    assert await b.appointments.claim_due(1059.0, lease=60, by="b") == []
+    for uid, appointment in got_b:
+        assert await b.appointments.mark_reminded(uid, appointment, 1001.0)
+    # a died without sending: its lease runs out and b claims exactly a's share.
+    again = await b.appointments.claim_due(1061.0, lease=60, by="b")
+    assert {x.id for _, x in again} == ids_a

@@ -12,7 +12,7 @@ from bot.content import Content
 from bot.render import esc
 from handlers.privacy import EXPORT_FILENAME, MAX_PHONE, MIN_PHONE, clean_phone, with_utc_times
 from handlers.questions import MAX_QUESTIONS
-from tests.harness import Harness, first_phone, make, save_phone, sqlite_of, stored_anywhere
+from tests.harness import NOTHING_STORED, Harness, first_phone, make, save_phone, sqlite_of, stored_anywhere
 
 # Every flow here runs for an English and a Spanish parent.
 pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
@@ -252,7 +252,7 @@ async def test_reading_stores_nothing(bot: Harness, content: Content) -> None:
     await tap_once(bot, s("menu.urgent"))
     await bot.send("/mydata")
     assert await bot.storage.users.count() == 0
-    assert last_export(bot) == {"user_id": 1001, "stored": False}
+    assert last_export(bot) == NOTHING_STORED
 
 
 # ---- /mydata --------------------------------------------------------------------------------
@@ -355,7 +355,7 @@ async def test_delete_from_privacy_page_then_export_shows_nothing(bot: Harness,
     assert s("privacy.delete.done") in bot.text()
 
     await bot.send("/mydata")
-    assert last_export(bot) == {"user_id": 1001, "stored": False}
+    assert last_export(bot) == NOTHING_STORED
     files = [f for f in bot.api.files if f.chat_id == 1001]
     assert s("privacy.mydata.empty") in (files[-1].caption or "")
     assert await bot.storage.users.count() == 1

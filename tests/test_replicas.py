@@ -16,7 +16,7 @@ import aiohttp
 
 from bot.content import Content
 from bot.offline import UpdateFactory
-from bot.storage.postgres import PostgresStorage
+from bot.storage import open_storage
 from tests.fakeapi import FakeBotAPI, bot_env, bot_process, free_port, tap
 from tests.harness import make
 from tests.pgserver import PostgresServer
@@ -30,7 +30,7 @@ REMINDED = 5999  # a parent with a reminder due when both replicas start
 
 
 async def seed(url: str) -> None:
-    storage = PostgresStorage(url, time.time)
+    storage = open_storage("", time.time, url)
     await storage.open()
     try:
         for uid in (*PARENTS, REMINDED):
@@ -43,11 +43,11 @@ async def seed(url: str) -> None:
 
 
 async def stored_bookmarks(url: str) -> list[tuple[int, str, str, int]]:
-    storage = PostgresStorage(url, time.time)
+    storage = open_storage("", time.time, url)
     await storage.open()
     try:
-        rows = await storage.database.all(
-            "SELECT user_id, section_id, part_id, page FROM bookmarks", ())
+        rows = await storage.driver.all(
+            "SELECT user_id, section_id, part_id, page FROM bookmarks")
         return [(r["user_id"], r["section_id"], r["part_id"], r["page"]) for r in rows]
     finally:
         await storage.close()

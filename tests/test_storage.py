@@ -7,12 +7,12 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pytest
 
-from bot.storage import LimitReached, NoConsent, Prompt, Storage, open_storage
-from bot.storage.sqlite import MIGRATIONS, SqliteStorage
+from bot.storage import LimitReached, NoConsent, Prompt, Storage, Store, open_storage, schema
+from bot.storage.sqlite import FROZEN
 from tests.harness import Clock
 
 pytestmark = pytest.mark.every_backend
@@ -61,9 +61,9 @@ async def test_migrates_from_empty_and_reopens(new_store: Opener) -> None:
 @pytest.mark.sqlite_only
 async def test_sqlite_file_is_in_wal_mode_at_the_last_migration(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    s = SqliteStorage(path, time.time)
+    s = open_storage(path, time.time)
     await s.open()
-    assert await s.schema_version() == len(MIGRATIONS)
+    assert await s.schema_version() == schema.LATEST
     await s.close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -75,14 +75,14 @@ async def test_release_0_1_database_migrates_with_its_waiting_prompt(tmp_path: P
     row, and its waiting-for-text state becomes a prompt expiring 30 minutes after it began."""
     path = tmp_path / "db.sqlite3"
     with sqlite3.connect(path) as db:
-        db.executescript(MIGRATIONS[0])
+        db.executescript(FROZEN[0])
         db.execute("INSERT INTO users VALUES (7, 1.0, 2.0, '+1 555', 'answer', 3, 1000.0)")
         db.execute("INSERT INTO questions(id, user_id, text, created_at) VALUES (3, 7, 'Q?', 5)")
         db.execute("PRAGMA user_version=1")
-    s = SqliteStorage(path, time.time)
+    s = open_storage(path, time.time)
     await s.open()
     try:
-        assert await s.schema_version() == len(MIGRATIONS)
+        assert await s.schema_version() == schema.LATEST
         (contact,) = await s.contacts.list(7)  # the one number of 0.1, unnamed
         assert (contact.label, contact.phone) == ("", "+1 555")
         assert [q.text for q in await s.questions.list(7)] == ["Q?"]
@@ -228,7 +228,7 @@ async def test_prompts_open_replace_and_close(store: Storage) -> None:
 @pytest.mark.sqlite_only
 async def test_delete_user_erases_rows_and_bytes(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    s = SqliteStorage(path, time.time)
+    s = open_storage(path, time.time)
     await s.open()
     await s.users.give_consent(1)
     await s.users.give_consent(2)
@@ -248,8 +248,8 @@ async def test_delete_user_erases_rows_and_bytes(tmp_path: Path) -> None:
 async def test_failed_write_rolls_back(store: Storage) -> None:
     await store.users.give_consent(1)
     with pytest.raises(LimitReached):
-        async with cast(Any, store).database.tx() as db:  # either backend's own
-            await db.execute("INSERT INTO marks(user_id, item_id, created_at) VALUES (1, 'x', 0)")
+        async with cast(Store, store).driver.transaction() as tx:
+            await tx.write("INSERT INTO marks(user_id, item_id, created_at) VALUES (1, 'x', 0)")
             raise LimitReached(1)
     assert await store.marks.all(1) == {}
     await store.marks.set(1, "fever", True)  # the connection is usable afterwards
@@ -282,7 +282,7 @@ async def test_erased_user_is_not_readable_back_by_any_query(store: Storage) -> 
     assert await store.users.language(1) is None
     assert not await store.users.has_consent(1)
     assert await store.questions.list(1) == []
-    assert await store.appointments.due(3e9) == []
+    assert await store.appointments.claim_due(3e9, lease=60, by="t") == []
     assert await store.users.count() == 0
 
 
@@ -294,12 +294,14 @@ async def test_language_kept_without_consent_and_appointments_due_once(store: St
     assert await store.users.language(3) == "es"  # consent keeps the row's language
     first = await store.appointments.add(3, 1000.0, 500.0, after=0, limit=10)
     await store.appointments.add(3, 5000.0, 4000.0, after=0, limit=10)
-    assert [a.id for _, a in await store.appointments.due(600.0)] == [first]
-    assert await store.appointments.mark_reminded(3, first, 600.0)
-    assert not await store.appointments.mark_reminded(3, first, 601.0)
-    assert await store.appointments.due(600.0) == []
+    ((uid, due),) = await store.appointments.claim_due(600.0, lease=60, by="a")
+    assert (uid, due.id) == (3, first)
+    assert await store.appointments.claim_due(601.0, lease=60, by="b") == []  # leased to a
+    assert await store.appointments.mark_reminded(3, due, 600.0)
+    assert not await store.appointments.mark_reminded(3, due, 601.0)
+    assert await store.appointments.claim_due(6000.0, lease=60, by="a") != []
     await store.users.set_reminders_off(3, True)
-    assert await store.appointments.due(10_000.0) == []
+    assert await store.appointments.claim_due(10_000.0, lease=60, by="a") == []
 
 
 async def test_contacts_limit_order_and_changes(store: Storage) -> None:

@@ -12,7 +12,7 @@ from bot import render
 from bot.config import Settings
 from bot.content import Content
 from handlers.symptoms import MAX_ALERT, fit_alert
-from tests.harness import Harness, make
+from tests.harness import NOTHING_STORED, Harness, make
 
 # Every flow here runs for an English and a Spanish parent.
 pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
@@ -230,7 +230,7 @@ async def test_info_answers_with_the_explanation(bot: Harness, content: Content)
         else:
             assert item.explain in params["text"]
         assert params["show_alert"] is True
-    assert await bot.storage.export_user(1001) == {"user_id": 1001, "stored": False}
+    assert await bot.storage.export_user(1001) == NOTHING_STORED
 
 
 def test_alert_is_cut_to_telegram_limit() -> None:
@@ -282,7 +282,7 @@ async def test_first_tick_asks_for_consent(bot: Harness, content: Content) -> No
     assert s("consent.prompt") in bot.text()
     await bot.tap(s("consent.no"))
     assert s("consent.declined") in bot.text()
-    assert await bot.storage.export_user(1001) == {"user_id": 1001, "stored": False}
+    assert await bot.storage.export_user(1001) == NOTHING_STORED
     await bot.send("/symptoms")
     await bot.tap(off(content, "headache"))
     await bot.tap(s("consent.ok"))
@@ -298,7 +298,7 @@ async def test_unticking_never_asks_for_consent(bot: Harness, content: Content) 
     await bot.tap_data(make("kt", item="fever", on=False))
     assert item_buttons(bot) == expected(content, set())
     assert content.strings("consent.prompt").split("\n")[0] not in bot.text()  # its title
-    assert await bot.storage.export_user(1001) == {"user_id": 1001, "stored": False}
+    assert await bot.storage.export_user(1001) == NOTHING_STORED
 
 
 async def test_read_button_opens_the_section(bot: Harness, content: Content) -> None:

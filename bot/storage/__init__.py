@@ -1,15 +1,28 @@
-"""Storage by aggregate: `Storage` owns the connection, transactions and migrations and
-hands out one repository per aggregate (users and consent, care-team numbers, bookmarks,
-checklist marks, questions, prompts). The protocols and records are in `bot.storage.interface`; SQL lives
-only in the backend modules: `bot.storage.sqlite` (the default, one file) and
-`bot.storage.postgres` (DATABASE_URL; several bot processes), chosen in `open_storage`.
+"""Storage, written once for SQLite and PostgreSQL.
+
+Layout: one module per aggregate (`users`, `bookmarks`, `marks`, `questions`, `contacts`,
+`appointments`, `prompts`), each a repository whose SQL both databases speak, over a
+driver (`driver`: `sqlite` for one process and one file, the default; `postgres` for
+several processes on DATABASE_URL); `schema` holds the one migration chain from schema 11
+on; `coordination` what processes agree on apart from the data (chat and job locks,
+handled webhook updates); `cached` the in-process copies used when one process owns the
+database. The records and protocols are in `interface`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
+from bot.storage import schema
+from bot.storage.appointments import AppointmentsRepo
+from bot.storage.bookmarks import BookmarksRepo
+from bot.storage.cached import CachedPrompts, CachedUsers
+from bot.storage.contacts import ContactsRepo
+from bot.storage.coordination import Advisory, Coordination, Local
+from bot.storage.driver import Driver
 from bot.storage.interface import (
     Appointment,
     Appointments,
@@ -20,6 +33,7 @@ from bot.storage.interface import (
     LimitReached,
     Marks,
     NoConsent,
+    NotSaved,
     Prompt,
     Prompts,
     Questions,
@@ -28,22 +42,130 @@ from bot.storage.interface import (
     StorageUnavailable,
     Users,
 )
+from bot.storage.marks import MarksRepo
+from bot.storage.prompts import PromptsRepo
+from bot.storage.questions import QuestionsRepo
+from bot.storage.rows import USER_COLUMNS
+from bot.storage.users import UsersRepo
 
 __all__ = ["Appointment", "Appointments", "Bookmark", "Bookmarks", "Contact", "Contacts",
-           "LimitReached", "Marks",
-           "NoConsent", "Prompt", "Prompts", "Questions", "SavedQuestion", "Storage",
-           "StorageUnavailable", "Users",
-           "open_storage"]
+           "LimitReached", "Marks", "NoConsent", "NotSaved", "Prompt", "Prompts", "Questions",
+           "SavedQuestion", "Storage", "StorageUnavailable", "Store", "Users", "open_storage"]
+
+# Tables holding a user's rows, erased together (children before the users row).
+USER_TABLES = ("prompts", "contacts", "appointments", "bookmarks", "marks", "questions",
+               "users")
+EXPORT_FORMAT = 2  # /mydata's own layout (2: with the schema version it was written at)
+
+
+class Store:
+    """The repositories over one driver. Open it once (post_init), close it once."""
+
+    def __init__(self, driver: Driver, coordination: Coordination):
+        self.driver = driver
+        self.coordination = coordination
+        self.shared = driver.shared
+        cached = not driver.shared  # one process owns the database: keep the copies
+        self.users: UsersRepo = CachedUsers(driver) if cached else UsersRepo(driver)
+        self.prompts: PromptsRepo = CachedPrompts(driver) if cached else PromptsRepo(driver)
+        self.bookmarks = BookmarksRepo(driver)
+        self.marks = MarksRepo(driver)
+        self.questions = QuestionsRepo(driver)
+        self.contacts = ContactsRepo(driver)
+        self.appointments = AppointmentsRepo(driver)
+
+    async def open(self) -> None:
+        await self.driver.open()
+        try:
+            await schema.migrate(self.driver)
+            for repo in (self.users, self.prompts):
+                if isinstance(repo, (CachedUsers, CachedPrompts)):
+                    await repo.load()
+        except BaseException:
+            await self.driver.close()
+            raise
+
+    async def close(self) -> None:
+        try:
+            await self.coordination.close()
+        finally:
+            await self.driver.close()
+
+    async def ping(self) -> None:
+        await self.driver.ping()
+
+    def time_calls(self, hook: Callable[[float], None]) -> None:
+        self.driver.latency = hook
+
+    async def schema_version(self) -> int:
+        async with self.driver.transaction() as tx:
+            return await schema.current(tx)
+
+    async def integrity_check(self) -> str:
+        """"ok" when the database answers, is sound and is at this release's schema."""
+        found = await self.driver.integrity()
+        if found != "ok":
+            return found
+        version = await self.schema_version()
+        return "ok" if version == schema.LATEST else f"schema {version}"
+
+    async def export_user(self, user_id: int) -> dict[str, Any]:
+        """Everything stored about one user, as plain data (/mydata), with the schema and
+        export format it was written at, so it can be read back later."""
+        user = await self.driver.one(f"SELECT {USER_COLUMNS} FROM users WHERE user_id=:user",
+                                     user=user_id)
+        head: dict[str, Any] = {"export_format": EXPORT_FORMAT,
+                                "schema_version": schema.LATEST, "user_id": user_id}
+        if user is None:
+            return {**head, "stored": False}
+        marks = await self.marks.all(user_id)
+        waiting = await self.prompts.get(user_id)
+        return {
+            **head,
+            "stored": True,
+            "created_at": user["created_at"],
+            "consent_at": user["consent_at"],
+            "settings": {"ask_before_hard_pages": not user["skip_gates"],
+                         "time_zone": user["timezone"],
+                         "reminders_off": bool(user["reminders_off"]),
+                         "language": user["language"],
+                         "fever_number_c": user["fever_c"],
+                         "country": user["country"],
+                         "emergency_number": user["emergency_number"],
+                         "urgent_button": None if user["urgent_button"] is None
+                         else bool(user["urgent_button"]),
+                         "fever_rule": user["fever_rule"],
+                         "treatment": user["treatment"]},
+            "appointments": [asdict(a) for a in await self.appointments.upcoming(user_id, 0)],
+            "care_team_numbers": [asdict(c) for c in await self.contacts.list(user_id)],
+            "waiting_for_text": asdict(waiting) if waiting else None,
+            "bookmarks": [asdict(b) for b in await self.bookmarks.list(user_id)],
+            "checklist_marks": [{"item_id": k, "created_at": v}
+                                for k, v in sorted(marks.items())],
+            "questions": [asdict(q) for q in await self.questions.all_kept(user_id)],
+        }
+
+    async def delete_user(self, user_id: int) -> None:
+        """Erase every row of this user in one transaction, then from the files too."""
+        async with self.driver.transaction() as tx:
+            for table in USER_TABLES:  # the module's own names, never input
+                await tx.write(f"DELETE FROM {table} WHERE user_id=:user", user=user_id)
+        for repo in (self.users, self.prompts):
+            if isinstance(repo, (CachedUsers, CachedPrompts)):
+                repo.forget(user_id)
+        await self.driver.erased()
 
 
 def open_storage(path: Path | str, clock: Callable[[], float],
-                 url: str | None = None) -> Storage:
+                 url: str | None = None) -> Store:
     """PostgreSQL when a `url` (DATABASE_URL) is given, else the SQLite file at `path`;
     open() it before use."""
     if url:
-        from bot.storage.postgres import PostgresStorage
+        from bot.storage.postgres import PostgresDriver
 
-        return PostgresStorage(url, clock)
-    from bot.storage.sqlite import SqliteStorage
+        pg = PostgresDriver(url, clock, schema=schema.LATEST)
+        return Store(pg, Advisory(pg, pg.url, pg.application))
+    from bot.storage.sqlite import SqliteDriver
 
-    return SqliteStorage(path, clock)
+    driver = SqliteDriver(path, clock)
+    return Store(driver, Local(driver))
