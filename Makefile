@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_redflags.py
 	$(BIN)/python scripts/bench_replicas.py
+	$(BIN)/python scripts/bench_storage.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -21,7 +21,7 @@ from bot.storage.appointments import AppointmentsRepo
 from bot.storage.bookmarks import BookmarksRepo
 from bot.storage.cached import CachedPrompts, CachedUsers
 from bot.storage.contacts import ContactsRepo
-from bot.storage.coordination import Advisory, Coordination, Local
+from bot.storage.coordination import Advisory, Local
 from bot.storage.driver import Driver
 from bot.storage.interface import (
     Appointment,
@@ -30,6 +30,7 @@ from bot.storage.interface import (
     Bookmarks,
     Contact,
     Contacts,
+    Coordination,
     LimitReached,
     Marks,
     NoConsent,
@@ -98,8 +99,7 @@ class Store:
         self.driver.latency = hook
 
     async def schema_version(self) -> int:
-        async with self.driver.transaction() as tx:
-            return await schema.current(tx)
+        return await schema.current(self.driver)
 
     async def integrity_check(self) -> str:
         """"ok" when the database answers, is sound and is at this release's schema."""

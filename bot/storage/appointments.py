@@ -10,8 +10,8 @@ appointment, and its buttons open views (a second tap shows the same view).
 
 from __future__ import annotations
 
-from bot.storage.driver import Driver
-from bot.storage.interface import Appointment, LimitReached
+from bot.storage.driver import CONSENTED, Driver, limit_or_consent
+from bot.storage.interface import Appointment
 from bot.storage.rows import APPOINTMENT_COLUMNS, appointment
 
 # Due, not sent, for a parent who still gets reminders, and not leased by a live claim.
@@ -37,16 +37,16 @@ class AppointmentsRepo:
 
     async def add(self, user_id: int, starts_at: float, remind_at: float, *, after: float,
                   limit: int) -> int:
-        async with self.db.owner(user_id) as tx:
-            new_id = await tx.value(
-                "INSERT INTO appointments(user_id, starts_at, remind_at, created_at) "
-                "SELECT :user, :starts, :remind, :now WHERE (SELECT COUNT(*) FROM appointments "
-                "WHERE user_id=:user AND starts_at > :after) < :limit RETURNING id",
-                user=user_id, starts=starts_at, remind=remind_at, now=self.db.clock(),
-                after=after, limit=limit)
-            if new_id is None:
-                raise LimitReached(user_id)
-            return int(new_id)
+        written = await self.db.as_owner(
+            user_id,
+            "INSERT INTO appointments(user_id, starts_at, remind_at, created_at) "
+            f"SELECT :user, :starts, :remind, :now WHERE EXISTS ({CONSENTED}) "
+            "AND (SELECT COUNT(*) FROM appointments "
+            "WHERE user_id=:user AND starts_at > :after) < :limit RETURNING id",
+            starts=starts_at, remind=remind_at, now=self.db.clock(), after=after, limit=limit)
+        if written:
+            return int(written[0]["id"])
+        raise await limit_or_consent(self.db, user_id)
 
     async def reschedule(self, user_id: int, appointment_id: int, starts_at: float,
                          remind_at: float) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.storage.driver import Driver
+from bot.storage.driver import CONSENTED, Driver
 from bot.storage.interface import Bookmark, NoConsent
 
 KEY = "user_id=:user AND section_id=:section AND part_id=:part AND page=:page"
@@ -16,7 +16,7 @@ class BookmarksRepo:
         changed = await self.db.write(
             "INSERT INTO bookmarks(user_id, section_id, part_id, page, created_at) "
             "SELECT :user, :section, :part, :page, :now WHERE EXISTS "
-            "(SELECT 1 FROM users WHERE user_id=:user AND consent_at IS NOT NULL) "
+            f"({CONSENTED}) "
             "ON CONFLICT DO NOTHING",
             user=user_id, section=section_id, part=part_id, page=page, now=self.db.clock())
         if not changed and not await self.exists(user_id, section_id, part_id, page):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.storage.driver import Driver
-from bot.storage.interface import Contact, LimitReached
+from bot.storage.driver import CONSENTED, Driver, limit_or_consent
+from bot.storage.interface import Contact
 from bot.storage.rows import CONTACT_COLUMNS, contact
 
 
@@ -24,16 +24,16 @@ class ContactsRepo:
         return contact(row) if row else None
 
     async def add(self, user_id: int, label: str, phone: str, *, limit: int) -> int:
-        async with self.db.owner(user_id) as tx:
-            new_id = await tx.value(
-                "INSERT INTO contacts(user_id, label, phone, created_at) "
-                "SELECT :user, :label, :phone, :now "
-                "WHERE (SELECT COUNT(*) FROM contacts WHERE user_id=:user) < :limit "
-                "RETURNING id",
-                user=user_id, label=label, phone=phone, now=self.db.clock(), limit=limit)
-            if new_id is None:
-                raise LimitReached(user_id)
-            return int(new_id)
+        written = await self.db.as_owner(
+            user_id,
+            "INSERT INTO contacts(user_id, label, phone, created_at) "
+            f"SELECT :user, :label, :phone, :now WHERE EXISTS ({CONSENTED}) "
+            "AND (SELECT COUNT(*) FROM contacts "
+            "WHERE user_id=:user) < :limit RETURNING id",
+            label=label, phone=phone, now=self.db.clock(), limit=limit)
+        if written:
+            return int(written[0]["id"])
+        raise await limit_or_consent(self.db, user_id)
 
     async def set_label(self, user_id: int, contact_id: int, label: str) -> bool:
         return bool(await self.db.write(

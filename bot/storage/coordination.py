@@ -13,8 +13,8 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Protocol
+from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 
@@ -25,22 +25,6 @@ log = logging.getLogger(__name__)
 # Advisory lock keys: chats use the one-bigint form; jobs the two-int form (PostgreSQL keeps
 # the two key spaces apart), under this class number (key 1 is the migration lock).
 _JOB_CLASS = 7_405_001
-
-
-class Coordination(Protocol):
-    def chat_lock(self, key: int) -> AbstractAsyncContextManager[None]:
-        """Held while one update of this chat runs (across processes where several run)."""
-        ...
-    def job_lock(self, name: str) -> AbstractAsyncContextManager[bool]:
-        """Yields True for the one process that runs this timed job now."""
-        ...
-    async def was_handled(self, update_id: int) -> bool:
-        """Whether this update was handled already (a webhook re-post: skip it). Asked and
-        recorded under the chat's lock, so a check and its record cannot interleave."""
-        ...
-    async def mark_handled(self, update_id: int) -> None: ...
-    async def forget_updates(self, before: float) -> int: ...
-    async def close(self) -> None: ...
 
 
 class HandledUpdates:

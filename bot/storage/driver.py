@@ -18,6 +18,8 @@ from contextlib import AbstractAsyncContextManager
 from functools import lru_cache
 from typing import Any, Protocol
 
+from bot.storage.interface import LimitReached, NoConsent
+
 
 class Row(Protocol):
     def __getitem__(self, key: str | int) -> Any: ...
@@ -52,6 +54,14 @@ class Driver(Queries, Protocol):
     async def returning(self, sql: str, **params: Any) -> list[Row]:
         """One writing statement with RETURNING, committed on its own: the rows it wrote."""
         ...
+    async def as_owner(self, user_id: int, sql: str, *, consent: bool = True,
+                       **params: Any) -> list[Row]:
+        """One writing statement with RETURNING that must see no other write of `user_id`
+        between its checks and its change (a "room left?" guard in its WHERE): the rows it
+        wrote. SQLite: one statement under the process's write lock (one trip; the
+        statement itself must check consent); PostgreSQL: in `owner(user_id, consent=…)`
+        (their row locked, NoConsent raised there)."""
+        ...
     def migrating(self) -> AbstractAsyncContextManager[Transaction]:
         """A transaction no other process migrates beside (bot.storage.schema)."""
         ...
@@ -81,6 +91,17 @@ class Driver(Queries, Protocol):
     async def integrity(self) -> str:
         """"ok", or what is wrong."""
         ...
+
+
+CONSENTED = "SELECT 1 FROM users WHERE user_id=:user AND consent_at IS NOT NULL"
+
+
+async def limit_or_consent(db: Queries, user_id: int) -> Exception:
+    """Why a guarded insert (consent and room left) wrote nothing: NoConsent, else
+    LimitReached. Read only then, so the usual save costs one statement."""
+    if await db.value(CONSENTED, user=user_id) is None:
+        return NoConsent(user_id)
+    return LimitReached(user_id)
 
 
 _NAME = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")

@@ -10,11 +10,9 @@ Domain limits (how many questions, the undo window) are arguments, set by the fe
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from bot.storage.coordination import Coordination
+from typing import Any, Protocol
 
 
 class NoConsent(Exception):
@@ -166,6 +164,24 @@ class Prompts(Protocol):
     async def open(self, user_id: int, prompt: Prompt) -> None: ...
     async def get(self, user_id: int) -> Prompt | None: ...
     async def close(self, user_id: int) -> bool: ...
+
+
+class Coordination(Protocol):
+    """What processes agree on apart from the data (bot.storage.coordination)."""
+
+    def chat_lock(self, key: int) -> AbstractAsyncContextManager[None]:
+        """Held while one update of this chat runs (across processes where several run)."""
+        ...
+    def job_lock(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """Yields True for the one process that runs this timed job now."""
+        ...
+    async def was_handled(self, update_id: int) -> bool:
+        """Whether this update was handled already (a webhook re-post: skip it). Asked and
+        recorded under the chat's lock, so a check and its record cannot interleave."""
+        ...
+    async def mark_handled(self, update_id: int) -> None: ...
+    async def forget_updates(self, before: float) -> int: ...
+    async def close(self) -> None: ...
 
 
 class Storage(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.storage.driver import Driver
+from bot.storage.driver import CONSENTED, Driver
 from bot.storage.interface import NoConsent
 
 
@@ -17,7 +17,7 @@ class MarksRepo:
             return
         changed = await self.db.write(
             "INSERT INTO marks(user_id, item_id, created_at) SELECT :user, :item, :now "
-            "WHERE EXISTS (SELECT 1 FROM users WHERE user_id=:user AND consent_at IS NOT NULL) "
+            f"WHERE EXISTS ({CONSENTED}) "
             "ON CONFLICT DO NOTHING", user=user_id, item=item_id, now=self.db.clock())
         if not changed and await self.db.value(
                 "SELECT 1 FROM marks WHERE user_id=:user AND item_id=:item",

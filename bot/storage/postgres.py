@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 
 from bot.config import check_database_url
-from bot.storage.driver import Queries, Row, Transaction, dialect, positional
+from bot.storage.driver import CONSENTED, Queries, Row, Transaction, dialect, positional
 from bot.storage.interface import NoConsent, StorageUnavailable
 
 DIALECT = {"seq": "seq", "id": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"}
@@ -133,7 +133,7 @@ FROZEN: tuple[str, ...] = (
 # Advisory lock class of the migration lock (bot.storage.coordination keeps its own keys).
 MIGRATION_LOCK = (7_405_001, 1)
 
-_OWNER = "SELECT 1 FROM users WHERE user_id=:user AND consent_at IS NOT NULL FOR UPDATE"
+_OWNER = CONSENTED + " FOR UPDATE"
 _ROW = "SELECT 1 FROM users WHERE user_id=:user FOR UPDATE"
 
 
@@ -145,6 +145,16 @@ def _sql(sql: str) -> tuple[str, tuple[str, ...]]:
 def _args(sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
     text, names = _sql(sql)
     return text, [params[name] for name in names]
+
+
+async def _reset(conn: asyncpg.Connection) -> None:
+    """A pooled connection going back: only a transaction left open is ended. asyncpg's
+    default (unlock every advisory lock, close cursors, UNLISTEN, RESET ALL) is one more
+    round trip after every query, for session state these connections never change (session
+    locks are on the coordination's own connection; the migration lock ends with its
+    transaction)."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 def _rows(status: str) -> int:
@@ -205,7 +215,7 @@ class PostgresDriver:
         try:
             self._pool = await asyncpg.create_pool(
                 self.url, min_size=1, max_size=self.pool_size, command_timeout=30, timeout=10,
-                server_settings={"application_name": self.application})
+                server_settings={"application_name": self.application}, reset=_reset)
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StorageUnavailable(
                 f"DATABASE_URL: cannot reach the database ({exc.__class__.__name__})") from None
@@ -269,6 +279,13 @@ class PostgresDriver:
 
     async def returning(self, sql: str, **params: Any) -> list[Row]:
         return await self.all(sql, **params)
+
+    async def as_owner(self, user_id: int, sql: str, *, consent: bool = True,
+                       **params: Any) -> list[Row]:
+        """Their row locked first, so the statement's snapshot (taken after the lock) sees
+        every write another replica made for them."""
+        async with self.owner(user_id, consent=consent) as tx:
+            return await tx.all(sql, user=user_id, **params)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.storage.driver import Driver
+from bot.storage.driver import CONSENTED, Driver
 from bot.storage.interface import NoConsent, Prompt
 from bot.storage.rows import PROMPT_COLUMNS, prompt
 
@@ -16,7 +16,7 @@ class PromptsRepo:
         changed = await self.db.write(
             "INSERT INTO prompts(user_id, kind, ref, origin, opened_at, expires_at) "
             "SELECT :user, :kind, :ref, :origin, :opened, :expires WHERE EXISTS "
-            "(SELECT 1 FROM users WHERE user_id=:user AND consent_at IS NOT NULL) "
+            f"({CONSENTED}) "
             "ON CONFLICT(user_id) DO UPDATE SET kind=excluded.kind, ref=excluded.ref, "
             "origin=excluded.origin, opened_at=excluded.opened_at, "
             "expires_at=excluded.expires_at",

@@ -3,8 +3,8 @@ an answer each; a removed one can be brought back for a while, then it is erased
 
 from __future__ import annotations
 
-from bot.storage.driver import Driver, Queries
-from bot.storage.interface import LimitReached, SavedQuestion
+from bot.storage.driver import CONSENTED, Driver, limit_or_consent
+from bot.storage.interface import LimitReached, NoConsent, SavedQuestion
 from bot.storage.rows import QUESTION_COLUMNS, question
 
 _LIVE = "SELECT COUNT(*) FROM questions WHERE user_id=:user AND removed_at IS NULL"
@@ -17,25 +17,24 @@ class QuestionsRepo:
     async def save_guide(self, user_id: int, guide_id: str, text: str, *, limit: int) -> bool:
         """Save one of the guide's questions (its text as it is today); False if it is saved
         already. Brings back a recently removed copy, with its answer, if there is room.
-        One guarded upsert inside the owner's transaction (the room check holds across
-        replicas); LimitReached when there is no room."""
-        async with self.db.owner(user_id) as tx:
-            changed = await tx.write(
-                "INSERT INTO questions(user_id, guide_id, text, created_at) "
-                "SELECT :user, :guide, :text, :now "
-                f"WHERE ({_LIVE}) < :limit "
-                "ON CONFLICT(user_id, guide_id) WHERE guide_id IS NOT NULL DO UPDATE "
-                "SET removed_at=NULL, created_at=excluded.created_at "
-                "WHERE questions.removed_at IS NOT NULL",
-                user=user_id, guide=guide_id, text=text, now=self.db.clock(), limit=limit)
-            if changed:
-                return True
-            live = await tx.value("SELECT 1 FROM questions WHERE user_id=:user AND "
-                                  "guide_id=:guide AND removed_at IS NULL",
-                                  user=user_id, guide=guide_id)
-            if live is not None:
-                return False
-            raise LimitReached(user_id)
+        One guarded upsert as the owner (the room check holds across replicas); when it
+        wrote nothing, the reads after it say why (rare: the extra trips are fine)."""
+        written = await self.db.as_owner(
+            user_id,
+            "INSERT INTO questions(user_id, guide_id, text, created_at) "
+            "SELECT :user, :guide, :text, :now "
+            f"WHERE EXISTS ({CONSENTED}) AND ({_LIVE}) < :limit "
+            "ON CONFLICT(user_id, guide_id) WHERE guide_id IS NOT NULL DO UPDATE "
+            "SET removed_at=NULL, created_at=excluded.created_at "
+            "WHERE questions.removed_at IS NOT NULL RETURNING id",
+            guide=guide_id, text=text, now=self.db.clock(), limit=limit)
+        if written:
+            return True
+        if await self.db.value(CONSENTED, user=user_id) is None:
+            raise NoConsent(user_id)
+        if guide_id in await self.saved_guide_ids(user_id):
+            return False
+        raise LimitReached(user_id)
 
     async def saved_guide_ids(self, user_id: int) -> set[str]:
         rows = await self.db.all(
@@ -44,14 +43,14 @@ class QuestionsRepo:
         return {r["guide_id"] for r in rows}
 
     async def add_own(self, user_id: int, text: str, *, limit: int) -> int:
-        async with self.db.owner(user_id) as tx:
-            new_id = await tx.value(
-                "INSERT INTO questions(user_id, text, created_at) SELECT :user, :text, :now "
-                f"WHERE ({_LIVE}) < :limit RETURNING id",
-                user=user_id, text=text, now=self.db.clock(), limit=limit)
-            if new_id is None:
-                raise LimitReached(user_id)
-            return int(new_id)
+        written = await self.db.as_owner(
+            user_id,
+            "INSERT INTO questions(user_id, text, created_at) SELECT :user, :text, :now "
+            f"WHERE EXISTS ({CONSENTED}) AND ({_LIVE}) < :limit RETURNING id",
+            text=text, now=self.db.clock(), limit=limit)
+        if written:
+            return int(written[0]["id"])
+        raise await limit_or_consent(self.db, user_id)
 
     async def all_kept(self, user_id: int) -> list[SavedQuestion]:
         """Every question still stored, removed ones within the undo window too (/mydata)."""
@@ -102,11 +101,16 @@ class QuestionsRepo:
             "AND removed_at IS NULL", user=user_id, guide=guide_id, now=self.db.clock()))
 
     async def undo_remove(self, user_id: int, question_id: int, *, limit: int) -> bool:
-        async with self.db.owner(user_id, consent=False) as tx:
-            await _check_room(tx, user_id, limit)
-            return bool(await tx.write(
-                "UPDATE questions SET removed_at=NULL WHERE user_id=:user AND id=:id "
-                "AND removed_at IS NOT NULL", user=user_id, id=question_id))
+        """Bring a removed question back, if there is room (LimitReached when there is none,
+        whether or not it is still removed)."""
+        written = await self.db.as_owner(
+            user_id,
+            "UPDATE questions SET removed_at=NULL WHERE user_id=:user AND id=:id "
+            f"AND removed_at IS NOT NULL AND ({_LIVE}) < :limit RETURNING id",
+            consent=False, id=question_id, limit=limit)
+        if not written and await self.count(user_id) >= limit:
+            raise LimitReached(user_id)
+        return bool(written)
 
     async def purge_removed(self, removed_before: float) -> int:
         """Erase, for every user, the questions removed before this moment (and their text
@@ -118,7 +122,3 @@ class QuestionsRepo:
             await self.db.erased()
         return erased
 
-
-async def _check_room(tx: Queries, user_id: int, limit: int) -> None:
-    if int(await tx.value(_LIVE, user=user_id)) >= limit:
-        raise LimitReached(user_id)

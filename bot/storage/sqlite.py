@@ -23,7 +23,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.driver import Queries, Row, Transaction, dialect
+from bot.storage.driver import CONSENTED, Queries, Row, Transaction, dialect
 from bot.storage.interface import NoConsent, NotSaved, StorageUnavailable
 
 # The spelling of the words the two dialects write differently (bot.storage.driver).
@@ -161,7 +161,6 @@ FROZEN: tuple[str, ...] = (
 )
 
 
-_OWNER = "SELECT 1 FROM users WHERE user_id=:user AND consent_at IS NOT NULL"
 
 
 @lru_cache(maxsize=1024)
@@ -336,6 +335,12 @@ class SqliteDriver:
         finally:
             self._timed(started)
 
+    async def as_owner(self, user_id: int, sql: str, *, consent: bool = True,
+                       **params: Any) -> list[Row]:
+        """One process writes this file, one statement at a time under the write lock: a
+        single statement sees no other write between its guard and its change."""
+        return await self.returning(sql, user=user_id, **params)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """One write transaction at a time on the shared connection, taken IMMEDIATE."""
@@ -366,7 +371,7 @@ class SqliteDriver:
     async def owner(self, user_id: int, *, consent: bool = True) -> AsyncIterator[Transaction]:
         """The process's write lock and BEGIN IMMEDIATE: nothing else writes meanwhile."""
         async with self.transaction() as tx:
-            if consent and await tx.value(_OWNER, user=user_id) is None:
+            if consent and await tx.value(CONSENTED, user=user_id) is None:
                 raise NoConsent(user_id)
             yield tx
 

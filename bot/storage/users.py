@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from bot.storage.driver import Driver
+from bot.storage.driver import CONSENTED, Driver
 from bot.storage.interface import NoConsent
-
-_CONSENTED = "SELECT 1 FROM users WHERE user_id=:user AND consent_at IS NOT NULL"
 
 
 class UsersRepo:
@@ -26,7 +24,7 @@ class UsersRepo:
             raise NoConsent(user_id)
 
     async def has_consent(self, user_id: int) -> bool:
-        return await self.db.value(_CONSENTED, user=user_id) is not None
+        return await self.db.value(CONSENTED, user=user_id) is not None
 
     async def give_consent(self, user_id: int) -> None:
         await self.db.write(
