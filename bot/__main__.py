@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|console|check-content|red-flag-table]`."""
+"""Command line: `python -m bot [run|console|check-content|red-flag-table|routes]`."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def check_content(settings: Settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("command", nargs="?", default="run",
-                        choices=("run", "console", "check-content", "red-flag-table"))
+                        choices=("run", "console", "check-content", "red-flag-table", "routes"))
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -49,6 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     if args.command == "check-content":
         return check_content(settings)
+    if args.command == "routes":
+        from bot.app import describe_routes
+
+        try:
+            print(describe_routes(settings))
+        except ContentError as exc:
+            return _fail(str(exc))
+        return 0
     if args.command == "red-flag-table":
         from bot.app import reserved_commands as reserved
         from bot.checks import red_flag_table

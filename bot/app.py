@@ -195,3 +195,11 @@ async def stop_app(app: BotApp) -> None:
     if app.post_shutdown is not None:
         await app.post_shutdown(app)
     await app.shutdown()
+
+
+def describe_routes(settings: Settings) -> str:
+    """The tap router's table and the home menu of an application built offline."""
+    from bot.offline import OfflineBotAPI
+    from handlers.common import describe_routes as describe
+
+    return describe(build_application(settings, request=OfflineBotAPI()))

@@ -50,8 +50,8 @@ class Services:
     storage: Storage
     clock: Callable[[], float]
     commands: list[Command] = field(default_factory=list)
-    # (row number, order in row, label key, data): the home menu, from each feature.
-    menu_buttons: list[tuple[int, int, str, CallbackData]] = field(default_factory=list)
+    # The home menu's buttons by label key, from each feature (placed by the handlers' layout).
+    menu_buttons: dict[str, CallbackData] = field(default_factory=dict)
     # Every language's content (the first, `content`, is the default).
     contents: dict[str, Content] = field(default_factory=dict)
     page_extras: list[PageExtras] = field(default_factory=list)
@@ -64,6 +64,8 @@ class Services:
     home_menus: dict[str, InlineKeyboardMarkup] = field(default_factory=dict)
     home_menu_json: dict[str, dict[str, object]] = field(default_factory=dict)
     prefixes: dict[str, str] = field(default_factory=dict)  # callback prefix -> its type
+    # The one handler of every button (handlers.common.TapRouter), added by the first tap().
+    taps: object | None = None
     # What typed text that answers no prompt does (the search feature sets it).
     outside_prompt: CommandCallback | None = None
     # /start <payload>: each feature may turn a payload into the button it opens.
@@ -114,6 +116,5 @@ class Feature:
     """One feature as the composition root sees it: its commands, then everything else it
     registers (button types, prompts, home-menu buttons, jobs) in setup()."""
 
-    name: str
     commands: Sequence[Command]
     setup: Callable[[BotApp], None]

@@ -6,8 +6,6 @@ from html import escape
 
 from bot.content import Content, Part, Section, Strings
 
-MAX_MESSAGE = 4096
-
 
 def utf16_len(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units: an emoji can count as two)."""

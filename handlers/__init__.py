@@ -26,14 +26,14 @@ from handlers import (
 )
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("core", core.COMMANDS, core.setup),
-    Feature("guide", guide.COMMANDS, guide.setup),
-    Feature("symptoms", symptoms.COMMANDS, symptoms.setup),
-    Feature("questions", questions.COMMANDS, questions.setup),
-    Feature("privacy", privacy.COMMANDS, privacy.setup),
-    Feature("appointments", appointments.COMMANDS, appointments.setup),
-    Feature("glossary", glossary.COMMANDS, glossary.setup),
-    Feature("search", search.COMMANDS, search.setup),
-    Feature("share", share.COMMANDS, share.setup),
-    Feature("fallbacks", core.LAST_COMMANDS, core.setup_fallbacks),
+    Feature(core.COMMANDS, core.setup),
+    Feature(guide.COMMANDS, guide.setup),
+    Feature(symptoms.COMMANDS, symptoms.setup),
+    Feature(questions.COMMANDS, questions.setup),
+    Feature(privacy.COMMANDS, privacy.setup),
+    Feature(appointments.COMMANDS, appointments.setup),
+    Feature(glossary.COMMANDS, glossary.setup),
+    Feature(search.COMMANDS, search.setup),
+    Feature(share.COMMANDS, share.setup),
+    Feature(core.LAST_COMMANDS, core.setup_fallbacks),
 )

@@ -1,9 +1,10 @@
 """What every feature uses: taps answered exactly once, show in place, home, consent, prompts.
 
-A feature registers each of its button types with `tap(app, DataType, callback)`: a PTB
-CallbackQueryHandler whose pattern is that type's matcher. The callback does the tap's work
-and returns a `Reply` (its notice, the view to show, anything to send after); the handler
-then answers the tap once, first, and shows the view, so no flag is passed around. A write
+A feature registers each of its button types with `tap(app, DataType, callback)`: a row in
+the one tap router's table (prefix -> type, callback, feature), which PTB sees as a single
+handler. A tap's data is looked up by its prefix and parsed once. The callback does the
+tap's work and returns a `Reply` (its notice, the view to show, anything to send after);
+the router then answers the tap once, first, and shows the view, so no flag is passed around. A write
 refused for want of consent (NoConsent) becomes the consent prompt, which carries the tap
 along and carries it out after OK.
 """
@@ -13,16 +14,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 from telegram import LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, filters
+from telegram.ext import BaseHandler, filters
 
-from bot.callbacks import CallbackData, CallbackDataError, Nested
+from bot.callbacks import SEP, CallbackData, CallbackDataError, Nested
 from bot.content import Content
 from bot.context import BotApp, BotContext, services_of
 from bot.storage import NoConsent, Prompt
@@ -114,27 +115,58 @@ D = TypeVar("D", bound=CallbackData)
 TapCallback = Callable[[Update, BotContext, D], Awaitable[Reply]]
 
 
-class TapHandler(CallbackQueryHandler[BotContext, None]):
-    """One button type's handler: parse, run the feature's callback, answer exactly once."""
+@dataclass(frozen=True)
+class Route:
+    """One button type: its data type, the feature callback, and the feature's module."""
 
-    def __init__(self, data_type: type[D], callback: TapCallback[D]):
-        self.data_type: type[CallbackData] = data_type
-        self.tap_callback: TapCallback[Any] = callback
-        super().__init__(self._handle, pattern=data_type.matches)
+    data_type: type[CallbackData]
+    callback: TapCallback[Any]
+    feature: str
 
-    async def run(self, update: Update, context: BotContext, data: str) -> Reply:
-        """What the tap for `data` (already matched) does; storage writes happen here."""
-        parsed = self.data_type.unpack(data)
-        if parsed is None:  # the pattern matched, so only a changed type gets here
-            return stale_reply(context)
-        try:
-            return await self.tap_callback(update, context, parsed)
-        except NoConsent:
-            return consent_reply(context, data)
 
-    async def _handle(self, update: Update, context: BotContext) -> None:
-        await carry_out(update, context, await self.run(update, context, str(
-            update.callback_query.data if update.callback_query else "")))
+class TapRouter(BaseHandler[Update, BotContext, None]):
+    """Every feature's buttons behind one PTB handler: the data's prefix finds its route in
+    a table (not a scan of one handler per type), its fields are parsed once, and the tap
+    is answered exactly once. Data of no route, or malformed for its route, is left to the
+    fallback (the calm "this menu has changed")."""
+
+    def __init__(self) -> None:
+        super().__init__(self._unused)
+        self.routes: dict[str, Route] = {}
+
+    async def _unused(self, update: Update, context: BotContext) -> None:
+        raise RuntimeError("the router handles its updates itself")
+
+    def find(self, data: object) -> tuple[Route, CallbackData] | None:
+        if not isinstance(data, str):
+            return None
+        route = self.routes.get(data.partition(SEP)[0])
+        if route is None:
+            return None
+        parsed = route.data_type.unpack(data)
+        return None if parsed is None else (route, parsed)
+
+    def check_update(self, update: object) -> tuple[Route, CallbackData] | None:
+        if not isinstance(update, Update) or update.callback_query is None:
+            return None
+        return self.find(update.callback_query.data)
+
+    async def handle_update(self, update: Update, application: Any, check_result: object,
+                            context: BotContext) -> None:
+        assert isinstance(check_result, tuple)
+        route, parsed = check_result
+        data = str(update.callback_query.data if update.callback_query else "")
+        await carry_out(update, context, await run_route(update, context, route, parsed, data))
+
+
+async def run_route(update: Update, context: BotContext, route: Route, parsed: CallbackData,
+                    data: str) -> Reply:
+    """What the tap does; a write refused for want of consent becomes the consent prompt,
+    carrying `data` so OK carries the tap out."""
+    try:
+        return await route.callback(update, context, parsed)
+    except NoConsent:
+        return consent_reply(context, data)
 
 
 async def carry_out(update: Update, context: BotContext, reply: Reply) -> None:
@@ -155,24 +187,34 @@ async def carry_out(update: Update, context: BotContext, reply: Reply) -> None:
         await reply.after()
 
 
+def router(app: BotApp) -> TapRouter:
+    """The application's tap router, added to PTB's group 0 on first use."""
+    services = services_of(app)
+    if services.taps is None:
+        services.taps = TapRouter()
+        app.add_handler(services.taps)
+    assert isinstance(services.taps, TapRouter)
+    return services.taps
+
+
 def tap(app: BotApp, data_type: type[D], callback: TapCallback[D]) -> None:
     """Register a feature's button type with its callback (each prefix once per bot)."""
-    taken = services_of(app).prefixes
-    if data_type.prefix in taken:
+    routes = router(app).routes
+    if data_type.prefix in routes:
         raise ValueError(f"callback prefix {data_type.prefix!r} of {data_type.__name__} is "
-                         f"already {taken[data_type.prefix]}'s")
-    taken[data_type.prefix] = data_type.__name__
-    app.add_handler(TapHandler(data_type, callback))
+                         f"already {routes[data_type.prefix].data_type.__name__}'s")
+    feature = getattr(callback, "__module__", "") or ""
+    routes[data_type.prefix] = Route(data_type, callback, feature.rpartition(".")[2])
+    services_of(app).prefixes[data_type.prefix] = data_type.__name__
 
 
 async def run_tap(update: Update, context: BotContext, data: str) -> Reply:
     """What other button data would do for this same tap (after consent, Cancel's origin, a
-    deep link), found through the handlers PTB already holds; unknown data is stale."""
-    for group in sorted(context.application.handlers):
-        for handler in context.application.handlers[group]:
-            if isinstance(handler, TapHandler) and handler.data_type.matches(data):
-                return await handler.run(update, context, data)
-    return stale_reply(context)
+    deep link), looked up in the router's table; unknown data is stale."""
+    found = router(cast(BotApp, context.application)).find(data)
+    if found is None:
+        return stale_reply(context)
+    return await run_route(update, context, *found, data)
 
 
 def user_id(update: Update) -> int:
@@ -249,10 +291,25 @@ def home_only(content: Content) -> Markup:
     return Markup([[button(content.strings("menu.home"), Home())]])
 
 
-def menu_button(app: BotApp, row: int, order: int, label_key: str, data: CallbackData) -> None:
-    """A feature's button on the home menu, at (row, order in the row), its label a string
-    key (so each language has its own menu)."""
-    services_of(app).menu_buttons.append((row, order, label_key, data))
+# The home menu, row by row, by label key: the one place its layout lives. Each feature adds
+# its buttons with menu_button(); a key no feature added (a guide without a treatment
+# section, say) is left out of its row.
+HOME_MENU: tuple[tuple[str, ...], ...] = (
+    ("menu.guide", "menu.search"),
+    ("menu.checklist", "menu.questions"),
+    ("menu.myquestions", "menu.bookmarks"),
+    ("menu.treatment", "menu.glossary"),
+    ("menu.urgent",),
+    ("menu.settings", "menu.privacy"),
+)
+
+
+def menu_button(app: BotApp, label_key: str, data: CallbackData) -> None:
+    """A feature's button on the home menu, placed by HOME_MENU, its label a string key (so
+    each language has its own menu)."""
+    if not any(label_key in row for row in HOME_MENU):
+        raise ValueError(f"{label_key!r} has no place in HOME_MENU")
+    services_of(app).menu_buttons[label_key] = data
 
 
 def main_menu(context: BotContext) -> Markup:
@@ -261,13 +318,27 @@ def main_menu(context: BotContext) -> Markup:
     content = context.content
     menu = services.home_menus.get(content.language)
     if menu is None:
-        rows: dict[int, list[tuple[int, Button]]] = {}
-        for row, order, key, data in services.menu_buttons:
-            rows.setdefault(row, []).append((order, button(content.strings(key), data)))
-        menu = Markup([[b for _, b in sorted(items, key=lambda x: x[0])]
-                       for _, items in sorted(rows.items())])
+        given = services.menu_buttons
+        rows = [[button(content.strings(key), given[key]) for key in row if key in given]
+                for row in HOME_MENU]
+        menu = Markup([row for row in rows if row])
         services.home_menus[content.language] = menu
     return menu
+
+
+def describe_routes(app: BotApp) -> str:
+    """`python -m bot routes`: every button type the router knows, then the home menu."""
+    routes = sorted(router(app).routes.values(), key=lambda r: (r.feature, r.data_type.prefix))
+    lines = [f"{len(routes)} button types (prefix, type, feature, callback):"]
+    lines += [f"  {r.data_type.prefix:<4} {r.data_type.__name__:<24} {r.feature:<13} "
+              f"{getattr(r.callback, '__name__', '?')}" for r in routes]
+    given = services_of(app).menu_buttons
+    lines.append("home menu (label key -> button data):")
+    for number, row in enumerate(HOME_MENU, start=1):
+        cells = [f"{key} -> {given[key].pack()}" if key in given else f"{key} (no button)"
+                 for key in row]
+        lines.append(f"  row {number}: " + ", ".join(cells))
+    return "\n".join(lines)
 
 
 def home_view(context: BotContext, prefix: str | None = None) -> View:

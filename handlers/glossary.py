@@ -375,4 +375,4 @@ def setup(app: BotApp) -> None:
     tap(app, ShowTerm, tap_term)
     tap(app, WordsOnPage, tap_words)
     tap(app, WordsOnGatedPage, tap_gated_words)
-    menu_button(app, 3, 1, "menu.glossary", ShowGlossary())
+    menu_button(app, "menu.glossary", ShowGlossary())

@@ -346,8 +346,8 @@ def setup(app: BotApp) -> None:
     tap(app, ListBookmarks, tap_bookmarks)
     tap(app, RemoveBookmark, remove_bookmark)
     services.deep_links.append(deep_link)
-    menu_button(app, 0, 0, "menu.guide", Contents())
-    menu_button(app, 2, 1, "menu.bookmarks", ListBookmarks())
+    menu_button(app, "menu.guide", Contents())
+    menu_button(app, "menu.bookmarks", ListBookmarks())
     treatment = next((sec for sec in content.sections if sec.has_parts), None)
     if treatment is not None:
-        menu_button(app, 3, 0, "menu.treatment", section_start(treatment))
+        menu_button(app, "menu.treatment", section_start(treatment))

@@ -980,9 +980,9 @@ def setup(app: BotApp) -> None:
     on_prompt(app, PHONE_PROMPT, save_phone)
     on_prompt(app, LABEL_PROMPT, save_label)
     on_prompt(app, NUMBER_PROMPT, save_number)
-    menu_button(app, 4, 0, "menu.urgent", ShowUrgent())
+    menu_button(app, "menu.urgent", ShowUrgent())
     # /start urgent (the inline urgent card's button) opens the card.
     services_of(app).deep_links.append(
         lambda content, payload: ShowUrgent() if payload == URGENT_LINK else None)
-    menu_button(app, 5, 0, "menu.settings", ShowSettings())
-    menu_button(app, 5, 1, "menu.privacy", ShowPrivacy())
+    menu_button(app, "menu.settings", ShowSettings())
+    menu_button(app, "menu.privacy", ShowPrivacy())

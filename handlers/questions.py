@@ -773,5 +773,5 @@ def setup(app: BotApp) -> None:
     on_prompt(app, ANSWER_PROMPT, receive_answer, free_text=True)
     at_start_and_every(app, purge_removed_questions, PURGE_EVERY, PURGE_JOB)
     services.page_extras.append(page_extras)
-    menu_button(app, 1, 1, "menu.questions", ShowGroups())
-    menu_button(app, 2, 0, "menu.myquestions", MyQuestions(0))
+    menu_button(app, "menu.questions", ShowGroups())
+    menu_button(app, "menu.myquestions", MyQuestions(0))

@@ -299,4 +299,4 @@ def setup(app: BotApp) -> None:
                               for language, content in services.contents.items()}
     services.outside_prompt = search_text
     tap(app, AskSearch, tap_ask)
-    menu_button(app, 0, 1, "menu.search", AskSearch())
+    menu_button(app, "menu.search", AskSearch())

@@ -262,4 +262,4 @@ def setup(app: BotApp) -> None:
     tap(app, AskClear, ask_clear)
     tap(app, ClearSymptoms, clear_symptoms)
     services.page_extras.append(page_extras)
-    menu_button(app, 1, 0, "menu.checklist", ShowChecklist())
+    menu_button(app, "menu.checklist", ShowChecklist())
