@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.storage import Prompt, Store, open_storage, schema
+from bot.storage import LimitReached, Prompt, Store, open_storage, schema
 from tests.fakeapi import ROOT, FakeBotAPI, bot_env, free_port
 from tests.pgserver import PostgresServer
 
@@ -51,6 +51,7 @@ async def test_limits_hold_when_two_replicas_save_at_once(pair) -> None:
         *(s.questions.add_own(1, f"q{n}", limit=3) for n in range(4) for s in (a, b)),
         return_exceptions=True)
     assert sum(isinstance(r, int) for r in results) == 3
+    assert [type(r) for r in results if not isinstance(r, int)] == [LimitReached] * 5
     assert await a.questions.count(1) == 3
 
 
