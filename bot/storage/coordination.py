@@ -16,8 +16,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
-
 from bot.storage.driver import Driver
 
 log = logging.getLogger(__name__)
@@ -75,7 +73,7 @@ class Advisory(HandledUpdates):
         super().__init__(db)
         self.url = url
         self.application = application
-        self._conn: asyncpg.Connection | None = None
+        self._conn: Any = None  # an asyncpg connection (imported only for PostgreSQL)
         self._guard = asyncio.Lock()
         self._held: dict[int, int] = {}
 
@@ -85,6 +83,8 @@ class Advisory(HandledUpdates):
             self._conn = None
 
     async def _locking(self, sql: str, *args: Any) -> Any:
+        import asyncpg
+
         async with self._guard:
             if self._conn is None or self._conn.is_closed():
                 self._held.clear()  # a new session holds nothing
