@@ -41,6 +41,9 @@ class Settings:
     # How many bot processes share the one bot token: Telegram's limits are per bot, so
     # each replica keeps to its share of the overall and group rates.
     replicas: int = 1
+    # Webhook mode: an update still running after this many seconds is answered (and recorded
+    # as handled) and goes on in its chat's turn; Telegram gives up on a request after ~60 s.
+    webhook_answer_within: int = 10
     # How long a prompt waits for typed text, and how long a removed question can be undone.
     prompt_seconds: int = 30 * 60
     undo_seconds: int = 15 * 60
@@ -140,6 +143,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_port=_int(env, "WEBHOOK_PORT", 8443, 1, 65535),
         metrics_port=_int(env, "METRICS_PORT", 0, 1, 65535) or None,
         replicas=_int(env, "BOT_REPLICAS", 1, 1, 64),
+        webhook_answer_within=_int(env, "WEBHOOK_ANSWER_WITHIN", 10, 1, 50),
         database_url=(check_database_url(env["DATABASE_URL"].strip())
                       if env.get("DATABASE_URL", "").strip() else None),
     )

@@ -21,6 +21,9 @@ def test_defaults_without_token(tmp_path: Path) -> None:
     assert s.api_base_url.endswith("/bot") and s.log_level == "INFO"
     assert (tmp_path / "x").is_dir()
     assert "AAH" not in repr(s)
+    assert s.webhook_answer_within == 10
+    later = load_settings({"BOT_DB_PATH": str(tmp_path / "db"), "WEBHOOK_ANSWER_WITHIN": "25"})
+    assert later.webhook_answer_within == 25
 
 
 def test_token_and_base_urls(tmp_path: Path) -> None:
@@ -43,6 +46,7 @@ def test_token_and_base_urls(tmp_path: Path) -> None:
     ({"WEBHOOK_URL": "https://example.invalid/hook", "WEBHOOK_SECRET": "bad secret!"},
      "WEBHOOK_SECRET"),
     ({"BOT_CONCURRENCY": "0"}, "BOT_CONCURRENCY"),
+    ({"WEBHOOK_ANSWER_WITHIN": "60"}, "WEBHOOK_ANSWER_WITHIN"),
     ({"BOT_CONTENT_DIR": "/nonexistent"}, "BOT_CONTENT_DIR"),
 ])
 def test_bad_settings_name_the_setting(tmp_path: Path, env: dict[str, str], setting: str) -> None:

@@ -109,7 +109,7 @@ def test_two_replicas_keep_order_lose_nothing_and_survive_a_kill(
                     kill = asyncio.create_task(killer())
                     await asyncio.gather(*(telegram.chat(session, chats[uid]) for uid in PARENTS))
                     await kill
-                    async with session.get(f"http://127.0.0.1:{ports[1]}/healthz") as r:
+                    async with session.get(f"http://127.0.0.1:{ports[1]}/healthz/details") as r:
                         health = (r.status, await r.json())
                     async with session.get(f"http://127.0.0.1:{ports[1]}/metrics") as r:
                         metrics = await r.text()
