@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,16 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
-from bot.config import Settings
-from bot.content import DEFAULT_LANGUAGE, Content, ContentError, load_catalog
+from bot.config import DEFAULT_CONTENT, Settings
+from bot.content import (
+    DEFAULT_LANGUAGE,
+    Content,
+    ContentError,
+    Profile,
+    check_command_names,
+    load_catalog,
+    load_profiles,
+)
 from bot.context import BotApp, BotContext, Command, Feature, Services
 from bot.limits import NewMessageRateLimiter
 from bot.metrics import MeteredRequest, Metrics
@@ -46,24 +55,36 @@ def default_features() -> Sequence[Feature]:
     return FEATURES
 
 
-def declared_commands(features: Sequence[Feature]) -> list[Command]:
-    """Every feature's commands, in feature order, those marked `first` before the rest."""
-    commands = [command for feature in features for command in feature.commands]
+def declared_commands(features: Sequence[Feature],
+                      profiles: Mapping[str, Profile] | None = None) -> list[Command]:
+    """Every feature's commands, in feature order, those marked `first` before the rest,
+    each with its names in every language (`aliases`) from the languages' profiles: those
+    given, else the ones in the default content folder."""
+    profiles = load_profiles(DEFAULT_CONTENT) if profiles is None else profiles
+    commands = [named(command, profiles) for feature in features for command in feature.commands]
     return sorted(commands, key=lambda c: not c.first)
 
 
+def named(command: Command, profiles: Mapping[str, Profile]) -> Command:
+    """The command with its names by language (`aliases`), as the profiles give them."""
+    return replace(command, aliases={code: profile.commands[command.name]
+                                     for code, profile in profiles.items()
+                                     if command.name in profile.commands})
+
+
 def reserved_commands(features: Sequence[Feature] | None = None) -> frozenset[str]:
-    """Command names the features own (aliases too); a guide section may not take one."""
-    commands = declared_commands(features or default_features())
-    return frozenset(c.name for c in commands) | frozenset(
-        a for c in commands for aliases in c.aliases.values() for a in aliases)
+    """The names of the features' commands: a guide section may not take one, and a
+    language's profile gives names to these only."""
+    return frozenset(c.name for feature in features or default_features()
+                     for c in feature.commands)
 
 
 def bot_commands(content: Content, commands: Sequence[Command]) -> list[BotCommand]:
     """The "/" menu: the features' commands first, then one command per guide section, each
     under its name in the content's language where it has one (`/ayuda`, `/sintomas`)."""
     s = content.strings
-    tools = [BotCommand(c.aliases.get(content.language, (c.name,))[0], s(c.description_key))
+    names = content.profile.commands
+    tools = [BotCommand(names.get(c.name, (c.name,))[0], s(c.description_key))
              for c in commands]
     guide = [BotCommand(sec.aliases[0] if sec.aliases else sec.command, sec.description)
              for sec in content.sections]
@@ -120,12 +141,13 @@ def build_application(
     if content is not None:  # handed in (tests, the console): the first language's content
         contents[DEFAULT_LANGUAGE] = content
     content = contents[DEFAULT_LANGUAGE]
-    for each in contents.values():
-        names = {section.command for section in each.sections} | {
-            alias for section in each.sections for alias in section.aliases}
-        taken = sorted(reserved & names)
-        if taken:
-            raise ContentError(f"sections: command {taken[0]!r} is taken by the bot itself")
+    for each in contents.values():  # content handed in was perhaps loaded without `reserved`
+        unknown = sorted(set(each.profile.commands) - reserved)
+        if unknown:
+            raise ContentError(f"[{each.language}] language.yaml: commands.{unknown[0]}: the "
+                               f"bot has no command {unknown[0]!r}")
+    check_command_names(contents, reserved)
+    profiles = {code: each.profile for code, each in contents.items()}
     metrics = Metrics()
     builder: Any = (
         Application.builder()
@@ -151,11 +173,14 @@ def build_application(
     services = Services(settings, content, storage, clock, contents=contents, metrics=metrics)
     app.bot_data["services"] = services
     for feature in features:
-        for command in feature.commands:
+        # Every name in every language works for everyone (profiles: language.yaml).
+        for command in (named(c, profiles) for c in feature.commands):
             every = [command.name, *(a for aliases in command.aliases.values() for a in aliases)]
-            app.add_handler(CommandHandler(every, command.callback, filters=_COMMAND_FILTER))
+            app.add_handler(CommandHandler(list(dict.fromkeys(every)), command.callback,
+                                           filters=_COMMAND_FILTER))
         feature.setup(app)
-    services.commands.extend(declared_commands(features))  # the "/" menu's and /help's order
+    # The "/" menu's and /help's order, each command with its names from the profiles.
+    services.commands.extend(declared_commands(features, profiles))
     return app
 
 

@@ -1,19 +1,13 @@
-"""Content checks beyond the loader: rendered page sizes and reading grade per section."""
+"""Content checks beyond the loader: rendered page sizes and reading ease per section."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from bot.content import Content, Section
-from bot.readability import counts, counts_es, grade_of, inflesz_of
+from bot.readability import FORMULAS, counts
 from bot.render import section_page, utf16_len
 from bot.telegram_html import MAX_TEXT, visible_text
-
-MAX_SECTION_GRADE = 9.0
-MAX_GUIDE_GRADE = 8.0
-# Spanish: the INFLESZ scale (Szigriszt-Pazos); "normal" from 55, "bastante fácil" from 65.
-MIN_SECTION_INFLESZ = 55.0
-MIN_GUIDE_INFLESZ = 65.0
 
 
 def section_text(section: Section) -> str:
@@ -22,49 +16,35 @@ def section_text(section: Section) -> str:
 
 def report(content: Content) -> tuple[list[str], list[str]]:
     """(problems, lines to print): rendered pages must fit; reading ease must meet the bar
-    (Flesch-Kincaid grade in English, INFLESZ in Spanish)."""
-    if content.language == "es":
-        return _report_es(content)
+    the language's profile sets (English: Flesch-Kincaid grade at most 9 per section and 8
+    overall; Spanish: INFLESZ at least 55 and 65)."""
+    rule = content.profile.reading_ease
+    formula = FORMULAS[rule.formula]
+    rules = content.profile.syllables
+    width = max(6, len(formula.label) + 1)
+
+    def fails(score: float, bar: float) -> str | None:
+        if formula.higher_is_easier:
+            return f"{formula.label} {score:.1f} is under {bar}" if score < bar else None
+        return f"reading {formula.label} {score:.1f} is over {bar}" if score > bar else None
+
     problems = _page_sizes(content)
-    lines = [f"{'section':<20} {'words':>6} {'grade':>6}"]
+    lines = [f"{'section':<20} {'words':>6} {formula.label:>{width}}"]
     total = (0, 0, 0)
     for section in content.sections:
-        c = counts(section_text(section))
+        c = counts(section_text(section), rules)
         total = (total[0] + c[0], total[1] + c[1], total[2] + c[2])
-        grade = grade_of(*c)
-        lines.append(f"{section.id:<20} {c[1]:>6} {grade:>6.1f}")
-        if grade > MAX_SECTION_GRADE:
-            problems.append(f"section {section.id}: reading grade {grade:.1f} is over "
-                            f"{MAX_SECTION_GRADE}")
-    overall = grade_of(*total)
-    lines.append(f"{'whole guide':<20} {total[1]:>6} {overall:>6.1f}")
-    if overall > MAX_GUIDE_GRADE:
-        problems.append(f"whole guide: reading grade {overall:.1f} is over {MAX_GUIDE_GRADE}")
+        score = formula.score(*c)
+        lines.append(f"{section.id:<20} {c[1]:>6} {score:>{width}.1f}")
+        if problem := fails(score, rule.section):
+            problems.append(f"section {section.id}: {problem}")
+    overall = formula.score(*total)
+    lines.append(f"{'whole guide':<20} {total[1]:>6} {overall:>{width}.1f}")
+    if problem := fails(overall, rule.guide):
+        problems.append(f"whole guide: {problem}")
     lines.append(f"{len(content.sections)} sections, {len(content.checklist.items)} checklist "
                  f"items, {sum(len(g.questions) for g in content.question_groups)} questions, "
                  f"{len(content.glossary)} glossary terms: content OK"
-                 if not problems else "content has problems")
-    return problems, lines
-
-
-def _report_es(content: Content) -> tuple[list[str], list[str]]:
-    problems = _page_sizes(content)
-    lines = [f"{'section':<20} {'words':>6} {'INFLESZ':>8}"]
-    total = (0, 0, 0)
-    for section in content.sections:
-        c = counts_es(section_text(section))
-        total = (total[0] + c[0], total[1] + c[1], total[2] + c[2])
-        ease = inflesz_of(*c)
-        lines.append(f"{section.id:<20} {c[1]:>6} {ease:>8.1f}")
-        if ease < MIN_SECTION_INFLESZ:
-            problems.append(f"section {section.id}: INFLESZ {ease:.1f} is under "
-                            f"{MIN_SECTION_INFLESZ}")
-    overall = inflesz_of(*total)
-    lines.append(f"{'whole guide':<20} {total[1]:>6} {overall:>8.1f}")
-    if overall < MIN_GUIDE_INFLESZ:
-        problems.append(f"whole guide: INFLESZ {overall:.1f} is under {MIN_GUIDE_INFLESZ}")
-    lines.append(f"{len(content.sections)} sections, {len(content.checklist.items)} checklist "
-                 f"items, {len(content.glossary)} glossary terms: content OK"
                  if not problems else "content has problems")
     return problems, lines
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from bot.readability import FORMULAS, Syllables
 from bot.redflags import NumberWords, RedFlags, Sign
 
 ID = re.compile(r"^[a-z0-9_]{1,24}$")
@@ -24,33 +25,55 @@ MAX_TITLE = 40
 MAX_LABEL = 30
 MAX_QUESTION = 200
 OPENS = {"checklist", "questions"}
-# A cross-reference in page text: "the Follow-up care section", "la sección Diagnóstico"
-# (the bot makes it a button; the content check refuses one that names no section).
-CROSS_REFERENCE = re.compile(r"\bthe ([A-Z0-9][\w'’-]*(?: [\w'’-]+){0,5}?) section\b")
-_SECTION_ES = re.compile(r"\b[Ll]a sección ")
+# A cross-reference in page text, as each language's profile writes it ("the {title}
+# section", "la sección {title}"): the bot makes it a button; the content check refuses one
+# that names no section.
+TITLE = "{title}"
+# A name that looks like a title, before the phrase's closing words ("the Hair Care section").
+_TITLE_LIKE = r"[\w'’-]+(?: [\w'’-]+){0,5}?"
+# The phrases load_content has read, by language code: only for callers that still pass a
+# language code instead of the phrase (handlers/guide.py, until it passes the profile's).
+@lru_cache(maxsize=64)
+def _phrase(phrase: str) -> tuple[re.Pattern[str], str, re.Pattern[str] | None]:
+    """(where a reference begins: the phrase's opening words at a word's start, their first
+    letter in either case ("the"/"The", "la"/"La"); its closing words; a name that looks like
+    a title before them, when there are closing words)."""
+    opening, _, closing = phrase.partition(TITLE)
+    first = opening[0]
+    head = f"[{re.escape(first.lower())}{re.escape(first.upper())}]" if first.isalpha() \
+        else re.escape(first)
+    start = re.compile(r"(?<!\w)" + head + re.escape(opening[1:]))
+    title_like = re.compile(f"({_TITLE_LIKE}){re.escape(closing)}(?!\\w)") if closing \
+        else None
+    return start, closing, title_like
 
 
-def cross_references(text: str, titles: Collection[str], language: str) -> tuple[
+def cross_references(text: str, titles: Collection[str], phrase: str) -> tuple[
         list[str], list[str]]:
-    """(titles referred to, references to no known title) in a page's text."""
+    """(titles referred to, references to no known title) in a page's text. `phrase`: the
+    language's cross-reference phrase ("the {title} section"); a reference names a title
+    exactly (case aside), starting with a capital letter or a digit."""
+    start, closing, unknown_title = _phrase(phrase)
     known = {t.lower(): t for t in titles}
     found: list[str] = []
     unknown: list[str] = []
-    if language != "es":
-        for ref in CROSS_REFERENCE.findall(text):
-            if ref.lower() in known:
-                found.append(known[ref.lower()])
-            else:
-                unknown.append(ref)
-        return found, unknown
-    for match in _SECTION_ES.finditer(text):
+    for match in start.finditer(text):
         rest = text[match.end():].split("\n", 1)[0]
-        best = max((t for t in known if rest.lower().startswith(t)), key=len, default=None)
+        if not (rest[:1].isupper() or rest[:1].isdigit()):
+            continue
+        lower = rest.lower()
+        best = max((t for t in known if lower.startswith(t + closing.lower())
+                    and not lower[len(t) + len(closing):][:1].isalnum()),
+                   key=len, default=None)
         if best is not None:
             found.append(known[best])
-        elif rest[:1].isupper():
+        elif unknown_title is None:
             unknown.append(" ".join(rest.split()[:3]))
+        elif named := unknown_title.match(rest):
+            unknown.append(named.group(1))
     return found, unknown
+
+
 # Notes about the source or our editing must never reach a parent.
 EDITOR_NOTES = re.compile(
     r"guide's table|the source (?:text|table|lost|says)|table (?:was|were|is) (?:cut|lost)"
@@ -261,6 +284,27 @@ class SearchWords:
     synonyms: Mapping[str, tuple[str, ...]]
 
 
+@dataclass(frozen=True)
+class ReadingEase:
+    """The reading-ease rule the content check applies to a language."""
+
+    formula: str    # a name in bot.readability.FORMULAS: flesch-kincaid, inflesz
+    section: float  # each section's bar: at most this grade, or at least this ease
+    guide: float    # the whole guide's bar
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How the engine treats a language: its folder's `language.yaml` (docs/CONTENT.md)."""
+
+    cross_reference: str  # how a page names another section: "the {title} section"
+    reading_ease: ReadingEase
+    syllables: Syllables
+    # The bot's commands under this language's names (its "/" menu shows the first; every
+    # name works for everyone): command name -> names ("help" -> ("ayuda",)).
+    commands: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
 class _DateFormatter(string.Formatter):
     """str.format, with day and month names (%a %A %b %B) in the content's language."""
 
@@ -316,6 +360,7 @@ class Content:
     urgent: UrgentCard
     strings: Strings
     search: SearchWords
+    profile: Profile
     language: str = "en"
     emergency: EmergencyTable = field(default_factory=lambda: EmergencyTable("", ()))
     # The red-flag check, built from `urgent` with this language's stemmer.
@@ -644,6 +689,69 @@ def _load_urgent(reader: _Reader) -> UrgentCard:
     )
 
 
+PROFILE = "language.yaml"
+
+
+def _load_profile(reader: _Reader, reserved: Collection[str] = ()) -> Profile:
+    """A language's profile: its names for the bot's commands (each one a Telegram command
+    name, unique, naming a command the bot has: `reserved`, when given), its cross-reference
+    phrase, its reading-ease rule and how its words split into syllables."""
+    import pyphen
+
+    data = reader.mapping(reader.load(), "top level")
+    commands: dict[str, tuple[str, ...]] = {}
+    owner: dict[str, str] = {name: name for name in reserved}
+    for command, raw in reader.mapping(data.get("commands") or {}, "commands").items():
+        where = f"commands.{command}"
+        if not isinstance(command, str) or not COMMAND.match(command):
+            raise reader.fail(where, f"{command!r} is not a Telegram command (1-32 chars of "
+                                     "a-z 0-9 _)")
+        if reserved and command not in reserved:
+            raise reader.fail(where, f"the bot has no command {command!r}")
+        names = (raw,) if isinstance(raw, str) else tuple(raw) if isinstance(raw, list) else ()
+        if not names:
+            raise reader.fail(where, "must be a command name or a list of them")
+        for name in names:
+            if not isinstance(name, str) or not COMMAND.match(name):
+                raise reader.fail(where, f"{name!r} is not a Telegram command (1-32 chars of "
+                                         "a-z 0-9 _)")
+            if owner.setdefault(name, command) != command:
+                raise reader.fail(where, f"{name!r} is already the name of /{owner[name]}")
+        commands[command] = names
+    phrase = reader.text(data, "cross_reference", "profile", limit=80)
+    opening, _, closing = phrase.partition(TITLE)
+    if TITLE not in phrase or TITLE in closing or not opening.strip():
+        raise reader.fail("cross_reference", f"{phrase!r} must be words, then {TITLE} once "
+                                             "(\"the {title} section\", \"la sección {title}\")")
+    ease = reader.mapping(data.get("reading_ease"), "reading_ease")
+    formula_name = reader.text(ease, "formula", "reading_ease")
+    formula = FORMULAS.get(formula_name)
+    if formula is None:
+        raise reader.fail("reading_ease.formula",
+                          f"{formula_name!r} is not one of {', '.join(sorted(FORMULAS))}")
+    bound = "min" if formula.higher_is_easier else "max"
+    bars = []
+    for key in (f"{bound}_section", f"{bound}_guide"):
+        value = ease.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise reader.fail(f"reading_ease.{key}", f"must be a number ({formula_name} "
+                                                     f"takes {bound}_section and {bound}_guide)")
+        bars.append(float(value))
+    raw_syllables = reader.mapping(data.get("syllables"), "syllables")
+    hyphenation = reader.text(raw_syllables, "hyphenation", "syllables", limit=20)
+    if hyphenation not in pyphen.LANGUAGES:
+        raise reader.fail("syllables.hyphenation", f"pyphen has no dictionary {hyphenation!r}")
+    vowels = reader.text(raw_syllables, "vowels", "syllables", limit=40)
+    if not vowels.isalpha() or vowels != vowels.lower():
+        raise reader.fail("syllables.vowels", f"{vowels!r} must be lower-case letters")
+    silent_e = raw_syllables.get("silent_e", False)
+    if not isinstance(silent_e, bool):
+        raise reader.fail("syllables.silent_e", "must be true or false")
+    return Profile(cross_reference=phrase,
+                   reading_ease=ReadingEase(formula_name, bars[0], bars[1]),
+                   syllables=Syllables(hyphenation, vowels, silent_e), commands=commands)
+
+
 def _load_search(reader: _Reader) -> SearchWords:
     import snowballstemmer
 
@@ -702,8 +810,10 @@ REQUIRED_STRINGS = (
 def load_content(root: Path, reserved: Collection[str] = (), language: str = "en") -> Content:
     """Load and validate every content file under root, or raise ContentError.
 
-    `reserved`: command names the bot's features own (no section may take one).
-    `language`: which strings file (`strings/<language>.yaml`) holds the interface words."""
+    `reserved`: command names the bot's features own (no section may take one, and the
+    profile names only these). `language`: which strings file (`strings/<language>.yaml`)
+    holds the interface words; `root/language.yaml` is the language's profile."""
+    profile = _load_profile(_Reader(root / PROFILE, root), reserved)
     section_files = sorted((root / "sections").glob("*.yaml"))
     if not section_files:
         raise ContentError(f"{root / 'sections'}: no section files")
@@ -743,19 +853,20 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
                 note = EDITOR_NOTES.search(page)
                 if note:
                     raise sfile.fail(where, f"an editor's note reaches parents: {note.group()!r}")
-                for ref in cross_references(page, titles, language)[1]:
+                for ref in cross_references(page, titles, profile.cross_reference)[1]:
                     raise sfile.fail(where, f"refers to the section {ref!r}, which is not a "
                                             "section title")
     for opens in OPENS:
         if sum(1 for s in sections if s.opens == opens) > 1:
             raise sreader.fail("opens", f"more than one section opens {opens!r}")
     strings = _load_strings(_Reader(root / "strings" / f"{language}.yaml", root))
+    taken = set(reserved) | {name for names in profile.commands.values() for name in names}
     for s in sections:
         for alias in s.aliases:
-            if alias in reserved:
+            if alias in taken:
                 raise _Reader(root / "sections", root).fail(
                     f"section {s.id}.aliases", f"{alias!r} is taken by the bot itself")
-        if s.command in reserved:
+        if s.command in taken:
             raise _Reader(root / "sections", root).fail(
                 f"section {s.id}.command", f"{s.command!r} is taken by the bot itself")
     urgent_reader = _Reader(root / "urgent.yaml", root)
@@ -778,6 +889,7 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
         urgent=urgent,
         strings=strings,
         search=search,
+        profile=profile,
         language=language,
         emergency=_load_emergency(_Reader(root / "emergency.yaml", root)),
         red_flags=red_flags,
@@ -787,16 +899,57 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
 DEFAULT_LANGUAGE = "en"
 
 
-def load_catalog(root: Path, reserved: Collection[str] = ()) -> dict[str, Content]:
-    """Every language: the first (English) in `root`, each other in `root/<code>/` (with
-    `strings/<code>.yaml`), checked to have exactly the first one's ids."""
-    first = load_content(root, reserved, DEFAULT_LANGUAGE)
-    catalog = {DEFAULT_LANGUAGE: first}
+def language_folders(root: Path) -> dict[str, Path]:
+    """Every language's folder: the first (English) is `root`, each other `root/<code>/`,
+    a folder with `strings/<code>.yaml` (the code is the one Telegram reports: `es`, `fr`)."""
+    folders = {DEFAULT_LANGUAGE: root}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         if (folder / "strings" / f"{folder.name}.yaml").exists():
-            other = load_content(folder, reserved, folder.name)
-            catalog[folder.name] = aligned(first, other, folder)
+            folders[folder.name] = folder
+    return folders
+
+
+def load_catalog(root: Path, reserved: Collection[str] = ()) -> dict[str, Content]:
+    """Every language (see language_folders), each checked to have exactly the first one's
+    ids, and every command name to mean one thing across them (check_command_names)."""
+    catalog: dict[str, Content] = {}
+    for code, folder in language_folders(root).items():
+        content = load_content(folder, reserved, code)
+        catalog[code] = content if not catalog else \
+            aligned(catalog[DEFAULT_LANGUAGE], content, folder)
+    check_command_names(catalog, reserved)
     return catalog
+
+
+def load_profiles(root: Path) -> dict[str, Profile]:
+    """Only the languages' profiles (quick: no pages, no red-flag check), by language code."""
+    return {code: _load_profile(_Reader(folder / PROFILE, root))
+            for code, folder in language_folders(root).items()}
+
+
+def check_command_names(contents: Mapping[str, Content], commands: Collection[str]) -> None:
+    """Every command name means one thing, whatever the language: a name of one of the
+    bot's `commands` (its own, or a language's name for it) is no other command's and no
+    section's, and a section's command and names are no other section's. Raises
+    ContentError naming the language's file and the clash."""
+    owner: dict[str, str] = {name: f"/{name}" for name in commands}
+    for code, content in contents.items():
+        where = PROFILE if code == DEFAULT_LANGUAGE else f"{code}/{PROFILE}"
+        for command, names in content.profile.commands.items():
+            for name in names:
+                if owner.setdefault(name, f"/{command}") != f"/{command}":
+                    raise ContentError(f"{where}: commands.{command}: {name!r} is already "
+                                       f"the name of {owner[name]}")
+    for code, content in contents.items():
+        where = "sections" if code == DEFAULT_LANGUAGE else f"{code}/sections"
+        for section in content.sections:
+            mine = f"the section {section.id}"
+            for name in (section.command, *section.aliases):
+                if owner.setdefault(name, mine) != mine:
+                    taken = f"the bot itself ({owner[name]})" if owner[name].startswith("/") \
+                        else owner[name]
+                    raise ContentError(f"{where}: section {section.id}: command {name!r} is "
+                                       f"taken by {taken}")
 
 
 def _ids(content: Content) -> dict[str, list[str]]:

@@ -28,8 +28,9 @@ class Command:
     name: str
     description_key: str  # content string key of the one-line description
     callback: CommandCallback
-    # More names, by language ({"es": ("ayuda",)}): registered for everyone, and shown in
-    # that language's "/" menu instead of `name`.
+    # Its names by language ({"es": ("ayuda",)}), registered for everyone, the first shown
+    # in that language's "/" menu instead of `name`. Features leave it empty: the composition
+    # root fills it from each language's profile (content/<code>/language.yaml `commands`).
     aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Listed before every other command in the "/" menu and /help (the urgent card).
     first: bool = False

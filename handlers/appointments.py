@@ -958,8 +958,7 @@ async def _send_due_reminders(context: BotContext) -> None:
             await storage.appointments.mark_reminded(uid, appointment, context.now())
 
 
-COMMANDS = (Command("appointment", "help.commands.appointment", appointments_command,
-                    {"es": ("cita",)}),)
+COMMANDS = (Command("appointment", "help.commands.appointment", appointments_command),)
 
 
 def setup(app: BotApp) -> None:

@@ -49,7 +49,14 @@ _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # This group runs before every other (PTB runs groups in ascending order; one handler per
 # group at most): it ends an open prompt before the tap or command is handled.
 PROMPT_GROUP = -100
-_CANCEL = re.compile(r"^/cancel(@\w+)?(\s|$)")
+def _is_cancel(context: BotContext, text: str) -> bool:
+    """/cancel under any of its names (/cancelar...), with or without @botname: it ends the
+    prompt itself, so the prompt must not be closed before it runs."""
+    word = text[1:].split(maxsplit=1)[0].partition("@")[0].lower() if text[1:] else ""
+    for command in context.services.commands:
+        if command.name == "cancel":
+            return word == "cancel" or any(word in names for names in command.aliases.values())
+    return word == "cancel"
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -267,7 +274,7 @@ async def _prepare_update(update: Update, context: BotContext) -> None:
         if message is None or message.chat.type != ChatType.PRIVATE or not message.text \
                 or not message.text.startswith("/"):
             return
-        if _CANCEL.match(message.text):
+        if _is_cancel(context, message.text):
             return
     elif CancelPrompt.matches(query.data):
         return
@@ -329,9 +336,9 @@ def setup_fallbacks(app: BotApp) -> None:
 
 
 COMMANDS = (
-    Command("start", "help.commands.start", start, {"es": ("inicio",)}),
-    Command("help", "help.commands.help", show_help, {"es": ("ayuda",)}),
-    Command("language", "help.commands.language", choose_language, {"es": ("idioma",)}),
+    Command("start", "help.commands.start", start),
+    Command("help", "help.commands.help", show_help),
+    Command("language", "help.commands.language", choose_language),
 )
 # /cancel is declared last so it closes the "/" menu and /help.
-LAST_COMMANDS = (Command("cancel", "help.commands.cancel", cancel, {"es": ("cancelar",)}),)
+LAST_COMMANDS = (Command("cancel", "help.commands.cancel", cancel),)

@@ -348,7 +348,7 @@ async def tap_gated_words(update: Update, context: BotContext, data: WordsOnGate
     return await words_reply(update, context, data, gate_passed=True)
 
 
-COMMANDS = (Command("glossary", "help.commands.glossary", show_glossary, {"es": ("glosario",)}),)
+COMMANDS = (Command("glossary", "help.commands.glossary", show_glossary),)
 
 
 def setup(app: BotApp) -> None:

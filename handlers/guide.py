@@ -136,7 +136,7 @@ def referenced_sections(content: Content, section: Section, text: str) -> list[S
     """The sections a page names as "the <title> section", each once (the content check
     refuses a name that is not a section's title)."""
     by_title = {s.title: s for s in content.sections}
-    titles, _ = cross_references(text, list(by_title), content.language)
+    titles, _ = cross_references(text, list(by_title), content.profile.cross_reference)
     found = [by_title[t] for t in titles]
     return [s for s in dict.fromkeys(found) if s is not section]
 
@@ -327,8 +327,8 @@ def deep_link(content: Content, payload: str) -> CallbackData | None:
 
 
 COMMANDS = (
-    Command("menu", "help.commands.menu", show_contents, {"es": ("indice",)}),
-    Command("bookmarks", "help.commands.bookmarks", list_bookmarks, {"es": ("marcadores",)}),
+    Command("menu", "help.commands.menu", show_contents),
+    Command("bookmarks", "help.commands.bookmarks", list_bookmarks),
 )
 
 

@@ -938,12 +938,11 @@ async def urgent_by_button(update: Update, context: BotContext) -> None:
 
 
 COMMANDS = (
-    Command("urgent", "help.commands.urgent", show_urgent, {"es": ("urgente",)}, first=True),
-    Command("settings", "help.commands.settings", show_settings, {"es": ("ajustes",)}),
+    Command("urgent", "help.commands.urgent", show_urgent, first=True),
+    Command("settings", "help.commands.settings", show_settings),
     Command("privacy", "help.commands.privacy", show_privacy),  # Telegram links /privacy
-    Command("mydata", "help.commands.mydata", send_my_data, {"es": ("misdatos",)}),
-    Command("deletemydata", "help.commands.deletemydata", ask_delete,
-            {"es": ("borrarmisdatos",)}),
+    Command("mydata", "help.commands.mydata", send_my_data),
+    Command("deletemydata", "help.commands.deletemydata", ask_delete),
 )
 
 

@@ -744,8 +744,7 @@ async def purge_removed_questions(context: BotContext) -> None:
 PURGE_JOB = "purge-removed-questions"
 PURGE_EVERY = 60  # seconds: a removed question is gone at most this long after its window
 
-COMMANDS = (Command("myquestions", "help.commands.myquestions", list_questions,
-                    {"es": ("mispreguntas",)}),)
+COMMANDS = (Command("myquestions", "help.commands.myquestions", list_questions),)
 
 
 def setup(app: BotApp) -> None:

@@ -286,7 +286,7 @@ async def tap_ask(update: Update, context: BotContext, data: AskSearch) -> Reply
     return Reply(ask_view(context.content))
 
 
-COMMANDS = (Command("search", "help.commands.search", search_command, {"es": ("buscar",)}),)
+COMMANDS = (Command("search", "help.commands.search", search_command),)
 
 
 def setup(app: BotApp) -> None:

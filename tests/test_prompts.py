@@ -174,6 +174,12 @@ async def test_cancel_command(consented: Harness, content: Content) -> None:
     await bot.send("0123 456 789")
     assert outside_prompt(bot)
     await nothing_saved(bot)
+    # Under its other names too (/cancelar), with the bot's name after it: it is the command
+    # that ends the prompt, so the prompt is still open when it runs.
+    for name in ("/cancelar", f"/cancel@{bot.app.bot.username}"):
+        await open_phone(bot)
+        await bot.send(name)
+        assert bot.text() == f"{s('prompt.cancelled')}\n\n{s('menu.home_title')}", name
 
 
 async def test_a_refused_answer_keeps_the_prompt_open(consented: Harness,
