@@ -48,13 +48,12 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Update
-from telegram.constants import ChatType
 
 from bot.app import start_app, stop_app
 from bot.config import Settings
 from bot.context import BotApp, services_of
 from bot.metrics import CONTENT_TYPE
-from bot.processor import chat_key
+from bot.processor import chat_key, not_the_senders_chat
 from bot.storage import NotSaved
 
 log = logging.getLogger(__name__)
@@ -188,19 +187,6 @@ def nesting_within(data: object, limit: int) -> bool:
 
 def is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def not_the_senders_chat(update: Update) -> bool:
-    """A message or a tap in a private chat whose id is not its sender's. Telegram never
-    sends one (a private chat's id is its user's); a forged one would have the bot answer
-    into, or read the data of, another parent's chat."""
-    pairs = [(m.chat, m.from_user) for m in (update.message, update.edited_message)
-             if m is not None]
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        pairs.append((query.message.chat, query.from_user))
-    return any(chat.type == ChatType.PRIVATE and (user is None or user.id != chat.id)
-               for chat, user in pairs)
 
 
 class _Turn:

@@ -10,10 +10,17 @@ from telegram import InlineKeyboardMarkup as Markup
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import CallbackQueryHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.content import DEFAULT_LANGUAGE
 from bot.context import BotApp, BotContext, Command
+from bot.processor import not_the_senders_chat
 from bot.render import help_text
 from bot.storage import NotSaved
 from handlers.common import (
@@ -48,6 +55,7 @@ log = logging.getLogger(__name__)
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # This group runs before every other (PTB runs groups in ascending order; one handler per
 # group at most): it ends an open prompt before the tap or command is handled.
+FIRST_GROUP = -1000  # refusing forged updates, before everything
 PROMPT_GROUP = -100
 def _is_cancel(context: BotContext, text: str) -> bool:
     """/cancel under any of its names (/cancelar...), with or without @botname: it ends the
@@ -251,6 +259,7 @@ async def _ignore(update: Update, context: BotContext) -> None:
 
 def setup(app: BotApp) -> None:
     """Home, consent and Cancel taps, and ending prompts before any other handler."""
+    app.add_handler(TypeHandler(Update, _refuse_forged), group=FIRST_GROUP)
     app.add_handler(TypeHandler(Update, _prepare_update), group=PROMPT_GROUP)
     tap(app, Home, tap_home)
     tap(app, Noop, tap_nothing)
@@ -259,6 +268,16 @@ def setup(app: BotApp) -> None:
     tap(app, CancelPrompt, cancel_prompt)
     tap(app, ShowLanguages, tap_languages)
     tap(app, SetLanguage, set_language)
+
+
+async def _refuse_forged(update: Update, context: BotContext) -> None:
+    """Before anything else: a private chat whose id is not its sender's is never handled
+    (the webhook server refuses it too; in long polling it would need the token already,
+    so this is defence in depth, one rule everywhere)."""
+    if not_the_senders_chat(update):
+        log.warning("update %s: refused, a private chat whose id is not its sender's",
+                    update.update_id)
+        raise ApplicationHandlerStop
 
 
 async def _prepare_update(update: Update, context: BotContext) -> None:

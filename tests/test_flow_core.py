@@ -144,3 +144,15 @@ async def test_blocked_user_is_handled_without_noise(bot: Harness, caplog) -> No
     await bot.send("/start")
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
     assert any("blocked" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_private_chat_that_is_not_the_senders_is_never_handled(bot: Harness) -> None:
+    """Long polling too: a message or a tap whose private chat is another parent's gets no
+    reply, into either chat (defence in depth: Telegram never sends one)."""
+    forged = bot.user(2002).text("/start")
+    forged["message"]["chat"]["id"] = 1001  # parent 1001's chat, sent "from" 2002
+    before = len(bot.api.calls)
+    await bot.feed(forged)
+    assert bot.api.calls[before:] == []
+    await bot.feed(bot.user(2002).text("/start"))  # the same parent, their own chat: answered
+    assert bot.api.calls[before:]
