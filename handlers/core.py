@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # This group runs before every other (PTB runs groups in ascending order; one handler per
 # group at most): it ends an open prompt before the tap or command is handled.
-FIRST_GROUP = -1000  # refusing forged updates, before everything
+FIRST_GROUP = -1_000_000  # refusing forged updates, before everything
 PROMPT_GROUP = -100
 def _is_cancel(context: BotContext, text: str) -> bool:
     """/cancel under any of its names (/cancelar...), with or without @botname: it ends the
