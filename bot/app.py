@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import warnings
@@ -23,6 +24,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
+from bot.ceiling import DEFAULT_RATE
 from bot.config import DEFAULT_CONTENT, Settings
 from bot.content import (
     DEFAULT_LANGUAGE,
@@ -34,7 +36,7 @@ from bot.content import (
     load_profiles,
 )
 from bot.context import BotApp, BotContext, Command, Feature, Services
-from bot.limits import NewMessageRateLimiter
+from bot.limits import Clock, NewMessageRateLimiter, Sleep
 from bot.metrics import MeteredRequest, Metrics
 from bot.processor import PerChatUpdateProcessor
 from bot.storage import open_storage
@@ -114,20 +116,23 @@ def build_application(
     settings: Settings,
     request: BaseRequest | None = None,
     content: Content | None = None,
-    overall_rate: float | None = 30,
+    overall_rate: float | None = DEFAULT_RATE,
     api_request: BaseRequest | None = None,
     features: Sequence[Feature] | None = None,
     clock: Callable[[], float] = time.time,
+    rate_limiter: NewMessageRateLimiter | None = None,
 ) -> BotApp:
     """Build the Application; with `request`, every Bot API call goes to that layer instead.
 
-    `overall_rate` is the limit of new messages per second across chats (Telegram's
-    documented broadcast limit); new messages are also held to each chat's and each group's
+    `overall_rate` is the ceiling of new messages per second across chats (bot.ceiling,
+    served by priority; NEW_MESSAGES_PER_SECOND in production); new messages are also held
+    to each chat's and each group's
     pace, edits and tap answers are not held, and a 429 pauses only what it limits
     (bot.limits, on PTB's rate-limiter interface). None turns the limiter off (benchmarks).
     `api_request` carries every call except getUpdates (production: bot.http.AiohttpRequest),
     which keeps PTB's default client. `features` defaults to the bot's own (handlers/);
-    `clock` is the time every stored moment and expiry is read from (tests move it).
+    `clock` is the time every stored moment and expiry is read from (tests move it);
+    `rate_limiter` replaces limiter_for(overall_rate, ...) (tests pass one on virtual time).
     """
     features = default_features() if features is None else features
     reserved = reserved_commands(features)
@@ -161,7 +166,9 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if overall_rate is not None:
+    if rate_limiter is not None:
+        builder = builder.rate_limiter(rate_limiter)
+    elif overall_rate is not None:
         builder = builder.rate_limiter(limiter_for(overall_rate, settings.replicas))
     if request is not None:
         builder = builder.request(MeteredRequest(request, metrics)).get_updates_request(request)
@@ -184,14 +191,17 @@ def build_application(
     return app
 
 
-def limiter_for(overall_rate: float, replicas: int) -> NewMessageRateLimiter:
+def limiter_for(overall_rate: float, replicas: int, clock: Clock = time.monotonic,
+                sleep: Sleep = asyncio.sleep) -> NewMessageRateLimiter:
     """Telegram's limits are the bot's, not a process's: with several replicas each keeps
     to its share of the overall rate and of each group's 20 a minute. A private chat's pace
-    stays whole: its updates run one at a time across replicas (the chat lock)."""
+    stays whole: its updates run one at a time across replicas (the chat lock). `clock` and
+    `sleep`: the limiter's time (the tests' is virtual)."""
     group_max = max(2, 20 // replicas)
     return NewMessageRateLimiter(overall_max_rate=overall_rate / replicas,
                                  group_max_rate=group_max,
-                                 group_burst=max(1, min(5, group_max // 2)), max_retries=3)
+                                 group_burst=max(1, min(5, group_max // 2)), max_retries=3,
+                                 clock=clock, sleep=sleep)
 
 
 @lru_cache(maxsize=16)

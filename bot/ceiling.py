@@ -74,6 +74,11 @@ class Ceiling:
         self._tokens = min(self.rate, self._tokens + (now - self._at) * self.rate)
         self._at = now
 
+    def free(self) -> bool:
+        """Whether a REPLY would get its turn at once (nobody waiting, a token left)."""
+        self._refill()
+        return not self._waiting and self._tokens >= _ONE
+
     async def acquire(self, priority: Priority = Priority.REPLY) -> None:
         """Wait for this message's turn (at once for URGENT), and count it."""
         self._refill()

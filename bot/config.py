@@ -44,6 +44,9 @@ class Settings:
     # Webhook mode: an update still running after this many seconds is answered (and recorded
     # as handled) and goes on in its chat's turn; Telegram gives up on a request after ~60 s.
     webhook_answer_within: int = 10
+    # New messages a second across chats (bot.ceiling): high, since Telegram documents 30 a
+    # second only for bulk notifications; lowered by itself while 429s come from many chats.
+    new_messages_per_second: int = 500
     # How long a prompt waits for typed text, and how long a removed question can be undone.
     prompt_seconds: int = 30 * 60
     undo_seconds: int = 15 * 60
@@ -144,6 +147,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         metrics_port=_int(env, "METRICS_PORT", 0, 1, 65535) or None,
         replicas=_int(env, "BOT_REPLICAS", 1, 1, 64),
         webhook_answer_within=_int(env, "WEBHOOK_ANSWER_WITHIN", 10, 1, 50),
+        new_messages_per_second=_int(env, "NEW_MESSAGES_PER_SECOND", 500, 30, 10_000),
         database_url=(check_database_url(env["DATABASE_URL"].strip())
                       if env.get("DATABASE_URL", "").strip() else None),
     )

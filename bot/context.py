@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.callbacks import CallbackData
+from bot.ceiling import Priority
 from bot.config import Settings
 from bot.content import Content, Part, Section
 from bot.metrics import Metrics
@@ -77,7 +78,7 @@ class Services:
                          f"{secrets.token_hex(3)}")
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
+class BotContext(CallbackContext[ExtBot[Priority], dict[Any, Any], dict[Any, Any],
                                  dict[Any, Any]]):
     """Handlers reach content and storage through typed properties."""
 
@@ -103,7 +104,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         return self.services.clock()
 
 
-BotApp = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any],
+BotApp = Application[ExtBot[Priority], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any],
                      Any]
 
 

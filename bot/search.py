@@ -66,6 +66,8 @@ class Query:
 
 def plain(word: str) -> str:
     """Lower case, accents off: "síntomas" and "sintomas" are the same word to a search."""
+    if word.isascii():  # nothing to take off (most words: the index reads every one)
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.lower().replace("’", "'"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -8,7 +8,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiolimiter import AsyncLimiter
@@ -19,6 +19,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot import render
 from bot.callbacks import CallbackData
+from bot.ceiling import Priority
 from bot.content import Content
 from bot.context import BotApp, BotContext, Command
 from bot.storage import Appointment, LimitReached, Prompt, SavedQuestion
@@ -32,6 +33,7 @@ from handlers.common import (
     at_start_and_every,
     button,
     cancel_keyboard,
+    limit_args,
     on_prompt,
     open_prompt,
     require_consent,
@@ -456,9 +458,10 @@ def reminder_keyboard(content: Content) -> Markup:
 
 
 def ics_bytes(content: Content, appointment: Appointment, tz: ZoneInfo,
-              questions: list[SavedQuestion]) -> bytes:
+              questions: list[SavedQuestion], now: float) -> bytes:
     """One VEVENT (RFC 5545) with a UID, DTSTART in the family's time zone, an alarm at the
-    reminder time, and the unanswered questions in the description."""
+    reminder time, and the unanswered questions in the description; `now` (the bot's clock)
+    is its DTSTAMP."""
     from icalendar import Alarm, Calendar, Event
 
     s = content.strings
@@ -467,7 +470,7 @@ def ics_bytes(content: Content, appointment: Appointment, tz: ZoneInfo,
     cal.add("version", "2.0")
     event = Event()
     event.add("uid", f"appointment-{appointment.id}-{int(appointment.starts_at)}@all-guide-bot")
-    event.add("dtstamp", datetime.now(tz))
+    event.add("dtstamp", local(now, tz))
     start = local(appointment.starts_at, tz)
     event.add("dtstart", start)
     event.add("dtend", start + timedelta(hours=1))
@@ -643,7 +646,7 @@ async def type_time(update: Update, context: BotContext, data: TypeTime) -> Repl
 async def receive_time(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
     s = context.content.strings
     found = await family_zone(update, context)
-    today = datetime.fromtimestamp(context.now(), found[0]).date() if found else date.today()
+    today = datetime.fromtimestamp(context.now(), found[0] if found else UTC).date()
     readings = read_when(text, today, month_names(context.content))
     if not readings:
         await show(update, context, s("appointments.time_invalid"),
@@ -785,7 +788,8 @@ async def send_calendar_file(update: Update, context: BotContext,
 
     async def send() -> None:
         await context.bot.send_document(
-            chat.id, document=io.BytesIO(ics_bytes(context.content, appointment, tz, questions)),
+            chat.id, document=io.BytesIO(ics_bytes(context.content, appointment, tz, questions,
+                                                    context.now())),
             filename=s("appointments.ics_filename"), caption=s("appointments.ics_caption"))
 
     return Reply(notice=s("appointments.ics_sent"), after=send)
@@ -945,7 +949,9 @@ async def _send_due_reminders(context: BotContext) -> None:
         try:
             async with limiter:
                 await context.bot.send_message(uid, text,
-                                               reply_markup=reminder_keyboard(content))
+                                               reply_markup=reminder_keyboard(content),
+                                               rate_limit_args=limit_args(context,
+                                                                          Priority.REMINDER))
         except Forbidden:
             await storage.users.set_reminders_off(uid, True)
             await storage.appointments.mark_reminded(uid, appointment, now)

@@ -24,6 +24,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, filters
 
 from bot.callbacks import SEP, CallbackData, CallbackDataError, Nested
+from bot.ceiling import Priority
 from bot.content import Content
 from bot.context import BotApp, BotContext, services_of
 from bot.storage import NoConsent, Prompt
@@ -226,8 +227,9 @@ def user_id(update: Update) -> int:
 
 # ---- showing a view -------------------------------------------------------------------------
 async def show(update: Update, context: BotContext, text: str,
-               markup: Markup | None = None) -> None:
-    """Edit the tapped message in place; send a new one for commands or uneditable messages."""
+               markup: Markup | None = None, priority: Priority | None = None) -> None:
+    """Edit the tapped message in place; send a new one for commands or uneditable messages.
+    `priority`: a new message's turn among others (bot.ceiling; a reply when not given)."""
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
         try:
@@ -242,11 +244,13 @@ async def show(update: Update, context: BotContext, text: str,
                 raise
     chat = update.effective_chat
     if chat is not None:
-        await _call(context, "sendMessage", chat_id=chat.id, text=text, markup=markup)
+        await _call(context, "sendMessage", chat_id=chat.id, text=text, markup=markup,
+                    priority=priority)
 
 
 async def _call(context: BotContext, method: str, chat_id: int, text: str,
-                markup: Markup | None, message_id: int | None = None) -> None:
+                markup: Markup | None, message_id: int | None = None,
+                priority: Priority | None = None) -> None:
     """Send or edit without parsing Telegram's echo of the whole message back into objects.
 
     Nothing here uses the returned Message, and parsing it (keyboard included) was the
@@ -259,7 +263,14 @@ async def _call(context: BotContext, method: str, chat_id: int, text: str,
         kwargs["message_id"] = message_id
     if markup is not None:
         kwargs["reply_markup"] = markup_json(context, markup)
-    await context.bot.do_api_request(method, api_kwargs=kwargs)
+    await context.bot.do_api_request(method, api_kwargs=kwargs,
+                                     rate_limit_args=limit_args(context, priority))
+
+
+def limit_args(context: BotContext, priority: Priority | None) -> Priority | None:
+    """A message's priority for the rate limiter; None without one (PTB refuses the argument
+    then: the console and most tests run without a limiter)."""
+    return priority if context.bot.rate_limiter is not None else None
 
 
 def markup_json(context: BotContext, markup: Markup) -> dict[str, object]:

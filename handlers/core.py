@@ -60,7 +60,8 @@ PROMPT_GROUP = -100
 def _is_cancel(context: BotContext, text: str) -> bool:
     """/cancel under any of its names (/cancelar...), with or without @botname: it ends the
     prompt itself, so the prompt must not be closed before it runs."""
-    word = text[1:].split(maxsplit=1)[0].partition("@")[0].lower() if text[1:] else ""
+    words = text[1:].split(maxsplit=1)
+    word = words[0].partition("@")[0].lower() if words else ""
     for command in context.services.commands:
         if command.name == "cancel":
             return word == "cancel" or any(word in names for names in command.aliases.values())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -13,7 +13,7 @@ from telegram import Update
 
 from bot import render
 from bot.callbacks import CallbackData
-from bot.content import Content, Part, Section, Term
+from bot.content import Content, Part, PerContents, Section, Term
 from bot.context import BotApp, BotContext, Command, services_of
 from handlers.common import (
     Contents,
@@ -351,12 +351,22 @@ async def tap_gated_words(update: Update, context: BotContext, data: WordsOnGate
 COMMANDS = (Command("glossary", "help.commands.glossary", show_glossary),)
 
 
-def setup(app: BotApp) -> None:
-    services = services_of(app)
-    glossaries = {language: Glossary(content) for language, content in services.contents.items()}
+def _glossaries(contents: Mapping[str, Content]) -> dict[str, Glossary]:
+    glossaries = {language: Glossary(content) for language, content in contents.items()}
     hard = hard_terms(glossaries.values())
     for glossary in glossaries.values():
         glossary.hard = hard
+    return glossaries
+
+
+# Every language's glossary, with every language's words of hard pages: built once per set
+# of content objects (it reads every page), shared by the Applications built from them.
+glossaries_for = PerContents(_glossaries)
+
+
+def setup(app: BotApp) -> None:
+    services = services_of(app)
+    glossaries = dict(glossaries_for(services.contents))
     app.bot_data["glossary"] = glossaries
 
     def words_button(content: Content, section: Section, part: Part | None,

@@ -7,8 +7,9 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from html import unescape
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
@@ -675,6 +676,17 @@ async def receive_answer(update: Update, context: BotContext, prompt: Prompt, te
 
 
 # ---- taking the list to the appointment ---------------------------------------------------
+async def parent_today(update: Update, context: BotContext) -> date:
+    """Today on the bot's clock, in the parent's time zone where they gave one (for their
+    appointments), else in UTC."""
+    name = await context.storage.users.timezone(user_id(update))
+    try:
+        tz: tzinfo = ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):  # a zone this system's tzdata lacks
+        tz = UTC
+    return datetime.fromtimestamp(context.now(), tz).date()
+
+
 async def send_pdf(update: Update, context: BotContext, data: SendPdf) -> Reply:
     """Send the list as a printable PDF with the date and room to write answers."""
     s = context.content.strings
@@ -682,7 +694,7 @@ async def send_pdf(update: Update, context: BotContext, data: SendPdf) -> Reply:
     chat = update.effective_chat
     if not questions or chat is None:
         return Reply(await my_list(update, context), s("questions.nothing_to_export"))
-    today = date.today()
+    today = await parent_today(update, context)
 
     async def send() -> None:
         # Laying out 200 long questions takes a moment: off the event loop, so other chats
@@ -707,9 +719,10 @@ async def send_text(update: Update, context: BotContext, data: SendText) -> Repl
     chat = update.effective_chat
     if not questions or chat is None:
         return Reply(await my_list(update, context), s("questions.nothing_to_export"))
+    today = await parent_today(update, context)
 
     async def send() -> None:
-        for message in export_messages(context.content, questions, date.today()):
+        for message in export_messages(context.content, questions, today):
             await context.bot.send_message(chat.id, message)
 
     return Reply(notice=s("questions.text_sent"), after=send)

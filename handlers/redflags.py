@@ -21,6 +21,7 @@ from telegram import InlineKeyboardMarkup as Markup
 from telegram import Message, Update
 from telegram.ext import MessageHandler, filters
 
+from bot.ceiling import Priority
 from bot.content import Content
 from bot.context import BotApp, BotContext
 from bot.redflags import Match, RedFlags
@@ -115,7 +116,8 @@ async def alert_view(update: Update, context: BotContext, match: Match,
 
 async def send_alert(update: Update, context: BotContext, match: Match,
                      after: str | None = None) -> None:
-    await show(update, context, *await alert_view(update, context, match, after))
+    await show(update, context, *await alert_view(update, context, match, after),
+               priority=Priority.URGENT)
 
 
 async def unreadable_view(update: Update, context: BotContext) -> View:
@@ -146,7 +148,8 @@ async def reply_media(update: Update, context: BotContext) -> None:
     if match:
         await send_alert(update, context, match, context.content.strings("redflags.unseen"))
         return
-    await show(update, context, *await unreadable_view(update, context))
+    await show(update, context, *await unreadable_view(update, context),
+               priority=Priority.URGENT)
 
 
 async def reply_edit(update: Update, context: BotContext) -> None:

@@ -12,7 +12,7 @@ Typed text is never stored or logged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton as Button
@@ -21,7 +21,8 @@ from telegram import Update
 
 from bot import render
 from bot.callbacks import CallbackData
-from bot.content import Content, Part, Section
+from bot.ceiling import Priority
+from bot.content import Content, Part, PerContents, Section
 from bot.context import BotApp, BotContext, Command, services_of
 from bot.render import utf16_len
 from bot.search import Document, Query, SearchIndex, words_of
@@ -37,7 +38,14 @@ from handlers.common import (
     show,
     tap,
 )
-from handlers.glossary import Glossary, ShowTerm, asks_first, forms_of, hard_terms
+from handlers.glossary import (
+    Glossary,
+    ShowTerm,
+    asks_first,
+    forms_of,
+    glossaries_for,
+    hard_terms,
+)
 from handlers.guide import ShowPage
 from handlers.privacy import ShowUrgent
 from handlers.questions import ShowGroup
@@ -143,6 +151,16 @@ def build_index(content: Content, hard: Iterable[str] | None = None) -> SearchIn
                        words.synonyms)
 
 
+def _indexes(contents: Mapping[str, Content]) -> dict[str, SearchIndex]:
+    hard = hard_terms(glossaries_for(contents).values())
+    return {language: build_index(content, hard) for language, content in contents.items()}
+
+
+# Every language's index: built once per set of content objects, as the content loads, and
+# shared by the Applications built from them. It holds only content, never a query.
+indexes_for = PerContents(_indexes)
+
+
 def index_of(context: BotContext) -> SearchIndex:
     """The index of the parent's language."""
     indexes: dict[str, SearchIndex] = context.bot_data["search"]
@@ -240,26 +258,29 @@ def _reply_view(content: Content, hits: Sequence[Result], alert: View | None,
     return View("\n\n".join(chunks), Markup(rows))
 
 
-async def search_reply(update: Update, context: BotContext, text: str) -> View:
+async def search_reply(update: Update, context: BotContext,
+                       text: str) -> tuple[View, Priority | None]:
+    """The reply to typed text, and URGENT when it starts with a red-flag alert."""
     content = context.content
     hits, hopeful = await find(update, context, text)  # one hit per place it opens
     typed = words_of(text)
     match = await red_flags(update, context, text)
     alert = await alert_view(update, context, match) if match else None
     greeting = is_greeting(content, typed)
-    return reply_view(content, hits, alert, greeting, hopeful)
+    return (reply_view(content, hits, alert, greeting, hopeful),
+            Priority.URGENT if alert else None)
 
 
 async def search_text(update: Update, context: BotContext) -> None:
     """Text that answers no prompt: search the guide for it."""
     message = update.effective_message
     text = (message.text or "") if message is not None else ""
-    view = await search_reply(update, context, text)
+    view, priority = await search_reply(update, context, text)
     if view.markup is None:  # a bare greeting: the honest line, then the main menu
         await show(update, context, f"{view.text}\n\n{context.content.strings('menu.home_title')}",
                    main_menu(context))
         return
-    await show(update, context, *view)
+    await show(update, context, *view, priority=priority)
 
 
 def ask_view(content: Content) -> View:
@@ -274,11 +295,11 @@ async def search_command(update: Update, context: BotContext) -> None:
     if not words.strip():
         await show(update, context, *ask_view(context.content))
         return
-    view = await search_reply(update, context, words)
+    view, priority = await search_reply(update, context, words)
     if view.markup is None:
         await show(update, context, *ask_view(context.content))
         return
-    await show(update, context, *view)
+    await show(update, context, *view, priority=priority)
 
 
 async def tap_ask(update: Update, context: BotContext, data: AskSearch) -> Reply:
@@ -291,12 +312,7 @@ COMMANDS = (Command("search", "help.commands.search", search_command),)
 
 def setup(app: BotApp) -> None:
     services = services_of(app)
-    # Built as the content loads, once per Application: the index holds only content.
-    glossaries: dict[str, Glossary] = app.bot_data.get("glossary") or {
-        language: Glossary(content) for language, content in services.contents.items()}
-    hard = hard_terms(glossaries.values())
-    app.bot_data["search"] = {language: build_index(content, hard)
-                              for language, content in services.contents.items()}
+    app.bot_data["search"] = dict(indexes_for(services.contents))
     services.outside_prompt = search_text
     tap(app, AskSearch, tap_ask)
     menu_button(app, "menu.search", AskSearch())

@@ -225,6 +225,7 @@ async def run_child(args: argparse.Namespace) -> dict[str, Any]:
     from telegram.ext import Application, TypeHandler
 
     from bot.app import OFFLINE_TOKEN, build_application, start_app, stop_app
+    from bot.ceiling import DEFAULT_RATE
     from bot.config import load_settings
     from bot.content import load_content
     from bot.offline import OfflineBotAPI
@@ -278,7 +279,7 @@ async def run_child(args: argparse.Namespace) -> dict[str, Any]:
     elif args.app == "bot":
         # --limiter: the configuration users run, PTB's AIORateLimiter at 30 messages/s.
         app = build_application(settings, request=api, content=content,
-                                overall_rate=30 if args.limiter else None)
+                                overall_rate=DEFAULT_RATE if args.limiter else None)
         await start_app(app)
     else:
         async def echo(update: Update, context: Any) -> None:

@@ -65,7 +65,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pg_server() -> Iterator[PostgresServer]:
     """One real PostgreSQL server for the whole run (a temp dir, a free port); each test
     that uses it gets a database of its own (`database_url`)."""
-    with PostgresServer() as server:
+    with PostgresServer(ahead=True) as server:
         yield server
 
 
@@ -76,12 +76,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
-    """A fresh PostgreSQL database when the backend is PostgreSQL, else None."""
+def database_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """A fresh PostgreSQL database when the backend is PostgreSQL, else None; dropped after
+    the test."""
     if backend != "postgres":
-        return None
+        yield None
+        return
     server: PostgresServer = request.getfixturevalue("pg_server")
-    return server.create_database()
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
 
 
 @pytest.fixture(scope="session")

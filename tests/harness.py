@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import build_application, start_app, stop_app
+from bot.app import build_application, limiter_for, start_app, stop_app
 from bot.callbacks import CallbackData
 from bot.config import Settings, load_settings
 from bot.content import Content
@@ -16,6 +16,7 @@ from bot.context import BotApp, services_of
 from bot.offline import OfflineBotAPI, UpdateFactory
 from bot.storage import Storage, Store, schema
 from bot.storage.sqlite import SqliteDriver
+from tests.virtual_time import VirtualTime
 
 ROOT = Path(__file__).resolve().parent.parent
 # /mydata of a parent with nothing stored (the format and schema it was written at first).
@@ -48,14 +49,22 @@ class Harness:
 
     def __init__(self, settings: Settings, content: Content, api: OfflineBotAPI | None = None,
                  overall_rate: float | None = None, clock: Clock | None = None,
-                 language: str = "en"):
+                 language: str = "en", limiter_time: VirtualTime | None = None):
+        """`overall_rate`: the production rate limiter at that rate (None: no limiter);
+        `limiter_time`: that limiter's clock and sleep, virtual (tests/virtual_time.py)."""
         self.settings = settings
         self.language = language  # the language the simulated parents' Telegram app is in
         self.api = api or OfflineBotAPI()
         self.clock = clock or Clock()
         self._content = content
+        limiter = None
+        if limiter_time is not None:
+            assert overall_rate is not None, "a limiter on virtual time needs its rate"
+            limiter = limiter_for(overall_rate, settings.replicas, clock=limiter_time,
+                                  sleep=limiter_time.sleep)
         self.app: BotApp = build_application(settings, request=self.api, content=content,
-                                             overall_rate=overall_rate, clock=self.clock)
+                                             overall_rate=overall_rate, clock=self.clock,
+                                             rate_limiter=limiter)
         self.users: dict[int, UpdateFactory] = {}
 
     @property

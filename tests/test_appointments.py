@@ -465,6 +465,7 @@ async def test_the_ics_file_parses_and_holds_the_questions(app: Harness,
     start = event.decoded("DTSTART")
     assert start == datetime(2026, 12, 14, 9, 30, tzinfo=TZ)
     assert event["DTSTART"].params["TZID"] == ZONE
+    assert event.decoded("DTSTAMP").timestamp() == pytest.approx(bot.clock(), abs=1)
     assert "Can she go to school? ñ ¿¡ 🙂" in str(event["DESCRIPTION"])
     (alarm,) = event.walk("VALARM")
     assert alarm.decoded("TRIGGER").total_seconds() == -(15 * 3600 + 30 * 60)

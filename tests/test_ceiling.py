@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import pytest
+from telegram.error import RetryAfter
 
 from bot.ceiling import CROWD, RECOVER_AFTER, Ceiling, Priority
+from bot.limits import NewMessageRateLimiter
 
 
 class VirtualTime:
@@ -102,3 +105,35 @@ async def test_a_cancelled_waiter_leaves_no_hole() -> None:
     gone.cancel()
     await kept
     assert gone.cancelled()
+
+
+# ---- through the production rate limiter -----------------------------------------------------
+async def send(limiter: NewMessageRateLimiter, chat: int, priority: Priority | None = None,
+               fail: BaseException | None = None) -> None:
+    async def call() -> None:
+        if fail is not None:
+            raise fail
+    await limiter.process_request(call, (), {}, "sendMessage", {"chat_id": chat}, priority)
+
+
+async def test_a_red_flag_reply_goes_out_though_its_chat_used_its_burst() -> None:
+    t = VirtualTime()
+    limiter = NewMessageRateLimiter(30, clock=t.clock, sleep=t.sleep)
+    for _ in range(3):
+        await send(limiter, 7)  # the chat's burst of 3
+    await send(limiter, 7, Priority.URGENT)
+    assert t.now == 0.0  # not held by the chat's pace
+    await send(limiter, 7)
+    assert t.now >= 0.9  # an ordinary fourth message waits for its turn
+
+
+async def test_a_crowd_of_429s_through_the_limiter_lowers_the_ceiling() -> None:
+    t = VirtualTime()
+    limiter = NewMessageRateLimiter(400, clock=t.clock, sleep=t.sleep, max_retries=0)
+    ceiling = limiter._overall
+    assert ceiling is not None
+    for chat in range(1, CROWD + 1):  # Telegram pushes back on five chats at one moment
+        with pytest.raises(RetryAfter):
+            await send(limiter, chat, fail=RetryAfter(timedelta(seconds=1)))
+    assert ceiling.rate == 200
+    await send(limiter, 99)  # other chats go on, under the lower ceiling

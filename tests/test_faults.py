@@ -1,4 +1,7 @@
-"""Rate limits and network faults on ~10% of API calls: nothing saved is lost or doubled."""
+"""Rate limits and network faults on ~10% of API calls: nothing saved is lost or doubled.
+
+The rate limiter is the production one on virtual time (tests/virtual_time.py): its waits
+(retry_after, the chat's pace) are real waits on a clock the test moves on, not seconds."""
 
 from __future__ import annotations
 
@@ -13,13 +16,14 @@ from telegram.error import TimedOut
 
 from bot.config import Settings
 from bot.content import Content
-from bot.offline import ApiError, LostReply, OfflineBotAPI
+from bot.offline import ApiError, LostReply
 from tests.harness import Harness, make, parse
+from tests.virtual_time import VirtualBotAPI, VirtualTime
 
 pytestmark = pytest.mark.every_backend
 PARENT = 1001
 FAULT_RATE = 0.10
-MAX_RATE_LIMITS = 3  # each one costs a real retry_after second in PTB's rate limiter
+MAX_RATE_LIMITS = 3  # each one is waited out (retry_after) by the rate limiter
 # What the error handler logs first for a failed update (handlers.core.handle_error).
 _FIRST_LOG = re.compile(r"^update (\d+): (?!could not tell)")
 
@@ -100,18 +104,23 @@ async def test_faulty_network_loses_and_doubles_nothing(
         seed: int) -> None:
     caplog.set_level(logging.INFO)
     faults = Faults(seed)
+    t = VirtualTime()
     # The production rate limiter (with its retries on RetryAfter), not the test default.
-    async with Harness(settings, content, OfflineBotAPI(), overall_rate=30) as bot:
+    async with Harness(settings, content, VirtualBotAPI(t), overall_rate=30,
+                       limiter_time=t) as bot:
         await bot.storage.users.give_consent(PARENT)
-        await bot.send("/start", PARENT)
+        await t.run(bot.send("/start", PARENT))
         menu = bot.api.chat_messages(PARENT)[0]
         public = {k: v for k, v in menu.items() if not k.startswith("_")}
         taps = script(content, seed)
         tapped = [bot.user(PARENT).tap(public, data) for data in taps]
         bot.api.fault = faults
+        started = t.now
         for update in tapped:
-            await bot.feed(update)
+            await t.run(bot.feed(update))
         bot.api.fault = None
+        # Every 429 was waited out on the limiter's clock: retry_after (1 s) and its margin.
+        assert t.now - started >= faults.injected["429"] * 1.1
 
         # Storage holds exactly what the parent asked for, each thing once.
         want_marks, want_ticks, want_saved = intended(taps)
@@ -137,15 +146,16 @@ async def test_faulty_network_loses_and_doubles_nothing(
         touched = {(cb.sid, cb.part, cb.page) for d in taps
                    if (cb := parse(d)) is not None and cb.prefix == "b"}
         for sid, part, page in sorted(touched):
-            await bot.tap_data(make("r", sid=sid, part=part, page=page), PARENT, message=menu)
+            await t.run(bot.tap_data(make("r", sid=sid, part=part, page=page), PARENT,
+                                     message=menu))
             shown = [parse(d) for _, d in bot.buttons(PARENT) if d.startswith("b:")]
             assert [cb.on for cb in shown if cb] == [(sid, part, page) not in want_marks]
-        await bot.tap_data(make("k"), PARENT, message=menu)
+        await t.run(bot.tap_data(make("k"), PARENT, message=menu))
         offered = {cb.item: cb.on for _, d in bot.buttons(PARENT)
                    if (cb := parse(d)) is not None and cb.prefix == "kt"}
         assert {item for item, on in offered.items() if not on} == want_ticks
         for group in content.question_groups:
-            await bot.tap_data(make("qg", group=group.id), PARENT, message=menu)
+            await t.run(bot.tap_data(make("qg", group=group.id), PARENT, message=menu))
             offered = {cb.item: cb.on for _, d in bot.buttons(PARENT)
                        if (cb := parse(d)) is not None and cb.prefix == "qs"}
             assert {q for q, on in offered.items() if not on} == \

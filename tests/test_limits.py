@@ -1,14 +1,16 @@
 """Rate limits by class of call: new messages are held under Telegram's limits (overall, per
 chat, per group); edits and tap answers go out at once, so a tap never waits behind another
-chat's held message; a 429 pauses only what it limits; a held message lends its slot."""
+chat's held message; a 429 pauses only what it limits; a held message lends its slot.
+
+The limiter runs on virtual time (tests/virtual_time.py): a held call waits until the test
+moves the clock on, and each call's `at` is the virtual moment it reached the Bot API, so
+the spacing asserted is exact and costs no real second."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import logging
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,27 +23,43 @@ from bot.content import Content
 from bot.limits import NEW_MESSAGES, NewMessageRateLimiter, chat_of, is_group
 from bot.offline import ApiError, Call
 from tests.harness import Harness, make, make_settings
+from tests.virtual_time import VirtualBotAPI, VirtualTime, at_once
+
+
+def virtual(settings: Settings, content: Content, overall_rate: float = 30) -> Harness:
+    """The production rate limiter at `overall_rate`, on the harness's virtual time."""
+    time = VirtualTime()
+    return Harness(settings, content, VirtualBotAPI(time), overall_rate=overall_rate,
+                   limiter_time=time)
+
+
+def time_of(bot: Harness) -> VirtualTime:
+    assert isinstance(bot.api, VirtualBotAPI)
+    return bot.api.time
 
 
 async def test_a_tap_is_not_held_behind_another_chats_new_message(settings: Settings,
                                                                  content: Content) -> None:
     # One new message per second across chats: the second /start has to wait its turn.
-    async with Harness(settings, content, overall_rate=1) as bot:
+    async with virtual(settings, content, overall_rate=1) as bot:
+        t = time_of(bot)
         assert isinstance(bot.app.bot.rate_limiter, NewMessageRateLimiter)
-        await bot.send("/start", 2001)
-        await bot.send("/start", 2002)  # within the same second: held for about a second
+        await at_once(t, bot.send("/start", 2001))
+        await t.run(bot.send("/start", 2002))  # within the same second: held for a second
+        assert bot.api.last("sendMessage").at - bot.api.of("sendMessage")[0].at >= 1.0
         menu = bot.last_message(2002)
         held = asyncio.ensure_future(bot.send("/start", 2003))
-        await asyncio.sleep(0)  # let it reach the limiter
+        await t.asleep()  # it has reached the limiter and waits its turn
         before = len(bot.api.of("sendMessage"))
         # Meanwhile a third parent taps "Read the guide" on their menu: edited and answered
         # while the other chat's new message is still waiting.
-        await bot.tap_data(make("c"), 2002, message=menu)
+        await at_once(t, bot.tap_data(make("c"), 2002, message=menu))
         assert not held.done()
         assert len(bot.api.of("sendMessage")) == before
         assert bot.api.methods()[-2:] == ["answerCallbackQuery", "editMessageText"]
-        await held
+        await t.run(held)
         assert len(bot.api.of("sendMessage")) == before + 1
+        assert bot.api.last("sendMessage").at > bot.api.last("answerCallbackQuery").at
 
 
 def test_only_new_messages_are_held() -> None:
@@ -76,13 +94,6 @@ def calls(bot: Harness, method: str, chat: int) -> list[Call]:
     return [c for c in bot.api.of(method) if int(c.params["chat_id"]) == chat]
 
 
-async def until(check: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 20
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
-
 def test_which_calls_and_chats_are_limited() -> None:
     assert chat_of({"chat_id": "42"}) == 42 and chat_of({"chat_id": "@news"}) == "@news"
     assert chat_of({"text": "no chat"}) is None
@@ -91,50 +102,56 @@ def test_which_calls_and_chats_are_limited() -> None:
 
 async def test_one_chat_gets_a_short_burst_then_one_message_a_second(
         settings: Settings, content: Content) -> None:
-    async with Harness(settings, content, overall_rate=30) as bot:
+    async with virtual(settings, content) as bot:
+        t = time_of(bot)
         for _ in range(5):
-            await bot.send("/start", A)
+            await t.run(bot.send("/start", A))
         sent = [c.at for c in calls(bot, "sendMessage", A)]
         assert len(sent) == 5
-        assert sent[2] - sent[0] < 0.5  # three at once
-        assert all(later - earlier >= 0.9 for earlier, later in itertools.pairwise(sent[2:]))
+        assert sent[2] == sent[0]  # three at once
+        assert all(later - earlier == pytest.approx(1.0)  # then one a second
+                   for earlier, later in itertools.pairwise(sent[2:]))
         # Another chat is not held by A's pace.
-        await bot.send("/start", B)
-        assert calls(bot, "sendMessage", B)[0].at - sent[-1] < 0.5
+        await at_once(t, bot.send("/start", B))
+        assert calls(bot, "sendMessage", B)[0].at == sent[-1]
 
 
 async def test_a_group_gets_twenty_a_minute_on_top_of_the_chat_pace(
         settings: Settings, content: Content) -> None:
-    async with Harness(settings, content, overall_rate=30) as bot:
+    async with virtual(settings, content) as bot:
+        t = time_of(bot)
         for i in range(6):
-            await bot.app.bot.send_message(chat_id=GROUP, text=f"notice {i}")
+            await t.run(bot.app.bot.send_message(chat_id=GROUP, text=f"notice {i}"))
         sent = [c.at for c in calls(bot, "sendMessage", GROUP)]
-        assert sent[2] - sent[0] < 0.5  # the chat's burst of three
+        assert sent[2] == sent[0]  # the chat's burst of three
         assert sent[3] - sent[2] >= 0.9 and sent[4] - sent[3] >= 0.9  # one a second
         # The group's bucket of 5 drains one every 4 s: the sixth waits past the 3 s the
         # chat's pace alone would give.
         assert sent[5] - sent[0] >= 3.5
         # Edits in the group are not held.
-        before = time.monotonic()
-        await bot.app.bot.edit_message_text(chat_id=GROUP, message_id=1, text="corrected")
-        assert calls(bot, "editMessageText", GROUP)[0].at - before < 0.5
+        before = t.now
+        await at_once(t, bot.app.bot.edit_message_text(chat_id=GROUP, message_id=1,
+                                                       text="corrected"))
+        assert calls(bot, "editMessageText", GROUP)[0].at == before
 
 
 @PTB_RETRY_AFTER
 async def test_a_429_on_one_chats_message_pauses_only_that_chat(
         settings: Settings, content: Content, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="bot.limits")
-    async with Harness(settings, content, overall_rate=30) as bot:
-        await bot.send("/start", B)
+    async with virtual(settings, content) as bot:
+        t = time_of(bot)
+        await at_once(t, bot.send("/start", B))
         menu = bot.last_message(B)
         bot.api.fault = limit = RateLimitOnce("sendMessage", A)
         held = asyncio.ensure_future(bot.send("/start", A))
-        await until(lambda: limit.refused)
+        await t.asleep()  # refused, and waiting out its retry_after
+        assert limit.refused
         # Meanwhile chat B taps (answer and edit) and gets a new message: none of it waits.
-        await bot.tap_data(make("c"), B, message=menu)
-        await bot.send("/help", B)
+        await at_once(t, bot.tap_data(make("c"), B, message=menu))
+        await at_once(t, bot.send("/help", B))
         assert not held.done()
-        await held
+        await t.run(held)
         refused, retried = calls(bot, "sendMessage", A)
         assert retried.at - refused.at >= 1.0  # retry_after honoured for chat A
         for method in ("answerCallbackQuery", "editMessageText"):
@@ -146,17 +163,20 @@ async def test_a_429_on_one_chats_message_pauses_only_that_chat(
 @PTB_RETRY_AFTER
 async def test_a_429_on_an_edit_is_retried_after_retry_after(
         settings: Settings, content: Content) -> None:
-    async with Harness(settings, content, overall_rate=30) as bot:
-        await bot.send("/start", A)
-        await bot.send("/start", B)
+    async with virtual(settings, content) as bot:
+        t = time_of(bot)
+        await at_once(t, bot.send("/start", A))
+        await at_once(t, bot.send("/start", B))
         menu_a, menu_b = bot.last_message(A), bot.last_message(B)
         menu_text = menu_a["text"]
         bot.api.fault = limit = RateLimitOnce("editMessageText", A)
         tapped = asyncio.ensure_future(bot.tap_data(make("c"), A, message=menu_a))
-        await until(lambda: limit.refused)
-        await bot.tap_data(make("c"), B, message=menu_b)  # another chat's edit: not held
+        await t.asleep()  # refused, and waiting out its retry_after
+        assert limit.refused
+        # Another chat's edit: not held.
+        await at_once(t, bot.tap_data(make("c"), B, message=menu_b))
         assert not tapped.done()
-        await tapped
+        await t.run(tapped)
         refused, retried = calls(bot, "editMessageText", A)
         assert retried.at - refused.at >= 1.0
         assert calls(bot, "editMessageText", B)[0].at < retried.at
@@ -171,12 +191,13 @@ async def test_a_held_message_lends_its_processing_slot_to_another_chats_tap(
     """One update at a time: chat A's new message waits in the limiter (its chat's turn, or
     a 429's retry_after) while chat B's tap is processed and answered."""
     settings = make_settings(tmp_path, BOT_CONCURRENCY="1")
-    async with Harness(settings, content, overall_rate=30) as bot:
-        await bot.process(bot.user(B).text("/start"))
+    async with virtual(settings, content) as bot:
+        t = time_of(bot)
+        await at_once(t, bot.process(bot.user(B).text("/start")))
         menu = bot.last_message(B)
         if wait == "turn":
-            for _ in range(3):  # A's burst is used up: its next message waits about 1 s
-                await bot.process(bot.user(A).text("/start"))
+            for _ in range(3):  # A's burst is used up: its next message waits 1 s
+                await at_once(t, bot.process(bot.user(A).text("/start")))
         else:
             bot.api.fault = RateLimitOnce("sendMessage", A)
         update = bot.user(A).text("/start")
@@ -189,28 +210,31 @@ async def test_a_held_message_lends_its_processing_slot_to_another_chats_tap(
         bot.app.add_handler(TypeHandler(Update, mark), group=-10)
         held = asyncio.ensure_future(bot.process(update))
         await started.wait()  # A's update has the only slot (until it lends it)
+        await t.asleep()  # A's new message waits on the clock, in the limiter
         public = {k: v for k, v in menu.items() if not k.startswith("_")}
-        await bot.process(bot.user(B).tap(public, make("c")))
+        # B's tap gets the slot A lent (or never ends, and fails after 10 real seconds).
+        await at_once(t, bot.process(bot.user(B).tap(public, make("c"))))
         assert not held.done()
         answered = bot.api.last("answerCallbackQuery").at
-        await held
+        await t.run(held)
         assert answered < calls(bot, "sendMessage", A)[-1].at
         # A took its slot back and gave it up again at the end: B is processed once more.
-        await asyncio.wait_for(bot.process(bot.user(B).text("/help")), 10)
+        await at_once(t, bot.process(bot.user(B).text("/help")))
 
 
 def test_replicas_share_the_bots_limits(tmp_path) -> None:
     """Telegram counts the bot's messages, whichever process sends them: two replicas keep
-    to 15 a second across chats and 10 a minute per group each."""
+    to half the ceiling across chats (NEW_MESSAGES_PER_SECOND) and 10 a minute per group each."""
     from bot.app import build_application
     from bot.offline import OfflineBotAPI
     from tests.harness import make_settings
 
-    settings = make_settings(tmp_path, BOT_REPLICAS="2")
+    settings = make_settings(tmp_path, BOT_REPLICAS="2", NEW_MESSAGES_PER_SECOND="300")
     assert settings.replicas == 2
-    app = build_application(settings, request=OfflineBotAPI())
+    app = build_application(settings, request=OfflineBotAPI(),
+                            overall_rate=settings.new_messages_per_second)
     limiter = app.bot.rate_limiter
     assert isinstance(limiter, NewMessageRateLimiter)
-    assert limiter._overall is not None and limiter._overall.max_rate == 15
+    assert limiter._overall is not None and limiter._overall.configured == 150
     assert limiter._group_burst == 5
     assert round(limiter._group_burst * 60 / limiter._group_period) == 10 - 5

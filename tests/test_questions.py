@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -30,6 +30,7 @@ from tests.harness import Harness, make
 
 # Every flow here runs for an English and a Spanish parent.
 pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
+NEW_YEARS_EVE = datetime(2030, 12, 31, 23, 30, tzinfo=UTC).timestamp()
 
 OTHER = 2002
 # HTML-special characters, markdown-looking stars, emoji (one with a skin tone), braces.
@@ -551,11 +552,15 @@ async def test_pdf_is_valid_and_holds_every_question(consented: Harness,
     asked = await bot.storage.questions.add_own(1001, "Which blood counts are normal?", limit=MAX_QUESTIONS)
     await bot.storage.questions.set_answer(1001, own, "Yes, gently.")
     await bot.storage.questions.mark_asked(1001, asked, True)
+    # The date is the parent's day on the bot's clock: 23:30 UTC on New Year's Eve is
+    # already New Year's Day in their time zone.
+    bot.clock.fixed = NEW_YEARS_EVE
+    await bot.storage.users.set_timezone(1001, "Pacific/Auckland")
     await bot.send("/myquestions")
     await bot.tap(content.strings("questions.pdf"))
     assert bot.answers()[-1]["text"] == content.strings("questions.pdf_preparing")
     call = bot.api.last("sendDocument")
-    today = date.today()
+    today = date(2031, 1, 1)
     sent = bot.api.files[-1]
     assert sent.filename == content.strings("questions.pdf_filename", date=today)
     assert sent.caption == content.strings("questions.pdf_caption", date=today)
@@ -588,6 +593,7 @@ async def test_text_export_holds_every_question(consented: Harness, content: Con
         await bot.storage.questions.add_own(1001, text, limit=MAX_QUESTIONS)
     ids = [q.id for q in await bot.storage.questions.list(1001)]
     await bot.storage.questions.set_answer(1001, ids[3], "Answer <three> & more")
+    bot.clock.fixed = NEW_YEARS_EVE  # no time zone given: the day in UTC, on the bot's clock
     await bot.send("/myquestions")
     before = len(bot.api.of("sendMessage"))
     await bot.tap(content.strings("questions.text"))
@@ -599,6 +605,7 @@ async def test_text_export_holds_every_question(consented: Harness, content: Con
     for number, text in enumerate(texts, start=1):
         assert content.strings("questions.export_entry", number=number, text=text) in whole
     assert "Answer <three> & more" in whole
+    assert whole.startswith(content.strings("questions.export_title", date=date(2030, 12, 31)))
     assert all("reply_markup" not in call.params for call in sent)
     assert all("&lt;dose&gt;" in call.params["text"] for call in sent[:1])
 
