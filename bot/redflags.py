@@ -31,6 +31,7 @@ built from content only, when it loads).
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -166,21 +167,36 @@ class RedFlags:
                            for k in self._near_stems.keys() | self._near_words.keys()}
         self._known_both = frozenset(self._by_stem.keys() | self._vocab.keys())
         self._vocab_words = frozenset(self._vocab)
-        # Every word of the guide, read once here: most of a long message is found with one
-        # dictionary lookup (what the word stands for, or None).
-        self._plain: set[str] = set()
-        guide = {token for text in self.common_words for token in split_words(normalise(text))}
-        self._read: dict[str, str | None] = self._classify(
-            [t for t in guide if len(t) <= MAX_WORD and not t.isdigit()])
-        self._plain = {t for t, known in self._read.items() if known is None
-                       and len(t) >= FUZZY_MIN}
-        self._read_hits = {token: known for token, known in self._read.items() if known}
-        # As sets: a set operation with a dictionary's keys view copies the whole view.
-        self._hit_words = frozenset(self._read_hits)
-        self._read_words_set = frozenset(self._read)
+        # Every common word of the language, read once, in a thread of its own so the bot
+        # does not wait for it at start: then most of a long message is found with one
+        # dictionary lookup each. Until it is ready each message's words are read one by one,
+        # with the same answers (the table holds what _classify says of each word; it only
+        # saves time). It gets a stemmer of its own: one is not shared between threads.
+        self._table: tuple[dict[str, str], frozenset[str], frozenset[str]] = (
+            {}, frozenset(), frozenset())
+        self._ready = threading.Event()
+        self._common = tuple(self.common_words)
+        threading.Thread(target=self._warm, name=f"red-flag words ({self.language})",
+                         daemon=True).start()
         self._temperature_stems = frozenset(self._stems(self.numbers.temperature))
         self._temperature_words = frozenset(normalise(w) for w in self.numbers.temperature)
         self._not_temperature = frozenset(normalise(w) for w in self.numbers.not_temperature)
+
+    def _warm(self) -> None:
+        stemmer = Stemmer.Stemmer(self.language)
+        stemmer.maxCacheSize = 0
+        guide = {token for text in self._common for token in split_words(normalise(text))}
+        read = self._classify([t for t in guide if len(t) <= MAX_WORD and not t.isdigit()],
+                              stemmer)
+        hits = {token: known for token, known in read.items() if known}
+        # As sets: a set operation with a dictionary's keys view copies the whole view.
+        self._table = (hits, frozenset(hits), frozenset(read))  # one assignment: atomic
+        self._ready.set()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Whether the common-word table is ready (waiting up to `timeout`): benchmarks
+        wait for it; the bot does not need to."""
+        return self._ready.wait(timeout)
 
     # ---- building -----------------------------------------------------------------------
     def _alternatives(self, slot: str) -> list[str]:
@@ -218,25 +234,28 @@ class RedFlags:
         """What each different word of a message stands for, when it stands for a card
         word. Set operations and one stemming call for the whole message: a long message has
         hundreds of words, and Python's time per word is what a 4,096-character check costs."""
-        hits = {token: self._read_hits[token] for token in unique & self._hit_words}
-        rest = [t for t in unique - self._read_words_set
+        read_hits, hit_words, read_words = self._table
+        hits = {token: read_hits[token] for token in unique & hit_words}
+        rest = [t for t in unique - read_words
                 if len(t) <= MAX_WORD and not t.isdigit()]
         if rest:
             hits.update((t, known) for t, known in self._classify(rest).items() if known)
         return hits
 
-    def _classify(self, tokens: list[str]) -> dict[str, str | None]:
+    def _classify(self, tokens: list[str],
+                  stemmer: Stemmer.Stemmer | None = None) -> dict[str, str | None]:
         """The card stem each word stands for (None: none): as the card writes it; else by
         its stem (4 letters or more: "mor" is both "morado" and "morir"); else, in words of
         6 letters or more that the guide does not use as they are, one slip away."""
         out: dict[str, str | None] = {}
         by_stem = self._by_stem
-        for token, stem in zip(tokens, self._stemmer.stemWords(tokens), strict=True):
+        stems = (stemmer or self._stemmer).stemWords(tokens)
+        for token, stem in zip(tokens, stems, strict=True):
             if len(stem) < SHORT_STEM:
                 out[token] = self._vocab.get(token)
             elif stem in by_stem:
                 out[token] = stem
-            elif len(token) >= FUZZY_MIN and token not in self._plain:
+            elif len(token) >= FUZZY_MIN:
                 out[token] = self._slip(token, stem)
             else:
                 out[token] = None
