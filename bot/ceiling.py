@@ -39,13 +39,14 @@ _ONE = 1 - 1e-9       # a whole token, give or take float rounding
 
 
 class Priority(IntEnum):
-    """Which new message goes first when several wait (lower goes first)."""
+    """Which new message goes first when several wait (lower goes first). From 1, not 0:
+    PTB drops a falsy `rate_limit_args` on its way to the rate limiter."""
 
-    URGENT = 0    # the reply to a red flag: never waits for the ceiling
-    DOSE = 1      # a dose reminder
-    REPLY = 2     # the answer to a parent's own message or tap (the default)
-    REMINDER = 3  # an appointment reminder
-    NOTICE = 4    # a notice to many parents
+    URGENT = 1    # the reply to a red flag: never waits for the ceiling
+    DOSE = 2      # a dose reminder
+    REPLY = 3     # the answer to a parent's own message or tap (the default)
+    REMINDER = 4  # an appointment reminder
+    NOTICE = 5    # a notice to many parents
 
 
 class Ceiling:

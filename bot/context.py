@@ -65,7 +65,6 @@ class Services:
     temperature_prompts: set[str] = field(default_factory=set)
     home_menus: dict[str, InlineKeyboardMarkup] = field(default_factory=dict)
     home_menu_json: dict[str, dict[str, object]] = field(default_factory=dict)
-    prefixes: dict[str, str] = field(default_factory=dict)  # callback prefix -> its type
     # The one handler of every button (handlers.common.TapRouter), added by the first tap().
     taps: object | None = None
     # What typed text that answers no prompt does (the search feature sets it).

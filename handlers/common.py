@@ -206,7 +206,6 @@ def tap(app: BotApp, data_type: type[D], callback: TapCallback[D]) -> None:
                          f"already {routes[data_type.prefix].data_type.__name__}'s")
     feature = getattr(callback, "__module__", "") or ""
     routes[data_type.prefix] = Route(data_type, callback, feature.rpartition(".")[2])
-    services_of(app).prefixes[data_type.prefix] = data_type.__name__
 
 
 async def run_tap(update: Update, context: BotContext, data: str) -> Reply:

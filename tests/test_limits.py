@@ -238,3 +238,18 @@ def test_replicas_share_the_bots_limits(tmp_path) -> None:
     assert limiter._overall is not None and limiter._overall.configured == 150
     assert limiter._group_burst == 5
     assert round(limiter._group_burst * 60 / limiter._group_period) == 10 - 5
+
+
+async def test_a_red_flag_is_answered_at_once_though_its_chat_used_its_burst(
+        settings: Settings, content: Content) -> None:
+    """Through the real Application: three commands use the chat's burst, so a fourth reply
+    would wait its turn (about a second); a red flag typed then is answered at once."""
+    async with virtual(settings, content) as bot:
+        t = time_of(bot)
+        for _ in range(3):
+            await at_once(t, bot.send("/help", 2001))
+        await at_once(t, bot.send("she has a fever of 39 and his port is red", 2001))
+        alert = bot.api.last("sendMessage").params["text"]
+        assert alert.startswith(content.strings("redflags.title"))
+        await t.run(bot.send("/help", 2001))  # an ordinary reply is held for its turn
+        assert bot.api.last("sendMessage").at - bot.api.of("sendMessage")[0].at >= 0.9

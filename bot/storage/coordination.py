@@ -75,7 +75,6 @@ class Advisory(HandledUpdates):
         self.application = application
         self._conn: Any = None  # an asyncpg connection (imported only for PostgreSQL)
         self._guard = asyncio.Lock()
-        self._held: dict[int, int] = {}
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -87,14 +86,12 @@ class Advisory(HandledUpdates):
 
         async with self._guard:
             if self._conn is None or self._conn.is_closed():
-                self._held.clear()  # a new session holds nothing
                 self._conn = await asyncpg.connect(
                     self.url, timeout=10, server_settings={"application_name": self.application})
             try:
                 return await self._conn.fetchval(sql, *args)
             except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):
                 # The session is gone, and every lock it held with it.
-                self._held.clear()
                 self._conn = None
                 raise
 
@@ -111,13 +108,9 @@ class Advisory(HandledUpdates):
         while not await self._locking("SELECT pg_try_advisory_lock($1::bigint)", key):
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.1)
-        self._held[key] = self._held.get(key, 0) + 1
         try:
             yield
         finally:
-            self._held[key] -= 1
-            if not self._held[key]:
-                del self._held[key]
             try:
                 await self._locking("SELECT pg_advisory_unlock($1::bigint)", key)
             except Exception:  # a lost session released the lock already

@@ -171,8 +171,7 @@ def _sql(sql: str) -> str:
 class _Tx:
     """Queries inside a transaction the driver opened (its write lock is held)."""
 
-    def __init__(self, driver: SqliteDriver, db: aiosqlite.Connection):
-        self._driver = driver
+    def __init__(self, db: aiosqlite.Connection):
         self._db = db
 
     async def one(self, sql: str, **params: Any) -> Row | None:
@@ -350,7 +349,7 @@ class SqliteDriver:
                 db = self.db
                 await db.execute("BEGIN IMMEDIATE")
                 try:
-                    yield _Tx(self, db)
+                    yield _Tx(db)
                 except BaseException:
                     if db.in_transaction:
                         await db.execute("ROLLBACK")
