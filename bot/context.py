@@ -57,12 +57,8 @@ class Services:
     # Every language's content (the first, `content`, is the default).
     contents: dict[str, Content] = field(default_factory=dict)
     page_extras: list[PageExtras] = field(default_factory=list)
-    # What each kind of prompt does with the text typed into it (see handlers.common.prompt).
-    prompts: dict[str, Callable[..., Awaitable[bool]]] = field(default_factory=dict)
-    # The prompt kinds that keep whatever is typed (a question, an answer).
-    free_text_prompts: set[str] = field(default_factory=set)
-    # The prompt kinds that ask for a temperature (no number there is the child's).
-    temperature_prompts: set[str] = field(default_factory=set)
+    # Each kind of prompt, what it waits for and does with it (handlers.prompts.Asking).
+    prompts: dict[str, object] = field(default_factory=dict)
     home_menus: dict[str, InlineKeyboardMarkup] = field(default_factory=dict)
     home_menu_json: dict[str, dict[str, object]] = field(default_factory=dict)
     # The one handler of every button (handlers.common.TapRouter), added by the first tap().

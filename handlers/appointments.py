@@ -32,15 +32,23 @@ from handlers.common import (
     View,
     at_start_and_every,
     button,
-    cancel_keyboard,
     limit_args,
-    on_prompt,
-    open_prompt,
     require_consent,
     show,
     stale_reply,
     tap,
     user_id,
+)
+from handlers.prompts import (
+    Asking,
+    Outcome,
+    Text,
+    Then,
+    again,
+    ask,
+    done,
+    on_prompt,
+    typed_text,
 )
 from handlers.questions import (
     MAX_ANSWER,
@@ -49,7 +57,6 @@ from handlers.questions import (
     VisitQuestion,
     localized,
     own_question,
-    refuse_text,
 )
 
 log = logging.getLogger(__name__)
@@ -527,24 +534,22 @@ async def set_timezone(update: Update, context: BotContext, data: SetTimezone) -
 
 
 async def type_timezone(update: Update, context: BotContext, data: TypeTimezone) -> Reply:
-    await open_prompt(update, context, TIMEZONE_PROMPT, AskTimezone())
-    s = context.content.strings
-    return Reply(View(s("appointments.zone_prompt"), cancel_keyboard(context.content)))
+    return await ask(update, context, TIMEZONE, context.content.strings("appointments.zone_prompt"),
+                     AskTimezone())
 
 
-async def receive_timezone(update: Update, context: BotContext, prompt: Prompt,
-                           text: str) -> bool:
-    s = context.content.strings
+async def read_timezone(update: Update, context: BotContext, row: None, text: str) -> str | Outcome:
     name = text.strip()
     if zone(name) is None or ("/" not in name and name != "UTC"):
-        await show(update, context, s("appointments.zone_invalid"),
-                   cancel_keyboard(context.content))
-        return False
+        return again(context.content, context.content.strings("appointments.zone_invalid"))
+    return name
+
+
+async def save_timezone(update: Update, context: BotContext, row: None, name: str) -> Outcome:
     await context.storage.users.set_timezone(user_id(update), name)
-    reply = await list_reply(update, context, s("appointments.zone_saved"))
+    reply = await list_reply(update, context, context.content.strings("appointments.zone_saved"))
     assert reply.view is not None
-    await show(update, context, *reply.view)
-    return True
+    return done(reply.view)
 
 
 async def family_zone(update: Update, context: BotContext) -> tuple[ZoneInfo, str] | None:
@@ -637,28 +642,31 @@ async def tap_minute(update: Update, context: BotContext, data: PickMinute) -> R
 
 async def type_time(update: Update, context: BotContext, data: TypeTime) -> Reply:
     await require_consent(update, context)
-    await open_prompt(update, context, TIME_PROMPT, OpenAppointment(data.appt) if data.appt
-                      else ShowAppointments(), ref=data.appt or None)
-    return Reply(View(context.content.strings("appointments.time_prompt"),
-                      cancel_keyboard(context.content)))
+    return await ask(update, context, TIME, context.content.strings("appointments.time_prompt"),
+                     OpenAppointment(data.appt) if data.appt else ShowAppointments(),
+                     ref=data.appt or None)
 
 
-async def receive_time(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
-    s = context.content.strings
+async def which_appointment(update: Update, context: BotContext, prompt: Prompt) -> int:
+    """The appointment a typed time is for: its number, or 0 for a new one."""
+    return prompt.ref or 0
+
+
+async def read_time(update: Update, context: BotContext, appt: int,
+                    text: str) -> When | Outcome:
     found = await family_zone(update, context)
     today = datetime.fromtimestamp(context.now(), found[0] if found else UTC).date()
     readings = read_when(text, today, month_names(context.content))
     if not readings:
-        await show(update, context, s("appointments.time_invalid"),
-                   cancel_keyboard(context.content))
-        return False
+        return again(context.content, context.content.strings("appointments.time_invalid"))
     if len(readings) > 1:  # "1/12": ask which; saved only when one is tapped
-        await show(update, context, *which_date_view(context.content, prompt.ref or 0,
-                                                     readings))
-        return False
-    view, saved = await save_time(update, context, prompt.ref or 0, readings[0])
-    await show(update, context, *view)
-    return saved
+        return Outcome(which_date_view(context.content, appt, readings), Then.KEEP)
+    return readings[0]
+
+
+async def save_typed_time(update: Update, context: BotContext, appt: int, when: When) -> Outcome:
+    view, saved = await save_time(update, context, appt, when)
+    return Outcome(view, Then.CLOSE if saved else Then.KEEP)
 
 
 async def tap_typed_date(update: Update, context: BotContext, data: PickTypedDate) -> Reply:
@@ -710,31 +718,35 @@ async def open_appointment(update: Update, context: BotContext, data: OpenAppoin
 async def ask_place(update: Update, context: BotContext, data: AskPlace) -> Reply:
     if await own_appointment(update, context, data.num) is None:
         return await gone(update, context)
-    await open_prompt(update, context, PLACE_PROMPT, OpenAppointment(data.num), ref=data.num)
-    s = context.content.strings
-    return Reply(View(s("appointments.place_prompt", limit=MAX_PLACE),
-                      cancel_keyboard(context.content)))
+    return await ask(update, context, PLACE, context.content.strings(
+        "appointments.place_prompt", limit=MAX_PLACE), OpenAppointment(data.num), ref=data.num)
 
 
-async def receive_place(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
-    s = context.content.strings
+async def load_placed(update: Update, context: BotContext,
+                      prompt: Prompt) -> tuple[Appointment, ZoneInfo, str] | Outcome:
     found = await own_appointment(update, context, prompt.ref or 0)
     if found is None:
         reply = await gone(update, context)
         assert reply.view is not None
-        await show(update, context, *reply.view)
-        return True
+        return done(reply.view)
+    return found
+
+
+async def read_place(update: Update, context: BotContext, row: object, text: str) -> str | Outcome:
     place = text.strip()
     if not place or len(place) > MAX_PLACE:
-        await show(update, context, s("appointments.place_invalid", limit=MAX_PLACE,
-                                      length=len(place)), cancel_keyboard(context.content))
-        return False
+        return again(context.content, context.content.strings(
+            "appointments.place_invalid", limit=MAX_PLACE, length=len(place)))
+    return place
+
+
+async def save_place(update: Update, context: BotContext,
+                     found: tuple[Appointment, ZoneInfo, str], place: str) -> Outcome:
     await context.storage.appointments.set_place(user_id(update), found[0].id, place)
     updated = await own_appointment(update, context, found[0].id)
     assert updated is not None
-    await show(update, context, *appointment_view(context.content, *updated,
-                                                  s("appointments.place_saved")))
-    return True
+    return done(appointment_view(context.content, *updated,
+                                 context.content.strings("appointments.place_saved")))
 
 
 async def ask_reminder_hour(update: Update, context: BotContext,
@@ -864,44 +876,40 @@ async def tap_visit_answer(update: Update, context: BotContext, data: VisitAnswe
     if question is None:
         reply = await visit_reply(update, context, 0)
         return Reply(reply.view, s("questions.gone"))
-    await open_prompt(update, context, VISIT_ANSWER_PROMPT, VisitQuestion(question.id),
-                      ref=question.id)
-    return Reply(View(s("questions.answer_prompt", text=render.esc(question.text),
-                        limit=MAX_ANSWER), cancel_keyboard(context.content)))
+    return await ask(update, context, VISIT_ANSWER, s("questions.answer_prompt", limit=MAX_ANSWER,
+                                                      text=render.esc(question.text)),
+                     VisitQuestion(question.id), ref=question.id)
 
 
-async def receive_visit_answer(update: Update, context: BotContext, prompt: Prompt,
-                               text: str) -> bool:
+async def load_visit_question(update: Update, context: BotContext,
+                              prompt: Prompt) -> SavedQuestion | Outcome:
+    question = await own_question(update, context, prompt.ref) if prompt.ref is not None else None
+    if question is None:
+        reply = await visit_reply(update, context, 0)
+        assert reply.view is not None
+        s = context.content.strings
+        return done(View(f"{s('questions.gone_waiting')}\n\n{reply.view.text}", reply.view.markup))
+    return question
+
+
+async def save_visit_answer(update: Update, context: BotContext, question: SavedQuestion,
+                            text: str) -> Outcome:
     """The answer typed at the appointment: stored on the question it was opened for, shown
     back with Next question (the next one without an answer), or the end when none is left."""
     s = context.content.strings
     uid = user_id(update)
-    question = (await own_question(update, context, prompt.ref)
-                if prompt.ref is not None else None)
-    if question is None:
-        reply = await visit_reply(update, context, 0)
-        assert reply.view is not None
-        await show(update, context, f"{s('questions.gone_waiting')}\n\n{reply.view.text}",
-                   reply.view.markup)
-        return True
-    if await refuse_text(update, context, text, MAX_ANSWER, "questions.empty_answer",
-                         "questions.answer_too_long"):
-        return False
     await context.storage.questions.set_answer(uid, question.id, text)
     questions = localized(context.content, await context.storage.questions.list(uid))
     onward = following(questions, question.id)
     if onward is None:
         end = await visit_end_reply(update, context)
         assert end.view is not None
-        await show(update, context, f"{s('questions.answer_saved')}\n\n{end.view.text}",
-                   end.view.markup)
-        return True
-    await show(update, context, "\n\n".join([
+        return done(View(f"{s('questions.answer_saved')}\n\n{end.view.text}", end.view.markup))
+    return done(View("\n\n".join([
         s("questions.answer_saved"), render.esc(question.text),
         f"{s('questions.answer_title')}\n{render.esc(text)}", s("visit.answer_next")]),
         Markup([[button(s("visit.next"), VisitQuestion(onward.id))],
-                [button(s("visit.finish"), VisitEnd())]]))
-    return True
+                [button(s("visit.finish"), VisitEnd())]])))
 
 
 async def visit_end_reply(update: Update, context: BotContext) -> Reply:
@@ -915,6 +923,17 @@ async def visit_end_reply(update: Update, context: BotContext) -> Reply:
 
 async def tap_visit_end(update: Update, context: BotContext, data: VisitEnd) -> Reply:
     return await visit_end_reply(update, context)
+
+
+TIMEZONE: Asking[None, str] = Asking(TIMEZONE_PROMPT, Text.STRUCTURED, read=read_timezone,
+                                     save=save_timezone)
+TIME: Asking[int, When] = Asking(TIME_PROMPT, Text.STRUCTURED, load=which_appointment,
+                                 read=read_time, save=save_typed_time)
+PLACE: Asking[tuple[Appointment, ZoneInfo, str], str] = Asking(
+    PLACE_PROMPT, Text.STRUCTURED, load=load_placed, read=read_place, save=save_place)
+VISIT_ANSWER: Asking[SavedQuestion, str] = Asking(
+    VISIT_ANSWER_PROMPT, Text.FREE, load=load_visit_question, save=save_visit_answer,
+    read=typed_text(MAX_ANSWER, "questions.empty_answer", "questions.answer_too_long"))
 
 
 # ---- the reminder job -----------------------------------------------------------------------------
@@ -980,11 +999,11 @@ def setup(app: BotApp) -> None:
             (VisitEnd, tap_visit_end),
             (AskReminderHour, ask_reminder_hour), (SetReminderHour, set_reminder_hour)):
         tap(app, data_type, callback)  # type: ignore[arg-type]
-    on_prompt(app, TIMEZONE_PROMPT, receive_timezone)
-    on_prompt(app, TIME_PROMPT, receive_time)
-    on_prompt(app, PLACE_PROMPT, receive_place)
+    on_prompt(app, TIMEZONE)
+    on_prompt(app, TIME)
+    on_prompt(app, PLACE)
     # An answer keeps whatever the parent writes, as My questions' own answer prompt does.
-    on_prompt(app, VISIT_ANSWER_PROMPT, receive_visit_answer, free_text=True)
+    on_prompt(app, VISIT_ANSWER)
     app.bot_data["reminder_limiter"] = AsyncLimiter(PROACTIVE_PER_SECOND, 1)
     # At start-up (reminders missed while the bot was down), then every minute.
     at_start_and_every(app, send_reminders, CHECK_EVERY, REMINDER_JOB)

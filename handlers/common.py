@@ -27,7 +27,7 @@ from bot.callbacks import SEP, CallbackData, CallbackDataError, Nested
 from bot.ceiling import Priority
 from bot.content import Content
 from bot.context import BotApp, BotContext, services_of
-from bot.storage import NoConsent, Prompt
+from bot.storage import NoConsent
 
 log = logging.getLogger(__name__)
 
@@ -381,44 +381,7 @@ async def require_consent(update: Update, context: BotContext) -> None:
         raise NoConsent(user_id(update))
 
 
-# ---- prompts: "the bot is waiting for you to type" ------------------------------------------
-PromptCallback = Callable[[Update, BotContext, Prompt, str], Awaitable[bool]]
-
-
-def on_prompt(app: BotApp, kind: str, callback: PromptCallback, free_text: bool = False,
-              temperature: bool = False) -> None:
-    """What text typed into a prompt of this kind does; the callback returns True when the
-    prompt is done (False keeps it open, for example after a calm "too long").
-
-    `free_text`: the prompt keeps whatever the parent writes (a question, an answer), so a
-    message that names a red flag is still saved, after the urgent line. Otherwise the prompt
-    is structured (a number, a zone, a date, a place, a name): a red flag saves nothing there
-    and the prompt stays open. `temperature`: the prompt asks for one (the fever number), so
-    no number typed there is read as the child's temperature (words still are)."""
-    services = services_of(app)
-    if kind in services.prompts:
-        raise ValueError(f"prompt kind {kind!r} registered twice")
-    services.prompts[kind] = callback
-    if free_text:
-        services.free_text_prompts.add(kind)
-    if temperature:
-        services.temperature_prompts.add(kind)
-
-
-async def open_prompt(update: Update, context: BotContext, kind: str, origin: CallbackData,
-                      ref: int | None = None) -> None:
-    """Start waiting for text. Any command, any other tap or expiry ends it silently;
-    Cancel goes back to `origin`. Stored, so it survives a restart. Needs consent."""
-    now = context.now()
-    await context.storage.prompts.open(user_id(update), Prompt(
-        kind=kind, ref=ref, origin=origin.pack(), opened_at=now,
-        expires_at=now + context.services.settings.prompt_seconds))
-
-
-def cancel_keyboard(content: Content, key: str = "questions.cancel") -> Markup:
-    return Markup([[button(content.strings(key), CancelPrompt())]])
-
-
+# ---- jobs -------------------------------------------------------------------------------------
 def at_start_and_every(app: BotApp, callback: Callable[[BotContext], Coroutine[Any, Any, None]],
                        seconds: float, name: str) -> None:
     """Run a job as the bot starts, then every `seconds`, on PTB's JobQueue.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from typing import Any
 
 from telegram import InlineKeyboardMarkup as Markup
 from telegram import Update
@@ -22,7 +23,7 @@ from bot.content import DEFAULT_LANGUAGE
 from bot.context import BotApp, BotContext, Command
 from bot.processor import not_the_senders_chat
 from bot.render import help_text
-from bot.storage import NotSaved
+from bot.storage import NotSaved, Prompt
 from handlers.common import (
     PRIVATE,
     CancelPrompt,
@@ -46,6 +47,7 @@ from handlers.common import (
     user_id,
 )
 from handlers.privacy import SetUrgentButton, ShowSettings, send_urgent_button
+from handlers.prompts import Asking, Outcome, Text, Then
 from handlers.redflags import check as red_flags
 from handlers.redflags import reply_media, send_alert, setup_edits
 
@@ -153,33 +155,52 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 
 async def receive_text(update: Update, context: BotContext) -> None:
-    """A typed message: the answer to an open prompt, or text outside any prompt.
-
-    A red flag is answered first: inside a prompt, the card's lines come before the prompt
-    sees the text; a free-text prompt (a question, an answer) then saves it as usual, a
-    structured one (a number, a zone, a date, a place, a name) saves nothing and stays open.
-    Outside a prompt, the search reply itself starts with them."""
+    """A typed message: the answer to an open prompt (handlers.prompts: the red-flag check
+    comes first there), or text outside any prompt (the search reply starts with it)."""
     uid = user_id(update)
     prompt = await context.storage.prompts.get(uid)
     message = update.effective_message
     text = (message.text or "") if message is not None else ""
     if prompt is not None:
-        callback = context.services.prompts.get(prompt.kind)
-        if prompt.expires_at > context.now() and callback is not None:
-            free = prompt.kind in context.services.free_text_prompts
-            match = await red_flags(update, context, text, bare_numbers=free, numbers=(
-                prompt.kind not in context.services.temperature_prompts))
-            if match and not free:
-                await send_alert(update, context, match,
-                                 context.content.strings("redflags.kept_open"))
-                return
-            if match:
-                await send_alert(update, context, match)
-            if await callback(update, context, prompt, text):
-                await context.storage.prompts.close(uid)
+        if prompt.expires_at > context.now() and await answer_prompt(update, context, prompt,
+                                                                     text):
             return
         await context.storage.prompts.close(uid)  # expired, or a kind this release dropped
     await reply_outside_prompt(update, context)
+
+
+async def answer_prompt(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
+    """Text typed into an open, unexpired prompt: the red-flag check, then the prompt's own
+    load, read and save steps (handlers.prompts). False if this release has no such kind of
+    prompt (the caller closes it and treats the text as text)."""
+    asking = context.services.prompts.get(prompt.kind)
+    if not isinstance(asking, Asking):
+        return False
+    free = asking.text is Text.FREE
+    match = await red_flags(update, context, text, bare_numbers=free,
+                            numbers=asking.text is not Text.TEMPERATURE)
+    if match and not free:
+        await send_alert(update, context, match, context.content.strings("redflags.kept_open"))
+        return True
+    if match:
+        await send_alert(update, context, match)
+    outcome = await _steps(update, context, asking, prompt, text)
+    # Saved first, then the prompt is closed: a crash in between never loses what was typed.
+    if outcome.then is Then.CLOSE:
+        await context.storage.prompts.close(user_id(update))
+    await show(update, context, *outcome.view)
+    return True
+
+
+async def _steps(update: Update, context: BotContext, asking: Asking[Any, Any],
+                 prompt: Prompt, text: str) -> Outcome:
+    row = None if asking.load is None else await asking.load(update, context, prompt)
+    if isinstance(row, Outcome):
+        return row
+    value = await asking.read(update, context, row, text)
+    if isinstance(value, Outcome):
+        return value
+    return await asking.save(update, context, row, value)
 
 
 async def reply_outside_prompt(update: Update, context: BotContext) -> None:

@@ -29,15 +29,24 @@ from handlers.common import (
     ShowLanguages,
     View,
     button,
-    cancel_keyboard,
     menu_button,
-    on_prompt,
-    open_prompt,
     show,
     stale_reply,
     tap,
     user_id,
 )
+from handlers.prompts import (
+    Asking,
+    Outcome,
+    Text,
+    ask,
+    cancel_keyboard,
+    done,
+    handed_over,
+    on_prompt,
+    open_prompt,
+)
+from handlers.prompts import again as _again
 
 PHONE_PROMPT = "phone"            # a new care-team number
 LABEL_PROMPT = "contact_label"    # the name of one saved number
@@ -402,6 +411,12 @@ def phone_cancel_keyboard(content: Content) -> Markup:
     return cancel_keyboard(content, "privacy.settings.cancel")
 
 
+def again(context: BotContext, key: str, **values: object) -> Outcome:
+    """The typed text cannot be used: say why, with this feature's Cancel, and keep waiting."""
+    return _again(context.content, context.content.strings(key, **values),
+                  phone_cancel_keyboard(context.content))
+
+
 def privacy_keyboard(content: Content) -> Markup:
     return Markup([[button(content.strings("privacy.delete.button"), AskDelete())],
                    [_home(content)]])
@@ -498,24 +513,22 @@ async def family_fever_view(update: Update, context: BotContext,
 
 
 async def ask_fever_number(update: Update, context: BotContext, data: AskFeverNumber) -> Reply:
-    await open_prompt(update, context, FEVER_PROMPT, ShowFever())
-    return Reply(View(context.content.strings("privacy.fever.prompt"),
-                      phone_cancel_keyboard(context.content)))
+    return await ask(update, context, FEVER, context.content.strings("privacy.fever.prompt"),
+                     ShowFever(), markup=phone_cancel_keyboard(context.content))
 
 
-async def save_fever_number(update: Update, context: BotContext, prompt: Prompt,
-                            text: str) -> bool:
-    """A typed fever number: saved only between 37.5 and 38.5 °C (99.5-101.3 °F)."""
-    s = context.content.strings
+async def read_fever(update: Update, context: BotContext, row: None, text: str) -> float | Outcome:
+    """A typed fever number: kept only between 37.5 and 38.5 °C (99.5-101.3 °F)."""
     celsius = read_fever_number(text)
     if celsius is None or not FEVER_LOW <= celsius <= FEVER_HIGH:
-        await show(update, context, s("privacy.fever.invalid"),
-                   phone_cancel_keyboard(context.content))
-        return False
+        return again(context, "privacy.fever.invalid")
+    return celsius
+
+
+async def save_fever(update: Update, context: BotContext, row: None, celsius: float) -> Outcome:
     await context.storage.users.set_fever_c(user_id(update), celsius)
-    await show(update, context, *await family_fever_view(update, context,
-                                                         s("privacy.fever.saved")))
-    return True
+    return done(await family_fever_view(update, context,
+                                        context.content.strings("privacy.fever.saved")))
 
 
 async def ask_fever_rule(update: Update, context: BotContext, data: AskFeverRule) -> Reply:
@@ -523,24 +536,22 @@ async def ask_fever_rule(update: Update, context: BotContext, data: AskFeverRule
     if data.clear:
         await context.storage.users.set_fever_rule(user_id(update), None)
         return Reply(await family_fever_view(update, context), s("privacy.fever.saved_short"))
-    await open_prompt(update, context, FEVER_RULE_PROMPT, ShowFever())
-    return Reply(View(s("privacy.fever.rule_prompt", limit=MAX_RULE),
-                      phone_cancel_keyboard(context.content)))
+    return await ask(update, context, FEVER_RULE, s("privacy.fever.rule_prompt", limit=MAX_RULE),
+                     ShowFever(), markup=phone_cancel_keyboard(context.content))
 
 
-async def save_fever_rule(update: Update, context: BotContext, prompt: Prompt,
-                          text: str) -> bool:
-    """The team's rule, kept exactly as typed (up to 200 characters)."""
-    s = context.content.strings
+async def read_rule(update: Update, context: BotContext, row: None, text: str) -> str | Outcome:
+    """The team's rule, kept as typed (up to 200 characters, trimmed)."""
     rule = text.strip()
     if not rule or len(rule) > MAX_RULE:
-        await show(update, context, s("privacy.fever.rule_invalid", limit=MAX_RULE),
-                   phone_cancel_keyboard(context.content))
-        return False
+        return again(context, "privacy.fever.rule_invalid", limit=MAX_RULE)
+    return rule
+
+
+async def save_rule(update: Update, context: BotContext, row: None, rule: str) -> Outcome:
     await context.storage.users.set_fever_rule(user_id(update), rule)
-    await show(update, context, *await family_fever_view(update, context,
-                                                         s("privacy.fever.saved")))
-    return True
+    return done(await family_fever_view(update, context,
+                                        context.content.strings("privacy.fever.saved")))
 
 
 async def tap_fever(update: Update, context: BotContext, data: ShowFever) -> Reply:
@@ -670,26 +681,23 @@ async def set_country(update: Update, context: BotContext, data: SetCountry) -> 
 async def ask_emergency_number(update: Update, context: BotContext,
                                data: AskEmergencyNumber) -> Reply:
     """Type the local number: after consent, the next text is it."""
-    await open_prompt(update, context, EMERGENCY_PROMPT, ShowEmergency())
-    return Reply(View(context.content.strings("privacy.emergency.prompt"),
-                      phone_cancel_keyboard(context.content)))
+    return await ask(update, context, EMERGENCY,
+                     context.content.strings("privacy.emergency.prompt"), ShowEmergency(),
+                     markup=phone_cancel_keyboard(context.content))
 
 
-async def save_emergency_number(update: Update, context: BotContext, prompt: Prompt,
-                                text: str) -> bool:
-    """The typed local number: saved if it looks like one (the country is kept); else a
-    calm line and the prompt stays open."""
+async def read_emergency(update: Update, context: BotContext, row: None,
+                         text: str) -> str | Outcome:
     number = clean_emergency(text)
-    s = context.content.strings
-    if number is None:
-        await show(update, context, s("privacy.emergency.invalid"),
-                   phone_cancel_keyboard(context.content))
-        return False
+    return again(context, "privacy.emergency.invalid") if number is None else number
+
+
+async def save_emergency(update: Update, context: BotContext, row: None, number: str) -> Outcome:
+    """The typed local number (the country chosen before is kept)."""
     country, _ = await context.storage.users.emergency(user_id(update))
     await context.storage.users.set_emergency(user_id(update), country, number)
-    await show(update, context, *await emergency_view(update, context,
-                                                      s("privacy.emergency.saved")))
-    return True
+    return done(await emergency_view(update, context,
+                                     context.content.strings("privacy.emergency.saved")))
 
 
 async def ask_phone(update: Update, context: BotContext, data: AskPhone) -> Reply:
@@ -698,35 +706,28 @@ async def ask_phone(update: Update, context: BotContext, data: AskPhone) -> Repl
     if len(await context.storage.contacts.list(user_id(update))) >= MAX_CONTACTS:
         return Reply(await settings_view(update, context,
                                          s("privacy.settings.full", limit=MAX_CONTACTS)))
-    await open_prompt(update, context, PHONE_PROMPT, ShowSettings())  # may ask consent first
-    return Reply(View(s("privacy.settings.prompt"), phone_cancel_keyboard(context.content)))
+    return await ask(update, context, PHONE, s("privacy.settings.prompt"), ShowSettings(),
+                     markup=phone_cancel_keyboard(context.content))  # may ask consent first
 
 
-async def refuse_phone(update: Update, context: BotContext) -> None:
-    await show(update, context, context.content.strings("privacy.settings.invalid"),
-               phone_cancel_keyboard(context.content))
-
-
-async def save_phone(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
-    """A new number, typed: saved if it looks like one; then its name is asked for."""
+async def read_phone(update: Update, context: BotContext, row: object, text: str) -> str | Outcome:
     phone = clean_phone(text)
+    return again(context, "privacy.settings.invalid") if phone is None else phone
+
+
+async def save_new_phone(update: Update, context: BotContext, row: None, phone: str) -> Outcome:
+    """A new number: saved with the default name, then its name is asked for (the label
+    prompt replaces this one)."""
     s = context.content.strings
-    if phone is None:
-        await refuse_phone(update, context)  # keep waiting: the parent can type it again
-        return False
-    uid = user_id(update)
     try:
-        contact_id = await context.storage.contacts.add(uid, "", phone, limit=MAX_CONTACTS)
+        contact_id = await context.storage.contacts.add(user_id(update), "", phone,
+                                                        limit=MAX_CONTACTS)
     except LimitReached:
-        await show(update, context, *await settings_view(
-            update, context, s("privacy.settings.full", limit=MAX_CONTACTS)))
-        return True
-    # Saved with the default name; the next text names it (a new prompt replaces this one,
-    # so the callback says "keep waiting").
-    await open_prompt(update, context, LABEL_PROMPT, ShowSettings(), ref=contact_id)
-    await show(update, context, s("privacy.settings.saved_ask_label", limit=MAX_LABEL),
-               Markup([[button(s("privacy.settings.done"), ShowSettings())]]))
-    return False
+        return done(await settings_view(update, context,
+                                        s("privacy.settings.full", limit=MAX_CONTACTS)))
+    await open_prompt(update, context, LABEL.kind, ShowSettings(), ref=contact_id)
+    return handed_over(View(s("privacy.settings.saved_ask_label", limit=MAX_LABEL),
+                            Markup([[button(s("privacy.settings.done"), ShowSettings())]])))
 
 
 async def own_contact(update: Update, context: BotContext, num: int | None) -> Contact | None:
@@ -752,58 +753,67 @@ async def ask_label(update: Update, context: BotContext, data: AskLabel) -> Repl
     contact = await own_contact(update, context, data.num)
     if contact is None:
         return await contact_gone(update, context)
-    await open_prompt(update, context, LABEL_PROMPT, OpenContact(contact.id), ref=contact.id)
-    s = context.content.strings
-    return Reply(View(s("privacy.contact.label_prompt", limit=MAX_LABEL),
-                      phone_cancel_keyboard(context.content)))
+    return await ask(update, context, LABEL, context.content.strings(
+        "privacy.contact.label_prompt", limit=MAX_LABEL), OpenContact(contact.id),
+        ref=contact.id, markup=phone_cancel_keyboard(context.content))
 
 
-async def save_label(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
-    """A number's name, typed: 1 to 40 characters, shown back exactly as typed."""
-    s = context.content.strings
+async def load_contact(update: Update, context: BotContext, prompt: Prompt) -> Contact | Outcome:
+    """The saved number a prompt is about, or a calm word that it was removed meanwhile."""
     contact = await own_contact(update, context, prompt.ref)
     if contact is None:
-        await show(update, context, *await settings_view(update, context,
-                                                         s("privacy.contact.gone")))
-        return True
+        return done(await settings_view(update, context,
+                                        context.content.strings("privacy.contact.gone")))
+    return contact
+
+
+async def read_label(update: Update, context: BotContext, contact: Contact,
+                     text: str) -> str | Outcome:
+    """A number's name: 1 to 40 characters, shown back exactly as typed."""
     label = clean_label(text)
     if label is None:
-        await show(update, context, s("privacy.contact.label_invalid", limit=MAX_LABEL,
-                                      length=len(text.strip())),
-                   phone_cancel_keyboard(context.content))
-        return False
+        return again(context, "privacy.contact.label_invalid", limit=MAX_LABEL,
+                     length=len(text.strip()))
+    return label
+
+
+async def save_label(update: Update, context: BotContext, contact: Contact,
+                     label: str) -> Outcome:
     await context.storage.contacts.set_label(user_id(update), contact.id, label)
-    await show(update, context, *await settings_view(update, context,
-                                                     s("privacy.contact.saved")))
-    return True
+    return done(await settings_view(update, context,
+                                    context.content.strings("privacy.contact.saved")))
 
 
 async def ask_number(update: Update, context: BotContext, data: AskNumber) -> Reply:
     contact = await own_contact(update, context, data.num)
     if contact is None:
         return await contact_gone(update, context)
-    await open_prompt(update, context, NUMBER_PROMPT, OpenContact(contact.id), ref=contact.id)
-    return Reply(View(context.content.strings("privacy.settings.prompt"),
-                      phone_cancel_keyboard(context.content)))
+    return await ask(update, context, NUMBER, context.content.strings("privacy.settings.prompt"),
+                     OpenContact(contact.id), ref=contact.id,
+                     markup=phone_cancel_keyboard(context.content))
 
 
-async def save_number(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
-    s = context.content.strings
-    contact = await own_contact(update, context, prompt.ref)
-    if contact is None:
-        await show(update, context, *await settings_view(update, context,
-                                                         s("privacy.contact.gone")))
-        return True
-    phone = clean_phone(text)
-    if phone is None:
-        await refuse_phone(update, context)
-        return False
+async def save_number(update: Update, context: BotContext, contact: Contact,
+                      phone: str) -> Outcome:
     await context.storage.contacts.set_phone(user_id(update), contact.id, phone)
     updated = await own_contact(update, context, contact.id)
     assert updated is not None
-    await show(update, context, *contact_view(context.content, updated,
-                                              s("privacy.contact.saved")))
-    return True
+    return done(contact_view(context.content, updated,
+                             context.content.strings("privacy.contact.saved")))
+
+
+FEVER: Asking[None, float] = Asking(FEVER_PROMPT, Text.TEMPERATURE, read=read_fever,
+                                    save=save_fever)
+FEVER_RULE: Asking[None, str] = Asking(FEVER_RULE_PROMPT, Text.FREE, read=read_rule,
+                                       save=save_rule)
+EMERGENCY: Asking[None, str] = Asking(EMERGENCY_PROMPT, Text.STRUCTURED, read=read_emergency,
+                                      save=save_emergency)
+PHONE: Asking[None, str] = Asking(PHONE_PROMPT, Text.STRUCTURED, read=read_phone,
+                                  save=save_new_phone)
+LABEL: Asking[Contact, str] = Asking(LABEL_PROMPT, Text.STRUCTURED, load=load_contact,
+                                     read=read_label, save=save_label)
+NUMBER: Asking[Contact, str] = Asking(NUMBER_PROMPT, Text.STRUCTURED, load=load_contact,
+                                      read=read_phone, save=save_number)
 
 
 async def remove_contact(update: Update, context: BotContext, data: RemoveContact) -> Reply:
@@ -962,8 +972,8 @@ def setup(app: BotApp) -> None:
     tap(app, SetTreatment, set_treatment)
     tap(app, AskFeverNumber, ask_fever_number)
     tap(app, AskFeverRule, ask_fever_rule)
-    on_prompt(app, FEVER_PROMPT, save_fever_number, temperature=True)
-    on_prompt(app, FEVER_RULE_PROMPT, save_fever_rule, free_text=True)
+    on_prompt(app, FEVER)
+    on_prompt(app, FEVER_RULE)
     tap(app, SetUrgentButton, set_urgent_button)
     labels = sorted({content.strings("menu.urgent")
                      for content in services_of(app).contents.values()})
@@ -971,14 +981,14 @@ def setup(app: BotApp) -> None:
     tap(app, ChooseCountry, choose_country)
     tap(app, SetCountry, set_country)
     tap(app, AskEmergencyNumber, ask_emergency_number)
-    on_prompt(app, EMERGENCY_PROMPT, save_emergency_number)
+    on_prompt(app, EMERGENCY)
     tap(app, SetFever, set_fever)
     tap(app, ShowPrivacy, tap_privacy)
     tap(app, AskDelete, tap_delete)
     tap(app, DeleteMyData, delete_my_data)
-    on_prompt(app, PHONE_PROMPT, save_phone)
-    on_prompt(app, LABEL_PROMPT, save_label)
-    on_prompt(app, NUMBER_PROMPT, save_number)
+    on_prompt(app, PHONE)
+    on_prompt(app, LABEL)
+    on_prompt(app, NUMBER)
     menu_button(app, "menu.urgent", ShowUrgent())
     # /start urgent (the inline urgent card's button) opens the card.
     services_of(app).deep_links.append(

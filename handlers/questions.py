@@ -31,11 +31,8 @@ from handlers.common import (
     View,
     at_start_and_every,
     button,
-    cancel_keyboard,
     home_row,
     menu_button,
-    on_prompt,
-    open_prompt,
     require_consent,
     show,
     stale_reply,
@@ -43,6 +40,7 @@ from handlers.common import (
     user_id,
 )
 from handlers.guide import section_commands, section_start
+from handlers.prompts import Asking, Outcome, Text, ask, done, on_prompt, typed_text
 
 log = logging.getLogger(__name__)
 
@@ -380,10 +378,6 @@ def question_view(content: Content, questions: Sequence[SavedQuestion], question
     return "\n\n".join(chunks), Markup(rows)
 
 
-def cancel_markup(content: Content) -> Markup:
-    return cancel_keyboard(content, "questions.cancel")
-
-
 def export_messages(content: Content, questions: Sequence[SavedQuestion], today: date,
                     budget: int = EXPORT_BUDGET) -> list[str]:
     """The list as plain text to forward, escaped, split into messages that fit."""
@@ -567,10 +561,10 @@ async def ask_answer(update: Update, context: BotContext, data: AskAnswer) -> Re
     question = await own_question(update, context, data.num)
     if question is None:
         return await question_gone(update, context)
-    await open_prompt(update, context, ANSWER_PROMPT, OpenQuestion(question.id), ref=question.id)
     s = context.content.strings
-    return Reply(View(s("questions.answer_prompt", text=render.esc(question.text),
-                        limit=MAX_ANSWER), cancel_markup(context.content)))
+    return await ask(update, context, ANSWER, s("questions.answer_prompt", limit=MAX_ANSWER,
+                                                text=render.esc(question.text)),
+                     OpenQuestion(question.id), ref=question.id)
 
 
 async def remove_question(update: Update, context: BotContext, data: RemoveQuestion) -> Reply:
@@ -613,66 +607,50 @@ async def ask_own_question(update: Update, context: BotContext, data: AskOwnQues
     if await context.storage.questions.count(user_id(update)) >= MAX_QUESTIONS:
         return Reply(await my_list(update, context,
                                    notice=s("questions.limit", limit=MAX_QUESTIONS)))
-    await open_prompt(update, context, QUESTION_PROMPT, MyQuestions(0))
-    return Reply(View(s("questions.question_prompt", limit=MAX_OWN),
-                      cancel_markup(context.content)))
+    return await ask(update, context, QUESTION, s("questions.question_prompt", limit=MAX_OWN),
+                     MyQuestions(0))
 
 
-async def refuse_text(update: Update, context: BotContext, text: str, limit: int,
-                      empty_key: str, too_long_key: str) -> bool:
-    """Say calmly what is wrong with typed text (empty, too long) and keep waiting; True if refused."""
+async def save_question(update: Update, context: BotContext, row: None, text: str) -> Outcome:
+    """The parent's own question, typed: stored exactly as typed, shown back."""
     s = context.content.strings
-    if not text.strip():
-        await show(update, context, s(empty_key), cancel_markup(context.content))
-        return True
-    if len(text) > limit:
-        await show(update, context, s(too_long_key, length=len(text), limit=limit),
-                   cancel_markup(context.content))
-        return True
-    return False
-
-
-async def receive_question(update: Update, context: BotContext, prompt: Prompt,
-                           text: str) -> bool:
-    """The parent's own question, typed: checked, stored exactly as typed, shown back."""
-    s = context.content.strings
-    uid = user_id(update)
-    if await refuse_text(update, context, text, MAX_OWN, "questions.empty_question",
-                         "questions.question_too_long"):
-        return False
     try:
-        question_id = await context.storage.questions.add_own(uid, text, limit=MAX_QUESTIONS)
+        question_id = await context.storage.questions.add_own(user_id(update), text,
+                                                              limit=MAX_QUESTIONS)
     except LimitReached:
-        await show(update, context, *await my_list(
-            update, context, notice=s("questions.limit", limit=MAX_QUESTIONS)))
-        return True
-    # Stored first, then the prompt is closed: a crash in between never loses the question.
+        return done(await my_list(update, context,
+                                  notice=s("questions.limit", limit=MAX_QUESTIONS)))
     question = await own_question(update, context, question_id)
     assert question is not None
-    await show(update, context, *await one_question(update, context, question,
-                                                    s("questions.question_saved")))
-    return True
+    return done(await one_question(update, context, question, s("questions.question_saved")))
 
 
-async def receive_answer(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
-    """The answer to one saved question, typed: stored exactly as typed, shown back."""
-    s = context.content.strings
-    uid = user_id(update)
-    question = (await own_question(update, context, prompt.ref)
-                if prompt.ref is not None else None)
+async def load_answered(update: Update, context: BotContext,
+                        prompt: Prompt) -> SavedQuestion | Outcome:
+    """The question an answer is typed for, or a calm word that it was removed meanwhile."""
+    question = await own_question(update, context, prompt.ref) if prompt.ref is not None else None
     if question is None:
-        await show(update, context, *await my_list(update, context,
-                                                   notice=s("questions.gone_waiting")))
-        return True
-    if await refuse_text(update, context, text, MAX_ANSWER, "questions.empty_answer",
-                         "questions.answer_too_long"):
-        return False
-    await context.storage.questions.set_answer(uid, question.id, text)
+        return done(await my_list(update, context,
+                                  notice=context.content.strings("questions.gone_waiting")))
+    return question
+
+
+async def save_answer(update: Update, context: BotContext, question: SavedQuestion,
+                      text: str) -> Outcome:
+    """The answer to one saved question, typed: stored exactly as typed, shown back."""
+    await context.storage.questions.set_answer(user_id(update), question.id, text)
     updated = await own_question(update, context, question.id)
     assert updated is not None
-    await show(update, context, *await one_question(update, context, updated,
-                                                    s("questions.answer_saved")))
-    return True
+    return done(await one_question(update, context, updated,
+                                   context.content.strings("questions.answer_saved")))
+
+
+QUESTION: Asking[None, str] = Asking(
+    QUESTION_PROMPT, Text.FREE, save=save_question,
+    read=typed_text(MAX_OWN, "questions.empty_question", "questions.question_too_long"))
+ANSWER: Asking[SavedQuestion, str] = Asking(
+    ANSWER_PROMPT, Text.FREE, load=load_answered, save=save_answer,
+    read=typed_text(MAX_ANSWER, "questions.empty_answer", "questions.answer_too_long"))
 
 
 # ---- taking the list to the appointment ---------------------------------------------------
@@ -781,8 +759,8 @@ def setup(app: BotApp) -> None:
     tap(app, AskOwnQuestion, ask_own_question)
     tap(app, SendPdf, send_pdf)
     tap(app, SendText, send_text)
-    on_prompt(app, QUESTION_PROMPT, receive_question, free_text=True)
-    on_prompt(app, ANSWER_PROMPT, receive_answer, free_text=True)
+    on_prompt(app, QUESTION)
+    on_prompt(app, ANSWER)
     at_start_and_every(app, purge_removed_questions, PURGE_EVERY, PURGE_JOB)
     services.page_extras.append(page_extras)
     menu_button(app, "menu.questions", ShowGroups())

@@ -21,7 +21,9 @@ import yaml
 from bot.app import reserved_commands
 from bot.content import Content, ContentError, load_content
 from bot.redflags import RedFlags
+from bot.context import services_of
 from bot.render import esc
+from bot.storage import Prompt
 from tests.harness import ROOT, Harness, make, save_phone
 
 pytestmark = pytest.mark.every_language
@@ -274,6 +276,38 @@ async def test_structured_prompts_save_nothing_and_stay_open(consented: Harness,
     after = await bot.storage.contacts.list(1001), await bot.storage.users.timezone(1001), \
         await bot.storage.appointments.upcoming(1001, 0)
     assert after == before
+
+
+FREE_TEXT_KINDS = {"question", "answer", "visit_answer", "fever_rule"}
+STRUCTURED_KINDS = {"phone", "contact_label", "contact_phone", "timezone", "appointment_time",
+                    "appointment_place", "emergency_number", "fever_number"}
+
+
+async def test_every_registered_prompt_hears_a_red_flag_first(consented: Harness,
+                                                             language: str) -> None:
+    """The check lives in the one place typed text meets a prompt, so it covers every kind a
+    feature registers, now and later: each kind is opened straight from the registry (no
+    list to keep up to date for the alert itself), and the urgent line is the first reply."""
+    bot = consented
+    s = bot.content.strings
+    await bot.send("/start")
+    kinds = set(services_of(bot.app).prompts)
+    # A new kind must also be sorted into one of the two behaviours tested above and below.
+    assert kinds == FREE_TEXT_KINDS | STRUCTURED_KINDS
+    for kind in sorted(kinds):
+        now = bot.clock()
+        await bot.storage.prompts.open(1001, Prompt(kind=kind, ref=None, origin=make("h"),
+                                                    opened_at=now, expires_at=now + 600))
+        calls = len(bot.api.calls)
+        await bot.send(URGENT[language])
+        sent = [c for c in bot.api.calls[calls:] if c.method == "sendMessage"]
+        assert sent and sent[0].params["text"].startswith(s("redflags.title")), kind
+        assert sign_line(bot.content, "fever") in sent[0].params["text"], kind
+        if kind in STRUCTURED_KINDS:
+            assert s("redflags.kept_open") in sent[0].params["text"], kind
+            assert len(sent) == 1, kind  # nothing else said: nothing was saved
+            assert (await bot.storage.prompts.get(1001)) is not None, kind
+        await bot.storage.prompts.close(1001)
 
 
 async def test_a_bare_number_in_a_number_prompt_is_not_a_temperature(consented: Harness) -> None:
