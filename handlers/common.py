@@ -204,8 +204,11 @@ def tap(app: BotApp, data_type: type[D], callback: TapCallback[D]) -> None:
     if data_type.prefix in routes:
         raise ValueError(f"callback prefix {data_type.prefix!r} of {data_type.__name__} is "
                          f"already {routes[data_type.prefix].data_type.__name__}'s")
-    feature = getattr(callback, "__module__", "") or ""
-    routes[data_type.prefix] = Route(data_type, callback, feature.rpartition(".")[2])
+    # The feature is the module or package right under handlers/ (handlers.appointments.visit
+    # -> appointments).
+    module = (getattr(callback, "__module__", "") or "").split(".")
+    feature = module[1] if len(module) > 1 and module[0] == "handlers" else module[-1]
+    routes[data_type.prefix] = Route(data_type, callback, feature)
 
 
 async def run_tap(update: Update, context: BotContext, data: str) -> Reply:
