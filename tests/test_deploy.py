@@ -69,3 +69,20 @@ def test_docker_compose_accepts_the_file_where_an_engine_runs() -> None:
     done = subprocess.run([docker, "compose", "config", "-q"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_wheel_holds_every_package() -> None:
+    """The Docker image installs a wheel of pyproject.toml's packages: every folder of code
+    under bot/ and handlers/ (bot.storage, the feature packages) must be found by the same
+    setuptools rule the build uses, or the image would start without it."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    find = config["tool"]["setuptools"]["packages"]["find"]
+    found = set(find_packages(where=str(ROOT), include=find["include"]))
+    on_disk = {".".join(path.parent.relative_to(ROOT).parts)
+               for top in ("bot", "handlers") for path in (ROOT / top).rglob("__init__.py")}
+    assert on_disk <= found, f"left out of the wheel: {sorted(on_disk - found)}"
+    assert {"bot", "bot.storage", "handlers"} <= found
