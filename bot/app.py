@@ -108,6 +108,7 @@ async def _post_init(app: BotApp) -> None:
 
 async def _post_shutdown(app: BotApp) -> None:
     services: Services = app.bot_data["services"]
+    await asyncio.to_thread(services.heavy.close)  # a PDF being drawn is still sent
     await services.storage.close()
     log.info("storage closed")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from bot.ceiling import Priority
 from bot.config import Settings
 from bot.content import Content, Part, Section
 from bot.metrics import Metrics
+from bot.offload import Heavy
 from bot.storage import Storage
 
 CommandCallback = Callable[[Update, "BotContext"], Coroutine[Any, Any, None]]
@@ -68,6 +69,8 @@ class Services:
     # /start <payload>: each feature may turn a payload into the button it opens.
     deep_links: list[Callable[[Content, str], CallbackData | None]] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
+    # CPU-heavy work (a PDF, a chart) off the event loop (bot.offload).
+    heavy: Heavy = field(default_factory=Heavy)
     # Who this process is, in leases it takes (a reminder claimed by "host:pid:random").
     replica: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:"
                          f"{secrets.token_hex(3)}")
