@@ -36,6 +36,7 @@ from handlers.common import (
     SetLanguage,
     ShowLanguages,
     View,
+    at_start_and_every,
     button,
     carry_out,
     home_view,
@@ -290,6 +291,20 @@ def setup(app: BotApp) -> None:
     tap(app, CancelPrompt, cancel_prompt)
     tap(app, ShowLanguages, tap_languages)
     tap(app, SetLanguage, set_language)
+    at_start_and_every(app, forget_handled_updates, FORGET_EVERY, FORGET_JOB)
+
+
+FORGET_JOB = "forget-handled-updates"
+FORGET_EVERY = 3600     # seconds between clean-ups
+REMEMBER_UPDATES = 86_400  # a webhook re-post comes within minutes; a day is plenty
+
+
+async def forget_handled_updates(context: BotContext) -> None:
+    """Job: webhook replicas record the update ids they handled, so a re-post is handled
+    once; ids older than a day are forgotten (one replica does it each turn)."""
+    async with context.storage.coordination.job_lock(FORGET_JOB) as mine:
+        if mine:
+            await context.storage.coordination.forget_updates(context.now() - REMEMBER_UPDATES)
 
 
 async def _refuse_forged(update: Update, context: BotContext) -> None:

@@ -77,7 +77,7 @@ def test_the_wheel_holds_every_package() -> None:
     setuptools rule the build uses, or the image would start without it."""
     import tomllib
 
-    from setuptools import find_packages
+    from setuptools import find_packages  # type: ignore[import-untyped]
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     find = config["tool"]["setuptools"]["packages"]["find"]

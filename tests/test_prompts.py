@@ -11,6 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.content import Content
 from handlers.privacy import settings_text
+from handlers.core import FORGET_JOB, REMEMBER_UPDATES
 from handlers.questions import MAX_QUESTIONS, PURGE_JOB
 from tests.harness import Clock, Harness, first_phone, make, stored_anywhere
 
@@ -262,3 +263,20 @@ async def test_the_privacy_page_states_the_window_the_job_uses(bot: Harness,
     # bot fills them in with these values: 15 for the undo window, 30 for a waiting prompt.
     assert {"undo_minutes", "prompt_minutes"} <= content.strings.fields("privacy.page")
     assert content.strings("privacy.page", undo_minutes=minutes, prompt_minutes=30) in bot.text()
+
+
+async def test_handled_update_ids_are_forgotten_after_a_day(settings: Settings,
+                                                           content: Content) -> None:
+    """The webhook's record of handled updates is kept a day by a core job (it used to ride
+    on the questions feature's purge job)."""
+    clock = Clock()
+    async with Harness(settings, content, clock=clock) as bot:
+        coordination = bot.storage.coordination
+        await coordination.mark_handled(77)
+        (job,) = bot.app.job_queue.get_jobs_by_name(FORGET_JOB)  # type: ignore[union-attr]
+        clock.advance(REMEMBER_UPDATES - 60)
+        await job.run(bot.app)
+        assert await coordination.was_handled(77)
+        clock.advance(120)
+        await job.run(bot.app)
+        assert not await coordination.was_handled(77)

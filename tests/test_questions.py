@@ -687,7 +687,7 @@ def test_worst_case_views_fit_one_message(content: Content) -> None:
     questions = [saved(n, heavy_q, heavy_a if n % 2 else None, 1.0) for n in range(1, 60)]
     for page in range(10):
         text, markup = list_view(content, questions, page, "notice", undo_id=3)
-        assert visible_len(text) <= 4096
+        assert visible_len(text) <= 4096 and markup is not None
         assert sum(len(row) for row in markup.inline_keyboard) <= 100
     text, _ = question_view(content, questions, questions[0],
                             content.strings("questions.answer_saved"))

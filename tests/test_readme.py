@@ -19,7 +19,8 @@ def recipes() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## How it is built", 1)[1].split("\n## ", 1)[0]
     section = section.split("Each feature declares", 1)[1].split("### Storage", 1)[0]
-    blocks, current = [], []
+    blocks: list[str] = []
+    current: list[str] = []
     for line in section.splitlines():
         if re.match(r"^ {6,}\S", line) or (current and not line.strip()):
             current.append(line)

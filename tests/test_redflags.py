@@ -20,8 +20,8 @@ import yaml
 
 from bot.app import reserved_commands
 from bot.content import Content, ContentError, load_content
-from bot.redflags import RedFlags
 from bot.context import services_of
+from bot.redflags import RedFlags
 from bot.render import esc
 from bot.storage import Prompt
 from tests.harness import ROOT, Harness, make, save_phone
