@@ -93,6 +93,17 @@ async def test_time_zone_first_then_add_by_taps_with_a_place(app: Harness,
     assert "Day clinic, 2nd floor &lt;B&gt; &amp; C" in bot.html()
 
 
+async def test_a_double_tap_on_the_minute_saves_one_appointment(app: Harness,
+                                                                content: Content) -> None:
+    bot = app
+    await ready(bot)
+    first = await add_by_taps(bot, 14, 9, 30)
+    await bot.tap_data(make("am", appt=0, year=2026, month=12, day=14, hour=9, minute=30))
+    items = await bot.storage.appointments.upcoming(PARENT, NOW)
+    assert [a.id for a in items] == [first]
+    assert bot.html().startswith(content.strings("appointments.saved"))
+
+
 async def test_add_change_and_delete_by_typing(app: Harness, content: Content) -> None:
     bot = app
     s = content.strings
@@ -676,6 +687,8 @@ async def test_change_by_taps_reminder_hour_and_an_unknown_time_zone(app: Harnes
     assert changed.remind_at == datetime(2026, 12, 20, 20, 0, tzinfo=TZ).timestamp()
     await bot.tap_data(make("ay"))
     await bot.send("Mars/Olympus_Mons")
+    assert bot.html() == s("appointments.zone_invalid")
+    await bot.send("America")  # a folder of the zone database, not a zone: calm too
     assert bot.html() == s("appointments.zone_invalid")
     await bot.send("America/Chicago")
     assert await bot.storage.users.timezone(PARENT) == "America/Chicago"
