@@ -18,6 +18,7 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-postgres.sh
 	$(BIN)/ruff check bot handlers tests scripts
+	$(BIN)/ruff format --check bot handlers tests scripts
 	$(BIN)/mypy
 	$(BIN)/python -m bot check-content
 	$(BIN)/python -m pytest -q

@@ -40,8 +40,12 @@ def check_content(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument("command", nargs="?", default="run",
-                        choices=("run", "console", "check-content", "red-flag-table", "routes"))
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=("run", "console", "check-content", "red-flag-table", "routes"),
+    )
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -80,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
         setup_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, None)
         try:
-            return asyncio.run(run_console(settings, content,
-                                           announce=args.command != "console"))
+            return asyncio.run(run_console(settings, content, announce=args.command != "console"))
         except StorageUnavailable as exc:
             return _fail(str(exc))
     setup_logging(settings.log_level, settings.token)

@@ -57,8 +57,9 @@ def default_features() -> Sequence[Feature]:
     return FEATURES
 
 
-def declared_commands(features: Sequence[Feature],
-                      profiles: Mapping[str, Profile] | None = None) -> list[Command]:
+def declared_commands(
+    features: Sequence[Feature], profiles: Mapping[str, Profile] | None = None
+) -> list[Command]:
     """Every feature's commands, in feature order, those marked `first` before the rest,
     each with its names in every language (`aliases`) from the languages' profiles: those
     given, else the ones in the default content folder."""
@@ -69,16 +70,20 @@ def declared_commands(features: Sequence[Feature],
 
 def named(command: Command, profiles: Mapping[str, Profile]) -> Command:
     """The command with its names by language (`aliases`), as the profiles give them."""
-    return replace(command, aliases={code: profile.commands[command.name]
-                                     for code, profile in profiles.items()
-                                     if command.name in profile.commands})
+    return replace(
+        command,
+        aliases={
+            code: profile.commands[command.name]
+            for code, profile in profiles.items()
+            if command.name in profile.commands
+        },
+    )
 
 
 def reserved_commands(features: Sequence[Feature] | None = None) -> frozenset[str]:
     """The names of the features' commands: a guide section may not take one, and a
     language's profile gives names to these only."""
-    return frozenset(c.name for feature in features or default_features()
-                     for c in feature.commands)
+    return frozenset(c.name for feature in features or default_features() for c in feature.commands)
 
 
 def bot_commands(content: Content, commands: Sequence[Command]) -> list[BotCommand]:
@@ -86,10 +91,11 @@ def bot_commands(content: Content, commands: Sequence[Command]) -> list[BotComma
     under its name in the content's language where it has one (`/ayuda`, `/sintomas`)."""
     s = content.strings
     names = content.profile.commands
-    tools = [BotCommand(names.get(c.name, (c.name,))[0], s(c.description_key))
-             for c in commands]
-    guide = [BotCommand(sec.aliases[0] if sec.aliases else sec.command, sec.description)
-             for sec in content.sections]
+    tools = [BotCommand(names.get(c.name, (c.name,))[0], s(c.description_key)) for c in commands]
+    guide = [
+        BotCommand(sec.aliases[0] if sec.aliases else sec.command, sec.description)
+        for sec in content.sections
+    ]
     return tools + guide
 
 
@@ -100,10 +106,12 @@ async def _post_init(app: BotApp) -> None:
     await app.bot.set_my_commands(commands)
     for language, content in services.contents.items():
         if language != DEFAULT_LANGUAGE:  # phones set to that language show these
-            await app.bot.set_my_commands(bot_commands(content, services.commands),
-                                          language_code=language)
-    log.info("storage open (schema %d), %d commands registered",
-             await services.storage.schema_version(), len(commands))
+            await app.bot.set_my_commands(bot_commands(content, services.commands), language_code=language)
+    log.info(
+        "storage open (schema %d), %d commands registered",
+        await services.storage.schema_version(),
+        len(commands),
+    )
 
 
 async def _post_shutdown(app: BotApp) -> None:
@@ -140,8 +148,9 @@ def build_application(
 
     # handlers.common.show sends and edits through do_api_request so Telegram's echo of the
     # message is not parsed into objects nobody reads; PTB warns about that on every call.
-    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)'",
-                            category=PTBUserWarning)
+    warnings.filterwarnings(
+        "ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)'", category=PTBUserWarning
+    )
 
     contents = dict(catalog(settings.content_dir, reserved))
     if content is not None:  # handed in (tests, the console): the first language's content
@@ -150,8 +159,10 @@ def build_application(
     for each in contents.values():  # content handed in was perhaps loaded without `reserved`
         unknown = sorted(set(each.profile.commands) - reserved)
         if unknown:
-            raise ContentError(f"[{each.language}] language.yaml: commands.{unknown[0]}: the "
-                               f"bot has no command {unknown[0]!r}")
+            raise ContentError(
+                f"[{each.language}] language.yaml: commands.{unknown[0]}: the "
+                f"bot has no command {unknown[0]!r}"
+            )
     check_command_names(contents, reserved)
     profiles = {code: each.profile for code, each in contents.items()}
     metrics = Metrics()
@@ -161,8 +172,9 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_file_url)
         .context_types(ContextTypes(context=BotContext))
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+        )
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrency, metrics))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -184,25 +196,31 @@ def build_application(
         # Every name in every language works for everyone (profiles: language.yaml).
         for command in (named(c, profiles) for c in feature.commands):
             every = [command.name, *(a for aliases in command.aliases.values() for a in aliases)]
-            app.add_handler(CommandHandler(list(dict.fromkeys(every)), command.callback,
-                                           filters=_COMMAND_FILTER))
+            app.add_handler(
+                CommandHandler(list(dict.fromkeys(every)), command.callback, filters=_COMMAND_FILTER)
+            )
         feature.setup(app)
     # The "/" menu's and /help's order, each command with its names from the profiles.
     services.commands.extend(declared_commands(features, profiles))
     return app
 
 
-def limiter_for(overall_rate: float, replicas: int, clock: Clock = time.monotonic,
-                sleep: Sleep = asyncio.sleep) -> NewMessageRateLimiter:
+def limiter_for(
+    overall_rate: float, replicas: int, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+) -> NewMessageRateLimiter:
     """Telegram's limits are the bot's, not a process's: with several replicas each keeps
     to its share of the overall rate and of each group's 20 a minute. A private chat's pace
     stays whole: its updates run one at a time across replicas (the chat lock). `clock` and
     `sleep`: the limiter's time (the tests' is virtual)."""
     group_max = max(2, 20 // replicas)
-    return NewMessageRateLimiter(overall_max_rate=overall_rate / replicas,
-                                 group_max_rate=group_max,
-                                 group_burst=max(1, min(5, group_max // 2)), max_retries=3,
-                                 clock=clock, sleep=sleep)
+    return NewMessageRateLimiter(
+        overall_max_rate=overall_rate / replicas,
+        group_max_rate=group_max,
+        group_burst=max(1, min(5, group_max // 2)),
+        max_retries=3,
+        clock=clock,
+        sleep=sleep,
+    )
 
 
 @lru_cache(maxsize=16)

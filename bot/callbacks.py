@@ -64,8 +64,17 @@ class CallbackData:
         out: list[tuple[str, str]] = []
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]
             hint = hints[f.name]
-            shape = ("cb" if hint is Nested else "on" if hint is bool else "n" if hint is int
-                     else "id" if hint is str else "")
+            shape = (
+                "cb"
+                if hint is Nested
+                else "on"
+                if hint is bool
+                else "n"
+                if hint is int
+                else "id"
+                if hint is str
+                else ""
+            )
             if not shape:
                 raise TypeError(f"{cls.__name__}.{f.name}: unsupported field type {hint!r}")
             out.append((f.name, shape))
@@ -82,13 +91,16 @@ class CallbackData:
             if shape == "on":
                 fields.append("1" if value else "0")
             elif shape == "n":
-                if isinstance(value, bool) or not isinstance(value, int) \
-                        or not 0 <= value < MAX_NUMBER:
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_NUMBER:
                     raise CallbackDataError(f"{name}={value!r} out of range")
                 fields.append(str(value))
             elif shape == "cb":
-                if not isinstance(value, str) or not value or value.startswith(self.prefix + SEP) \
-                        or value == self.prefix:
+                if (
+                    not isinstance(value, str)
+                    or not value
+                    or value.startswith(self.prefix + SEP)
+                    or value == self.prefix
+                ):
                     raise CallbackDataError(f"{name}: nested data must be another type's data")
                 fields.append(value)
             else:

@@ -30,31 +30,36 @@ from enum import IntEnum
 log = logging.getLogger(__name__)
 
 DEFAULT_RATE = 500.0  # new messages a second across chats, before any 429 says otherwise
-FLOOR_RATE = 30.0     # never below Telegram's documented bulk rate
-CROWD = 5             # 429s from this many chats ...
-WITHIN = 2.0          # ... within this many seconds lower the ceiling
+FLOOR_RATE = 30.0  # never below Telegram's documented bulk rate
+CROWD = 5  # 429s from this many chats ...
+WITHIN = 2.0  # ... within this many seconds lower the ceiling
 RECOVER_AFTER = 30.0  # seconds without a lowering before each step back up
-RECOVER_STEP = 1.5    # the factor of each step back up
-_ONE = 1 - 1e-9       # a whole token, give or take float rounding
+RECOVER_STEP = 1.5  # the factor of each step back up
+_ONE = 1 - 1e-9  # a whole token, give or take float rounding
 
 
 class Priority(IntEnum):
     """Which new message goes first when several wait (lower goes first). From 1, not 0:
     PTB drops a falsy `rate_limit_args` on its way to the rate limiter."""
 
-    URGENT = 1    # the reply to a red flag: never waits for the ceiling
-    DOSE = 2      # a dose reminder
-    REPLY = 3     # the answer to a parent's own message or tap (the default)
+    URGENT = 1  # the reply to a red flag: never waits for the ceiling
+    DOSE = 2  # a dose reminder
+    REPLY = 3  # the answer to a parent's own message or tap (the default)
     REMINDER = 4  # an appointment reminder
-    NOTICE = 5    # a notice to many parents
+    NOTICE = 5  # a notice to many parents
 
 
 class Ceiling:
     """A token bucket of `rate` a second (a second's worth of burst), granted by priority."""
 
-    def __init__(self, rate: float = DEFAULT_RATE, *, floor: float = FLOOR_RATE,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+    def __init__(
+        self,
+        rate: float = DEFAULT_RATE,
+        *,
+        floor: float = FLOOR_RATE,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.configured = rate
         self.rate = rate
         self.floor = min(floor, rate)
@@ -128,8 +133,12 @@ class Ceiling:
         self._tokens = min(self._tokens, self.rate)
         self._lowered_at = now
         self._pushback.clear()
-        log.warning("429s from %d chats within %.0f s: new messages now at most %.0f a second",
-                    CROWD, WITHIN, self.rate)
+        log.warning(
+            "429s from %d chats within %.0f s: new messages now at most %.0f a second",
+            CROWD,
+            WITHIN,
+            self.rate,
+        )
 
     def _recover(self, now: float) -> None:
         if self._lowered_at is None or now - self._lowered_at < RECOVER_AFTER:
@@ -137,7 +146,8 @@ class Ceiling:
         self.rate = min(self.configured, self.rate * RECOVER_STEP)
         if self.rate >= self.configured:
             self._lowered_at = None
-            log.warning("no 429 crowd for %.0f s: new messages back to %.0f a second",
-                        RECOVER_AFTER, self.rate)
+            log.warning(
+                "no 429 crowd for %.0f s: new messages back to %.0f a second", RECOVER_AFTER, self.rate
+            )
         else:
             self._lowered_at = now

@@ -42,10 +42,13 @@ def report(content: Content) -> tuple[list[str], list[str]]:
     lines.append(f"{'whole guide':<20} {total[1]:>6} {overall:>{width}.1f}")
     if problem := fails(overall, rule.guide):
         problems.append(f"whole guide: {problem}")
-    lines.append(f"{len(content.sections)} sections, {len(content.checklist.items)} checklist "
-                 f"items, {sum(len(g.questions) for g in content.question_groups)} questions, "
-                 f"{len(content.glossary)} glossary terms: content OK"
-                 if not problems else "content has problems")
+    lines.append(
+        f"{len(content.sections)} sections, {len(content.checklist.items)} checklist "
+        f"items, {sum(len(g.questions) for g in content.question_groups)} questions, "
+        f"{len(content.glossary)} glossary terms: content OK"
+        if not problems
+        else "content has problems"
+    )
     return problems, lines
 
 
@@ -56,9 +59,11 @@ def _page_sizes(content: Content) -> list[str]:
             for number in range(len(part.pages)):
                 shown = visible_text(section_page(content.strings, section, part, number), "HTML")
                 if utf16_len(shown) > MAX_TEXT:
-                    problems.append(f"section {section.id} part {part.id or '-'} page "
-                                    f"{number + 1}: renders to {utf16_len(shown)} characters; "
-                                    f"the limit is {MAX_TEXT}")
+                    problems.append(
+                        f"section {section.id} part {part.id or '-'} page "
+                        f"{number + 1}: renders to {utf16_len(shown)} characters; "
+                        f"the limit is {MAX_TEXT}"
+                    )
     return problems
 
 
@@ -71,16 +76,14 @@ def red_flag_table(contents: Mapping[str, Content]) -> str:
     def cell(text: str) -> str:
         return text.replace("|", "\\|")
 
-    head = ["Group", "Item", f"Card line ({languages[0]})",
-            *(f"Words ({code})" for code in languages)]
+    head = ["Group", "Item", f"Card line ({languages[0]})", *(f"Words ({code})" for code in languages)]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for sign in first.urgent.signs:
         words = []
         for content in contents.values():
             own = content.urgent.sign(sign.id)
             words.append("; ".join(f"`{cell(w)}`" for w in own.words) if own else "")
-        rows.append("| " + " | ".join([sign.group, f"`{sign.id}`", cell(sign.text), *words])
-                    + " |")
+        rows.append("| " + " | ".join([sign.group, f"`{sign.id}`", cell(sign.text), *words]) + " |")
     sets = []
     for code, content in contents.items():
         for name, members in content.urgent.sets.items():

@@ -83,8 +83,7 @@ def check_database_url(url: str) -> str:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises on a port that is not a number)
     except ValueError:
-        raise ConfigError("DATABASE_URL: malformed (expected postgresql://user@host:port/db)"
-                          ) from None
+        raise ConfigError("DATABASE_URL: malformed (expected postgresql://user@host:port/db)") from None
     if parts.scheme not in ("postgresql", "postgres"):
         raise ConfigError("DATABASE_URL: must start with postgresql://")
     if not parts.hostname and "host=" not in parts.query:
@@ -107,13 +106,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     if token is not None and not _TOKEN.match(token):
         raise ConfigError(
-            "TELEGRAM_BOT_TOKEN: malformed (expected digits, a colon, then the secret "
-            "part from BotFather)"
+            "TELEGRAM_BOT_TOKEN: malformed (expected digits, a colon, then the secret part from BotFather)"
         )
     base = env.get("TELEGRAM_API_BASE_URL", "").strip() or "https://api.telegram.org/bot"
-    file_base = (
-        env.get("TELEGRAM_API_BASE_FILE_URL", "").strip() or "https://api.telegram.org/file/bot"
-    )
+    file_base = env.get("TELEGRAM_API_BASE_FILE_URL", "").strip() or "https://api.telegram.org/file/bot"
     for name, value in (("TELEGRAM_API_BASE_URL", base), ("TELEGRAM_API_BASE_FILE_URL", file_base)):
         if not value.startswith(("http://", "https://")):
             raise ConfigError(f"{name}: must start with http:// or https://")
@@ -148,6 +144,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         replicas=_int(env, "BOT_REPLICAS", 1, 1, 64),
         webhook_answer_within=_int(env, "WEBHOOK_ANSWER_WITHIN", 10, 1, 50),
         new_messages_per_second=_int(env, "NEW_MESSAGES_PER_SECOND", 500, 30, 10_000),
-        database_url=(check_database_url(env["DATABASE_URL"].strip())
-                      if env.get("DATABASE_URL", "").strip() else None),
+        database_url=(
+            check_database_url(env["DATABASE_URL"].strip()) if env.get("DATABASE_URL", "").strip() else None
+        ),
     )

@@ -40,7 +40,7 @@ class Console:
         self.shown: set[tuple[int, int]] = set()  # (chat, message id) already printed
 
     def print_new(self) -> None:
-        for call in self.api.calls[self.seen:]:
+        for call in self.api.calls[self.seen :]:
             self._print_call(call.method, call.params)
         self.seen = len(self.api.calls)
 
@@ -72,9 +72,14 @@ class Console:
         chat not printed yet (an update may send several: each gets its own buttons)."""
         if "message_id" in params:
             return self.api.messages.get((chat_id, int(params["message_id"])))
-        return next((m for m in self.api.chat_messages(chat_id)
-                     if "text" in m and (chat_id, int(m["message_id"])) not in self.shown),
-                    None)
+        return next(
+            (
+                m
+                for m in self.api.chat_messages(chat_id)
+                if "text" in m and (chat_id, int(m["message_id"])) not in self.shown
+            ),
+            None,
+        )
 
     def _print_buttons(self, message: dict[str, Any]) -> None:
         rows = (message.get("reply_markup") or {}).get("inline_keyboard")
@@ -89,8 +94,13 @@ class Console:
             print("   ".join(labels), file=self.out)
 
 
-async def run_console(settings: Settings, content: Content, announce: bool = True,
-                      stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+async def run_console(
+    settings: Settings,
+    content: Content,
+    announce: bool = True,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
     api = OfflineBotAPI()
@@ -112,8 +122,7 @@ async def run_console(settings: Settings, content: Content, announce: bool = Tru
             if line.strip().isdigit() and console.buttons:
                 index = int(line.strip()) - 1
                 if not 0 <= index < len(console.buttons):
-                    print(f"  (no button {line.strip()}; choose 1-{len(console.buttons)})",
-                          file=out)
+                    print(f"  (no button {line.strip()}; choose 1-{len(console.buttons)})", file=out)
                     continue
                 message, data = console.buttons[index]
                 public = {k: v for k, v in message.items() if not k.startswith("_")}

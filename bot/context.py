@@ -40,8 +40,7 @@ class Command:
 
 # A feature adds buttons to a section page (for example "Open the checklist") through this:
 # (content, section, part, page) -> rows; part is None on a section's parts menu.
-PageExtras = Callable[[Content, Section, Part | None, int],
-                      Sequence[Sequence[InlineKeyboardButton]]]
+PageExtras = Callable[[Content, Section, Part | None, int], Sequence[Sequence[InlineKeyboardButton]]]
 
 
 @dataclass
@@ -72,12 +71,12 @@ class Services:
     # CPU-heavy work (a PDF, a chart) off the event loop (bot.offload).
     heavy: Heavy = field(default_factory=Heavy)
     # Who this process is, in leases it takes (a reminder claimed by "host:pid:random").
-    replica: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:"
-                         f"{secrets.token_hex(3)}")
+    replica: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    )
 
 
-class BotContext(CallbackContext[ExtBot[Priority], dict[Any, Any], dict[Any, Any],
-                                 dict[Any, Any]]):
+class BotContext(CallbackContext[ExtBot[Priority], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """Handlers reach content and storage through typed properties."""
 
     # The language of this update's parent, set once before any feature runs
@@ -102,8 +101,7 @@ class BotContext(CallbackContext[ExtBot[Priority], dict[Any, Any], dict[Any, Any
         return self.services.clock()
 
 
-BotApp = Application[ExtBot[Priority], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any],
-                     Any]
+BotApp = Application[ExtBot[Priority], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
 
 
 def services_of(app: BotApp) -> Services:

@@ -27,9 +27,14 @@ class AiohttpRequest(BaseRequest):
     separate write timeout, so an upload is bounded by `media_timeout` overall.
     """
 
-    def __init__(self, pool_size: int = 256, read_timeout: float | None = 5.0,
-                 connect_timeout: float | None = 5.0, pool_timeout: float | None = 1.0,
-                 media_timeout: float | None = 20.0):
+    def __init__(
+        self,
+        pool_size: int = 256,
+        read_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+        media_timeout: float | None = 20.0,
+    ):
         self._pool_size = pool_size
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
@@ -79,8 +84,7 @@ class AiohttpRequest(BaseRequest):
         write = _seconds(write_timeout, None)
         if write is not None and files:
             total = write + (read or 0)
-        timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect,
-                                        sock_read=read)
+        timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
         # The same encoding as PTB's HTTPXRequest: a form, multipart when there are files.
         fields = request_data.json_parameters if request_data else {}
         body: aiohttp.FormData | dict[str, str] = fields
@@ -102,9 +106,14 @@ class AiohttpRequest(BaseRequest):
                     "Pool timeout: all connections are busy; the request was not sent to Telegram"
                 ) from None
         try:
-            async with session.request(method, url, data=body, timeout=timeout,
-                                       proxy=self._proxy(url),
-                                       headers={"User-Agent": self.USER_AGENT}) as response:
+            async with session.request(
+                method,
+                url,
+                data=body,
+                timeout=timeout,
+                proxy=self._proxy(url),
+                headers={"User-Agent": self.USER_AGENT},
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
             raise TimedOut from err

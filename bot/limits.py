@@ -59,12 +59,31 @@ from bot.processor import lent_slot
 log = logging.getLogger(__name__)
 
 # Methods that put a new message into a chat: these count toward Telegram's limits.
-NEW_MESSAGES = frozenset({
-    "sendMessage", "sendDocument", "sendPhoto", "sendAudio", "sendVideo", "sendAnimation",
-    "sendVoice", "sendVideoNote", "sendMediaGroup", "sendLocation", "sendVenue", "sendContact",
-    "sendPoll", "sendDice", "sendSticker", "sendInvoice", "sendGame", "copyMessage",
-    "copyMessages", "forwardMessage", "forwardMessages",
-})
+NEW_MESSAGES = frozenset(
+    {
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "sendAudio",
+        "sendVideo",
+        "sendAnimation",
+        "sendVoice",
+        "sendVideoNote",
+        "sendMediaGroup",
+        "sendLocation",
+        "sendVenue",
+        "sendContact",
+        "sendPoll",
+        "sendDice",
+        "sendSticker",
+        "sendInvoice",
+        "sendGame",
+        "copyMessage",
+        "copyMessages",
+        "forwardMessage",
+        "forwardMessages",
+    }
+)
 
 # Added to every retry_after: Telegram counts whole seconds, and the clock is not exact.
 RETRY_MARGIN = 0.1
@@ -109,8 +128,9 @@ class Bucket:
     every `time_period` seconds (aiolimiter's AsyncLimiter, on an injected clock and
     sleep). Waiting turns are granted in the order they were asked for."""
 
-    def __init__(self, max_rate: float, time_period: float, clock: Clock = time.monotonic,
-                 sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self, max_rate: float, time_period: float, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self.max_rate = max_rate
         self.time_period = time_period
         self._drain = max_rate / time_period  # turns a second
@@ -143,18 +163,24 @@ class NewMessageRateLimiter(BaseRateLimiter[Priority]):
     """Telegram's limits for new messages (overall, per chat, per group) and 429s honoured
     per chat (see the module's docstring). `rate_limit_args` is a message's Priority."""
 
-    def __init__(self, overall_max_rate: float = 30, chat_burst: int = 3,
-                 chat_rate: float = 1.0, group_max_rate: int = 20,
-                 group_time_period: float = 60, group_burst: int = 5,
-                 max_retries: int = 3, clock: Clock = time.monotonic,
-                 sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        overall_max_rate: float = 30,
+        chat_burst: int = 3,
+        chat_rate: float = 1.0,
+        group_max_rate: int = 20,
+        group_time_period: float = 60,
+        group_burst: int = 5,
+        max_retries: int = 3,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         if not 0 < group_burst < group_max_rate:
             raise ValueError("group_burst must be positive and below group_max_rate")
         self._clock = clock
         self._sleep = sleep
         # Across chats: one ceiling, served by priority, lowered by a crowd of 429s.
-        self._overall = Ceiling(overall_max_rate, clock=clock, sleep=sleep) \
-            if overall_max_rate else None
+        self._overall = Ceiling(overall_max_rate, clock=clock, sleep=sleep) if overall_max_rate else None
         self._chat_burst = chat_burst
         self._chat_period = chat_burst / chat_rate
         self._group_burst = group_burst
@@ -176,8 +202,7 @@ class NewMessageRateLimiter(BaseRateLimiter[Priority]):
     def _new_bucket(self, size: float, period: float) -> Bucket:
         return Bucket(size, period, self._clock, self._sleep)
 
-    def _bucket(self, buckets: dict[ChatKey, Bucket], chat: ChatKey, size: float,
-                period: float) -> Bucket:
+    def _bucket(self, buckets: dict[ChatKey, Bucket], chat: ChatKey, size: float, period: float) -> Bucket:
         bucket = buckets.get(chat)
         if bucket is None:
             if len(buckets) >= _PRUNE_AT:
@@ -191,8 +216,7 @@ class NewMessageRateLimiter(BaseRateLimiter[Priority]):
         """The buckets a new message to `chat` takes a turn from, the chat's own first."""
         found = [self._bucket(self._chats, chat, self._chat_burst, self._chat_period)]
         if is_group(chat):
-            found.append(self._bucket(self._groups, chat, self._group_burst,
-                                      self._group_period))
+            found.append(self._bucket(self._groups, chat, self._group_burst, self._group_period))
         return found
 
     def _pause_left(self, chat: ChatKey) -> float:
@@ -218,8 +242,11 @@ class NewMessageRateLimiter(BaseRateLimiter[Priority]):
         chat's or group's pace, nor for the ceiling."""
         limiters = [] if priority == Priority.URGENT else self._limiters(chat)
         ceiling = self._overall
-        if not self._pause_left(chat) and all(each.has_capacity() for each in limiters) \
-                and (ceiling is None or priority == Priority.URGENT or ceiling.free()):
+        if (
+            not self._pause_left(chat)
+            and all(each.has_capacity() for each in limiters)
+            and (ceiling is None or priority == Priority.URGENT or ceiling.free())
+        ):
             for each in limiters:
                 await each.acquire()  # has capacity: returns without waiting
             if ceiling is not None:
@@ -258,8 +285,12 @@ class NewMessageRateLimiter(BaseRateLimiter[Priority]):
                 if chat is not None and self._overall is not None:
                     self._overall.pushed_back(chat)  # a crowd of them lowers the ceiling
                 if attempt == max_retries:
-                    log.warning("429 on %s, retry after %.1f s: given up after %d retries",
-                                endpoint, seconds, max_retries)
+                    log.warning(
+                        "429 on %s, retry after %.1f s: given up after %d retries",
+                        endpoint,
+                        seconds,
+                        max_retries,
+                    )
                     raise
                 log.info("429 on %s: retrying after %.1f s", endpoint, seconds)
                 if chat is not None:

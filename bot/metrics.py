@@ -17,8 +17,14 @@ from telegram.request import BaseRequest, RequestData
 
 __all__ = ["CONTENT_TYPE", "MeteredRequest", "Metrics", "update_kind"]
 
-_KINDS = ("message", "edited_message", "callback_query", "inline_query",
-          "chosen_inline_result", "my_chat_member")
+_KINDS = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "inline_query",
+    "chosen_inline_result",
+    "my_chat_member",
+)
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _DB_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 
@@ -38,24 +44,30 @@ class Metrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.updates = Counter("bot_updates", "Updates handled, by kind", ["kind"], registry=r)
-        self.duplicates = Counter("bot_updates_duplicate",
-                                  "Webhook re-posts of an update already handled", registry=r)
-        self.failures = Counter("bot_updates_failed",
-                                "Updates whose handling raised past the error handler",
-                                registry=r)
-        self.handling = Histogram("bot_update_seconds",
-                                  "From receiving an update to the end of its handling",
-                                  buckets=_LATENCY_BUCKETS, registry=r)
-        self.api_calls = Counter("bot_api_calls", "Bot API calls, by method and outcome",
-                                 ["method", "outcome"], registry=r)
-        self.rate_limited = Counter("bot_api_rate_limited",
-                                    "429 answers from the Bot API, by method", ["method"],
-                                    registry=r)
-        self.database = Histogram("bot_database_seconds", "Time of each database call",
-                                  buckets=_DB_BUCKETS, registry=r)
-        self.last_update_at = Gauge("bot_last_update_timestamp_seconds",
-                                    "When the last update was received (Unix time)",
-                                    registry=r)
+        self.duplicates = Counter(
+            "bot_updates_duplicate", "Webhook re-posts of an update already handled", registry=r
+        )
+        self.failures = Counter(
+            "bot_updates_failed", "Updates whose handling raised past the error handler", registry=r
+        )
+        self.handling = Histogram(
+            "bot_update_seconds",
+            "From receiving an update to the end of its handling",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.api_calls = Counter(
+            "bot_api_calls", "Bot API calls, by method and outcome", ["method", "outcome"], registry=r
+        )
+        self.rate_limited = Counter(
+            "bot_api_rate_limited", "429 answers from the Bot API, by method", ["method"], registry=r
+        )
+        self.database = Histogram(
+            "bot_database_seconds", "Time of each database call", buckets=_DB_BUCKETS, registry=r
+        )
+        self.last_update_at = Gauge(
+            "bot_last_update_timestamp_seconds", "When the last update was received (Unix time)", registry=r
+        )
         self.last_update: float | None = None  # monotonic, for /healthz
         # Labelled children by label values: `labels()` takes a lock and builds a key on
         # every call, and these are counted several times per update.
@@ -111,17 +123,27 @@ class MeteredRequest(BaseRequest):
     async def shutdown(self) -> None:
         await self.inner.shutdown()
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout: Any = BaseRequest.DEFAULT_NONE,
-                         write_timeout: Any = BaseRequest.DEFAULT_NONE,
-                         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-                         pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1] or "unknown"
         try:
             status, payload = await self.inner.do_request(
-                url, method, request_data, read_timeout=read_timeout,
-                write_timeout=write_timeout, connect_timeout=connect_timeout,
-                pool_timeout=pool_timeout)
+                url,
+                method,
+                request_data,
+                read_timeout=read_timeout,
+                write_timeout=write_timeout,
+                connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
+            )
         except Exception as exc:
             self.metrics.api_call(api_method, exc.__class__.__name__)
             raise

@@ -30,6 +30,8 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
 )
+
+
 class ApiError(Exception):
     def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None):
         super().__init__(description)
@@ -116,8 +118,9 @@ class OfflineBotAPI(BaseRequest):
             await asyncio.sleep(self.delay)
         return await self.handle(api_method, params, files)
 
-    async def handle(self, api_method: str, params: dict[str, Any],
-                     files: dict[str, Any] | None = None) -> tuple[int, bytes]:
+    async def handle(
+        self, api_method: str, params: dict[str, Any], files: dict[str, Any] | None = None
+    ) -> tuple[int, bytes]:
         """Answer one Bot API call: HTTP status and JSON body (also what tests/fakeapi serves)."""
         if self.record:
             self.calls.append(Call(api_method, params))
@@ -132,7 +135,9 @@ class OfflineBotAPI(BaseRequest):
             result = await self._dispatch(api_method, params, files or {})
         except ApiError as err:
             body: dict[str, Any] = {
-                "ok": False, "error_code": err.code, "description": err.description,
+                "ok": False,
+                "error_code": err.code,
+                "description": err.description,
             }
             if err.parameters:
                 body["parameters"] = err.parameters
@@ -170,8 +175,12 @@ class OfflineBotAPI(BaseRequest):
     # ---- the API -----------------------------------------------------------------------
     def _bot_user(self) -> dict[str, Any]:
         return {
-            "id": BOT_ID, "is_bot": True, "first_name": "ALL Guide", "username": BOT_USERNAME,
-            "can_join_groups": False, "can_read_all_group_messages": False,
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "ALL Guide",
+            "username": BOT_USERNAME,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
             "supports_inline_queries": False,
         }
 
@@ -181,8 +190,7 @@ class OfflineBotAPI(BaseRequest):
         message = {
             "message_id": msg_id,
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group",
-                     "first_name": "Parent"},
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group", "first_name": "Parent"},
             "from": self._bot_user(),
             **extra,
         }
@@ -220,8 +228,11 @@ class OfflineBotAPI(BaseRequest):
                 data = button.get("callback_data")
                 actions = [k for k in button if k != "text" and k != "style"]
                 if len(actions) != 1:
-                    raise ApiError(400, "Bad Request: can't parse inline keyboard button: "
-                                        "exactly one of the optional fields must be used")
+                    raise ApiError(
+                        400,
+                        "Bad Request: can't parse inline keyboard button: "
+                        "exactly one of the optional fields must be used",
+                    )
                 if data is not None and not 1 <= len(str(data).encode()) <= 64:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
         return dict(markup)
@@ -251,13 +262,19 @@ class OfflineBotAPI(BaseRequest):
             raise ApiError(400, f"Bad Request: message to {action} not found")
         return chat_id, msg_id, message
 
-    async def _dispatch(
-        self, method: str, params: dict[str, Any], files: dict[str, Any]
-    ) -> Any:
+    async def _dispatch(self, method: str, params: dict[str, Any], files: dict[str, Any]) -> Any:
         if method == "getMe":
             return self._bot_user()
-        if method in ("deleteWebhook", "setWebhook", "close", "logOut", "setChatMenuButton",
-                      "setMyDescription", "setMyShortDescription", "sendChatAction"):
+        if method in (
+            "deleteWebhook",
+            "setWebhook",
+            "close",
+            "logOut",
+            "setChatMenuButton",
+            "setMyDescription",
+            "setMyShortDescription",
+            "sendChatAction",
+        ):
             return True
         if method == "getUpdates":
             if self.updates is None:
@@ -297,8 +314,8 @@ class OfflineBotAPI(BaseRequest):
                 # A keyboard below the chat (or its removal): Telegram's Message carries only
                 # inline keyboards, so it is kept apart, for tests to read.
                 if not isinstance(markup.get("keyboard", []), list) or not (
-                        "keyboard" in markup or markup.get("remove_keyboard") is True
-                        or "force_reply" in markup):
+                    "keyboard" in markup or markup.get("remove_keyboard") is True or "force_reply" in markup
+                ):
                     raise ApiError(400, "Bad Request: can't parse reply keyboard markup")
                 extra["_reply_keyboard"] = markup
             extra["_raw"] = {"text": text, "parse_mode": params.get("parse_mode")}
@@ -336,8 +353,8 @@ class OfflineBotAPI(BaseRequest):
             query_id = str(params.get("callback_query_id", ""))
             if not query_id or query_id in self.answered:
                 raise ApiError(
-                    400, "Bad Request: query is too old and response timeout expired or "
-                         "query ID is invalid")
+                    400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+                )
             if utf16_len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER:
                 raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
             self.answered.add(query_id)
@@ -347,8 +364,10 @@ class OfflineBotAPI(BaseRequest):
         if method == "sendDocument":
             chat_id = self._chat_id(params)
             caption = params.get("caption")
-            if caption is not None and utf16_len(visible_text(str(caption),
-                                                              params.get("parse_mode"))) > MAX_CAPTION:
+            if (
+                caption is not None
+                and utf16_len(visible_text(str(caption), params.get("parse_mode"))) > MAX_CAPTION
+            ):
                 raise ApiError(400, "Bad Request: message caption is too long")
             upload = files.get("document")
             if upload is None:
@@ -356,9 +375,13 @@ class OfflineBotAPI(BaseRequest):
             filename, content = str(upload[0]), upload[1]
             data = content if isinstance(content, bytes) else content.read()
             self.files.append(SentFile(chat_id, filename, data, caption))
-            doc = {"file_id": f"doc{len(self.files)}", "file_unique_id": f"u{len(self.files)}",
-                   "file_name": filename, "mime_type": upload[2] if len(upload) > 2 else None,
-                   "file_size": len(data)}
+            doc = {
+                "file_id": f"doc{len(self.files)}",
+                "file_unique_id": f"u{len(self.files)}",
+                "file_name": filename,
+                "mime_type": upload[2] if len(upload) > 2 else None,
+                "file_size": len(data),
+            }
             extra = {"document": doc}
             if caption:
                 extra["caption"] = caption
@@ -370,8 +393,9 @@ class OfflineBotAPI(BaseRequest):
         unique id of 1-64 bytes; articles need a title and message content Telegram accepts."""
         query_id = str(params.get("inline_query_id") or "")
         if not query_id or query_id in self.inline_answers:
-            raise ApiError(400, "Bad Request: query is too old and response timeout expired or "
-                                "query ID is invalid")
+            raise ApiError(
+                400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            )
         raw = params.get("results")
         results = json.loads(raw) if isinstance(raw, str) else raw
         if not isinstance(results, list):
@@ -382,8 +406,12 @@ class OfflineBotAPI(BaseRequest):
         for result in results:
             rid = str(result.get("id", ""))
             if not 1 <= len(rid.encode()) <= 64 or rid in seen:
-                raise ApiError(400, "Bad Request: RESULT_ID_INVALID" if rid not in seen
-                               else "Bad Request: RESULT_ID_DUPLICATE")
+                raise ApiError(
+                    400,
+                    "Bad Request: RESULT_ID_INVALID"
+                    if rid not in seen
+                    else "Bad Request: RESULT_ID_DUPLICATE",
+                )
             seen.add(rid)
             if result.get("type") != "article":
                 raise ApiError(400, "Bad Request: unsupported result type in the stand-in")
@@ -410,8 +438,7 @@ class UpdateFactory:
     _ids = itertools.count(1)
 
     def __init__(self, user_id: int = 1001, first_name: str = "Sam", language: str = "en"):
-        self.user = {"id": user_id, "is_bot": False, "first_name": first_name,
-                     "language_code": language}
+        self.user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language}
         self._msg_ids = itertools.count(10_000)
 
     @property
@@ -420,26 +447,32 @@ class UpdateFactory:
 
     def text(self, text: str) -> dict[str, Any]:
         message: dict[str, Any] = {
-            "message_id": next(self._msg_ids), "date": int(time.time()), "chat": self.chat,
-            "from": self.user, "text": text,
+            "message_id": next(self._msg_ids),
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": self.user,
+            "text": text,
         }
         if text.startswith("/"):
             command = text.split()[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0,
-                                    "length": len(command)}]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return {"update_id": next(self._ids), "message": message}
 
     def inline(self, query: str) -> dict[str, Any]:
         """The user typing `@bot <query>` in any chat."""
-        return {"update_id": next(self._ids),
-                "inline_query": {"id": f"iq{next(self._ids)}", "from": self.user,
-                                 "query": query, "offset": ""}}
+        return {
+            "update_id": next(self._ids),
+            "inline_query": {"id": f"iq{next(self._ids)}", "from": self.user, "query": query, "offset": ""},
+        }
 
     def tap(self, message: dict[str, Any], data: str) -> dict[str, Any]:
         return {
             "update_id": next(self._ids),
             "callback_query": {
-                "id": f"q{next(self._ids)}", "from": self.user, "chat_instance": "ci",
-                "message": message, "data": data,
+                "id": f"q{next(self._ids)}",
+                "from": self.user,
+                "chat_instance": "ci",
+                "message": message,
+                "data": data,
             },
         }

@@ -33,26 +33,32 @@ PLACEHOLDER = "□"
 _ZWJ = 0x200D
 _PAIRS = "()[]{}<>«»‹›"
 _MIRROR = {a: b for a, b in zip(_PAIRS[::2], _PAIRS[1::2], strict=True)} | {
-    b: a for a, b in zip(_PAIRS[::2], _PAIRS[1::2], strict=True)}
-_LINE = 7.0          # mm per line of text
-_RULE = 8.5          # mm between the ruled writing lines
-_NUMBER_W = 10.0     # mm for the "12." column
-_RULES_OPEN = 3      # writing lines under a question without an answer
+    b: a for a, b in zip(_PAIRS[::2], _PAIRS[1::2], strict=True)
+}
+_LINE = 7.0  # mm per line of text
+_RULE = 8.5  # mm between the ruled writing lines
+_NUMBER_W = 10.0  # mm for the "12." column
+_RULES_OPEN = 3  # writing lines under a question without an answer
 _RULES_ANSWERED = 1  # one more line for notes under an answered one
 
 
 def _attaches(cp: int) -> bool:
     """Code points that only modify the emoji before them (skin tones, variation, tags)."""
-    return (0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF or 0x1F3FB <= cp <= 0x1F3FF
-            or 0xE0020 <= cp <= 0xE007F or cp == 0x20E3)
+    return (
+        0xFE00 <= cp <= 0xFE0F
+        or 0xE0100 <= cp <= 0xE01EF
+        or 0x1F3FB <= cp <= 0x1F3FF
+        or 0xE0020 <= cp <= 0xE007F
+        or cp == 0x20E3
+    )
 
 
 def drawable(text: str, glyphs: Container[int]) -> str:
     """Text the font can draw: one placeholder per missing symbol (a whole emoji sequence)."""
     out: list[str] = []
     missing_before = False  # the last visible thing was a placeholder
-    join_next = False       # a zero-width joiner glued the next character to that emoji
-    regional = False        # a flag is two regional-indicator letters: one placeholder
+    join_next = False  # a zero-width joiner glued the next character to that emoji
+    regional = False  # a flag is two regional-indicator letters: one placeholder
     for ch in text:
         cp = ord(ch)
         if ch == "\n":
@@ -98,8 +104,9 @@ def visual_line(line: str, rtl: bool) -> str:
     direction = TextDirection.RTL if rtl else TextDirection.LTR
     chars = BidiParagraph(line, base_direction=direction).get_reordered_characters()
     # Inside a right-to-left run an opening bracket is drawn as a closing one, and so on.
-    return "".join(_MIRROR.get(c.character, c.character) if c.embedding_level % 2
-                   else c.character for c in chars)
+    return "".join(
+        _MIRROR.get(c.character, c.character) if c.embedding_level % 2 else c.character for c in chars
+    )
 
 
 class _Sheet(FPDF):
@@ -115,8 +122,7 @@ class _Sheet(FPDF):
         self.set_y(-14)
         self.set_font(FAMILY, "", 8)
         self.set_text_color(90, 90, 90)
-        text = drawable(self._strings("questions.pdf_footer", page=self.page_no()),
-                        self.glyphs[""])
+        text = drawable(self._strings("questions.pdf_footer", page=self.page_no()), self.glyphs[""])
         self.cell(0, 6, text, align=Align.C)
         self.set_text_color(0, 0, 0)
 
@@ -169,15 +175,20 @@ def _lines(pdf: _Sheet, text: str, width: float, style: str, size: float) -> lis
     return wrap(drawable(text, pdf.glyphs[style]), width, measure)
 
 
-def _paragraph(pdf: _Sheet, text: str, x: float, width: float, style: str = "",
-               size: float = 11) -> None:
+def _paragraph(pdf: _Sheet, text: str, x: float, width: float, style: str = "", size: float = 11) -> None:
     """Wrap text into lines, then draw each line in visual order (right-aligned if RTL)."""
     lines = _lines(pdf, text, width, style, size)
     rtl = auto_detect_base_direction(text) == TextDirection.RTL
     for line in lines:
         pdf.set_x(x)
-        pdf.cell(width, _LINE, visual_line(line, rtl), align=Align.R if rtl else Align.L,
-                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(
+            width,
+            _LINE,
+            visual_line(line, rtl),
+            align=Align.R if rtl else Align.L,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
 
 
 def _rules(pdf: _Sheet, count: int, x: float, width: float) -> None:
@@ -191,8 +202,13 @@ def _rules(pdf: _Sheet, count: int, x: float, width: float) -> None:
     pdf.set_y(pdf.get_y() + 2)
 
 
-def build_pdf(questions: Sequence[SavedQuestion], strings: Strings, today: date,
-              explains: Mapping[int, str] | None = None, language: str = "en") -> bytes:
+def build_pdf(
+    questions: Sequence[SavedQuestion],
+    strings: Strings,
+    today: date,
+    explains: Mapping[int, str] | None = None,
+    language: str = "en",
+) -> bytes:
     """The printable list: title, date, then each question (with what its hard words mean,
     from `explains` by question id) and its answer or lines to write on."""
     explains = explains or {}

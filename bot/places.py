@@ -25,5 +25,5 @@ def _zone_countries() -> dict[str, str]:
 
 
 def country_of_zone(zone: str | None) -> str | None:
-    """"America/Chicago" -> "US"; None for "UTC" or a zone no country owns."""
+    """ "America/Chicago" -> "US"; None for "UTC" or a zone no country owns."""
     return _zone_countries().get(zone or "")

@@ -162,10 +162,8 @@ def not_the_senders_chat(update: Update) -> bool:
     """A message or a tap in a private chat whose id is not its sender's. Telegram never
     sends one (a private chat's id is its user's); a forged one would have the bot answer
     into, or read the data of, another parent's chat."""
-    pairs = [(m.chat, m.from_user) for m in (update.message, update.edited_message)
-             if m is not None]
+    pairs = [(m.chat, m.from_user) for m in (update.message, update.edited_message) if m is not None]
     query = update.callback_query
     if query is not None and query.message is not None:
         pairs.append((query.message.chat, query.from_user))
-    return any(chat.type == ChatType.PRIVATE and (user is None or user.id != chat.id)
-               for chat, user in pairs)
+    return any(chat.type == ChatType.PRIVATE and (user is None or user.id != chat.id) for chat, user in pairs)

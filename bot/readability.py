@@ -24,12 +24,11 @@ class Syllables:
     diphthong is), and, where `silent_e`, a final silent e is not one ("care")."""
 
     hyphenation: str  # a pyphen dictionary name: en_US, es, de, fr...
-    vowels: str       # the letters that make a vowel group, lower case: aeiouy
+    vowels: str  # the letters that make a vowel group, lower case: aeiouy
     silent_e: bool = False
 
 
-def _syllables(word: str, dictionary: pyphen.Pyphen, vowels: re.Pattern[str],
-               silent_e: bool) -> int:
+def _syllables(word: str, dictionary: pyphen.Pyphen, vowels: re.Pattern[str], silent_e: bool) -> int:
     """Syllables in one word: the dictionary's split points, never fewer than its vowel
     groups (a final silent e, in English, is not one)."""
     lower = word.lower().replace("’", "'")
@@ -84,7 +83,7 @@ class Formula:
 
     score: Callable[[int, int, int], float]  # (sentences, words, syllables) -> score
     higher_is_easier: bool  # INFLESZ: a bar is a minimum; a grade: a bar is a maximum
-    label: str              # the score's name in the content check's report
+    label: str  # the score's name in the content check's report
 
 
 FORMULAS: dict[str, Formula] = {

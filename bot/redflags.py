@@ -69,18 +69,21 @@ def split_words(norm: str) -> list[str]:
     if not norm.isascii():  # emoji, "°", dashes: spaces too (numbers are read from `norm`)
         norm = _NON_ASCII.sub(" ", norm)
     return norm.translate(_SPACES).split()
+
+
 # A number with what surrounds it: what comes before (a digit, ":", "/"...) tells a time or
 # a date; what follows tells its unit.
-_NUMBER = re.compile(r"(?<![\d.,:/\-+(])(\d{2,3})(?:[.,](\d{1,2}))?(?![\d:/])(?!\s*%)(?:[.,](?!\d))?"
-                     r"\s*(°|º|˚)?\s*([a-z]+)?")
+_NUMBER = re.compile(
+    r"(?<![\d.,:/\-+(])(\d{2,3})(?:[.,](\d{1,2}))?(?![\d:/])(?!\s*%)(?:[.,](?!\d))?"
+    r"\s*(°|º|˚)?\s*([a-z]+)?"
+)
 
 
 def normalise(text: str) -> str:
     """Lower case, no accents, no apostrophes; "°" kept (it marks a temperature)."""
     folded = text.casefold()
     if folded.isascii():
-        return folded.replace("'", "").replace("`", "") if "'" in folded or "`" in folded \
-            else folded
+        return folded.replace("'", "").replace("`", "") if "'" in folded or "`" in folded else folded
     return _MARKS.sub("", unicodedata.normalize("NFKD", folded))
 
 
@@ -149,8 +152,9 @@ class RedFlags:
         self._vocab: dict[str, str] = {}  # a known word (normalised) -> its stem
         for sign in self.signs:
             for raw in sign.words:
-                slots = tuple(frozenset(self._stems(self._alternatives(slot), known=True))
-                              for slot in raw.split())
+                slots = tuple(
+                    frozenset(self._stems(self._alternatives(slot), known=True)) for slot in raw.split()
+                )
                 if not slots or not all(slots):
                     raise ValueError(f"urgent words for {sign.id!r}: {raw!r} has an empty slot")
                 number = len(self._lines)
@@ -163,8 +167,10 @@ class RedFlags:
         self._near_stems = _neighbours(s for s in self._by_stem if len(s) >= FUZZY_MIN - 1)
         self._near_words = _neighbours(w for w in self._vocab if len(w) >= FUZZY_MIN)
         # A typed word that is its own stem is looked up once, among stems and spellings.
-        self._near_both = {k: self._near_stems.get(k, set()) | self._near_words.get(k, set())
-                           for k in self._near_stems.keys() | self._near_words.keys()}
+        self._near_both = {
+            k: self._near_stems.get(k, set()) | self._near_words.get(k, set())
+            for k in self._near_stems.keys() | self._near_words.keys()
+        }
         self._known_both = frozenset(self._by_stem.keys() | self._vocab.keys())
         self._vocab_words = frozenset(self._vocab)
         # Every common word of the language, read once, in a thread of its own so the bot
@@ -172,12 +178,10 @@ class RedFlags:
         # dictionary lookup each. Until it is ready each message's words are read one by one,
         # with the same answers (the table holds what _classify says of each word; it only
         # saves time). It gets a stemmer of its own: one is not shared between threads.
-        self._table: tuple[dict[str, str], frozenset[str], frozenset[str]] = (
-            {}, frozenset(), frozenset())
+        self._table: tuple[dict[str, str], frozenset[str], frozenset[str]] = ({}, frozenset(), frozenset())
         self._ready = threading.Event()
         self._common = tuple(self.common_words)
-        threading.Thread(target=self._warm, name=f"red-flag words ({self.language})",
-                         daemon=True).start()
+        threading.Thread(target=self._warm, name=f"red-flag words ({self.language})", daemon=True).start()
         self._temperature_stems = frozenset(self._stems(self.numbers.temperature))
         self._temperature_words = frozenset(normalise(w) for w in self.numbers.temperature)
         self._not_temperature = frozenset(normalise(w) for w in self.numbers.not_temperature)
@@ -186,8 +190,7 @@ class RedFlags:
         stemmer = Stemmer.Stemmer(self.language)
         stemmer.maxCacheSize = 0
         guide = {token for text in self._common for token in split_words(normalise(text))}
-        read = self._classify([t for t in guide if len(t) <= MAX_WORD and not t.isdigit()],
-                              stemmer)
+        read = self._classify([t for t in guide if len(t) <= MAX_WORD and not t.isdigit()], stemmer)
         hits = {token: known for token, known in read.items() if known}
         # As sets: a set operation with a dictionary's keys view copies the whole view.
         self._table = (hits, frozenset(hits), frozenset(read))  # one assignment: atomic
@@ -223,8 +226,7 @@ class RedFlags:
     # ---- reading --------------------------------------------------------------------------
     def _slip(self, token: str, stem: str) -> str | None:
         """The card stem one slip from a typed word (by its stem, else as typed)."""
-        near = _nearest(stem, self._near_stems, self._by_stem, FUZZY_MIN - 1) \
-            if stem != token else None
+        near = _nearest(stem, self._near_stems, self._by_stem, FUZZY_MIN - 1) if stem != token else None
         near = near or _nearest(token, self._near_both, self._known_both, FUZZY_MIN - 1)
         if near is None:
             return None
@@ -236,14 +238,12 @@ class RedFlags:
         hundreds of words, and Python's time per word is what a 4,096-character check costs."""
         read_hits, hit_words, read_words = self._table
         hits = {token: read_hits[token] for token in unique & hit_words}
-        rest = [t for t in unique - read_words
-                if len(t) <= MAX_WORD and not t.isdigit()]
+        rest = [t for t in unique - read_words if len(t) <= MAX_WORD and not t.isdigit()]
         if rest:
             hits.update((t, known) for t, known in self._classify(rest).items() if known)
         return hits
 
-    def _classify(self, tokens: list[str],
-                  stemmer: Stemmer.Stemmer | None = None) -> dict[str, str | None]:
+    def _classify(self, tokens: list[str], stemmer: Stemmer.Stemmer | None = None) -> dict[str, str | None]:
         """The card stem each word stands for (None: none): as the card writes it; else by
         its stem (4 letters or more: "mor" is both "morado" and "morir"); else, in words of
         6 letters or more that the guide does not use as they are, one slip away."""
@@ -261,8 +261,14 @@ class RedFlags:
                 out[token] = None
         return out
 
-    def check(self, text: str, fever_c: float | None = None, bare_numbers: bool = True,
-              numbers: bool = True, as_written: bool = False) -> Match:
+    def check(
+        self,
+        text: str,
+        fever_c: float | None = None,
+        bare_numbers: bool = True,
+        numbers: bool = True,
+        as_written: bool = False,
+    ) -> Match:
         """The card items `text` names, in card order (empty: it names none it knows).
         `numbers`: False reads no number as a temperature (another language's units, or a
         prompt that asks for a temperature). `as_written`: words only as the card spells
@@ -300,8 +306,7 @@ class RedFlags:
                     found.add(line.sign)
         temperature = None
         if numbers and _DIGIT.search(norm):
-            said = bool(unique & self._temperature_words) or \
-                not self._temperature_stems.isdisjoint(present)
+            said = bool(unique & self._temperature_words) or not self._temperature_stems.isdisjoint(present)
             temperature = self._temperature(norm, said, bare_numbers)
         if temperature is not None:
             if temperature >= (fever_c if fever_c is not None else GENERAL_FEVER_C):
@@ -327,7 +332,7 @@ class RedFlags:
             value = float(f"{whole}.{decimals}" if decimals else whole)
             if not (CELSIUS[0] <= value <= CELSIUS[1] or FAHRENHEIT[0] <= value <= FAHRENHEIT[1]):
                 continue  # a year, a count, an age: read no further
-            before = norm[max(0, m.start() - 40):m.start()].split()[-3:]
+            before = norm[max(0, m.start() - 40) : m.start()].split()[-3:]
             if unit is not None and self._names_no_temperature(unit):
                 continue
             if any(self._names_no_temperature(word) for word in before):
@@ -346,7 +351,7 @@ class RedFlags:
 
 
 def _deletions(word: str) -> list[str]:
-    return [word[:i] + word[i + 1:] for i in range(len(word))]
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
 
 
 def _neighbours(words: Iterable[str]) -> dict[str, set[str]]:
@@ -358,14 +363,13 @@ def _neighbours(words: Iterable[str]) -> dict[str, set[str]]:
     return near
 
 
-def _nearest(typed: str, near: Mapping[str, set[str]], known: Collection[str],
-             shortest: int) -> str | None:
+def _nearest(typed: str, near: Mapping[str, set[str]], known: Collection[str], shortest: int) -> str | None:
     """The known word one slip (a letter missing, extra, wrong, or two swapped) from
     `typed`, the first in alphabetical order if several are; None if there is none."""
     found = near.get(typed)
     candidates: set[str] = set(found) if found else set()
     for i in range(len(typed)):
-        variant = typed[:i] + typed[i + 1:]
+        variant = typed[:i] + typed[i + 1 :]
         found = near.get(variant)
         if found:
             candidates |= found
@@ -373,8 +377,7 @@ def _nearest(typed: str, near: Mapping[str, set[str]], known: Collection[str],
             candidates.add(variant)
     if not candidates:
         return None
-    best = [c for c in candidates
-            if len(c) >= shortest and OSA.distance(c, typed, score_cutoff=1) <= 1]
+    best = [c for c in candidates if len(c) >= shortest and OSA.distance(c, typed, score_cutoff=1) <= 1]
     return min(best) if best else None
 
 

@@ -31,8 +31,9 @@ def body(text: str) -> str:
 
 def source_footer(strings: Strings, section: Section) -> str:
     link = f'<a href="{escape(section.source.url, quote=True)}">{strings("page.source_link")}</a>'
-    src = strings("page.source", name=esc(section.source.name),
-                  approved=esc(section.source.approved), link=link)
+    src = strings(
+        "page.source", name=esc(section.source.name), approved=esc(section.source.approved), link=link
+    )
     return f"<i>{src}\n{strings('page.general')}</i>"
 
 
@@ -58,11 +59,13 @@ def section_page(strings: Strings, section: Section, part: Part, page: int) -> s
 
 def parts_menu(strings: Strings, section: Section) -> str:
     points = "\n".join(f"• {esc(p)}" for p in section.key_points)
-    return "\n\n".join([
-        strings("page.parts_title", title=esc(section.title)),
-        f"{strings('page.in_short')}\n{points}",
-        source_footer(strings, section),
-    ])
+    return "\n\n".join(
+        [
+            strings("page.parts_title", title=esc(section.title)),
+            f"{strings('page.in_short')}\n{points}",
+            source_footer(strings, section),
+        ]
+    )
 
 
 def gate(strings: Strings, section: Section, part: Part) -> str:
@@ -72,11 +75,11 @@ def gate(strings: Strings, section: Section, part: Part) -> str:
 
 def help_text(content: Content, commands: list[tuple[str, str]]) -> str:
     s = content.strings
-    guide = "\n".join(f"/{sec.aliases[0] if sec.aliases else sec.command} · {esc(sec.title)}"
-                       for sec in content.sections)
+    guide = "\n".join(
+        f"/{sec.aliases[0] if sec.aliases else sec.command} · {esc(sec.title)}" for sec in content.sections
+    )
     tools = "\n".join(f"/{name} · {esc(desc)}" for name, desc in commands)
-    return "\n\n".join([s("help.title"), s("help.tools"), tools, s("help.sections"), guide,
-                        s("help.footer")])
+    return "\n\n".join([s("help.title"), s("help.tools"), tools, s("help.sections"), guide, s("help.footer")])
 
 
 def clip(text: str, limit: int) -> str:

@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 def run_telegram(settings: Settings, content: Content) -> int:
     # Bot API calls go through aiohttp (httpx's pool costs most of the CPU under load);
     # getUpdates, one call at a time, stays on PTB's default client.
-    app = build_application(settings, content=content, api_request=AiohttpRequest(),
-                            overall_rate=settings.new_messages_per_second)
+    app = build_application(
+        settings, content=content, api_request=AiohttpRequest(), overall_rate=settings.new_messages_per_second
+    )
     # run_polling and the webhook server stop on SIGINT and SIGTERM, finish the updates already
     # fetched, then run post_shutdown (which closes storage).
     if settings.webhook_url:

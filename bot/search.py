@@ -26,17 +26,17 @@ from rapidfuzz.distance import OSA
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|\n+")
 MAX_QUERY_WORDS = 32  # a longer text is searched by its first 32 content words
-SNIPPET = 110         # characters of a result's one-line snippet
+SNIPPET = 110  # characters of a result's one-line snippet
 
 
 @dataclass(frozen=True)
 class Document:
     """One thing a result can open: a page, a glossary term, a checklist sign, a question."""
 
-    key: str    # what opening it means (callback data, chosen by the feature)
+    key: str  # what opening it means (callback data, chosen by the feature)
     title: str
-    text: str   # plain text (no HTML)
-    keywords: str = ""   # headings and other names: weighted above the text
+    text: str  # plain text (no HTML)
+    keywords: str = ""  # headings and other names: weighted above the text
     names: tuple[str, ...] = ()  # a query that is exactly one of these puts it first
     weight: float = 1.0  # below 1: ranked lower for the same match (short glossary cards)
     # A hard page (or a word from one) that asks before it is read: its result shows a
@@ -56,7 +56,7 @@ class Hit:
 class Query:
     """What was understood of the text: the words searched for, after everything."""
 
-    words: tuple[str, ...]           # surface words, corrected and expanded
+    words: tuple[str, ...]  # surface words, corrected and expanded
     stems: frozenset[str] = field(default_factory=frozenset)
     typed_stems: tuple[str, ...] = ()  # the content words as typed (corrected), no synonyms
     # The stems of the words exactly as typed and of the synonyms they lead to, without typo
@@ -77,9 +77,13 @@ def words_of(text: str) -> list[str]:
 
 
 class SearchIndex:
-    def __init__(self, documents: Sequence[Document], language: str,
-                 stop_words: Iterable[str] = (),
-                 synonyms: Mapping[str, Sequence[str]] | None = None):
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        language: str,
+        stop_words: Iterable[str] = (),
+        synonyms: Mapping[str, Sequence[str]] | None = None,
+    ):
         self.documents = list(documents)
         self._stemmer = snowballstemmer.stemmer(language)
         if hasattr(self._stemmer, "maxCacheSize"):  # PyStemmer keeps typed words otherwise
@@ -91,20 +95,29 @@ class SearchIndex:
         self._stop = frozenset(w.lower() for w in stop_words)
         # "spinal tap" -> ("lumbar", "puncture"): phrases as word tuples, longest first.
         self._synonym_words = sorted(
-            ((tuple(words_of(k)), tuple(w for v in vs for w in words_of(v)))
-             for k, vs in (synonyms or {}).items()), key=lambda kv: -len(kv[0]))
+            (
+                (tuple(words_of(k)), tuple(w for v in vs for w in words_of(v)))
+                for k, vs in (synonyms or {}).items()
+            ),
+            key=lambda kv: -len(kv[0]),
+        )
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        self._db.execute("CREATE VIRTUAL TABLE docs USING fts5(title, keywords, body, "
-                         "weight UNINDEXED, tokenize='unicode61 remove_diacritics 2')")
+        self._db.execute(
+            "CREATE VIRTUAL TABLE docs USING fts5(title, keywords, body, "
+            "weight UNINDEXED, tokenize='unicode61 remove_diacritics 2')"
+        )
         self._db.executemany(
             "INSERT INTO docs(rowid, title, keywords, body, weight) VALUES (?, ?, ?, ?, ?)",
-            ((n, self._stemmed(d.title), self._stemmed(d.keywords), self._stemmed(d.text),
-              d.weight) for n, d in enumerate(self.documents)))
-        self._vocabulary = sorted({w for d in self.documents
-                                   for w in words_of(f"{d.title} {d.keywords} {d.text}")})
+            (
+                (n, self._stemmed(d.title), self._stemmed(d.keywords), self._stemmed(d.text), d.weight)
+                for n, d in enumerate(self.documents)
+            ),
+        )
+        self._vocabulary = sorted(
+            {w for d in self.documents for w in words_of(f"{d.title} {d.keywords} {d.text}")}
+        )
         self._known_stems = frozenset(self.stem(w) for w in self._vocabulary)
-        self._names = [{self._content_stems(n) for n in d.names} - {frozenset()}
-                       for d in self.documents]
+        self._names = [{self._content_stems(n) for n in d.names} - {frozenset()} for d in self.documents]
         # Matched on stems, so "comes back" finds "come back" and "relapsed" finds "relapse".
         self._synonyms = [(tuple(self.stem(w) for w in k), v) for k, v in self._synonym_words]
         self._building = False
@@ -131,8 +144,7 @@ class SearchIndex:
         if self.stem(word) in self._known_stems or len(word) < 5 or not word.isalpha():
             return word  # short words have too many neighbours ("port" is not "part")
         limit = 1 if len(word) <= 6 else 2
-        found = process.extractOne(word, self._vocabulary, scorer=OSA.distance,
-                                   score_cutoff=limit)
+        found = process.extractOne(word, self._vocabulary, scorer=OSA.distance, score_cutoff=limit)
         return str(found[0]) if found else word
 
     def understand(self, text: str) -> Query:
@@ -141,11 +153,13 @@ class SearchIndex:
         # A word typed in capitals inside ordinary text is an abbreviation ("ALL", "CSF"):
         # never a stop word, even when its lowercase form is one.
         shouting = text.upper() == text and len(raw) > 1
-        capitals = set() if shouting else {w.lower() for w in _WORD.findall(text)
-                                           if len(w) > 1 and w.isupper()}
+        capitals = (
+            set() if shouting else {w.lower() for w in _WORD.findall(text) if len(w) > 1 and w.isupper()}
+        )
         # Bare numbers ("39", a phone number) name no topic: left to the urgent words.
-        content = [w for w in raw if (w not in self._stop or w in capitals)
-                   and not w.isdigit()][:MAX_QUERY_WORDS]
+        content = [w for w in raw if (w not in self._stop or w in capitals) and not w.isdigit()][
+            :MAX_QUERY_WORDS
+        ]
         corrected = [self.correct(w) for w in content]
         expanded: list[str] = []
         literal: list[str] = []  # led to by the words as typed
@@ -155,15 +169,16 @@ class SearchIndex:
         for phrase, replacement in self._synonyms:
             n = len(phrase)
             for stems in (raw_stems, corrected_stems):
-                if any(tuple(stems[i:i + n]) == phrase for i in range(len(stems) - n + 1)):
+                if any(tuple(stems[i : i + n]) == phrase for i in range(len(stems) - n + 1)):
                     expanded.extend(replacement)
                     if stems is raw_stems:
                         literal.extend(replacement)
                     break
         words = tuple(dict.fromkeys([*corrected, *expanded]))
         as_typed = frozenset([*raw_stems, *(self.stem(w) for w in literal)])
-        return Query(words, frozenset(self.stem(w) for w in words),
-                     tuple(dict.fromkeys(corrected_stems)), as_typed)
+        return Query(
+            words, frozenset(self.stem(w) for w in words), tuple(dict.fromkeys(corrected_stems)), as_typed
+        )
 
     # ---- searching ------------------------------------------------------------------------------
     def search(self, text: str, limit: int = 5) -> tuple[Query, list[Hit]]:
@@ -181,9 +196,9 @@ class SearchIndex:
         match = " OR ".join(f'"{s}"' for s in sorted(stems))
         # bm25() is negative, lower is better: a weight below 1 moves a document down.
         rows = self._db.execute(
-            "SELECT rowid FROM docs WHERE docs MATCH ? "
-            "ORDER BY bm25(docs, 4.0, 3.0, 1.0) * weight LIMIT ?",
-            (match, limit * 4 + 10)).fetchall()
+            "SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 4.0, 3.0, 1.0) * weight LIMIT ?",
+            (match, limit * 4 + 10),
+        ).fetchall()
         # A query that names something exactly ("palliative care", "MRD") opens with it.
         typed = frozenset(query.typed_stems)
         ranked = sorted((row[0] for row in rows), key=lambda n: typed not in self._names[n])
@@ -200,8 +215,7 @@ class SearchIndex:
     def snippet(self, document: Document, stems: frozenset[str]) -> str:
         """The sentence of the document with the most matching words, clipped to one line
         around the first of them, escaped, the matching words in bold."""
-        sentences = [s.strip() for s in _SENTENCE.split(document.text) if s.strip()] or [
-            document.title]
+        sentences = [s.strip() for s in _SENTENCE.split(document.text) if s.strip()] or [document.title]
 
         def score(sentence: str) -> int:
             return len({self.stem(w) for w in words_of(sentence)} & stems)
@@ -223,4 +237,3 @@ class SearchIndex:
             at = b
         out.append(escape(best[at:end], quote=False))
         return ("…" if start else "") + "".join(out).strip() + ("…" if end < len(best) else "")
-

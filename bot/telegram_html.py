@@ -11,8 +11,22 @@ from html.parser import HTMLParser
 MAX_TEXT = 4096  # characters (UTF-16 code units) in one message
 
 _ALLOWED_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-    "tg-spoiler", "span", "blockquote", "tg-emoji",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
 }
 
 
@@ -27,12 +41,12 @@ class _EntityParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _ALLOWED_TAGS:
-            self.error = self.error or f"Unsupported start tag \"{tag}\""
+            self.error = self.error or f'Unsupported start tag "{tag}"'
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
-            self.error = self.error or f"Unmatched end tag \"{tag}\""
+            self.error = self.error or f'Unmatched end tag "{tag}"'
             return
         self.stack.pop()
 
@@ -52,7 +66,7 @@ def visible_text(text: str, parse_mode: str | None) -> str:
     parser.feed(text)
     parser.close()
     if parser.error is None and parser.stack:
-        parser.error = f"Can't find end tag corresponding to start tag \"{parser.stack[-1]}\""
+        parser.error = f'Can\'t find end tag corresponding to start tag "{parser.stack[-1]}"'
     if parser.error:
         raise ValueError(f"Bad Request: can't parse entities: {parser.error}")
     return "".join(parser.text)

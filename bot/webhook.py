@@ -87,8 +87,7 @@ class StatusServer:
     # Whether the port is exposed to the outside (then /healthz says only ok or not).
     public = False
 
-    def __init__(self, app: BotApp, settings: Settings, port: int,
-                 read_timeout: float = READ_TIMEOUT):
+    def __init__(self, app: BotApp, settings: Settings, port: int, read_timeout: float = READ_TIMEOUT):
         self.app = app
         self.settings = settings
         self.services = services_of(app)
@@ -102,7 +101,8 @@ class StatusServer:
 
     async def start(self) -> None:
         self._runner = web.AppRunner(
-            self.web_app, access_log=None,
+            self.web_app,
+            access_log=None,
             # On stop, requests already taken in get this long to finish.
             shutdown_timeout=SHUTDOWN_SECONDS,
             # aiohttp's only limit on reading a request's headers: from the connection (or
@@ -111,7 +111,8 @@ class StatusServer:
             keepalive_timeout=self.read_timeout,
             # After an early answer (403, 408), the rest of the body is read and dropped
             # for at most this long, then the connection is closed.
-            lingering_time=min(2.0, self.read_timeout))
+            lingering_time=min(2.0, self.read_timeout),
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.webhook_listen, self.port)
         await site.start()
@@ -133,14 +134,16 @@ class StatusServer:
             state = "unreachable"
         ok = state == "ok"
         since = self.services.metrics.seconds_since_update()
-        return ok, {"ok": ok, "storage": state,
-                    "seconds_since_last_update": None if since is None else round(since, 1)}
+        return ok, {
+            "ok": ok,
+            "storage": state,
+            "seconds_since_last_update": None if since is None else round(since, 1),
+        }
 
     async def health(self, request: web.Request) -> web.Response:
         """200 when the storage answers, else 503; on a public port nothing more."""
         ok, details = await self._health()
-        return web.json_response({"ok": ok} if self.public else details,
-                                 status=200 if ok else 503)
+        return web.json_response({"ok": ok} if self.public else details, status=200 if ok else 503)
 
     async def health_details(self, request: web.Request) -> web.Response:
         """What /healthz found, in full; on a public port only to loopback, not proxied."""
@@ -150,8 +153,7 @@ class StatusServer:
         return web.json_response(details, status=200 if ok else 503)
 
     async def metrics(self, request: web.Request) -> web.Response:
-        return web.Response(body=self.services.metrics.render(),
-                            headers={"Content-Type": CONTENT_TYPE})
+        return web.Response(body=self.services.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
 
 def from_loopback(request: web.Request) -> bool:
@@ -213,8 +215,13 @@ class WebhookServer(StatusServer):
 
     public = True
 
-    def __init__(self, app: BotApp, settings: Settings, read_timeout: float = READ_TIMEOUT,
-                 answer_within: float = ANSWER_WITHIN):
+    def __init__(
+        self,
+        app: BotApp,
+        settings: Settings,
+        read_timeout: float = READ_TIMEOUT,
+        answer_within: float = ANSWER_WITHIN,
+    ):
         super().__init__(app, settings, settings.webhook_port, read_timeout)
         self.answer_within = answer_within
         # Updates taken in (some answered early, still running): a stop waits for them.
@@ -231,8 +238,9 @@ class WebhookServer(StatusServer):
             return
         _, running = await asyncio.wait(self._updates, timeout=max(0.0, deadline - loop.time()))
         if running:
-            log.warning("stopping: %d updates still running after %.0f s, cancelled",
-                        len(running), SHUTDOWN_SECONDS)
+            log.warning(
+                "stopping: %d updates still running after %.0f s, cancelled", len(running), SHUTDOWN_SECONDS
+            )
             for task in running:
                 task.cancel()
             await asyncio.wait(running)
@@ -251,9 +259,9 @@ class WebhookServer(StatusServer):
             if not isinstance(data, dict) or not nesting_within(data, MAX_DEPTH):
                 return None
             update = Update.de_json(data, self.app.bot)
-            ids = [update.update_id] + [each.id for each in (update.effective_chat,
-                                                             update.effective_user)
-                                        if each is not None]
+            ids = [update.update_id] + [
+                each.id for each in (update.effective_chat, update.effective_user) if each is not None
+            ]
         except Exception:  # RecursionError, and whatever PTB raises on a hostile shape
             return None
         return update if all(is_int(each) for each in ids) else None
@@ -264,8 +272,7 @@ class WebhookServer(StatusServer):
         try:
             raw = await asyncio.wait_for(request.read(), self.read_timeout)
         except TimeoutError:
-            log.warning("webhook: a request body still incomplete after %.0f s",
-                        self.read_timeout)
+            log.warning("webhook: a request body still incomplete after %.0f s", self.read_timeout)
             response = web.Response(status=408)
             response.force_close()
             return response
@@ -275,8 +282,7 @@ class WebhookServer(StatusServer):
             return web.Response(status=400)
         if not_the_senders_chat(update):
             # 200: Telegram (or whoever holds the secret) does not post it again.
-            log.warning("update %s: refused, a private chat whose id is not its sender's",
-                        update.update_id)
+            log.warning("update %s: refused, a private chat whose id is not its sender's", update.update_id)
             return web.Response(status=200)
         turn = _Turn()
         task = asyncio.create_task(self._process(update, turn))
@@ -311,8 +317,7 @@ class WebhookServer(StatusServer):
         try:
             await self.services.storage.coordination.mark_handled(update_id)
         except Exception as exc:  # handled all the same: do not run it again
-            log.warning("update %s: handled, not recorded (%s)", update_id,
-                        exc.__class__.__name__)
+            log.warning("update %s: handled, not recorded (%s)", update_id, exc.__class__.__name__)
 
     async def _process(self, update: Update, turn: _Turn) -> None:
         handling = self._handle(update, turn)
@@ -330,14 +335,16 @@ class WebhookServer(StatusServer):
         try:
             async with AsyncExitStack() as stack:
                 try:
-                    await stack.enter_async_context(
-                        coordination.chat_lock(key if key is not None else 0))
+                    await stack.enter_async_context(coordination.chat_lock(key if key is not None else 0))
                     turn.locked = True
                 except Exception as exc:
                     # The database is down: handle it anyway, so the parent hears calmly
                     # that nothing could be saved (every save fails the same way).
-                    log.warning("update %s: storage unreachable (%s), handled without the "
-                                "chat lock", update.update_id, exc.__class__.__name__)
+                    log.warning(
+                        "update %s: storage unreachable (%s), handled without the chat lock",
+                        update.update_id,
+                        exc.__class__.__name__,
+                    )
                 if turn.locked and await coordination.was_handled(update.update_id):
                     self.services.metrics.duplicates.inc()
                     turn.settle(200)
@@ -353,11 +360,17 @@ class WebhookServer(StatusServer):
         except Exception as exc:
             self.services.metrics.failures.inc()
             if turn.answer.done():  # answered early
-                log.error("update %s: failed after Telegram had its answer (%s)",
-                          update.update_id, exc.__class__.__name__)
+                log.error(
+                    "update %s: failed after Telegram had its answer (%s)",
+                    update.update_id,
+                    exc.__class__.__name__,
+                )
             else:
-                log.error("update %s: not handled (%s); Telegram will post it again",
-                          update.update_id, exc.__class__.__name__)
+                log.error(
+                    "update %s: not handled (%s); Telegram will post it again",
+                    update.update_id,
+                    exc.__class__.__name__,
+                )
             turn.settle(500)
 
 
@@ -395,10 +408,13 @@ async def serve_webhook(app: BotApp, settings: Settings) -> int:
     try:
         await server.start()
         # After the server listens, so Telegram's first post finds it.
-        await app.bot.set_webhook(url=settings.webhook_url, secret_token=settings.webhook_secret,
-                                  allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
-                                  max_connections=settings.concurrency if
-                                  settings.concurrency <= 100 else 100)
+        await app.bot.set_webhook(
+            url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+            max_connections=settings.concurrency if settings.concurrency <= 100 else 100,
+        )
         log.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
         await stopping.wait()
         log.info("stopping: finishing the updates already taken in")

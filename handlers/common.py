@@ -38,8 +38,12 @@ PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 # Telegram's descriptions for a message that can no longer be edited.
-_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid",
-         "there is no text in the message to edit")
+_GONE = (
+    "message to edit not found",
+    "message can't be edited",
+    "message_id_invalid",
+    "there is no text in the message to edit",
+)
 
 
 # ---- the button types every feature shares -------------------------------------------------
@@ -152,16 +156,18 @@ class TapRouter(BaseHandler[Update, BotContext, None]):
             return None
         return self.find(update.callback_query.data)
 
-    async def handle_update(self, update: Update, application: Any, check_result: object,
-                            context: BotContext) -> None:
+    async def handle_update(
+        self, update: Update, application: Any, check_result: object, context: BotContext
+    ) -> None:
         assert isinstance(check_result, tuple)
         route, parsed = check_result
         data = str(update.callback_query.data if update.callback_query else "")
         await carry_out(update, context, await run_route(update, context, route, parsed, data))
 
 
-async def run_route(update: Update, context: BotContext, route: Route, parsed: CallbackData,
-                    data: str) -> Reply:
+async def run_route(
+    update: Update, context: BotContext, route: Route, parsed: CallbackData, data: str
+) -> Reply:
     """What the tap does; a write refused for want of consent becomes the consent prompt,
     carrying `data` so OK carries the tap out."""
     try:
@@ -180,8 +186,7 @@ async def carry_out(update: Update, context: BotContext, reply: Reply) -> None:
             await query.answer(text=reply.notice, show_alert=reply.alert)
         except BadRequest as exc:
             # Too old to answer: nothing more can be done for this tap's spinner.
-            log.info("callback answer refused for update %s: %s", update.update_id,
-                     exc.message)
+            log.info("callback answer refused for update %s: %s", update.update_id, exc.message)
     if reply.view is not None:
         await show(update, context, *reply.view)
     if reply.after is not None:
@@ -202,8 +207,10 @@ def tap(app: BotApp, data_type: type[D], callback: TapCallback[D]) -> None:
     """Register a feature's button type with its callback (each prefix once per bot)."""
     routes = router(app).routes
     if data_type.prefix in routes:
-        raise ValueError(f"callback prefix {data_type.prefix!r} of {data_type.__name__} is "
-                         f"already {routes[data_type.prefix].data_type.__name__}'s")
+        raise ValueError(
+            f"callback prefix {data_type.prefix!r} of {data_type.__name__} is "
+            f"already {routes[data_type.prefix].data_type.__name__}'s"
+        )
     # The feature is the module or package right under handlers/ (handlers.appointments.visit
     # -> appointments).
     module = (getattr(callback, "__module__", "") or "").split(".")
@@ -228,15 +235,26 @@ def user_id(update: Update) -> int:
 
 
 # ---- showing a view -------------------------------------------------------------------------
-async def show(update: Update, context: BotContext, text: str,
-               markup: Markup | None = None, priority: Priority | None = None) -> None:
+async def show(
+    update: Update,
+    context: BotContext,
+    text: str,
+    markup: Markup | None = None,
+    priority: Priority | None = None,
+) -> None:
     """Edit the tapped message in place; send a new one for commands or uneditable messages.
     `priority`: a new message's turn among others (bot.ceiling; a reply when not given)."""
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
         try:
-            await _call(context, "editMessageText", chat_id=query.message.chat_id,
-                        message_id=query.message.message_id, text=text, markup=markup)
+            await _call(
+                context,
+                "editMessageText",
+                chat_id=query.message.chat_id,
+                message_id=query.message.message_id,
+                text=text,
+                markup=markup,
+            )
             return
         except BadRequest as exc:
             lowered = exc.message.lower()
@@ -246,27 +264,35 @@ async def show(update: Update, context: BotContext, text: str,
                 raise
     chat = update.effective_chat
     if chat is not None:
-        await _call(context, "sendMessage", chat_id=chat.id, text=text, markup=markup,
-                    priority=priority)
+        await _call(context, "sendMessage", chat_id=chat.id, text=text, markup=markup, priority=priority)
 
 
-async def _call(context: BotContext, method: str, chat_id: int, text: str,
-                markup: Markup | None, message_id: int | None = None,
-                priority: Priority | None = None) -> None:
+async def _call(
+    context: BotContext,
+    method: str,
+    chat_id: int,
+    text: str,
+    markup: Markup | None,
+    message_id: int | None = None,
+    priority: Priority | None = None,
+) -> None:
     """Send or edit without parsing Telegram's echo of the whole message back into objects.
 
     Nothing here uses the returned Message, and parsing it (keyboard included) was the
     largest single cost of a tap in the benchmark. Errors are raised exactly as PTB's own
     methods raise them, and the call still goes through the rate limiter.
     """
-    kwargs: dict[str, object] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML,
-                                 "link_preview_options": _NO_PREVIEW}
+    kwargs: dict[str, object] = {
+        "chat_id": chat_id,
+        "text": text,
+        "parse_mode": ParseMode.HTML,
+        "link_preview_options": _NO_PREVIEW,
+    }
     if message_id is not None:
         kwargs["message_id"] = message_id
     if markup is not None:
         kwargs["reply_markup"] = markup_json(context, markup)
-    await context.bot.do_api_request(method, api_kwargs=kwargs,
-                                     rate_limit_args=limit_args(context, priority))
+    await context.bot.do_api_request(method, api_kwargs=kwargs, rate_limit_args=limit_args(context, priority))
 
 
 def limit_args(context: BotContext, priority: Priority | None) -> Priority | None:
@@ -332,8 +358,9 @@ def main_menu(context: BotContext) -> Markup:
     menu = services.home_menus.get(content.language)
     if menu is None:
         given = services.menu_buttons
-        rows = [[button(content.strings(key), given[key]) for key in row if key in given]
-                for row in HOME_MENU]
+        rows = [
+            [button(content.strings(key), given[key]) for key in row if key in given] for row in HOME_MENU
+        ]
         menu = Markup([row for row in rows if row])
         services.home_menus[content.language] = menu
     return menu
@@ -343,13 +370,15 @@ def describe_routes(app: BotApp) -> str:
     """`python -m bot routes`: every button type the router knows, then the home menu."""
     routes = sorted(router(app).routes.values(), key=lambda r: (r.feature, r.data_type.prefix))
     lines = [f"{len(routes)} button types (prefix, type, feature, callback):"]
-    lines += [f"  {r.data_type.prefix:<4} {r.data_type.__name__:<24} {r.feature:<13} "
-              f"{getattr(r.callback, '__name__', '?')}" for r in routes]
+    lines += [
+        f"  {r.data_type.prefix:<4} {r.data_type.__name__:<24} {r.feature:<13} "
+        f"{getattr(r.callback, '__name__', '?')}"
+        for r in routes
+    ]
     given = services_of(app).menu_buttons
     lines.append("home menu (label key -> button data):")
     for number, row in enumerate(HOME_MENU, start=1):
-        cells = [f"{key} -> {given[key].pack()}" if key in given else f"{key} (no button)"
-                 for key in row]
+        cells = [f"{key} -> {given[key].pack()}" if key in given else f"{key} (no button)" for key in row]
         lines.append(f"  row {number}: " + ", ".join(cells))
     return "\n".join(lines)
 
@@ -373,8 +402,7 @@ def consent_reply(context: BotContext, then: str) -> Reply:
         ok = GiveConsent(Nested(then)).pack()
     except CallbackDataError:  # the action does not fit beside the prefix: OK goes home
         ok = GiveConsent(Nested(Home().pack())).pack()
-    markup = Markup([[Button(s("consent.ok"), callback_data=ok),
-                      button(s("consent.no"), DeclineConsent())]])
+    markup = Markup([[Button(s("consent.ok"), callback_data=ok), button(s("consent.no"), DeclineConsent())]])
     return Reply(View(s("consent.prompt"), markup))
 
 
@@ -385,8 +413,9 @@ async def require_consent(update: Update, context: BotContext) -> None:
 
 
 # ---- jobs -------------------------------------------------------------------------------------
-def at_start_and_every(app: BotApp, callback: Callable[[BotContext], Coroutine[Any, Any, None]],
-                       seconds: float, name: str) -> None:
+def at_start_and_every(
+    app: BotApp, callback: Callable[[BotContext], Coroutine[Any, Any, None]], seconds: float, name: str
+) -> None:
     """Run a job as the bot starts, then every `seconds`, on PTB's JobQueue.
 
     `run_repeating(first=0)` alone does not run at start-up: the job is added when the
@@ -395,6 +424,5 @@ def at_start_and_every(app: BotApp, callback: Callable[[BotContext], Coroutine[A
     one-off job that runs however late the scheduler starts.
     """
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is required"
-    app.job_queue.run_once(callback, when=0, name=f"{name}:at-start",
-                           job_kwargs={"misfire_grace_time": None})
+    app.job_queue.run_once(callback, when=0, name=f"{name}:at-start", job_kwargs={"misfire_grace_time": None})
     app.job_queue.run_repeating(callback, interval=seconds, first=seconds, name=name)

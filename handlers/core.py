@@ -60,6 +60,8 @@ _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # group at most): it ends an open prompt before the tap or command is handled.
 FIRST_GROUP = -1_000_000  # refusing forged updates, before everything
 PROMPT_GROUP = -100
+
+
 def _is_cancel(context: BotContext, text: str) -> bool:
     """/cancel under any of its names (/cancelar...), with or without @botname: it ends the
     prompt itself, so the prompt must not be closed before it runs."""
@@ -103,8 +105,7 @@ async def show_help(update: Update, context: BotContext) -> None:
     """List every command, from the same list as the "/" menu."""
     s = context.content.strings
     language = context.content.language
-    tools = [(c.aliases.get(language, (c.name,))[0], s(c.description_key))
-             for c in context.services.commands]
+    tools = [(c.aliases.get(language, (c.name,))[0], s(c.description_key)) for c in context.services.commands]
     await show(update, context, help_text(context.content, tools), main_menu(context))
 
 
@@ -151,8 +152,11 @@ async def cancel(update: Update, context: BotContext) -> None:
     await context.storage.prompts.close(uid)
     s = context.content.strings
     open_ = prompt is not None and prompt.expires_at > context.now()
-    await show(update, context, *home_view(
-        context, s("prompt.cancelled") if open_ else s("prompt.nothing_to_cancel")))
+    await show(
+        update,
+        context,
+        *home_view(context, s("prompt.cancelled") if open_ else s("prompt.nothing_to_cancel")),
+    )
 
 
 async def receive_text(update: Update, context: BotContext) -> None:
@@ -163,8 +167,7 @@ async def receive_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     text = (message.text or "") if message is not None else ""
     if prompt is not None:
-        if prompt.expires_at > context.now() and await answer_prompt(update, context, prompt,
-                                                                     text):
+        if prompt.expires_at > context.now() and await answer_prompt(update, context, prompt, text):
             return
         await context.storage.prompts.close(uid)  # expired, or a kind this release dropped
     await reply_outside_prompt(update, context)
@@ -178,8 +181,9 @@ async def answer_prompt(update: Update, context: BotContext, prompt: Prompt, tex
     if not isinstance(asking, Asking):
         return False
     free = asking.text is Text.FREE
-    match = await red_flags(update, context, text, bare_numbers=free,
-                            numbers=asking.text is not Text.TEMPERATURE)
+    match = await red_flags(
+        update, context, text, bare_numbers=free, numbers=asking.text is not Text.TEMPERATURE
+    )
     if match and not free:
         await send_alert(update, context, match, context.content.strings("redflags.kept_open"))
         return True
@@ -193,8 +197,9 @@ async def answer_prompt(update: Update, context: BotContext, prompt: Prompt, tex
     return True
 
 
-async def _steps(update: Update, context: BotContext, asking: Asking[Any, Any],
-                 prompt: Prompt, text: str) -> Outcome:
+async def _steps(
+    update: Update, context: BotContext, asking: Asking[Any, Any], prompt: Prompt, text: str
+) -> Outcome:
     row = None if asking.load is None else await asking.load(update, context, prompt)
     if isinstance(row, Outcome):
         return row
@@ -211,8 +216,7 @@ async def reply_outside_prompt(update: Update, context: BotContext) -> None:
     if outside is not None:
         await outside(update, context)
         return
-    await show(update, context, context.content.strings("errors.unknown_command"),
-               main_menu(context))
+    await show(update, context, context.content.strings("errors.unknown_command"), main_menu(context))
 
 
 # ---- fallbacks ---------------------------------------------------------------------------------
@@ -223,8 +227,7 @@ async def answer_stale(update: Update, context: BotContext) -> None:
 
 async def reply_unknown_command(update: Update, context: BotContext) -> None:
     """A command the bot does not have: point to /help."""
-    await show(update, context, context.content.strings("errors.unknown_command"),
-               main_menu(context))
+    await show(update, context, context.content.strings("errors.unknown_command"), main_menu(context))
 
 
 async def reply_unsupported(update: Update, context: BotContext) -> None:
@@ -253,31 +256,35 @@ async def handle_error(update: object, context: BotContext) -> None:
     elif isinstance(error, NotSaved):  # its message is ours (why), never the parent's text
         log.error("update %s: not saved: %s", update_id, error)
     else:
-        log.error("update %s: %s", update_id, error.__class__.__name__,
-                  exc_info=(type(error), error, error.__traceback__) if error else None)
+        log.error(
+            "update %s: %s",
+            update_id,
+            error.__class__.__name__,
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     # A write that was refused says so: "Nothing you saved was lost" would not be true of
     # what was just typed or tapped.
     text = context.content.strings(
-        "errors.storage_trouble" if isinstance(error, NotSaved) else "errors.generic")
+        "errors.storage_trouble" if isinstance(error, NotSaved) else "errors.generic"
+    )
     try:
         if update.callback_query is not None:
             # Taps are answered before their view is shown: a failure before that gets
             # this answer; one after it is refused by Telegram, harmlessly.
             with contextlib.suppress(BadRequest):
                 await update.callback_query.answer(text)
-        await context.bot.send_message(update.effective_chat.id, text,
-                                       reply_markup=main_menu(context))
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=main_menu(context))
     except Exception as exc:  # the error path must never raise
-        log.warning("update %s: could not tell the user about the error: %s", update_id,
-                    exc.__class__.__name__)
+        log.warning(
+            "update %s: could not tell the user about the error: %s", update_id, exc.__class__.__name__
+        )
 
 
 async def _ignore(update: Update, context: BotContext) -> None:
     """Updates the bot has no use for."""
     return None
-
 
 
 def setup(app: BotApp) -> None:
@@ -295,7 +302,7 @@ def setup(app: BotApp) -> None:
 
 
 FORGET_JOB = "forget-handled-updates"
-FORGET_EVERY = 3600     # seconds between clean-ups
+FORGET_EVERY = 3600  # seconds between clean-ups
 REMEMBER_UPDATES = 86_400  # a webhook re-post comes within minutes; a day is plenty
 
 
@@ -312,8 +319,7 @@ async def _refuse_forged(update: Update, context: BotContext) -> None:
     (the webhook server refuses it too; in long polling it would need the token already,
     so this is defence in depth, one rule everywhere)."""
     if not_the_senders_chat(update):
-        log.warning("update %s: refused, a private chat whose id is not its sender's",
-                    update.update_id)
+        log.warning("update %s: refused, a private chat whose id is not its sender's", update.update_id)
         raise ApplicationHandlerStop
 
 
@@ -327,8 +333,12 @@ async def _prepare_update(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         message = update.message
-        if message is None or message.chat.type != ChatType.PRIVATE or not message.text \
-                or not message.text.startswith("/"):
+        if (
+            message is None
+            or message.chat.type != ChatType.PRIVATE
+            or not message.text
+            or not message.text.startswith("/")
+        ):
             return
         if _is_cancel(context, message.text):
             return
@@ -351,8 +361,10 @@ async def language_of(context: BotContext, uid: int, telegram_code: str | None) 
 
 def language_view(context: BotContext) -> View:
     s = context.content.strings
-    rows = [[button(content.strings("language.name"), SetLanguage(code))]
-            for code, content in context.services.contents.items()]
+    rows = [
+        [button(content.strings("language.name"), SetLanguage(code))]
+        for code, content in context.services.contents.items()
+    ]
     rows.append([button(s("menu.home"), Home())])
     return View(s("language.ask"), Markup(rows))
 
@@ -382,8 +394,7 @@ def setup_fallbacks(app: BotApp) -> None:
     app.add_handler(CallbackQueryHandler(answer_stale))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, receive_text))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, reply_unknown_command))
-    app.add_handler(MessageHandler(~filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE,
-                                   reply_group))
+    app.add_handler(MessageHandler(~filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, reply_group))
     app.add_handler(MessageHandler(PRIVATE, reply_unsupported))
     setup_edits(app)  # an edited text or caption is checked again
     # Everything else (edited messages, channel posts, inline queries...) is ignored quietly.

@@ -30,8 +30,8 @@ from handlers.common import (
 )
 from handlers.guide import ShowGatedPage, ShowPage, section_start
 
-GROUP_BUDGET = 3000   # visible characters of definitions on one A–Z screen
-PAGE_BUDGET = 3400    # visible characters of "Words on this page"
+GROUP_BUDGET = 3000  # visible characters of definitions on one A–Z screen
+PAGE_BUDGET = 3400  # visible characters of "Words on this page"
 _PAREN = re.compile(r"\s*\(([^)]*)\)")
 
 
@@ -115,8 +115,7 @@ class Glossary:
     def __init__(self, content: Content):
         self.content = content
         self.terms = sorted(content.glossary, key=lambda t: (letter(t) != "#", t.term.lower()))
-        self._patterns = [(t, [(*_needle(f), _pattern(f)) for f in forms_of(t)])
-                          for t in self.terms]
+        self._patterns = [(t, [(*_needle(f), _pattern(f)) for f in forms_of(t)]) for t in self.terms]
         # The words of hard pages (see `hard_terms`): this language's until setup() puts
         # every language's together.
         self.hard: frozenset[str] = self.own_hard_terms
@@ -137,8 +136,14 @@ class Glossary:
         return groups
 
     def group_of(self, first: str) -> int | None:
-        return next((n for n, g in enumerate(self.groups) if letter(g[0]).lower() == first
-                     or (first == "0" and letter(g[0]) == "#")), None)
+        return next(
+            (
+                n
+                for n, g in enumerate(self.groups)
+                if letter(g[0]).lower() == first or (first == "0" and letter(g[0]) == "#")
+            ),
+            None,
+        )
 
     def term(self, term_id: str) -> Term | None:
         return next((t for t in self.terms if t.id == term_id), None)
@@ -148,16 +153,23 @@ class Glossary:
         found = []
         lower = text.lower()
         for term, patterns in self._patterns:
-            starts = [m.start() for needle, cased, p in patterns
-                      if needle in (text if cased else lower) and (m := p.search(text))]
+            starts = [
+                m.start()
+                for needle, cased, p in patterns
+                if needle in (text if cased else lower) and (m := p.search(text))
+            ]
             if starts:
                 found.append((min(starts), term))
         return [t for _, t in sorted(found, key=lambda x: x[0])]
 
     @cached_property
     def _pages(self) -> dict[tuple[str, str, int], list[Term]]:
-        return {(s.id, p.id, n): self.on_text(text) for s in self.content.sections
-                for p in s.parts for n, text in enumerate(p.pages)}
+        return {
+            (s.id, p.id, n): self.on_text(text)
+            for s in self.content.sections
+            for p in s.parts
+            for n, text in enumerate(p.pages)
+        }
 
     def on_page(self, sid: str, part_id: str, page: int) -> list[Term]:
         return self._pages.get((sid, part_id, page), [])
@@ -179,9 +191,11 @@ class Glossary:
             for part in section.parts:
                 for page in range(len(part.pages)):
                     used[asks_first(section, part, page)].update(
-                        t.id for t in self.on_page(section.id, part.id, page))
-        return frozenset({t.id for t in self.terms if t.section in hard_sections}
-                         | (used[True] - used[False]))
+                        t.id for t in self.on_page(section.id, part.id, page)
+                    )
+        return frozenset(
+            {t.id for t in self.terms if t.section in hard_sections} | (used[True] - used[False])
+        )
 
 
 def hard_terms(glossaries: Iterable[Glossary]) -> frozenset[str]:
@@ -209,17 +223,20 @@ def group_range(group: Sequence[Term]) -> tuple[str, str]:
 # ---- views ---------------------------------------------------------------------------------------
 def index_view(glossary: Glossary) -> View:
     s = glossary.content.strings
-    buttons = [button(s("glossary.group_button", first=a, last=b) if a != b else a,
-                      GlossaryGroup(group_key(g)))
-               for g in glossary.groups for a, b in [group_range(g)]]
-    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    buttons = [
+        button(s("glossary.group_button", first=a, last=b) if a != b else a, GlossaryGroup(group_key(g)))
+        for g in glossary.groups
+        for a, b in [group_range(g)]
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([button(s("menu.home"), Home())])
     return View(s("glossary.title", count=len(glossary.terms)), Markup(rows))
 
 
 def entry(content: Content, term: Term) -> str:
-    return content.strings("glossary.entry", term=render.esc(term.term),
-                           definition=render.esc(term.definition))
+    return content.strings(
+        "glossary.entry", term=render.esc(term.term), definition=render.esc(term.definition)
+    )
 
 
 def group_view(glossary: Glossary, index: int) -> View:
@@ -227,11 +244,14 @@ def group_view(glossary: Glossary, index: int) -> View:
     s = content.strings
     group = glossary.groups[index]
     first, last = group_range(group)
-    title = s("glossary.group_title", first=first, last=last) if first != last else \
-        s("glossary.letter_title", first=first)
+    title = (
+        s("glossary.group_title", first=first, last=last)
+        if first != last
+        else s("glossary.letter_title", first=first)
+    )
     text = "\n\n".join([title, *(entry(content, t) for t in group)])
     terms = [button(render.clip(t.term, 30), ShowTerm(t.id)) for t in group]
-    rows = [terms[i:i + 2] for i in range(0, len(terms), 2)]
+    rows = [terms[i : i + 2] for i in range(0, len(terms), 2)]
     nav = []
     if index > 0:
         nav.append(button(s("glossary.prev"), GlossaryGroup(group_key(glossary.groups[index - 1]))))
@@ -250,14 +270,20 @@ def term_view(glossary: Glossary, term: Term) -> View:
     rows: list[list[Button]] = []
     if section is not None:
         chunks.append(s("glossary.more_in", section=render.esc(section.title)))
-        rows.append([button(s("glossary.read_section", section=section.title),
-                            section_start(section))])
+        rows.append([button(s("glossary.read_section", section=section.title), section_start(section))])
     index = next(n for n, g in enumerate(glossary.groups) if term in g)
     first, last = group_range(glossary.groups[index])
-    rows.append([button(s("glossary.back_group", first=first, last=last) if first != last
-                        else s("glossary.back_letter", first=first),
-                        GlossaryGroup(group_key(glossary.groups[index]))),
-                 button(s("menu.home"), Home())])
+    rows.append(
+        [
+            button(
+                s("glossary.back_group", first=first, last=last)
+                if first != last
+                else s("glossary.back_letter", first=first),
+                GlossaryGroup(group_key(glossary.groups[index])),
+            ),
+            button(s("menu.home"), Home()),
+        ]
+    )
     return View("\n\n".join(chunks), Markup(rows))
 
 
@@ -276,9 +302,10 @@ def words_view(glossary: Glossary, section: Section, part: Part, page: int) -> V
         shown.append(term)
         used += len(block) + 2
     buttons = [button(render.clip(t.term, 30), ShowTerm(t.id)) for t in shown]
-    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     back: CallbackData = (ShowGatedPage if asks_first(section, part, page) else ShowPage)(
-        section.id, part.id, page)
+        section.id, part.id, page
+    )
     rows.append([button(s("glossary.back_page"), back)])
     rows.append([button(s("glossary.all_letters"), ShowGlossary()), button(s("menu.home"), Home())])
     return View("\n\n".join(chunks), Markup(rows))
@@ -289,11 +316,16 @@ def words_gate_view(content: Content, section: Section, part: Part, page: int) -
     parent turned asking back on): yes shows the words, no goes where the page's gate goes."""
     s = content.strings
     back: CallbackData = section_start(section) if section.has_parts else Contents()
-    return View(render.gate(s, section, part), Markup([
-        [button(s("page.gate_yes"), WordsOnGatedPage(section.id, part.id, page))],
-        [button(s("page.gate_no"), back)],
-        home_row(content),
-    ]))
+    return View(
+        render.gate(s, section, part),
+        Markup(
+            [
+                [button(s("page.gate_yes"), WordsOnGatedPage(section.id, part.id, page))],
+                [button(s("page.gate_no"), back)],
+                home_row(content),
+            ]
+        ),
+    )
 
 
 # ---- handlers ------------------------------------------------------------------------------------
@@ -325,14 +357,18 @@ async def tap_term(update: Update, context: BotContext, data: ShowTerm) -> Reply
     return Reply(term_view(glossary, term))
 
 
-async def words_reply(update: Update, context: BotContext, data: WordsOnPage | WordsOnGatedPage,
-                      gate_passed: bool) -> Reply:
+async def words_reply(
+    update: Update, context: BotContext, data: WordsOnPage | WordsOnGatedPage, gate_passed: bool
+) -> Reply:
     section = context.content.section(data.sid)
     part = section.part(data.part) if section is not None else None
     if section is None or part is None or not 0 <= data.page < len(part.pages):
         return stale_reply(context)
-    if asks_first(section, part, data.page) and not gate_passed \
-            and not await context.storage.users.skips_gates(user_id(update)):
+    if (
+        asks_first(section, part, data.page)
+        and not gate_passed
+        and not await context.storage.users.skips_gates(user_id(update))
+    ):
         return Reply(words_gate_view(context.content, section, part, data.page))
     return Reply(words_view(glossary_of(context), section, part, data.page))
 
@@ -369,15 +405,15 @@ def setup(app: BotApp) -> None:
     glossaries = dict(glossaries_for(services.contents))
     app.bot_data["glossary"] = glossaries
 
-    def words_button(content: Content, section: Section, part: Part | None,
-                     page: int) -> Sequence[Sequence[Button]]:
+    def words_button(
+        content: Content, section: Section, part: Part | None, page: int
+    ) -> Sequence[Sequence[Button]]:
         glossary = glossaries.get(content.language)
         if glossary is None or part is None or not glossary.shown_on(section, part, page):
             return []
         # Shown only on the page itself, so on a hard page the parent has said yes already.
         kind = WordsOnGatedPage if asks_first(section, part, page) else WordsOnPage
-        return [[button(content.strings("glossary.on_page_button"),
-                        kind(section.id, part.id, page))]]
+        return [[button(content.strings("glossary.on_page_button"), kind(section.id, part.id, page))]]
 
     services.page_extras.append(words_button)
     tap(app, ShowGlossary, tap_glossary)

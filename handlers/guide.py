@@ -96,8 +96,9 @@ def contents_keyboard(content: Content) -> Markup:
     return Markup(rows)
 
 
-def page_keyboard(content: Content, section: Section, part: Part, page: int, bookmarked: bool,
-                  extras: list[list[Button]]) -> Markup:
+def page_keyboard(
+    content: Content, section: Section, part: Part, page: int, bookmarked: bool, extras: list[list[Button]]
+) -> Markup:
     s = content.strings
     # Inside a sensitive part the parent already said yes: moving between its pages must
     # not ask again. A single hard page in a plain part asks when it is reached.
@@ -112,13 +113,22 @@ def page_keyboard(content: Content, section: Section, part: Part, page: int, boo
         if page < total - 1:
             nav.append(button(s("page.next"), kind(section.id, part.id, page + 1)))
         rows.append(nav)
-    rows.append([button(s("page.bookmark_on") if bookmarked else s("page.bookmark_add"),
-                        SetBookmark(section.id, part.id, page, not bookmarked)),
-                 # Telegram's chat picker, then the page's card in the chosen chat (inline
-                 # mode, handlers/share.py), with a button that opens this page in the bot.
-                 Button(s("page.share"), switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(
-                     query=page_payload(section, part, page), allow_user_chats=True,
-                     allow_group_chats=True))])
+    rows.append(
+        [
+            button(
+                s("page.bookmark_on") if bookmarked else s("page.bookmark_add"),
+                SetBookmark(section.id, part.id, page, not bookmarked),
+            ),
+            # Telegram's chat picker, then the page's card in the chosen chat (inline
+            # mode, handlers/share.py), with a button that opens this page in the bot.
+            Button(
+                s("page.share"),
+                switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(
+                    query=page_payload(section, part, page), allow_user_chats=True, allow_group_chats=True
+                ),
+            ),
+        ]
+    )
     rows += extras
     for target in referenced_sections(content, section, part.pages[page]):
         rows.append([button(s("page.see_section", title=target.title), section_start(target))])
@@ -126,8 +136,7 @@ def page_keyboard(content: Content, section: Section, part: Part, page: int, boo
         rows.append([button(s("page.parts_back", title=section.title), section_start(section))])
     following = next_section(content, section, part, page)
     if following is not None:
-        rows.append([button(s("page.next_section", title=following.title),
-                            section_start(following))])
+        rows.append([button(s("page.next_section", title=following.title), section_start(following))])
     rows.append(home_row(content))
     return Markup(rows)
 
@@ -159,11 +168,13 @@ def parts_keyboard(content: Content, section: Section, extras: list[list[Button]
 def gate_keyboard(content: Content, section: Section, part: Part, page: int) -> Markup:
     s = content.strings
     back: CallbackData = section_start(section) if section.has_parts else Contents()
-    return Markup([
-        [button(s("page.gate_yes"), ShowGatedPage(section.id, part.id, page))],
-        [button(s("page.gate_no"), back)],
-        home_row(content),
-    ])
+    return Markup(
+        [
+            [button(s("page.gate_yes"), ShowGatedPage(section.id, part.id, page))],
+            [button(s("page.gate_no"), back)],
+            home_row(content),
+        ]
+    )
 
 
 def _clamp(page: int, total: int) -> int:
@@ -171,8 +182,9 @@ def _clamp(page: int, total: int) -> int:
 
 
 # ---- handlers -------------------------------------------------------------------------------------
-def _extras(context: BotContext, section: Section, part: Part | None = None,
-            page: int = 0) -> list[list[Button]]:
+def _extras(
+    context: BotContext, section: Section, part: Part | None = None, page: int = 0
+) -> list[list[Button]]:
     """Buttons other features put on this page (the checklist, questions, its words)."""
     rows: list[list[Button]] = []
     for extra in context.services.page_extras:
@@ -180,27 +192,48 @@ def _extras(context: BotContext, section: Section, part: Part | None = None,
     return rows
 
 
-async def page_reply(update: Update, context: BotContext, sid: str, part_id: str, page: int,
-                     gate_passed: bool = False, notice: str | None = None) -> Reply:
+async def page_reply(
+    update: Update,
+    context: BotContext,
+    sid: str,
+    part_id: str,
+    page: int,
+    gate_passed: bool = False,
+    notice: str | None = None,
+) -> Reply:
     """A section page (or its parts menu, or the gate before a sensitive page)."""
     content = context.content
     section = content.section(sid)
     if section is None:
         return stale_reply(context)
     if section.has_parts and (part_id == "" or section.part(part_id) is None):
-        return Reply(View(render.parts_menu(content.strings, section),
-                          parts_keyboard(content, section, _extras(context, section))), notice)
+        return Reply(
+            View(
+                render.parts_menu(content.strings, section),
+                parts_keyboard(content, section, _extras(context, section)),
+            ),
+            notice,
+        )
     part = section.part(part_id) if section.has_parts else section.parts[0]
     assert part is not None
     page = _clamp(page, len(part.pages))
-    if (section.sensitive or part.asks_first(page)) and not gate_passed \
-            and not await context.storage.users.skips_gates(user_id(update)):
-        return Reply(View(render.gate(content.strings, section, part),
-                          gate_keyboard(content, section, part, page)), notice)
+    if (
+        (section.sensitive or part.asks_first(page))
+        and not gate_passed
+        and not await context.storage.users.skips_gates(user_id(update))
+    ):
+        return Reply(
+            View(render.gate(content.strings, section, part), gate_keyboard(content, section, part, page)),
+            notice,
+        )
     marked = await context.storage.bookmarks.exists(user_id(update), section.id, part.id, page)
-    return Reply(View(render.section_page(content.strings, section, part, page),
-                      page_keyboard(content, section, part, page, marked,
-                                    _extras(context, section, part, page))), notice)
+    return Reply(
+        View(
+            render.section_page(content.strings, section, part, page),
+            page_keyboard(content, section, part, page, marked, _extras(context, section, part, page)),
+        ),
+        notice,
+    )
 
 
 def contents_view(content: Content) -> View:
@@ -230,6 +263,7 @@ def section_command(section: Section):  # type: ignore[no-untyped-def]
         reply = await page_reply(update, context, section.id, "", 0)
         assert reply.view is not None
         await show(update, context, *reply.view)
+
     return show_section
 
 
@@ -255,8 +289,15 @@ async def set_bookmark(update: Update, context: BotContext, data: SetBookmark) -
     else:
         await context.storage.bookmarks.remove(uid, data.sid, data.part, data.page)
     s = context.content.strings
-    return await page_reply(update, context, data.sid, data.part, data.page, gate_passed=True,
-                            notice=s("bookmarks.added") if data.on else s("bookmarks.removed"))
+    return await page_reply(
+        update,
+        context,
+        data.sid,
+        data.part,
+        data.page,
+        gate_passed=True,
+        notice=s("bookmarks.added") if data.on else s("bookmarks.removed"),
+    )
 
 
 async def bookmarks_view(update: Update, context: BotContext) -> View:
@@ -280,9 +321,12 @@ async def bookmarks_view(update: Update, context: BotContext) -> View:
             any_gone = True
             label = s("bookmarks.gone")
             opens = Noop()
-        rows.append([button(render.clip(label, 60), opens),
-                     button(s("bookmarks.remove"),
-                            RemoveBookmark(mark.section_id, mark.part_id, mark.page))])
+        rows.append(
+            [
+                button(render.clip(label, 60), opens),
+                button(s("bookmarks.remove"), RemoveBookmark(mark.section_id, mark.part_id, mark.page)),
+            ]
+        )
     rows.append(home_row(content))
     text = s("bookmarks.title") + (f"\n\n{s('bookmarks.gone_note')}" if any_gone else "")
     return View(text, Markup(rows))
@@ -301,8 +345,7 @@ async def tap_bookmarks(update: Update, context: BotContext, data: ListBookmarks
 async def remove_bookmark(update: Update, context: BotContext, data: RemoveBookmark) -> Reply:
     """Remove one bookmark from the list (always the tapping user's own)."""
     await context.storage.bookmarks.remove(user_id(update), data.sid, data.part, data.page)
-    return Reply(await bookmarks_view(update, context),
-                 context.content.strings("bookmarks.removed"))
+    return Reply(await bookmarks_view(update, context), context.content.strings("bookmarks.removed"))
 
 
 def page_payload(section: Section, part: Part, page: int) -> str:
@@ -337,8 +380,11 @@ def setup(app: BotApp) -> None:
     content = services.content
     for section in content.sections:
         if section.opens is None:  # a section that opens a tool gets its command there
-            app.add_handler(CommandHandler(section_commands(services.contents, section.id),
-                                           section_command(section), filters=PRIVATE))
+            app.add_handler(
+                CommandHandler(
+                    section_commands(services.contents, section.id), section_command(section), filters=PRIVATE
+                )
+            )
     tap(app, Contents, tap_contents)
     tap(app, ShowPage, tap_page)
     tap(app, ShowGatedPage, tap_gated_page)

@@ -48,14 +48,14 @@ from handlers.prompts import (
 )
 from handlers.prompts import again as _again
 
-PHONE_PROMPT = "phone"            # a new care-team number
-LABEL_PROMPT = "contact_label"    # the name of one saved number
-NUMBER_PROMPT = "contact_phone"   # a changed number for one saved number
+PHONE_PROMPT = "phone"  # a new care-team number
+LABEL_PROMPT = "contact_label"  # the name of one saved number
+NUMBER_PROMPT = "contact_phone"  # a changed number for one saved number
 MAX_CONTACTS = 5
 URGENT_LINK = "urgent"  # /start urgent
 EMERGENCY_PROMPT = "emergency_number"  # the family's own local emergency number
-FEVER_PROMPT = "fever_number"         # the fever number, typed
-FEVER_RULE_PROMPT = "fever_rule"      # the team's fever rule, in their words
+FEVER_PROMPT = "fever_number"  # the fever number, typed
+FEVER_RULE_PROMPT = "fever_rule"  # the team's fever rule, in their words
 MAX_RULE = 120
 MAX_LABEL = 40
 MIN_PHONE, MAX_PHONE, MIN_DIGITS = 3, 32, 3
@@ -81,8 +81,10 @@ def contact_label(content: Content, contact: Contact) -> str:
 
 def numbers_lines(content: Content, contacts: Sequence[Contact]) -> list[str]:
     """Each saved number with its label; plain text, so Telegram makes the number tappable."""
-    return [content.strings("contacts.line", label=esc(contact_label(content, c)),
-                            phone=esc(c.phone)) for c in contacts]
+    return [
+        content.strings("contacts.line", label=esc(contact_label(content, c)), phone=esc(c.phone))
+        for c in contacts
+    ]
 
 
 def emergency_line(content: Content, country: str | None, own: str | None) -> str | None:
@@ -104,9 +106,14 @@ def numbers_block(content: Content, contacts: Sequence[Contact], missing: str) -
     return "\n".join([content.strings("privacy.urgent.numbers"), *lines]) if lines else missing
 
 
-def urgent_text(content: Content, contacts: Sequence[Contact], numbers: bool = True,
-                emergency: str | None = None, fever: str | None = None,
-                advice: bool = True) -> str:
+def urgent_text(
+    content: Content,
+    contacts: Sequence[Contact],
+    numbers: bool = True,
+    emergency: str | None = None,
+    fever: str | None = None,
+    advice: bool = True,
+) -> str:
     """The urgent card: title, the general-guidance note, who to call for what, the family's
     own numbers, then the advice."""
     card = content.urgent
@@ -114,8 +121,9 @@ def urgent_text(content: Content, contacts: Sequence[Contact], numbers: bool = T
     chunks = [f"<b>{esc(card.title)}</b>", f"<i>{esc(card.general_note)}</i>"]
     chunks.append(emergency or f"🚑 {esc(card.no_number)}")
     for group in card.groups:
-        chunks.append("\n".join([f"<b>{esc(group.title)}</b>",
-                                  *(f"• {esc(sign.text)}" for sign in group.signs)]))
+        chunks.append(
+            "\n".join([f"<b>{esc(group.title)}</b>", *(f"• {esc(sign.text)}" for sign in group.signs)])
+        )
         if fever and group.id == "care_team":  # the family's own rule, below the team's list
             chunks.append(fever)
     if numbers:  # a card shared into another chat carries no family's numbers
@@ -132,10 +140,12 @@ def review_line(content: Content, sign_ids: Collection[str] | None = None) -> st
     card = content.urgent
     if not card.reviewed(sign_ids):
         return f"<i>{esc(card.review)}</i>"
-    who = sorted({(s.reviewed_by, s.reviewed_on) for s in card.signs
-                  if sign_ids is None or s.id in sign_ids})
-    return "<i>" + esc(content.strings("redflags.reviewed", who="; ".join(
-        f"{role}, {day}" for role, day in who))) + "</i>"
+    who = sorted({(s.reviewed_by, s.reviewed_on) for s in card.signs if sign_ids is None or s.id in sign_ids})
+    return (
+        "<i>"
+        + esc(content.strings("redflags.reviewed", who="; ".join(f"{role}, {day}" for role, day in who)))
+        + "</i>"
+    )
 
 
 # A family's fever number, as their care team gave it: tenths of a degree Celsius.
@@ -165,20 +175,30 @@ def read_fever_number(text: str) -> float | None:
     return round(value, 1)
 
 
-def settings_text(content: Content, contacts: Sequence[Contact], ask_gates: bool,
-                  fever_c: float | None = None, comma: bool = False) -> str:
+def settings_text(
+    content: Content,
+    contacts: Sequence[Contact],
+    ask_gates: bool,
+    fever_c: float | None = None,
+    comma: bool = False,
+) -> str:
     s = content.strings
     numbers = numbers_lines(content, contacts)
-    lines = ("\n".join([s("privacy.settings.numbers", count=len(contacts), limit=MAX_CONTACTS),
-                        *numbers]) if numbers else s("privacy.settings.no_phone"))
+    lines = (
+        "\n".join([s("privacy.settings.numbers", count=len(contacts), limit=MAX_CONTACTS), *numbers])
+        if numbers
+        else s("privacy.settings.no_phone")
+    )
     gates = s("privacy.settings.gates_on") if ask_gates else s("privacy.settings.gates_off")
-    fever = (s("privacy.fever.set", number=celsius_text(fever_c, comma)) if fever_c is not None
-             else s("privacy.fever.unset"))
+    fever = (
+        s("privacy.fever.set", number=celsius_text(fever_c, comma))
+        if fever_c is not None
+        else s("privacy.fever.unset")
+    )
     return "\n\n".join([s("privacy.settings.title"), lines, fever, gates])
 
 
-def fever_lines(content: Content, fever_c: float | None, rule: str | None,
-                comma: bool) -> str | None:
+def fever_lines(content: Content, fever_c: float | None, rule: str | None, comma: bool) -> str | None:
     """The family's fever number and their team's rule, for the card and the alert."""
     s = content.strings
     lines = []
@@ -195,9 +215,12 @@ async def family_lines(update: Update, context: BotContext) -> tuple[str | None,
     uid = user_id(update)
     country, own = await context.storage.users.emergency(uid)
     row = context.content.emergency.country(country)
-    fever = fever_lines(context.content, await context.storage.users.fever_c(uid),
-                        await context.storage.users.fever_rule(uid),
-                        row is not None and row.decimal_comma)
+    fever = fever_lines(
+        context.content,
+        await context.storage.users.fever_c(uid),
+        await context.storage.users.fever_rule(uid),
+        row is not None and row.decimal_comma,
+    )
     return emergency_line(context.content, country, own), fever
 
 
@@ -215,10 +238,8 @@ def with_utc_times(node: Any) -> Any:
     out: dict[str, Any] = {}
     for key, value in node.items():
         out[key] = with_utc_times(value)
-        if (str(key).endswith("_at") and isinstance(value, int | float)
-                and not isinstance(value, bool)):
-            out[f"{key}_utc"] = datetime.fromtimestamp(value, UTC).isoformat(
-                timespec="seconds")
+        if str(key).endswith("_at") and isinstance(value, int | float) and not isinstance(value, bool):
+            out[f"{key}_utc"] = datetime.fromtimestamp(value, UTC).isoformat(timespec="seconds")
     return out
 
 
@@ -370,41 +391,62 @@ def _home(content: Content) -> Button:
 
 
 def urgent_keyboard(content: Content) -> Markup:
-    return Markup([[button(content.strings("privacy.urgent.settings"), ShowSettings()),
-                    _home(content)]])
+    return Markup([[button(content.strings("privacy.urgent.settings"), ShowSettings()), _home(content)]])
 
 
-def settings_keyboard(content: Content, contacts: Sequence[Contact], ask_gates: bool,
-                      button_off: bool = False) -> Markup:
+def settings_keyboard(
+    content: Content, contacts: Sequence[Contact], ask_gates: bool, button_off: bool = False
+) -> Markup:
     s = content.strings
-    rows = [[button(s("privacy.settings.open", label=contact_label(content, c)),
-                    OpenContact(c.id))] for c in contacts]
+    rows = [
+        [button(s("privacy.settings.open", label=contact_label(content, c)), OpenContact(c.id))]
+        for c in contacts
+    ]
     if len(contacts) < MAX_CONTACTS:
-        rows.append([button(s("privacy.settings.add") if contacts else s("privacy.settings.set"),
-                            AskPhone())])
+        rows.append(
+            [button(s("privacy.settings.add") if contacts else s("privacy.settings.set"), AskPhone())]
+        )
     rows.append([button(s("privacy.fever.button"), ShowFever())])
     rows.append([button(s("privacy.emergency.button"), ShowEmergency())])
     rows.append([button(s("privacy.treatment.button"), ShowTreatment())])
-    rows.append([button(s("privacy.button.show") if button_off else s("privacy.button.hide"),
-                        SetUrgentButton(button_off))])
+    rows.append(
+        [
+            button(
+                s("privacy.button.show") if button_off else s("privacy.button.hide"),
+                SetUrgentButton(button_off),
+            )
+        ]
+    )
     rows.append([button(s("privacy.settings.appointments"), ShowAppointments())])
     rows.append([button(s("privacy.settings.language"), ShowLanguages())])
-    rows.append([button(s("privacy.settings.gates_button_off") if ask_gates
-                        else s("privacy.settings.gates_button_on"),
-                        SetAskHardPages(not ask_gates))])
+    rows.append(
+        [
+            button(
+                s("privacy.settings.gates_button_off")
+                if ask_gates
+                else s("privacy.settings.gates_button_on"),
+                SetAskHardPages(not ask_gates),
+            )
+        ]
+    )
     rows.append([_home(content)])
     return Markup(rows)
 
 
 def contact_view(content: Content, contact: Contact, notice: str | None = None) -> View:
     s = content.strings
-    text = s("privacy.contact.title", label=esc(contact_label(content, contact)),
-             phone=esc(contact.phone))
-    return View(text if notice is None else f"{notice}\n\n{text}", Markup([
-        [button(s("privacy.contact.rename"), AskLabel(contact.id))],
-        [button(s("privacy.contact.renumber"), AskNumber(contact.id))],
-        [button(s("privacy.contact.remove"), RemoveContact(contact.id))],
-        [button(s("privacy.contact.back"), ShowSettings()), _home(content)]]))
+    text = s("privacy.contact.title", label=esc(contact_label(content, contact)), phone=esc(contact.phone))
+    return View(
+        text if notice is None else f"{notice}\n\n{text}",
+        Markup(
+            [
+                [button(s("privacy.contact.rename"), AskLabel(contact.id))],
+                [button(s("privacy.contact.renumber"), AskNumber(contact.id))],
+                [button(s("privacy.contact.remove"), RemoveContact(contact.id))],
+                [button(s("privacy.contact.back"), ShowSettings()), _home(content)],
+            ]
+        ),
+    )
 
 
 def phone_cancel_keyboard(content: Content) -> Markup:
@@ -413,19 +455,20 @@ def phone_cancel_keyboard(content: Content) -> Markup:
 
 def again(context: BotContext, key: str, **values: object) -> Outcome:
     """The typed text cannot be used: say why, with this feature's Cancel, and keep waiting."""
-    return _again(context.content, context.content.strings(key, **values),
-                  phone_cancel_keyboard(context.content))
+    return _again(
+        context.content, context.content.strings(key, **values), phone_cancel_keyboard(context.content)
+    )
 
 
 def privacy_keyboard(content: Content) -> Markup:
-    return Markup([[button(content.strings("privacy.delete.button"), AskDelete())],
-                   [_home(content)]])
+    return Markup([[button(content.strings("privacy.delete.button"), AskDelete())], [_home(content)]])
 
 
 def delete_keyboard(content: Content) -> Markup:
     s = content.strings
-    return Markup([[button(s("privacy.delete.confirm"), DeleteMyData())],
-                   [button(s("privacy.delete.keep"), Home())]])
+    return Markup(
+        [[button(s("privacy.delete.confirm"), DeleteMyData())], [button(s("privacy.delete.keep"), Home())]]
+    )
 
 
 # ---- urgent card ------------------------------------------------------------------------------
@@ -434,12 +477,15 @@ async def urgent_view(update: Update, context: BotContext, prefix: str | None = 
     line, fever = await family_lines(update, context)
     text = urgent_text(context.content, contacts, emergency=line, fever=fever)
     if utf16_len(visible_text(text, "HTML")) > MAX_TEXT:  # five long names and a long rule
-        text = urgent_text(context.content, contacts, emergency=line, fever=fever,
-                           advice=False)
+        text = urgent_text(context.content, contacts, emergency=line, fever=fever, advice=False)
     markup = urgent_keyboard(context.content)
     if line is None:  # offer to set it, one tap from the card
-        markup = Markup([[button(context.content.strings("privacy.emergency.button"),
-                                 ShowEmergency())], *markup.inline_keyboard])
+        markup = Markup(
+            [
+                [button(context.content.strings("privacy.emergency.button"), ShowEmergency())],
+                *markup.inline_keyboard,
+            ]
+        )
     return View(text if prefix is None else f"{prefix}\n\n{text}", markup)
 
 
@@ -459,11 +505,12 @@ async def settings_view(update: Update, context: BotContext, notice: str | None 
     contacts = await context.storage.contacts.list(uid)
     ask_gates = not await context.storage.users.skips_gates(uid)
     fever = await context.storage.users.fever_c(uid)
-    text = settings_text(context.content, contacts, ask_gates, fever,
-                         await decimal_comma(update, context))
+    text = settings_text(context.content, contacts, ask_gates, fever, await decimal_comma(update, context))
     off = not await context.storage.users.urgent_button(uid)
-    return View(text if notice is None else f"{notice}\n\n{text}",
-                settings_keyboard(context.content, contacts, ask_gates, off))
+    return View(
+        text if notice is None else f"{notice}\n\n{text}",
+        settings_keyboard(context.content, contacts, ask_gates, off),
+    )
 
 
 async def show_settings(update: Update, context: BotContext) -> None:
@@ -476,17 +523,32 @@ async def tap_settings(update: Update, context: BotContext, data: ShowSettings) 
     return Reply(await settings_view(update, context))
 
 
-def fever_view(content: Content, fever_c: float | None, rule: str | None = None,
-               comma: bool = False, notice: str | None = None) -> View:
+def fever_view(
+    content: Content,
+    fever_c: float | None,
+    rule: str | None = None,
+    comma: bool = False,
+    notice: str | None = None,
+) -> View:
     s = content.strings
-    now = (s("privacy.fever.set", number=celsius_text(fever_c, comma)) if fever_c is not None
-           else s("privacy.fever.unset"))
+    now = (
+        s("privacy.fever.set", number=celsius_text(fever_c, comma))
+        if fever_c is not None
+        else s("privacy.fever.unset")
+    )
     chunks = [s("privacy.fever.title"), now]
     if rule:
         chunks.append(s("privacy.fever.rule", rule=esc(rule)))
-    rows = [[button(("✅ " if fever_c is not None and round(fever_c * 10) == tenths else "")
-                    + celsius_text(tenths / 10, comma), SetFever(tenths))]
-            for tenths in FEVER_CHOICES]
+    rows = [
+        [
+            button(
+                ("✅ " if fever_c is not None and round(fever_c * 10) == tenths else "")
+                + celsius_text(tenths / 10, comma),
+                SetFever(tenths),
+            )
+        ]
+        for tenths in FEVER_CHOICES
+    ]
     rows.append([button(s("privacy.fever.type"), AskFeverNumber())])
     rows.append([button(s("privacy.fever.write_rule"), AskFeverRule())])
     if rule:
@@ -504,17 +566,26 @@ async def decimal_comma(update: Update, context: BotContext) -> bool:
     return row is not None and row.decimal_comma
 
 
-async def family_fever_view(update: Update, context: BotContext,
-                            notice: str | None = None) -> View:
+async def family_fever_view(update: Update, context: BotContext, notice: str | None = None) -> View:
     uid = user_id(update)
-    return fever_view(context.content, await context.storage.users.fever_c(uid),
-                      await context.storage.users.fever_rule(uid),
-                      await decimal_comma(update, context), notice)
+    return fever_view(
+        context.content,
+        await context.storage.users.fever_c(uid),
+        await context.storage.users.fever_rule(uid),
+        await decimal_comma(update, context),
+        notice,
+    )
 
 
 async def ask_fever_number(update: Update, context: BotContext, data: AskFeverNumber) -> Reply:
-    return await ask(update, context, FEVER, context.content.strings("privacy.fever.prompt"),
-                     ShowFever(), markup=phone_cancel_keyboard(context.content))
+    return await ask(
+        update,
+        context,
+        FEVER,
+        context.content.strings("privacy.fever.prompt"),
+        ShowFever(),
+        markup=phone_cancel_keyboard(context.content),
+    )
 
 
 async def read_fever(update: Update, context: BotContext, row: None, text: str) -> float | Outcome:
@@ -527,8 +598,7 @@ async def read_fever(update: Update, context: BotContext, row: None, text: str) 
 
 async def save_fever(update: Update, context: BotContext, row: None, celsius: float) -> Outcome:
     await context.storage.users.set_fever_c(user_id(update), celsius)
-    return done(await family_fever_view(update, context,
-                                        context.content.strings("privacy.fever.saved")))
+    return done(await family_fever_view(update, context, context.content.strings("privacy.fever.saved")))
 
 
 async def ask_fever_rule(update: Update, context: BotContext, data: AskFeverRule) -> Reply:
@@ -536,8 +606,14 @@ async def ask_fever_rule(update: Update, context: BotContext, data: AskFeverRule
     if data.clear:
         await context.storage.users.set_fever_rule(user_id(update), None)
         return Reply(await family_fever_view(update, context), s("privacy.fever.saved_short"))
-    return await ask(update, context, FEVER_RULE, s("privacy.fever.rule_prompt", limit=MAX_RULE),
-                     ShowFever(), markup=phone_cancel_keyboard(context.content))
+    return await ask(
+        update,
+        context,
+        FEVER_RULE,
+        s("privacy.fever.rule_prompt", limit=MAX_RULE),
+        ShowFever(),
+        markup=phone_cancel_keyboard(context.content),
+    )
 
 
 async def read_rule(update: Update, context: BotContext, row: None, text: str) -> str | Outcome:
@@ -550,8 +626,7 @@ async def read_rule(update: Update, context: BotContext, row: None, text: str) -
 
 async def save_rule(update: Update, context: BotContext, row: None, rule: str) -> Outcome:
     await context.storage.users.set_fever_rule(user_id(update), rule)
-    return done(await family_fever_view(update, context,
-                                        context.content.strings("privacy.fever.saved")))
+    return done(await family_fever_view(update, context, context.content.strings("privacy.fever.saved")))
 
 
 async def tap_fever(update: Update, context: BotContext, data: ShowFever) -> Reply:
@@ -566,8 +641,9 @@ async def set_fever(update: Update, context: BotContext, data: SetFever) -> Repl
         return stale_reply(context)
     celsius = data.tenths / 10 if data.tenths else None
     await context.storage.users.set_fever_c(user_id(update), celsius)  # may ask consent
-    return Reply(await settings_view(update, context, s("privacy.fever.saved")),
-                 s("privacy.fever.saved_short"))
+    return Reply(
+        await settings_view(update, context, s("privacy.fever.saved")), s("privacy.fever.saved_short")
+    )
 
 
 # ---- in treatment or not --------------------------------------------------------------------
@@ -581,18 +657,18 @@ def in_treatment(state: str | None) -> bool:
 
 def treatment_view(content: Content, state: str | None, notice: str | None = None) -> View:
     s = content.strings
-    now = s(f"privacy.treatment.{state}") if state in TREATMENT_STATES else \
-        s("privacy.treatment.unanswered")
-    rows = [[button(("✅ " if state == each else "") + s(f"privacy.treatment.{each}"),
-                    SetTreatment(each))] for each in TREATMENT_STATES]
+    now = s(f"privacy.treatment.{state}") if state in TREATMENT_STATES else s("privacy.treatment.unanswered")
+    rows = [
+        [button(("✅ " if state == each else "") + s(f"privacy.treatment.{each}"), SetTreatment(each))]
+        for each in TREATMENT_STATES
+    ]
     rows.append([button(s("privacy.contact.back"), ShowSettings()), _home(content)])
     text = "\n\n".join([s("privacy.treatment.title"), s("privacy.treatment.now", state=now)])
     return View(text if notice is None else f"{notice}\n\n{text}", Markup(rows))
 
 
 async def tap_treatment(update: Update, context: BotContext, data: ShowTreatment) -> Reply:
-    return Reply(treatment_view(context.content,
-                                await context.storage.users.treatment(user_id(update))))
+    return Reply(treatment_view(context.content, await context.storage.users.treatment(user_id(update))))
 
 
 async def set_treatment(update: Update, context: BotContext, data: SetTreatment) -> Reply:
@@ -601,8 +677,9 @@ async def set_treatment(update: Update, context: BotContext, data: SetTreatment)
         return stale_reply(context)
     await context.storage.users.set_treatment(user_id(update), data.state)
     s = context.content.strings
-    return Reply(treatment_view(context.content, data.state, s("privacy.fever.saved")),
-                 s("privacy.fever.saved_short"))
+    return Reply(
+        treatment_view(context.content, data.state, s("privacy.fever.saved")), s("privacy.fever.saved_short")
+    )
 
 
 # ---- the family's emergency number ---------------------------------------------------------
@@ -616,8 +693,7 @@ def clean_emergency(text: str) -> str | None:
     return number if _EMERGENCY.fullmatch(number) and 2 <= digits <= 15 else None
 
 
-async def emergency_view(update: Update, context: BotContext,
-                         notice: str | None = None) -> View:
+async def emergency_view(update: Update, context: BotContext, notice: str | None = None) -> View:
     """What the family's number is, or the country their time zone suggests, to confirm."""
     content = context.content
     s = content.strings
@@ -634,14 +710,17 @@ async def emergency_view(update: Update, context: BotContext,
         zone = await context.storage.users.timezone(uid)
         row = content.emergency.for_code(country_of_zone(zone))
         if row is not None and zone:
-            text = "\n\n".join([s("privacy.emergency.title"), s(
-                "privacy.emergency.from_zone", zone=esc(zone), name=esc(row.name),
-                number=row.number)])
-            rows.append([button(s("privacy.emergency.confirm", number=row.number),
-                                SetCountry(row.id))])
+            text = "\n\n".join(
+                [
+                    s("privacy.emergency.title"),
+                    s("privacy.emergency.from_zone", zone=esc(zone), name=esc(row.name), number=row.number),
+                ]
+            )
+            rows.append([button(s("privacy.emergency.confirm", number=row.number), SetCountry(row.id))])
         elif zone and country_of_zone(zone):  # a country the table does not have
-            text = "\n\n".join([s("privacy.emergency.title"),
-                                 s("privacy.emergency.unknown_zone", zone=esc(zone))])
+            text = "\n\n".join(
+                [s("privacy.emergency.title"), s("privacy.emergency.unknown_zone", zone=esc(zone))]
+            )
         else:
             text = "\n\n".join([s("privacy.emergency.title"), s("privacy.emergency.ask")])
         rows.append([button(s("privacy.emergency.choose"), ChooseCountry())])
@@ -659,9 +738,11 @@ async def choose_country(update: Update, context: BotContext, data: ChooseCountr
     """The table's countries, two to a row."""
     content = context.content
     s = content.strings
-    names = [button(f"{c.name[:1].upper()}{c.name[1:]} · {c.number}", SetCountry(c.id))
-             for c in content.emergency.countries]
-    rows = [names[i:i + 2] for i in range(0, len(names), 2)]
+    names = [
+        button(f"{c.name[:1].upper()}{c.name[1:]} · {c.number}", SetCountry(c.id))
+        for c in content.emergency.countries
+    ]
+    rows = [names[i : i + 2] for i in range(0, len(names), 2)]
     rows.append([button(s("privacy.emergency.type"), AskEmergencyNumber())])
     rows.append([button(s("privacy.contact.back"), ShowEmergency()), _home(content)])
     return Reply(View(s("privacy.emergency.choose_title"), Markup(rows)))
@@ -678,16 +759,19 @@ async def set_country(update: Update, context: BotContext, data: SetCountry) -> 
     return Reply(await emergency_view(update, context, notice), s("privacy.fever.saved_short"))
 
 
-async def ask_emergency_number(update: Update, context: BotContext,
-                               data: AskEmergencyNumber) -> Reply:
+async def ask_emergency_number(update: Update, context: BotContext, data: AskEmergencyNumber) -> Reply:
     """Type the local number: after consent, the next text is it."""
-    return await ask(update, context, EMERGENCY,
-                     context.content.strings("privacy.emergency.prompt"), ShowEmergency(),
-                     markup=phone_cancel_keyboard(context.content))
+    return await ask(
+        update,
+        context,
+        EMERGENCY,
+        context.content.strings("privacy.emergency.prompt"),
+        ShowEmergency(),
+        markup=phone_cancel_keyboard(context.content),
+    )
 
 
-async def read_emergency(update: Update, context: BotContext, row: None,
-                         text: str) -> str | Outcome:
+async def read_emergency(update: Update, context: BotContext, row: None, text: str) -> str | Outcome:
     number = clean_emergency(text)
     return again(context, "privacy.emergency.invalid") if number is None else number
 
@@ -696,18 +780,22 @@ async def save_emergency(update: Update, context: BotContext, row: None, number:
     """The typed local number (the country chosen before is kept)."""
     country, _ = await context.storage.users.emergency(user_id(update))
     await context.storage.users.set_emergency(user_id(update), country, number)
-    return done(await emergency_view(update, context,
-                                     context.content.strings("privacy.emergency.saved")))
+    return done(await emergency_view(update, context, context.content.strings("privacy.emergency.saved")))
 
 
 async def ask_phone(update: Update, context: BotContext, data: AskPhone) -> Reply:
     """Add a number: after consent, wait for the parent to type it (at most 5 numbers)."""
     s = context.content.strings
     if len(await context.storage.contacts.list(user_id(update))) >= MAX_CONTACTS:
-        return Reply(await settings_view(update, context,
-                                         s("privacy.settings.full", limit=MAX_CONTACTS)))
-    return await ask(update, context, PHONE, s("privacy.settings.prompt"), ShowSettings(),
-                     markup=phone_cancel_keyboard(context.content))  # may ask consent first
+        return Reply(await settings_view(update, context, s("privacy.settings.full", limit=MAX_CONTACTS)))
+    return await ask(
+        update,
+        context,
+        PHONE,
+        s("privacy.settings.prompt"),
+        ShowSettings(),
+        markup=phone_cancel_keyboard(context.content),
+    )  # may ask consent first
 
 
 async def read_phone(update: Update, context: BotContext, row: object, text: str) -> str | Outcome:
@@ -720,14 +808,16 @@ async def save_new_phone(update: Update, context: BotContext, row: None, phone: 
     prompt replaces this one)."""
     s = context.content.strings
     try:
-        contact_id = await context.storage.contacts.add(user_id(update), "", phone,
-                                                        limit=MAX_CONTACTS)
+        contact_id = await context.storage.contacts.add(user_id(update), "", phone, limit=MAX_CONTACTS)
     except LimitReached:
-        return done(await settings_view(update, context,
-                                        s("privacy.settings.full", limit=MAX_CONTACTS)))
+        return done(await settings_view(update, context, s("privacy.settings.full", limit=MAX_CONTACTS)))
     await open_prompt(update, context, LABEL.kind, ShowSettings(), ref=contact_id)
-    return handed_over(View(s("privacy.settings.saved_ask_label", limit=MAX_LABEL),
-                            Markup([[button(s("privacy.settings.done"), ShowSettings())]])))
+    return handed_over(
+        View(
+            s("privacy.settings.saved_ask_label", limit=MAX_LABEL),
+            Markup([[button(s("privacy.settings.done"), ShowSettings())]]),
+        )
+    )
 
 
 async def own_contact(update: Update, context: BotContext, num: int | None) -> Contact | None:
@@ -753,74 +843,78 @@ async def ask_label(update: Update, context: BotContext, data: AskLabel) -> Repl
     contact = await own_contact(update, context, data.num)
     if contact is None:
         return await contact_gone(update, context)
-    return await ask(update, context, LABEL, context.content.strings(
-        "privacy.contact.label_prompt", limit=MAX_LABEL), OpenContact(contact.id),
-        ref=contact.id, markup=phone_cancel_keyboard(context.content))
+    return await ask(
+        update,
+        context,
+        LABEL,
+        context.content.strings("privacy.contact.label_prompt", limit=MAX_LABEL),
+        OpenContact(contact.id),
+        ref=contact.id,
+        markup=phone_cancel_keyboard(context.content),
+    )
 
 
 async def load_contact(update: Update, context: BotContext, prompt: Prompt) -> Contact | Outcome:
     """The saved number a prompt is about, or a calm word that it was removed meanwhile."""
     contact = await own_contact(update, context, prompt.ref)
     if contact is None:
-        return done(await settings_view(update, context,
-                                        context.content.strings("privacy.contact.gone")))
+        return done(await settings_view(update, context, context.content.strings("privacy.contact.gone")))
     return contact
 
 
-async def read_label(update: Update, context: BotContext, contact: Contact,
-                     text: str) -> str | Outcome:
+async def read_label(update: Update, context: BotContext, contact: Contact, text: str) -> str | Outcome:
     """A number's name: 1 to 40 characters, shown back exactly as typed."""
     label = clean_label(text)
     if label is None:
-        return again(context, "privacy.contact.label_invalid", limit=MAX_LABEL,
-                     length=len(text.strip()))
+        return again(context, "privacy.contact.label_invalid", limit=MAX_LABEL, length=len(text.strip()))
     return label
 
 
-async def save_label(update: Update, context: BotContext, contact: Contact,
-                     label: str) -> Outcome:
+async def save_label(update: Update, context: BotContext, contact: Contact, label: str) -> Outcome:
     await context.storage.contacts.set_label(user_id(update), contact.id, label)
-    return done(await settings_view(update, context,
-                                    context.content.strings("privacy.contact.saved")))
+    return done(await settings_view(update, context, context.content.strings("privacy.contact.saved")))
 
 
 async def ask_number(update: Update, context: BotContext, data: AskNumber) -> Reply:
     contact = await own_contact(update, context, data.num)
     if contact is None:
         return await contact_gone(update, context)
-    return await ask(update, context, NUMBER, context.content.strings("privacy.settings.prompt"),
-                     OpenContact(contact.id), ref=contact.id,
-                     markup=phone_cancel_keyboard(context.content))
+    return await ask(
+        update,
+        context,
+        NUMBER,
+        context.content.strings("privacy.settings.prompt"),
+        OpenContact(contact.id),
+        ref=contact.id,
+        markup=phone_cancel_keyboard(context.content),
+    )
 
 
-async def save_number(update: Update, context: BotContext, contact: Contact,
-                      phone: str) -> Outcome:
+async def save_number(update: Update, context: BotContext, contact: Contact, phone: str) -> Outcome:
     await context.storage.contacts.set_phone(user_id(update), contact.id, phone)
     updated = await own_contact(update, context, contact.id)
     assert updated is not None
-    return done(contact_view(context.content, updated,
-                             context.content.strings("privacy.contact.saved")))
+    return done(contact_view(context.content, updated, context.content.strings("privacy.contact.saved")))
 
 
-FEVER: Asking[None, float] = Asking(FEVER_PROMPT, Text.TEMPERATURE, read=read_fever,
-                                    save=save_fever)
-FEVER_RULE: Asking[None, str] = Asking(FEVER_RULE_PROMPT, Text.FREE, read=read_rule,
-                                       save=save_rule)
-EMERGENCY: Asking[None, str] = Asking(EMERGENCY_PROMPT, Text.STRUCTURED, read=read_emergency,
-                                      save=save_emergency)
-PHONE: Asking[None, str] = Asking(PHONE_PROMPT, Text.STRUCTURED, read=read_phone,
-                                  save=save_new_phone)
-LABEL: Asking[Contact, str] = Asking(LABEL_PROMPT, Text.STRUCTURED, load=load_contact,
-                                     read=read_label, save=save_label)
-NUMBER: Asking[Contact, str] = Asking(NUMBER_PROMPT, Text.STRUCTURED, load=load_contact,
-                                      read=read_phone, save=save_number)
+FEVER: Asking[None, float] = Asking(FEVER_PROMPT, Text.TEMPERATURE, read=read_fever, save=save_fever)
+FEVER_RULE: Asking[None, str] = Asking(FEVER_RULE_PROMPT, Text.FREE, read=read_rule, save=save_rule)
+EMERGENCY: Asking[None, str] = Asking(
+    EMERGENCY_PROMPT, Text.STRUCTURED, read=read_emergency, save=save_emergency
+)
+PHONE: Asking[None, str] = Asking(PHONE_PROMPT, Text.STRUCTURED, read=read_phone, save=save_new_phone)
+LABEL: Asking[Contact, str] = Asking(
+    LABEL_PROMPT, Text.STRUCTURED, load=load_contact, read=read_label, save=save_label
+)
+NUMBER: Asking[Contact, str] = Asking(
+    NUMBER_PROMPT, Text.STRUCTURED, load=load_contact, read=read_phone, save=save_number
+)
 
 
 async def remove_contact(update: Update, context: BotContext, data: RemoveContact) -> Reply:
     """Remove one saved number (a second tap finds nothing and changes nothing)."""
     await context.storage.contacts.remove(user_id(update), data.num)
-    return Reply(await settings_view(update, context),
-                 context.content.strings("privacy.settings.removed"))
+    return Reply(await settings_view(update, context), context.content.strings("privacy.settings.removed"))
 
 
 async def remove_phone(update: Update, context: BotContext, data: RemovePhone) -> Reply:
@@ -829,28 +923,28 @@ async def remove_phone(update: Update, context: BotContext, data: RemovePhone) -
     contacts = await context.storage.contacts.list(uid)
     if contacts:
         await context.storage.contacts.remove(uid, contacts[0].id)
-    return Reply(await settings_view(update, context),
-                 context.content.strings("privacy.settings.removed"))
+    return Reply(await settings_view(update, context), context.content.strings("privacy.settings.removed"))
 
 
-async def set_ask_hard_pages(update: Update, context: BotContext,
-                             data: SetAskHardPages) -> Reply:
+async def set_ask_hard_pages(update: Update, context: BotContext, data: SetAskHardPages) -> Reply:
     """Ask before hard pages, or not (stored only with consent; asking is the default)."""
     uid = user_id(update)
     if data.on and not await context.storage.users.has_consent(uid):
         return Reply(await settings_view(update, context))  # the default: nothing to store
     await context.storage.users.set_skip_gates(uid, not data.on)  # may ask consent first
     s = context.content.strings
-    return Reply(await settings_view(update, context),
-                 s("privacy.settings.gates_saved_on") if data.on
-                 else s("privacy.settings.gates_saved_off"))
+    return Reply(
+        await settings_view(update, context),
+        s("privacy.settings.gates_saved_on") if data.on else s("privacy.settings.gates_saved_off"),
+    )
 
 
 # ---- privacy and the user's own data ------------------------------------------------------------
 def privacy_view(context: BotContext) -> View:
     settings = context.services.settings
-    text = context.content.strings("privacy.page", undo_minutes=settings.undo_seconds // 60,
-                                   prompt_minutes=settings.prompt_seconds // 60)
+    text = context.content.strings(
+        "privacy.page", undo_minutes=settings.undo_seconds // 60, prompt_minutes=settings.prompt_seconds // 60
+    )
     return View(text, privacy_keyboard(context.content))
 
 
@@ -872,8 +966,9 @@ async def send_my_data(update: Update, context: BotContext) -> None:
     data = await context.storage.export_user(user_id(update))
     s = context.content.strings
     caption = s("privacy.mydata.caption") if data.get("stored") else s("privacy.mydata.empty")
-    await context.bot.send_document(chat.id, document=export_bytes(data),
-                                    filename=EXPORT_FILENAME, caption=caption)
+    await context.bot.send_document(
+        chat.id, document=export_bytes(data), filename=EXPORT_FILENAME, caption=caption
+    )
 
 
 def delete_view(content: Content) -> View:
@@ -898,8 +993,9 @@ async def delete_my_data(update: Update, context: BotContext, data: DeleteMyData
     s = context.content.strings
     if had_button:
         await remove_urgent_button(update, context, s("privacy.button.erased"))
-    return Reply(View(s("privacy.delete.done"), Markup([[_home(context.content)]])),
-                 s("privacy.delete.done_short"))
+    return Reply(
+        View(s("privacy.delete.done"), Markup([[_home(context.content)]])), s("privacy.delete.done_short")
+    )
 
 
 # ---- the 🚨 button below the chat ---------------------------------------------------------------
@@ -912,8 +1008,9 @@ async def delete_my_data(update: Update, context: BotContext, data: DeleteMyData
 # menu's "🚨" entry; a tap on the label of any language opens the card, since a language
 # switch leaves the old label on screen until the new one is sent.
 def urgent_reply_keyboard(content: Content) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup([[KeyboardButton(content.strings("menu.urgent"))]],
-                               is_persistent=True, resize_keyboard=True)
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(content.strings("menu.urgent"))]], is_persistent=True, resize_keyboard=True
+    )
 
 
 async def send_urgent_button(update: Update, context: BotContext) -> None:
@@ -921,8 +1018,11 @@ async def send_urgent_button(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None or not await context.storage.users.urgent_button(user_id(update)):
         return
-    await context.bot.send_message(chat.id, context.content.strings("privacy.button.note"),
-                                   reply_markup=urgent_reply_keyboard(context.content))
+    await context.bot.send_message(
+        chat.id,
+        context.content.strings("privacy.button.note"),
+        reply_markup=urgent_reply_keyboard(context.content),
+    )
 
 
 async def remove_urgent_button(update: Update, context: BotContext, text: str) -> None:
@@ -975,8 +1075,7 @@ def setup(app: BotApp) -> None:
     on_prompt(app, FEVER)
     on_prompt(app, FEVER_RULE)
     tap(app, SetUrgentButton, set_urgent_button)
-    labels = sorted({content.strings("menu.urgent")
-                     for content in services_of(app).contents.values()})
+    labels = sorted({content.strings("menu.urgent") for content in services_of(app).contents.values()})
     app.add_handler(MessageHandler(PRIVATE & filters.Text(labels), urgent_by_button))
     tap(app, ChooseCountry, choose_country)
     tap(app, SetCountry, set_country)
@@ -992,6 +1091,7 @@ def setup(app: BotApp) -> None:
     menu_button(app, "menu.urgent", ShowUrgent())
     # /start urgent (the inline urgent card's button) opens the card.
     services_of(app).deep_links.append(
-        lambda content, payload: ShowUrgent() if payload == URGENT_LINK else None)
+        lambda content, payload: ShowUrgent() if payload == URGENT_LINK else None
+    )
     menu_button(app, "menu.settings", ShowSettings())
     menu_button(app, "menu.privacy", ShowPrivacy())

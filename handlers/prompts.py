@@ -40,16 +40,16 @@ V = TypeVar("V")  # what the typed text was read as
 class Text(Enum):
     """What a prompt waits for, which decides how the red-flag check treats numbers in it."""
 
-    FREE = "free"                # kept as typed (a question, an answer): saved after an alert
-    STRUCTURED = "structured"    # a number, a zone, a date, a place, a name: an alert saves
-                                 # nothing, and a bare number typed there is no temperature
+    FREE = "free"  # kept as typed (a question, an answer): saved after an alert
+    STRUCTURED = "structured"  # a number, a zone, a date, a place, a name: an alert saves
+    # nothing, and a bare number typed there is no temperature
     TEMPERATURE = "temperature"  # the fever number: structured, and no number is the child's
 
 
 class Then(Enum):
-    KEEP = "keep"    # nothing saved (or saved but more is needed): the prompt stays open
+    KEEP = "keep"  # nothing saved (or saved but more is needed): the prompt stays open
     CLOSE = "close"  # done: the prompt closes
-    NEXT = "next"    # done, and another prompt was opened in its place: leave that one open
+    NEXT = "next"  # done, and another prompt was opened in its place: leave that one open
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,15 @@ def on_prompt(app: BotApp, asking: Asking[Any, Any]) -> None:
     prompts[asking.kind] = asking
 
 
-async def ask(update: Update, context: BotContext, asking: Asking[Any, Any], question: str,
-              origin: CallbackData, ref: int | None = None,
-              markup: Markup | None = None) -> Reply:
+async def ask(
+    update: Update,
+    context: BotContext,
+    asking: Asking[Any, Any],
+    question: str,
+    origin: CallbackData,
+    ref: int | None = None,
+    markup: Markup | None = None,
+) -> Reply:
     """Start waiting for text of this kind and show the question (with Cancel, unless other
     buttons are given). Any command, any other tap or expiry ends it silently; Cancel goes
     back to `origin`. Stored, so it survives a restart. Needs consent (NoConsent otherwise,
@@ -106,29 +112,40 @@ async def ask(update: Update, context: BotContext, asking: Asking[Any, Any], que
     return Reply(View(question, markup or cancel_keyboard(context.content)))
 
 
-async def open_prompt(update: Update, context: BotContext, kind: str, origin: CallbackData,
-                      ref: int | None = None) -> None:
+async def open_prompt(
+    update: Update, context: BotContext, kind: str, origin: CallbackData, ref: int | None = None
+) -> None:
     now = context.now()
-    await context.storage.prompts.open(user_id(update), Prompt(
-        kind=kind, ref=ref, origin=origin.pack(), opened_at=now,
-        expires_at=now + context.services.settings.prompt_seconds))
+    await context.storage.prompts.open(
+        user_id(update),
+        Prompt(
+            kind=kind,
+            ref=ref,
+            origin=origin.pack(),
+            opened_at=now,
+            expires_at=now + context.services.settings.prompt_seconds,
+        ),
+    )
 
 
 def cancel_keyboard(content: Content, key: str = "questions.cancel") -> Markup:
     return Markup([[button(content.strings(key), CancelPrompt())]])
 
 
-def typed_text(limit: int, empty_key: str, too_long_key: str,
-               cancel_key: str = "questions.cancel") -> Callable[
-                   [Update, BotContext, Any, str], Awaitable[str | Outcome]]:
+def typed_text(
+    limit: int, empty_key: str, too_long_key: str, cancel_key: str = "questions.cancel"
+) -> Callable[[Update, BotContext, Any, str], Awaitable[str | Outcome]]:
     """A read step for words kept exactly as typed: refused calmly when empty or longer
     than `limit` characters (the strings get `length` and `limit`)."""
+
     async def read(update: Update, context: BotContext, row: Any, text: str) -> str | Outcome:
         s, content = context.content.strings, context.content
         if not text.strip():
             return again(content, s(empty_key), cancel_keyboard(content, cancel_key))
         if len(text) > limit:
-            return again(content, s(too_long_key, length=len(text), limit=limit),
-                         cancel_keyboard(content, cancel_key))
+            return again(
+                content, s(too_long_key, length=len(text), limit=limit), cancel_keyboard(content, cancel_key)
+            )
         return text
+
     return read

@@ -46,8 +46,9 @@ def flags_of(content: Content) -> RedFlags:
     return content.red_flags
 
 
-async def check(update: Update, context: BotContext, text: str,
-                bare_numbers: bool = True, numbers: bool = True) -> Match:
+async def check(
+    update: Update, context: BotContext, text: str, bare_numbers: bool = True, numbers: bool = True
+) -> Match:
     """The card items `text` names: with the parent's language's words and numbers (the
     family's fever number if they saved one), and the other languages' words too, since
     parents mix them. `bare_numbers`: False inside a prompt that asks for a number;
@@ -69,8 +70,13 @@ async def check(update: Update, context: BotContext, text: str,
     return Match(tuple(s for s in order if s in found), own.temperature_c)
 
 
-def alert_text(content: Content, match: Match, contacts: Sequence[Contact],
-               fever: str | None, emergency: str | None = None) -> str:
+def alert_text(
+    content: Content,
+    match: Match,
+    contacts: Sequence[Contact],
+    fever: str | None,
+    emergency: str | None = None,
+) -> str:
     """The matching lines of the card under their group titles, the family's numbers, their
     emergency number (or, for a line that says to call it, the card's general one), and the
     card's review status."""
@@ -86,8 +92,9 @@ def alert_text(content: Content, match: Match, contacts: Sequence[Contact],
     chunks.append(numbers_block(content, contacts, s("redflags.no_numbers")))
     if emergency:
         chunks.append(emergency)
-    elif any(sign.id in match.signs for group in card.groups if group.id != "care_team"
-             for sign in group.signs):  # "call the emergency number", "go to the nearest…"
+    elif any(
+        sign.id in match.signs for group in card.groups if group.id != "care_team" for sign in group.signs
+    ):  # "call the emergency number", "go to the nearest…"
         chunks.append(f"🚑 {esc(card.no_number)}")
     chunks.append(review_line(content, match.signs))
     return "\n\n".join(chunks)
@@ -101,8 +108,7 @@ def alert_rows(content: Content, contacts: Sequence[Contact]) -> list[list[Butto
     return rows
 
 
-async def alert_view(update: Update, context: BotContext, match: Match,
-                     after: str | None = None) -> View:
+async def alert_view(update: Update, context: BotContext, match: Match, after: str | None = None) -> View:
     """The alert as its own message: the card's lines, the numbers, the card's button, then
     `after` (what happened to the rest of the message)."""
     uid = user_id(update)
@@ -114,10 +120,8 @@ async def alert_view(update: Update, context: BotContext, match: Match,
     return View(text, Markup(alert_rows(context.content, contacts)))
 
 
-async def send_alert(update: Update, context: BotContext, match: Match,
-                     after: str | None = None) -> None:
-    await show(update, context, *await alert_view(update, context, match, after),
-               priority=Priority.URGENT)
+async def send_alert(update: Update, context: BotContext, match: Match, after: str | None = None) -> None:
+    await show(update, context, *await alert_view(update, context, match, after), priority=Priority.URGENT)
 
 
 async def unreadable_view(update: Update, context: BotContext) -> View:
@@ -126,10 +130,14 @@ async def unreadable_view(update: Update, context: BotContext) -> View:
     s = context.content.strings
     contacts = await context.storage.contacts.list(user_id(update))
     emergency, _ = await family_lines(update, context)
-    text = "\n\n".join([s("redflags.unreadable"),
-                        numbers_block(context.content, contacts, s("redflags.no_numbers")),
-                        emergency or f"🚑 {esc(context.content.urgent.no_number)}",
-                        s("redflags.unseen")])
+    text = "\n\n".join(
+        [
+            s("redflags.unreadable"),
+            numbers_block(context.content, contacts, s("redflags.no_numbers")),
+            emergency or f"🚑 {esc(context.content.urgent.no_number)}",
+            s("redflags.unseen"),
+        ]
+    )
     return View(text, Markup(alert_rows(context.content, contacts)))
 
 
@@ -148,8 +156,7 @@ async def reply_media(update: Update, context: BotContext) -> None:
     if match:
         await send_alert(update, context, match, context.content.strings("redflags.unseen"))
         return
-    await show(update, context, *await unreadable_view(update, context),
-               priority=Priority.URGENT)
+    await show(update, context, *await unreadable_view(update, context), priority=Priority.URGENT)
 
 
 async def reply_edit(update: Update, context: BotContext) -> None:

@@ -68,21 +68,23 @@ SURVIVAL_SECTION = "statistics"
 class Result:
     """One result as the reply shows it."""
 
-    key: str      # the button's callback data
-    title: str    # plain text
+    key: str  # the button's callback data
+    title: str  # plain text
     snippet: str  # HTML
     button: str = ""  # the button's title, if not `title` clipped
 
 
-def result(content: Content, index: SearchIndex, document: Document, query: Query,
-           ask: bool) -> Result:
+def result(content: Content, index: SearchIndex, document: Document, query: Query, ask: bool) -> Result:
     """A hard page's result before the parent says yes: its neutral name, that it asks first,
     and its usual button (which opens the page's gate). Any other: title and snippet."""
     s = content.strings
     if document.asks_first and ask:
-        return Result(document.key, s("search.asks_first", title=document.label),
-                      s("search.asks_first_hint"),
-                      s("search.asks_first_button", title=render.clip(document.label, TITLE - 2)))
+        return Result(
+            document.key,
+            s("search.asks_first", title=document.label),
+            s("search.asks_first_hint"),
+            s("search.asks_first_button", title=render.clip(document.label, TITLE - 2)),
+        )
     return Result(document.key, document.title, index.snippet(document, query.stems))
 
 
@@ -115,29 +117,47 @@ def documents(content: Content, hard: Iterable[str] = ()) -> list[Document]:
         for part in section.parts:
             for number, text in enumerate(part.pages):
                 lead = section.key_points if number == 0 and part is section.parts[0] else ()
-                body = "\n".join([*lead, *(line.removeprefix("## ").removeprefix("• ")
-                                           for line in text.splitlines())])
-                headings = " ".join(line[3:] for line in text.splitlines()
-                                    if line.startswith("## "))
+                body = "\n".join(
+                    [*lead, *(line.removeprefix("## ").removeprefix("• ") for line in text.splitlines())]
+                )
+                headings = " ".join(line[3:] for line in text.splitlines() if line.startswith("## "))
                 gated = asks_first(section, part, number)
-                docs.append(Document(ShowPage(section.id, part.id, number).pack(),
-                                     page_title(section, part, number), body, keywords=headings,
-                                     asks_first=gated,
-                                     label=neutral_title(section, part, number) if gated else ""))
+                docs.append(
+                    Document(
+                        ShowPage(section.id, part.id, number).pack(),
+                        page_title(section, part, number),
+                        body,
+                        keywords=headings,
+                        asks_first=gated,
+                        label=neutral_title(section, part, number) if gated else "",
+                    )
+                )
     # Short cards rank a little below the pages that explain the same words at length.
     for term in content.glossary:
-        docs.append(Document(ShowTerm(term.id).pack(), term.term, term.definition,
-                             keywords=" ".join(term.forms), weight=TERM_WEIGHT,
-                             names=tuple(forms_of(term)), asks_first=term.id in hard))
+        docs.append(
+            Document(
+                ShowTerm(term.id).pack(),
+                term.term,
+                term.definition,
+                keywords=" ".join(term.forms),
+                weight=TERM_WEIGHT,
+                names=tuple(forms_of(term)),
+                asks_first=term.id in hard,
+            )
+        )
     checklist = content.checklist
     for item in checklist.items:
-        docs.append(Document(ShowChecklist().pack(), f"{checklist.title}: {item.label}",
-                             item.explain))
+        docs.append(Document(ShowChecklist().pack(), f"{checklist.title}: {item.label}", item.explain))
     for group in content.question_groups:
         for question in group.questions:
-            docs.append(Document(ShowGroup(group.id).pack(), group.title,
-                                 " ".join(filter(None, [question.text, question.explain])),
-                                 weight=QUESTION_WEIGHT))
+            docs.append(
+                Document(
+                    ShowGroup(group.id).pack(),
+                    group.title,
+                    " ".join(filter(None, [question.text, question.explain])),
+                    weight=QUESTION_WEIGHT,
+                )
+            )
     return docs
 
 
@@ -147,8 +167,7 @@ def build_index(content: Content, hard: Iterable[str] | None = None) -> SearchIn
     words = content.search
     if hard is None:
         hard = Glossary(content).own_hard_terms
-    return SearchIndex(documents(content, hard), words.language, words.stop_words,
-                       words.synonyms)
+    return SearchIndex(documents(content, hard), words.language, words.stop_words, words.synonyms)
 
 
 def _indexes(contents: Mapping[str, Content]) -> dict[str, SearchIndex]:
@@ -212,8 +231,9 @@ async def find(update: Update, context: BotContext, text: str) -> tuple[list[Res
 
 
 # ---- the reply ------------------------------------------------------------------------------------
-def reply_view(content: Content, hits: Sequence[Result], alert: View | None, greeting: bool,
-               hopeful: bool = False) -> View:
+def reply_view(
+    content: Content, hits: Sequence[Result], alert: View | None, greeting: bool, hopeful: bool = False
+) -> View:
     """The answer to typed text: the red-flag alert first (the card's lines, the numbers,
     the card's button), then results or the honest no-match. Results are left out, last
     first, when the alert and they would not fit in one message: the alert never is."""
@@ -225,8 +245,9 @@ def reply_view(content: Content, hits: Sequence[Result], alert: View | None, gre
         hits.pop()
 
 
-def _reply_view(content: Content, hits: Sequence[Result], alert: View | None,
-                greeting: bool, hopeful: bool) -> View:
+def _reply_view(
+    content: Content, hits: Sequence[Result], alert: View | None, greeting: bool, hopeful: bool
+) -> View:
     s = content.strings
     chunks: list[str] = []
     rows: list[list[Button]] = []
@@ -242,11 +263,19 @@ def _reply_view(content: Content, hits: Sequence[Result], alert: View | None,
             chunks.append(s("search.hopeful"))
         chunks.append(s("search.results"))
         for number, hit in enumerate(hits, start=1):
-            chunks.append(s("search.result", number=number, title=render.esc(hit.title),
-                            snippet=hit.snippet))
-            rows.append([Button(s("search.result_button", number=number,
-                                  title=hit.button or render.clip(hit.title, TITLE)),
-                                callback_data=hit.key)])
+            chunks.append(s("search.result", number=number, title=render.esc(hit.title), snippet=hit.snippet))
+            rows.append(
+                [
+                    Button(
+                        s(
+                            "search.result_button",
+                            number=number,
+                            title=hit.button or render.clip(hit.title, TITLE),
+                        ),
+                        callback_data=hit.key,
+                    )
+                ]
+            )
         rows.append([button(s("menu.contents"), Contents()), button(s("menu.home"), Home())])
         return View("\n\n".join(chunks), Markup(rows))
     if greeting and not urgent:
@@ -258,8 +287,7 @@ def _reply_view(content: Content, hits: Sequence[Result], alert: View | None,
     return View("\n\n".join(chunks), Markup(rows))
 
 
-async def search_reply(update: Update, context: BotContext,
-                       text: str) -> tuple[View, Priority | None]:
+async def search_reply(update: Update, context: BotContext, text: str) -> tuple[View, Priority | None]:
     """The reply to typed text, and URGENT when it starts with a red-flag alert."""
     content = context.content
     hits, hopeful = await find(update, context, text)  # one hit per place it opens
@@ -267,8 +295,7 @@ async def search_reply(update: Update, context: BotContext,
     match = await red_flags(update, context, text)
     alert = await alert_view(update, context, match) if match else None
     greeting = is_greeting(content, typed)
-    return (reply_view(content, hits, alert, greeting, hopeful),
-            Priority.URGENT if alert else None)
+    return (reply_view(content, hits, alert, greeting, hopeful), Priority.URGENT if alert else None)
 
 
 async def search_text(update: Update, context: BotContext) -> None:
@@ -277,16 +304,21 @@ async def search_text(update: Update, context: BotContext) -> None:
     text = (message.text or "") if message is not None else ""
     view, priority = await search_reply(update, context, text)
     if view.markup is None:  # a bare greeting: the honest line, then the main menu
-        await show(update, context, f"{view.text}\n\n{context.content.strings('menu.home_title')}",
-                   main_menu(context))
+        await show(
+            update,
+            context,
+            f"{view.text}\n\n{context.content.strings('menu.home_title')}",
+            main_menu(context),
+        )
         return
     await show(update, context, *view, priority=priority)
 
 
 def ask_view(content: Content) -> View:
     s = content.strings
-    return View(s("search.ask"), Markup([[button(s("menu.contents"), Contents()),
-                                          button(s("menu.home"), Home())]]))
+    return View(
+        s("search.ask"), Markup([[button(s("menu.contents"), Contents()), button(s("menu.home"), Home())]])
+    )
 
 
 async def search_command(update: Update, context: BotContext) -> None:

@@ -43,7 +43,7 @@ def clip_line(line: str, limit: int = LINE) -> str:
         return line
     end = max(line.rfind(f"{mark} ", 0, limit) for mark in ".!?")
     if end >= limit // 3:
-        return line[:end + 1]
+        return line[: end + 1]
     space = line.rfind(" ", 0, limit)
     return line[:space].rstrip() + "…" if space > 0 else render.clip(line, limit)
 
@@ -54,47 +54,60 @@ def card_html(content: Content, section: Section, part: Part, page: int) -> str:
     if page == 0 and part is section.parts[0] and section.key_points:
         lines = [f"• {render.esc(p)}" for p in section.key_points[:2]]
     else:
-        body = [line.strip().removeprefix("• ") for line in part.pages[page].splitlines()
-                if line.strip() and not line.startswith("## ")]
+        body = [
+            line.strip().removeprefix("• ")
+            for line in part.pages[page].splitlines()
+            if line.strip() and not line.startswith("## ")
+        ]
         lines = [render.esc(clip_line(line)) for line in body[:2]]
-    return "\n\n".join([render.page_title(section, part), "\n".join(lines),
-                        render.source_footer(s, section)])
+    return "\n\n".join([render.page_title(section, part), "\n".join(lines), render.source_footer(s, section)])
 
 
 def open_button(content: Content, username: str, payload: str) -> Markup:
-    return Markup([[Button(content.strings("share.open"),
-                           url=f"https://t.me/{username}?start={payload}")]])
+    return Markup([[Button(content.strings("share.open"), url=f"https://t.me/{username}?start={payload}")]])
 
 
-def card(content: Content, username: str, section: Section, part: Part,
-         page: int) -> InlineQueryResultArticle:
+def card(
+    content: Content, username: str, section: Section, part: Part, page: int
+) -> InlineQueryResultArticle:
     payload = page_payload(section, part, page)
-    first = next((line.strip().removeprefix("## ") for line in part.pages[page].splitlines()
-                  if line.strip()), section.description)
+    first = next(
+        (line.strip().removeprefix("## ") for line in part.pages[page].splitlines() if line.strip()),
+        section.description,
+    )
     return InlineQueryResultArticle(
-        id=payload, title=page_title(section, part, page), description=render.clip(first, 100),
+        id=payload,
+        title=page_title(section, part, page),
+        description=render.clip(first, 100),
         input_message_content=InputTextMessageContent(
-            card_html(content, section, part, page), parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True)),
-        reply_markup=open_button(content, username, payload))
+            card_html(content, section, part, page),
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        reply_markup=open_button(content, username, payload),
+    )
 
 
-def neutral_card(content: Content, username: str, section: Section, part: Part,
-                 page: int) -> InlineQueryResultArticle:
+def neutral_card(
+    content: Content, username: str, section: Section, part: Part, page: int
+) -> InlineQueryResultArticle:
     """A hard page's card before anyone said yes: its neutral name, that the bot asks first,
     the source, and the button that opens the page's gate. None of the page's words."""
     s = content.strings
     payload = page_payload(section, part, page)
     title = neutral_title(section, part, page)
-    text = "\n\n".join([s("share.asks_first_card", title=render.esc(title)),
-                         render.source_footer(s, section)])
+    text = "\n\n".join(
+        [s("share.asks_first_card", title=render.esc(title)), render.source_footer(s, section)]
+    )
     return InlineQueryResultArticle(
-        id=payload, title=s("share.asks_first_title", title=title),
+        id=payload,
+        title=s("share.asks_first_title", title=title),
         description=s("share.asks_first_description"),
         input_message_content=InputTextMessageContent(
-            text, parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True)),
-        reply_markup=open_button(content, username, payload))
+            text, parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+        ),
+        reply_markup=open_button(content, username, payload),
+    )
 
 
 def page_of(content: Content, data: object) -> tuple[Section, Part, int] | None:
@@ -108,16 +121,18 @@ def page_of(content: Content, data: object) -> tuple[Section, Part, int] | None:
     return section, part, data.page
 
 
-def page_card(content: Content, username: str, section: Section, part: Part, page: int,
-              full: bool = False) -> InlineQueryResultArticle:
+def page_card(
+    content: Content, username: str, section: Section, part: Part, page: int, full: bool = False
+) -> InlineQueryResultArticle:
     """A page's card; a hard page's neutral one unless `full`."""
     if asks_first(section, part, page) and not full:
         return neutral_card(content, username, section, part, page)
     return card(content, username, section, part, page)
 
 
-def cards_for(content: Content, index_hits: list[str], username: str,
-              limit: int = MAX_RESULTS) -> list[InlineQueryResultArticle]:
+def cards_for(
+    content: Content, index_hits: list[str], username: str, limit: int = MAX_RESULTS
+) -> list[InlineQueryResultArticle]:
     """The cards of the pages among search results: never a hard page's."""
     out: list[InlineQueryResultArticle] = []
     for key in index_hits:
@@ -157,13 +172,17 @@ async def answer_inline(update: Update, context: BotContext) -> None:
         # answer is theirs, not to be served to others from Telegram's cache.
         gated = asks_first(*target)
         full = gated and await skips_gates(update, context)
-        await query.answer([page_card(content, username, *target, full=full)],
-                           cache_time=CACHE_SECONDS, is_personal=gated)
+        await query.answer(
+            [page_card(content, username, *target, full=full)], cache_time=CACHE_SECONDS, is_personal=gated
+        )
         return
     _, documents = index_of(context).rank(text, limit=MAX_RESULTS * 3)
     results = [page_card(content, username, *target)] if target is not None else []
-    results += [r for r in cards_for(content, [d.key for d in documents], username)
-                if all(r.id != t.id for t in results)]
+    results += [
+        r
+        for r in cards_for(content, [d.key for d in documents], username)
+        if all(r.id != t.id for t in results)
+    ]
     results = results[:MAX_RESULTS]
     match = await red_flags(update, context, text)
     if match:  # a red flag: the urgent card first, then what the guide says
@@ -178,12 +197,16 @@ def urgent_card(content: Content, username: str) -> InlineQueryResultArticle:
     numbers: an inline result can be sent into any chat)."""
     s = content.strings
     return InlineQueryResultArticle(
-        id="urgent", title=content.urgent.title, description=s("redflags.inline_description"),
+        id="urgent",
+        title=content.urgent.title,
+        description=s("redflags.inline_description"),
         input_message_content=InputTextMessageContent(
-            urgent_text(content, (), numbers=False), parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True)),
-        reply_markup=Markup([[Button(s("share.open"),
-                                     url=f"https://t.me/{username}?start={URGENT_LINK}")]]))
+            urgent_text(content, (), numbers=False),
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        reply_markup=Markup([[Button(s("share.open"), url=f"https://t.me/{username}?start={URGENT_LINK}")]]),
+    )
 
 
 COMMANDS: tuple[Command, ...] = ()

@@ -75,16 +75,20 @@ def checklist_text(content: Content) -> str:
     """Title, intro and how to use it; the source of the signs when the guide has that section."""
     s = content.strings
     checklist = content.checklist
-    chunks = [f"<b>{render.esc(checklist.title)}</b>\n{render.esc(checklist.intro)}",
-              s("symptoms.in_treatment"), s("symptoms.hint")]
+    chunks = [
+        f"<b>{render.esc(checklist.title)}</b>\n{render.esc(checklist.intro)}",
+        s("symptoms.in_treatment"),
+        s("symptoms.hint"),
+    ]
     section = content.section_for("checklist")
     if section is not None:
         chunks.append(render.source_footer(s, section))
     return "\n\n".join(chunks)
 
 
-def checklist_keyboard(content: Content, ticked: Mapping[str, float],
-                       treated: bool = True, asked: bool = True) -> Markup:
+def checklist_keyboard(
+    content: Content, ticked: Mapping[str, float], treated: bool = True, asked: bool = True
+) -> Markup:
     """One row per sign (its tick state and an info button), then the tools and Home. For
     a child in treatment (or not said), the urgent card comes first; until the family has
     said, a gentle question whether the child is being treated."""
@@ -99,16 +103,16 @@ def checklist_keyboard(content: Content, ticked: Mapping[str, float],
         label = s("symptoms.item_on" if on else "symptoms.item_off", label=item.label)
         # The button carries the state the parent asks for, not a "toggle": a double tap
         # or two taps racing each other then still end in the state the parent meant.
-        rows.append([button(label, SetSymptom(item.id, not on)),
-                     button(s("symptoms.info"), ExplainSymptom(item.id))])
+        rows.append(
+            [button(label, SetSymptom(item.id, not on)), button(s("symptoms.info"), ExplainSymptom(item.id))]
+        )
     rows.append([button(s("symptoms.summary_button"), ShowSummary())])
     if not treated:
         rows.append([button(s("symptoms.urgent_button"), ShowUrgent())])
     rows.append([button(s("symptoms.clear_button"), AskClear())])
     section = content.section_for("checklist")
     if section is not None:
-        rows.append([button(s("symptoms.read_button", title=section.title),
-                            section_start(section))])
+        rows.append([button(s("symptoms.read_button", title=section.title), section_start(section))])
     rows.append([button(s("menu.home"), Home())])
     return Markup(rows)
 
@@ -121,9 +125,15 @@ def summary_text(content: Content, ticked: Mapping[str, float]) -> str:
     chunks = [s("symptoms.summary_title"), s("symptoms.in_treatment")]
     # Marks for signs no longer in the checklist are left out: the note lists only what
     # the parent can see ticked.
-    lines = [s("symptoms.summary_item", label=render.esc(item.label),
-               date=datetime.fromtimestamp(ticked[item.id], tz=UTC))
-             for item in content.checklist.items if item.id in ticked]
+    lines = [
+        s(
+            "symptoms.summary_item",
+            label=render.esc(item.label),
+            date=datetime.fromtimestamp(ticked[item.id], tz=UTC),
+        )
+        for item in content.checklist.items
+        if item.id in ticked
+    ]
     if lines:
         chunks.append("\n".join([s("symptoms.summary_list"), *lines]))
         chunks.append(s("symptoms.summary_dates"))
@@ -138,15 +148,20 @@ def summary_text(content: Content, ticked: Mapping[str, float]) -> str:
 
 def summary_keyboard(content: Content) -> Markup:
     s = content.strings
-    return Markup([[button(s("symptoms.urgent_button"), ShowUrgent())],
-                   [button(s("symptoms.back"), ShowChecklist())],
-                   [button(s("menu.home"), Home())]])
+    return Markup(
+        [
+            [button(s("symptoms.urgent_button"), ShowUrgent())],
+            [button(s("symptoms.back"), ShowChecklist())],
+            [button(s("menu.home"), Home())],
+        ]
+    )
 
 
 def clear_keyboard(content: Content) -> Markup:
     s = content.strings
-    return Markup([[button(s("symptoms.clear_yes"), ClearSymptoms()),
-                    button(s("symptoms.clear_no"), ShowChecklist())]])
+    return Markup(
+        [[button(s("symptoms.clear_yes"), ClearSymptoms()), button(s("symptoms.clear_no"), ShowChecklist())]]
+    )
 
 
 def fit_alert(text: str) -> str:
@@ -173,8 +188,10 @@ async def checklist_view(update: Update, context: BotContext) -> View:
     # Always read back from storage: the tapped keyboard may be old or raced by another tap.
     ticked = await context.storage.marks.all(user_id(update))
     state = await context.storage.users.treatment(user_id(update))
-    return View(checklist_text(context.content),
-                checklist_keyboard(context.content, ticked, in_treatment(state), state is not None))
+    return View(
+        checklist_text(context.content),
+        checklist_keyboard(context.content, ticked, in_treatment(state), state is not None),
+    )
 
 
 async def show_checklist(update: Update, context: BotContext) -> None:
@@ -196,9 +213,10 @@ async def set_symptom(update: Update, context: BotContext, data: SetSymptom) -> 
     # Only a tick stores something (unticking never needs consent); the write itself
     # refuses a parent who has not agreed yet, and then the consent prompt comes up.
     await context.storage.marks.set(user_id(update), item.id, data.on)
-    return Reply(await checklist_view(update, context),
-                 content.strings("symptoms.ticked" if data.on else "symptoms.unticked",
-                                 label=item.label))
+    return Reply(
+        await checklist_view(update, context),
+        content.strings("symptoms.ticked" if data.on else "symptoms.unticked", label=item.label),
+    )
 
 
 async def explain_symptom(update: Update, context: BotContext, data: ExplainSymptom) -> Reply:
@@ -209,8 +227,11 @@ async def explain_symptom(update: Update, context: BotContext, data: ExplainSymp
     if text is None or item is None:
         return stale_reply(context)
     state = await context.storage.users.treatment(user_id(update))
-    if in_treatment(state) and content.red_flags is not None and \
-            content.red_flags.check(f"{item.label}. {item.explain}", bare_numbers=False):
+    if (
+        in_treatment(state)
+        and content.red_flags is not None
+        and content.red_flags.check(f"{item.label}. {item.explain}", bare_numbers=False)
+    ):
         # A sign on the urgent card, for a child in treatment: the card leads.
         text = fit_alert(f"{content.strings('symptoms.in_treatment_alert')}\n\n{item.explain}")
     return Reply(notice=text, alert=True)
@@ -224,19 +245,18 @@ async def show_summary(update: Update, context: BotContext, data: ShowSummary) -
 
 async def ask_clear(update: Update, context: BotContext, data: AskClear) -> Reply:
     """Clear all: ask first."""
-    return Reply(View(context.content.strings("symptoms.clear_title"),
-                      clear_keyboard(context.content)))
+    return Reply(View(context.content.strings("symptoms.clear_title"), clear_keyboard(context.content)))
 
 
 async def clear_symptoms(update: Update, context: BotContext, data: ClearSymptoms) -> Reply:
     """Clear all, confirmed: remove every tick of this parent, then the checklist."""
     await context.storage.marks.clear(user_id(update))
-    return Reply(await checklist_view(update, context),
-                 context.content.strings("symptoms.cleared"))
+    return Reply(await checklist_view(update, context), context.content.strings("symptoms.cleared"))
 
 
-def page_extras(content: Content, section: Section, part: Part | None,
-                page: int) -> Sequence[Sequence[Button]]:
+def page_extras(
+    content: Content, section: Section, part: Part | None, page: int
+) -> Sequence[Sequence[Button]]:
     """The checklist's own section links to the checklist."""
     if section.opens != "checklist":
         return []
@@ -253,8 +273,9 @@ def setup(app: BotApp) -> None:
     if section is not None:
         # The guide's section command opens the checklist (guide.py skips sections that open
         # a tool); the section's text stays one tap away.
-        app.add_handler(CommandHandler(section_commands(services.contents, section.id),
-                                       show_checklist, filters=PRIVATE))
+        app.add_handler(
+            CommandHandler(section_commands(services.contents, section.id), show_checklist, filters=PRIVATE)
+        )
     tap(app, ShowChecklist, tap_checklist)
     tap(app, SetSymptom, set_symptom)
     tap(app, ExplainSymptom, explain_symptom)

@@ -59,15 +59,25 @@ MIX = (("page", 0.40), ("tick", 0.30), ("save", 0.20), ("command", 0.10))
 
 # ---- the simulated traffic ------------------------------------------------------------------
 def _user(uid: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    return ({"id": uid, "is_bot": False, "first_name": "Parent", "language_code": "en"},
-            {"id": uid, "type": "private", "first_name": "Parent"})
+    return (
+        {"id": uid, "is_bot": False, "first_name": "Parent", "language_code": "en"},
+        {"id": uid, "type": "private", "first_name": "Parent"},
+    )
 
 
 def command_update(n: int, uid: int, text: str) -> dict[str, Any]:
     user, chat = _user(uid)
-    return {"update_id": n, "message": {
-        "message_id": 1_000_000 + n, "date": int(time.time()), "chat": chat, "from": user,
-        "text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}]}}
+    return {
+        "update_id": n,
+        "message": {
+            "message_id": 1_000_000 + n,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+        },
+    }
 
 
 def tap_update(n: int, uid: int, data: str) -> dict[str, Any]:
@@ -75,15 +85,28 @@ def tap_update(n: int, uid: int, data: str) -> dict[str, Any]:
 
     user, chat = _user(uid)
     # Taps land on the chat's first message, the one the warm-up /start sent (message_id 1).
-    message = {"message_id": 1, "date": int(time.time()), "chat": chat, "text": "menu",
-               "from": {"id": BOT_ID, "is_bot": True, "first_name": "ALL Guide",
-                        "username": BOT_USERNAME}}
-    return {"update_id": n, "callback_query": {
-        "id": f"q{n}", "from": user, "chat_instance": "bench", "message": message, "data": data}}
+    message = {
+        "message_id": 1,
+        "date": int(time.time()),
+        "chat": chat,
+        "text": "menu",
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "ALL Guide", "username": BOT_USERNAME},
+    }
+    return {
+        "update_id": n,
+        "callback_query": {
+            "id": f"q{n}",
+            "from": user,
+            "chat_instance": "bench",
+            "message": message,
+            "data": data,
+        },
+    }
 
 
-def build_stream(content: Any, users: list[int], count: int, seed: int, first_id: int,
-                 only: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+def build_stream(
+    content: Any, users: list[int], count: int, seed: int, first_id: int, only: str | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """(kind, update dict) pairs in the mix: page taps, checklist ticks, saves, commands.
 
     A third of the time the next update comes from the same parent as the last one (quick
@@ -94,9 +117,12 @@ def build_stream(content: Any, users: list[int], count: int, seed: int, first_id
     from handlers.symptoms import SetSymptom
 
     rng = random.Random(seed)
-    pages = [ShowPage(sec.id, part.id, page).pack()
-             for sec in content.sections for part in sec.parts
-             for page in range(len(part.pages))]
+    pages = [
+        ShowPage(sec.id, part.id, page).pack()
+        for sec in content.sections
+        for part in sec.parts
+        for page in range(len(part.pages))
+    ]
     items = [item.id for item in content.checklist.items]
     questions = [q.id for group in content.question_groups for q in group.questions]
     commands = ["/start", "/help"] + [f"/{sec.command}" for sec in content.sections]
@@ -131,8 +157,10 @@ async def seed_database(path: Path, count: int) -> list[int]:
     now = time.time()
     ids = list(range(500_000_001, 500_000_001 + count))
     with sqlite3.connect(path) as db:
-        db.executemany("INSERT INTO users(user_id, created_at, consent_at) VALUES (?, ?, ?)",
-                       ((i, now, now) for i in ids))
+        db.executemany(
+            "INSERT INTO users(user_id, created_at, consent_at) VALUES (?, ?, ?)",
+            ((i, now, now) for i in ids),
+        )
     db.close()
     return ids
 
@@ -237,8 +265,7 @@ async def run_child(args: argparse.Namespace) -> dict[str, Any]:
     if args.transport != "offline":
         from tests.fakeapi import TOKEN
 
-        env.update(TELEGRAM_BOT_TOKEN=TOKEN,
-                   TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{args.api_port}/bot")
+        env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{args.api_port}/bot")
     settings = load_settings(env)
     content = load_content(settings.content_dir)
     stale_text = content.strings("errors.stale")
@@ -271,17 +298,17 @@ async def run_child(args: argparse.Namespace) -> dict[str, Any]:
 
         from bot.http import AiohttpRequest
 
-        request = (AiohttpRequest() if args.transport == "aiohttp"
-                   else HTTPXRequest(connection_pool_size=256))
-        app = build_application(settings, content=content, api_request=request,
-                                overall_rate=None)
+        request = AiohttpRequest() if args.transport == "aiohttp" else HTTPXRequest(connection_pool_size=256)
+        app = build_application(settings, content=content, api_request=request, overall_rate=None)
         await start_app(app)
     elif args.app == "bot":
         # --limiter: the configuration users run, PTB's AIORateLimiter at 30 messages/s.
-        app = build_application(settings, request=api, content=content,
-                                overall_rate=DEFAULT_RATE if args.limiter else None)
+        app = build_application(
+            settings, request=api, content=content, overall_rate=DEFAULT_RATE if args.limiter else None
+        )
         await start_app(app)
     else:
+
         async def echo(update: Update, context: Any) -> None:
             """The baseline: one API call per update, nothing else."""
             chat = update.effective_chat
@@ -292,8 +319,14 @@ async def run_child(args: argparse.Namespace) -> dict[str, Any]:
                 text = update.effective_message.text if update.effective_message else None
                 await context.bot.send_message(chat.id, text or "echo")
 
-        app = (Application.builder().token(OFFLINE_TOKEN).request(api).get_updates_request(api)
-               .concurrent_updates(PerChatUpdateProcessor(settings.concurrency)).build())
+        app = (
+            Application.builder()
+            .token(OFFLINE_TOKEN)
+            .request(api)
+            .get_updates_request(api)
+            .concurrent_updates(PerChatUpdateProcessor(settings.concurrency))
+            .build()
+        )
         app.add_handler(TypeHandler(Update, echo))
         await app.initialize()
         await app.start()
@@ -319,8 +352,11 @@ async def run_child(args: argparse.Namespace) -> dict[str, Any]:
                     del api.messages[key]
         await asyncio.wait_for(meter.finished.wait(), timeout=args.timeout)
 
-    users = (random.Random(args.seed).sample(users_seeded, args.users) if users_seeded
-             else list(range(500_000_001, 500_000_001 + args.users)))
+    users = (
+        random.Random(args.seed).sample(users_seeded, args.users)
+        if users_seeded
+        else list(range(500_000_001, 500_000_001 + args.users))
+    )
     # Warm-up (not timed): every parent's /start, which sends the message later taps edit.
     await feed([command_update(n, uid, "/start") for n, uid in enumerate(users, start=1)])
 
@@ -346,8 +382,9 @@ async def run_child(args: argparse.Namespace) -> dict[str, Any]:
     alone_cpu: dict[str, list[float]] = defaultdict(list)
     trips: dict[str, list[int]] = defaultdict(list)  # database calls per update, by kind
     if rtt == 0 and args.alone:
-        extra = build_stream(content, users, args.alone, args.seed + 1,
-                             len(users) + len(stream) + 1, args.only)
+        extra = build_stream(
+            content, users, args.alone, args.seed + 1, len(users) + len(stream) + 1, args.only
+        )
         meter.reset()
         calls = [0]
         if args.app == "bot":
@@ -379,21 +416,36 @@ async def run_child(args: argparse.Namespace) -> dict[str, Any]:
     name = args.app if args.transport == "offline" else f"{args.app}/{args.transport}"
     return {
         "app": f"{name}+limiter" if args.limiter else name,
-        "rtt_ms": args.rtt_ms, "updates": len(stream), "users": args.users,
-        "seeded_users": len(users_seeded), "seed_s": seed_s, "concurrency": settings.concurrency,
-        "window": args.window, "elapsed_s": elapsed, "rate": len(stream) / elapsed,
+        "rtt_ms": args.rtt_ms,
+        "updates": len(stream),
+        "users": args.users,
+        "seeded_users": len(users_seeded),
+        "seed_s": seed_s,
+        "concurrency": settings.concurrency,
+        "window": args.window,
+        "elapsed_s": elapsed,
+        "rate": len(stream) / elapsed,
         "cpu_ms": cpu_ms,
-        "p50_ms": percentile(loaded, 0.50) * 1000, "p99_ms": percentile(loaded, 0.99) * 1000,
+        "p50_ms": percentile(loaded, 0.50) * 1000,
+        "p99_ms": percentile(loaded, 0.99) * 1000,
         "answer_p50_ms": percentile(answered, 0.50) * 1000,
         "answer_p99_ms": percentile(answered, 0.99) * 1000,
         "alone_p50_ms": percentile(every, 0.50) if every else None,
         "alone_p99_ms": percentile(every, 0.99) if every else None,
-        "alone_by_kind": {k: {"p50_ms": percentile(v, 0.5), "p99_ms": percentile(v, 0.99),
-                              "cpu_ms": sum(alone_cpu[k]) / len(alone_cpu[k]),
-                              "db_trips": sum(trips[k]) / len(trips[k])}
-                          for k, v in sorted(alone.items())},
-        "violations": violations, "rss_mb": peak_rss_mb(), "startup_s": startup_s,
-        "stale": dict(stale), "error_replies": error_replies,
+        "alone_by_kind": {
+            k: {
+                "p50_ms": percentile(v, 0.5),
+                "p99_ms": percentile(v, 0.99),
+                "cpu_ms": sum(alone_cpu[k]) / len(alone_cpu[k]),
+                "db_trips": sum(trips[k]) / len(trips[k]),
+            }
+            for k, v in sorted(alone.items())
+        },
+        "violations": violations,
+        "rss_mb": peak_rss_mb(),
+        "startup_s": startup_s,
+        "stale": dict(stale),
+        "error_replies": error_replies,
         "log_records": dict(counting.by_level),
     }
 
@@ -422,9 +474,14 @@ class Control:
             return json.loads(response.read())
 
     def post(self, action: str, body: Any = None) -> Any:
-        return self._open(urllib.request.Request(
-            self.url + action, data=json.dumps(body).encode(), method="POST",
-            headers={"Content-Type": "application/json"}))
+        return self._open(
+            urllib.request.Request(
+                self.url + action,
+                data=json.dumps(body).encode(),
+                method="POST",
+                headers={"Content-Type": "application/json"},
+            )
+        )
 
     def get(self, action: str) -> Any:
         return self._open(urllib.request.Request(self.url + action))
@@ -472,16 +529,22 @@ def echo_bot() -> int:
             text = update.effective_message.text if update.effective_message else None
             await context.bot.send_message(chat.id, text or "echo")
 
-    app = (Application.builder().token(os.environ["TELEGRAM_BOT_TOKEN"])
-           .base_url(os.environ["TELEGRAM_API_BASE_URL"]).request(AiohttpRequest())
-           .concurrent_updates(PerChatUpdateProcessor(256)).build())
+    app = (
+        Application.builder()
+        .token(os.environ["TELEGRAM_BOT_TOKEN"])
+        .base_url(os.environ["TELEGRAM_API_BASE_URL"])
+        .request(AiohttpRequest())
+        .concurrent_updates(PerChatUpdateProcessor(256))
+        .build()
+    )
     app.add_handler(TypeHandler(Update, echo))
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 
 
-def _wait(what: str, check: Any, timeout: float, proc: subprocess.Popen[bytes],
-          log: Path, poll: float = 0.1) -> Any:
+def _wait(
+    what: str, check: Any, timeout: float, proc: subprocess.Popen[bytes], log: Path, poll: float = 0.1
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = check()
@@ -489,17 +552,29 @@ def _wait(what: str, check: Any, timeout: float, proc: subprocess.Popen[bytes],
             return value
         if proc.poll() is not None:
             tail = log.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"the bot process exited ({proc.returncode}) waiting for "
-                               f"{what}; its log ends:\n{tail}")
+            raise RuntimeError(
+                f"the bot process exited ({proc.returncode}) waiting for {what}; its log ends:\n{tail}"
+            )
         if time.monotonic() > deadline:
             return None
         time.sleep(poll)
 
 
-def blackbox_run(app: str, *, limits: bool, updates: int, users: int, rate: float | None,
-                 rtt_ms: int = 100, seed_users: int = 100_000, seed: int = 7,
-                 warmup: int = 200, timeout: float = 300.0, workdir: str | None = None,
-                 quiet_s: float = 1.0) -> dict[str, Any]:
+def blackbox_run(
+    app: str,
+    *,
+    limits: bool,
+    updates: int,
+    users: int,
+    rate: float | None,
+    rtt_ms: int = 100,
+    seed_users: int = 100_000,
+    seed: int = 7,
+    warmup: int = 200,
+    timeout: float = 300.0,
+    workdir: str | None = None,
+    quiet_s: float = 1.0,
+) -> dict[str, Any]:
     """One black-box run: a fake Bot API process, the bot (or the echo baseline) process.
 
     `rate` None: the whole timed stream is queued at once (open loop, as fast as the bot
@@ -522,9 +597,13 @@ def blackbox_run(app: str, *, limits: bool, updates: int, users: int, rate: floa
 
     rtt = rtt_ms / 1000
     fake_cmd = [sys.executable, "-m", "tests.fakeapi", str(rtt), "--poll-delay", str(rtt)]
-    fake = subprocess.Popen([*fake_cmd, *(["--limits"] if limits else [])], cwd=ROOT,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"})
+    fake = subprocess.Popen(
+        [*fake_cmd, *(["--limits"] if limits else [])],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"},
+    )
     proc: subprocess.Popen[bytes] | None = None
     log = work / f"{app}.log"
     try:
@@ -535,12 +614,14 @@ def blackbox_run(app: str, *, limits: bool, updates: int, users: int, rate: floa
         ids = control.post("messages", {"chats": parents, "text": "menu"})["message_ids"]
         assert set(ids) == {1}, "a chat's first message is not message 1"
         env = port_env(port, db_path)
-        command = ([sys.executable, "-m", "bot"] if app == "bot"
-                   else [sys.executable, str(Path(__file__).resolve()), "--echo-bot"])
+        command = (
+            [sys.executable, "-m", "bot"]
+            if app == "bot"
+            else [sys.executable, str(Path(__file__).resolve()), "--echo-bot"]
+        )
         started = time.monotonic()
         with log.open("wb") as out:
-            proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
-                                    stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         running = proc
 
         def polled() -> bool:
@@ -556,9 +637,13 @@ def blackbox_run(app: str, *, limits: bool, updates: int, users: int, rate: floa
 
             def check() -> Any:
                 stats = control.get("stats")
-                done = (stats["handed_out"] >= len(batch) and stats["answered"] >= taps
-                        and stats["ok"].get("sendMessage", 0) >= commands)
+                done = (
+                    stats["handed_out"] >= len(batch)
+                    and stats["answered"] >= taps
+                    and stats["ok"].get("sendMessage", 0) >= commands
+                )
                 return stats if done else None
+
             return check
 
         # Warm-up (not timed): the bot's connections, caches and database pages.
@@ -573,7 +658,7 @@ def blackbox_run(app: str, *, limits: bool, updates: int, users: int, rate: floa
         raws = [raw for _, raw in stream]
         if rate is None:
             for start in range(0, len(raws), 1000):  # the fake takes bodies up to 1 MB
-                control.post("updates", raws[start:start + 1000])
+                control.post("updates", raws[start : start + 1000])
         else:
             sent = 0
             while sent < len(raws):
@@ -615,20 +700,28 @@ def blackbox_run(app: str, *, limits: bool, updates: int, users: int, rate: floa
             fake.wait(timeout=10)
     text = log.read_text(errors="replace")
     result = analyse_blackbox(stream, record)
-    result.update({
-        "app": app, "limits": limits, "rtt_ms": rtt_ms, "users": len(parents),
-        "offered_rate": rate, "offered_s": offered_s, "complete": complete is not None,
-        "cpu_ms": cpu_s * 1000 / len(stream), "fake_cpu_ms": fake_cpu_s * 1000 / len(stream),
-        "rss_mb": rss_mb, "startup_s": startup_s, "exit_code": exit_code,
-        "log_errors": sum(1 for line in text.splitlines()
-                          if "Traceback" in line or " ERROR " in line),
-        "log_warnings": sum(1 for line in text.splitlines() if " WARNING " in line),
-    })
+    result.update(
+        {
+            "app": app,
+            "limits": limits,
+            "rtt_ms": rtt_ms,
+            "users": len(parents),
+            "offered_rate": rate,
+            "offered_s": offered_s,
+            "complete": complete is not None,
+            "cpu_ms": cpu_s * 1000 / len(stream),
+            "fake_cpu_ms": fake_cpu_s * 1000 / len(stream),
+            "rss_mb": rss_mb,
+            "startup_s": startup_s,
+            "exit_code": exit_code,
+            "log_errors": sum(1 for line in text.splitlines() if "Traceback" in line or " ERROR " in line),
+            "log_warnings": sum(1 for line in text.splitlines() if " WARNING " in line),
+        }
+    )
     return result
 
 
-def analyse_blackbox(stream: list[tuple[str, dict[str, Any]]],
-                     record: dict[str, Any]) -> dict[str, Any]:
+def analyse_blackbox(stream: list[tuple[str, dict[str, Any]]], record: dict[str, Any]) -> dict[str, Any]:
     """Latencies, order and counts from the fake's record of one timed stream.
 
     A tap's reaction is its answerCallbackQuery (known by its id). A command's is a
@@ -654,8 +747,7 @@ def analyse_blackbox(stream: list[tuple[str, dict[str, Any]]],
     for kind, raw in stream:
         query = raw.get("callback_query")
         chat = (raw.get("message") or query["message"])["chat"]["id"]
-        by_chat[chat].append({"id": raw["update_id"], "kind": kind,
-                              "query": query["id"] if query else None})
+        by_chat[chat].append({"id": raw["update_id"], "kind": kind, "query": query["id"] if query else None})
     taps = [u for chat in by_chat.values() for u in chat if u["query"] is not None]
     tap_ms: list[float] = []
     reaction_ms: list[float] = []
@@ -687,16 +779,23 @@ def analyse_blackbox(stream: list[tuple[str, dict[str, Any]]],
     last = max((c[0] for c in api), default=first)
     n = len(stream)
     return {
-        "updates": n, "injected": n, "handed_out": sum(1 for _, r in stream
-                                                       if r["update_id"] in handed),
-        "taps": len(taps), "answered": sum(1 for u in taps if u["query"] in answered_ok),
+        "updates": n,
+        "injected": n,
+        "handed_out": sum(1 for _, r in stream if r["update_id"] in handed),
+        "taps": len(taps),
+        "answered": sum(1 for u in taps if u["query"] in answered_ok),
         "unanswered": sum(1 for u in taps if u["query"] not in answered_ok),
-        "commands": n - len(taps), "unreacted": unreacted, "extra_sends": extra_sends,
-        "span_s": last - first, "rate": n / (last - first) if last > first else 0.0,
-        "tap_p50_ms": percentile(tap_ms, 0.50), "tap_p99_ms": percentile(tap_ms, 0.99),
+        "commands": n - len(taps),
+        "unreacted": unreacted,
+        "extra_sends": extra_sends,
+        "span_s": last - first,
+        "rate": n / (last - first) if last > first else 0.0,
+        "tap_p50_ms": percentile(tap_ms, 0.50),
+        "tap_p99_ms": percentile(tap_ms, 0.99),
         "reaction_p50_ms": percentile(reaction_ms, 0.50),
         "reaction_p99_ms": percentile(reaction_ms, 0.99),
-        "violations": violations, "refused": dict(record["refused"]),
+        "violations": violations,
+        "refused": dict(record["refused"]),
         "over_limits": sum(record.get("over_limits", {}).values()),
         "by_limit": dict(record.get("by_limit", {})),
         "new_messages": sum(1 for c in api if c[1] == "sendMessage" and c[4] == 200),
@@ -713,12 +812,23 @@ def blackbox_scenarios(args: argparse.Namespace) -> list[dict[str, Any]]:
     plan += [("b", app, True, limited, args.bb_limited_rate) for app in ("baseline", "bot")]
     for scenario, app, limits, updates, rate in plan:
         how = "all at once" if rate is None else f"at {rate:g}/s"
-        print(f"black-box ({scenario}): {app} process, {updates:,} updates {how}"
-              f"{', fake enforcing Telegram limits' if limits else ''} ...", flush=True)
-        result = blackbox_run(app if app == "bot" else "echo", limits=limits, updates=updates,
-                              users=args.bb_users, rate=rate, rtt_ms=args.bb_rtt_ms,
-                              seed_users=args.seed_users, seed=args.seed,
-                              timeout=args.timeout, workdir=args.workdir)
+        print(
+            f"black-box ({scenario}): {app} process, {updates:,} updates {how}"
+            f"{', fake enforcing Telegram limits' if limits else ''} ...",
+            flush=True,
+        )
+        result = blackbox_run(
+            app if app == "bot" else "echo",
+            limits=limits,
+            updates=updates,
+            users=args.bb_users,
+            rate=rate,
+            rtt_ms=args.bb_rtt_ms,
+            seed_users=args.seed_users,
+            seed=args.seed,
+            timeout=args.timeout,
+            workdir=args.workdir,
+        )
         result.update(scenario=scenario, app=app)
         results.append(result)
     return results
@@ -734,20 +844,26 @@ def blackbox_report(results: list[dict[str, Any]]) -> int:
         return 0
     first = results[0]
     print()
-    print(f"black-box: the bot as `python -m bot` (TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, "
-          f"its own rate limiter, as `make run`), the baseline as a bare PTB echo process "
-          f"(bot.http.AiohttpRequest, per-chat concurrent processor), each long polling a fake "
-          f"Bot API in another process over HTTP on 127.0.0.1, {first['rtt_ms']} ms round trip "
-          f"on every call (getUpdates included); {first['users']:,} parents, the same mix as "
-          "above; 200 untimed updates first.")
-    print("(a) open loop: the whole stream queued at once, the fake not limiting; "
-          "(b) updates queued at a steady rate, the fake answering 429 beyond Telegram's "
-          "limits (30 new messages/s overall, 1/s per private chat after a burst of 4, "
-          "20/min per group).")
+    print(
+        f"black-box: the bot as `python -m bot` (TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, "
+        f"its own rate limiter, as `make run`), the baseline as a bare PTB echo process "
+        f"(bot.http.AiohttpRequest, per-chat concurrent processor), each long polling a fake "
+        f"Bot API in another process over HTTP on 127.0.0.1, {first['rtt_ms']} ms round trip "
+        f"on every call (getUpdates included); {first['users']:,} parents, the same mix as "
+        "above; 200 untimed updates first."
+    )
+    print(
+        "(a) open loop: the whole stream queued at once, the fake not limiting; "
+        "(b) updates queued at a steady rate, the fake answering 429 beyond Telegram's "
+        "limits (30 new messages/s overall, 1/s per private chat after a burst of 4, "
+        "20/min per group)."
+    )
     print()
-    head = ("| scenario | app      | updates | updates/s | tap answer p50 / p99 ms | "
-            "reaction p99 ms | 429s | order violations | unanswered taps | "
-            "CPU ms/update | peak RSS MB |")
+    head = (
+        "| scenario | app      | updates | updates/s | tap answer p50 / p99 ms | "
+        "reaction p99 ms | 429s | order violations | unanswered taps | "
+        "CPU ms/update | peak RSS MB |"
+    )
     print(head)
     print("|" + "|".join("-" * len(c) for c in head.split("|")[1:-1]) + "|")
     missed = 0
@@ -762,34 +878,41 @@ def blackbox_report(results: list[dict[str, Any]]) -> int:
     for r in results:
         limited = r["limits"]
 
-        offered = ("max" if r["offered_rate"] is None
-                   else f"{r['offered_rate']:g}/s")
+        offered = "max" if r["offered_rate"] is None else f"{r['offered_rate']:g}/s"
         rate = judge(r, f"{r['rate']:.0f}", r["rate"] >= BB_TARGET_RATE, not limited)
-        tap = judge(r, f"{r['tap_p50_ms']:.0f} / {r['tap_p99_ms']:.0f}",
-                    r["tap_p99_ms"] <= BB_TARGET_TAP_P99_MS and r["taps"] > 0)
+        tap = judge(
+            r,
+            f"{r['tap_p50_ms']:.0f} / {r['tap_p99_ms']:.0f}",
+            r["tap_p99_ms"] <= BB_TARGET_TAP_P99_MS and r["taps"] > 0,
+        )
         refused = judge(r, str(r["refused_total"]), r["refused_total"] == 0, limited)
         order = judge(r, str(r["violations"]), r["violations"] == 0)
         unanswered = judge(r, str(r["unanswered"]), r["unanswered"] == 0)
-        print(f"| ({r['scenario']}) {offered:<4} | {r['app']:<8} | {r['updates']:>7,} | "
-              f"{rate:>9} | {tap:>23} | {r['reaction_p99_ms']:>15.0f} | {refused:>4} | "
-              f"{order:>16} | {unanswered:>15} | {r['cpu_ms']:>13.2f} | {r['rss_mb']:>11.0f} |")
+        print(
+            f"| ({r['scenario']}) {offered:<4} | {r['app']:<8} | {r['updates']:>7,} | "
+            f"{rate:>9} | {tap:>23} | {r['reaction_p99_ms']:>15.0f} | {refused:>4} | "
+            f"{order:>16} | {unanswered:>15} | {r['cpu_ms']:>13.2f} | {r['rss_mb']:>11.0f} |"
+        )
     print()
-    print("updates/s: timed updates / (last API call reaching the fake - first update handed "
-          "out). tap answer: answerCallbackQuery reaching the fake - the tap handed out by "
-          "getUpdates. reaction: an update's first call (a tap's answer, a command's message) - "
-          "its hand-out. 429s: refusals the fake sent (only (b) limits). CPU and RSS: the "
-          "bot process (psutil: user+system time over the timed stream / updates; VmHWM). "
-          "Targets (✓/✗, bot rows): >= 600 updates/s in (a), tap p99 <= 1 s, 0 order "
-          "violations, 0 unanswered taps, 0 429s in (b).")
+    print(
+        "updates/s: timed updates / (last API call reaching the fake - first update handed "
+        "out). tap answer: answerCallbackQuery reaching the fake - the tap handed out by "
+        "getUpdates. reaction: an update's first call (a tap's answer, a command's message) - "
+        "its hand-out. 429s: refusals the fake sent (only (b) limits). CPU and RSS: the "
+        "bot process (psutil: user+system time over the timed stream / updates; VmHWM). "
+        "Targets (✓/✗, bot rows): >= 600 updates/s in (a), tap p99 <= 1 s, 0 order "
+        "violations, 0 unanswered taps, 0 429s in (b)."
+    )
     for r in results:
         name = f"({r['scenario']}) {r['app']}"
-        notes = [f"{r['handed_out']:,}/{r['injected']:,} handed out",
-                 f"{r['answered']:,}/{r['taps']:,} taps answered",
-                 f"offered over {r['offered_s']:.1f} s, done in {r['span_s']:.1f} s",
-                 f"start-up {r['startup_s']:.2f} s",
-                 f"fake CPU {r['fake_cpu_ms']:.2f} ms/update"]
-        notes.append(f"{r['new_messages']:,} new messages (at 30/s: >= "
-                     f"{r['new_messages'] / 30:.1f} s)")
+        notes = [
+            f"{r['handed_out']:,}/{r['injected']:,} handed out",
+            f"{r['answered']:,}/{r['taps']:,} taps answered",
+            f"offered over {r['offered_s']:.1f} s, done in {r['span_s']:.1f} s",
+            f"start-up {r['startup_s']:.2f} s",
+            f"fake CPU {r['fake_cpu_ms']:.2f} ms/update",
+        ]
+        notes.append(f"{r['new_messages']:,} new messages (at 30/s: >= {r['new_messages'] / 30:.1f} s)")
         if r["refused"]:
             notes.append(f"429s by method {r['refused']}")
         if not r["limits"]:
@@ -815,12 +938,32 @@ def blackbox_report(results: list[dict[str, Any]]) -> int:
 
 # ---- the parent: run every configuration, print the table ----------------------------------
 def child_command(args: argparse.Namespace, app: str, rtt_ms: int) -> list[str]:
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", app,
-               "--rtt-ms", str(rtt_ms), "--updates", str(args.updates),
-               "--users", str(args.users), "--seed-users", str(args.seed_users),
-               "--seed", str(args.seed), "--window", str(args.window),
-               "--concurrency", str(args.concurrency), "--alone", str(args.alone),
-               "--timeout", str(args.timeout), "--workdir", args.workdir]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        app,
+        "--rtt-ms",
+        str(rtt_ms),
+        "--updates",
+        str(args.updates),
+        "--users",
+        str(args.users),
+        "--seed-users",
+        str(args.seed_users),
+        "--seed",
+        str(args.seed),
+        "--window",
+        str(args.window),
+        "--concurrency",
+        str(args.concurrency),
+        "--alone",
+        str(args.alone),
+        "--timeout",
+        str(args.timeout),
+        "--workdir",
+        args.workdir,
+    ]
     return command + (["--only", args.only] if args.only else [])
 
 
@@ -834,12 +977,12 @@ def limited_command(args: argparse.Namespace, rtt_ms: int) -> list[str]:
     return [*command, "--limiter"]
 
 
-def run_configuration(args: argparse.Namespace, app: str, rtt_ms: int,
-                      transport: str = "offline", limiter: bool = False) -> dict[str, Any]:
+def run_configuration(
+    args: argparse.Namespace, app: str, rtt_ms: int, transport: str = "offline", limiter: bool = False
+) -> dict[str, Any]:
     base = limited_command(args, rtt_ms) if limiter else child_command(args, app, rtt_ms)
     command = [*base, "--transport", transport]
-    proc = subprocess.run(command, capture_output=True, text=True,
-                          timeout=args.timeout + 120, check=False)
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout + 120, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
         raise SystemExit(f"bench: the {app} run at {rtt_ms} ms failed ({proc.returncode})")
@@ -868,8 +1011,10 @@ def _memory_gb() -> str:
 
 
 def machine_line() -> str:
-    return (f"machine: {os.cpu_count()} cores ({_cpu_name()}), {_memory_gb()}, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+    return (
+        f"machine: {os.cpu_count()} cores ({_cpu_name()}), {_memory_gb()}, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def answers(r: dict[str, Any]) -> str:
@@ -885,89 +1030,133 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> int:
     first = next(iter(bots.values()))
     print()
     print(machine_line())
-    print(f"stream: {first['updates']:,} updates per run (40% page taps, 30% checklist ticks, "
-          f"20% question saves, 10% commands) from {first['users']:,} parents, after each "
-          f"parent's /start; {first['seeded_users']:,} consented users in the database; "
-          f"{first['concurrency']} updates processed at once, at most {first['window']:,} "
-          "received and unfinished")
-    print("rate limiter: off (overall_rate=None) in the baseline and bot rows; on in the "
-          "bot+limiter rows, which are what users run: new messages held to 30 a second across "
-          "chats and to each chat's pace (bot.limits, on PTB's BaseRateLimiter), as "
-          "build_application sets it up "
-          f"({limited[0]['updates'] if limited else 0:,} updates from "
-          f"{limited[0]['users'] if limited else 0:,} parents there).")
+    print(
+        f"stream: {first['updates']:,} updates per run (40% page taps, 30% checklist ticks, "
+        f"20% question saves, 10% commands) from {first['users']:,} parents, after each "
+        f"parent's /start; {first['seeded_users']:,} consented users in the database; "
+        f"{first['concurrency']} updates processed at once, at most {first['window']:,} "
+        "received and unfinished"
+    )
+    print(
+        "rate limiter: off (overall_rate=None) in the baseline and bot rows; on in the "
+        "bot+limiter rows, which are what users run: new messages held to 30 a second across "
+        "chats and to each chat's pace (bot.limits, on PTB's BaseRateLimiter), as "
+        "build_application sets it up "
+        f"({limited[0]['updates'] if limited else 0:,} updates from "
+        f"{limited[0]['users'] if limited else 0:,} parents there)."
+    )
     print()
-    head = ("| round trip | app         | updates/s | vs baseline | CPU ms/update | p50 ms | p99 ms "
-            "| tap answer p50 / p99 ms | order violations | peak RSS MB | start-up s |")
+    head = (
+        "| round trip | app         | updates/s | vs baseline | CPU ms/update | p50 ms | p99 ms "
+        "| tap answer p50 / p99 ms | order violations | peak RSS MB | start-up s |"
+    )
     print(head)
     print("|" + "|".join("-" * len(c) for c in head.split("|")[1:-1]) + "|")
     for r in results:
-        ratio = (f"{r['rate'] / base[r['rtt_ms']]['rate']:.2f}x"
-                 if r["app"] == "bot" and r["rtt_ms"] in base else "")
-        print(f"| {str(r['rtt_ms']) + ' ms':>10} | {r['app']:<11} | {r['rate']:>9.0f} | "
-              f"{ratio:>11} | {r['cpu_ms']:>13.2f} | {r['p50_ms']:>6.1f} | {r['p99_ms']:>6.1f} | "
-              f"{answers(r):>23} | "
-              f"{r['violations']:>16} | {r['rss_mb']:>11.0f} | {r['startup_s']:>10.2f} |")
+        ratio = (
+            f"{r['rate'] / base[r['rtt_ms']]['rate']:.2f}x"
+            if r["app"] == "bot" and r["rtt_ms"] in base
+            else ""
+        )
+        print(
+            f"| {str(r['rtt_ms']) + ' ms':>10} | {r['app']:<11} | {r['rate']:>9.0f} | "
+            f"{ratio:>11} | {r['cpu_ms']:>13.2f} | {r['p50_ms']:>6.1f} | {r['p99_ms']:>6.1f} | "
+            f"{answers(r):>23} | "
+            f"{r['violations']:>16} | {r['rss_mb']:>11.0f} | {r['startup_s']:>10.2f} |"
+        )
     print()
-    print("tap answer: from a tap reaching the bot's update queue to its answerCallbackQuery "
-          "leaving the bot (how long the button spins, less the network). "
-          "p50/p99: time inside process_update per update under the full load (waiting for the "
-          "event loop, the database thread and the round trip included). CPU: the whole "
-          "process's CPU time per update. Start-up: the bot's imports, content load and "
-          "validation, build_application, start_app (with a round trip, getMe and "
-          "setMyCommands wait for it).")
+    print(
+        "tap answer: from a tap reaching the bot's update queue to its answerCallbackQuery "
+        "leaving the bot (how long the button spins, less the network). "
+        "p50/p99: time inside process_update per update under the full load (waiting for the "
+        "event loop, the database thread and the round trip included). CPU: the whole "
+        "process's CPU time per update. Start-up: the bot's imports, content load and "
+        "validation, build_application, start_app (with a round trip, getMe and "
+        "setMyCommands wait for it)."
+    )
     if any("/" in r["app"] for r in results):
-        print("bot/aiohttp, bot/httpx: the same bot over real HTTP on 127.0.0.1 to the fake Bot "
-              "API (tests/fakeapi.py) in another process on the same cores, with the production "
-              "client (bot.http.AiohttpRequest) and with PTB's default HTTPXRequest.")
+        print(
+            "bot/aiohttp, bot/httpx: the same bot over real HTTP on 127.0.0.1 to the fake Bot "
+            "API (tests/fakeapi.py) in another process on the same cores, with the production "
+            "client (bot.http.AiohttpRequest) and with PTB's default HTTPXRequest."
+        )
     if 0 in bots and bots[0]["alone_by_kind"]:
         r = bots[0]
-        print(f"handler time, one update at a time, no round trip: p50 {r['alone_p50_ms']:.2f} ms, "
-              f"p99 {r['alone_p99_ms']:.2f} ms; by kind (p50 / p99 / CPU ms): " + ", ".join(
-                  f"{k} {v['p50_ms']:.2f} / {v['p99_ms']:.2f} / {v['cpu_ms']:.2f}"
-                  for k, v in r["alone_by_kind"].items()))
-        print("database trips per update, by kind (calls into SQLite's thread: each "
-              "statement, BEGIN and COMMIT): " + ", ".join(
-                  f"{k} {v['db_trips']:.2f}" for k, v in r["alone_by_kind"].items()))
+        print(
+            f"handler time, one update at a time, no round trip: p50 {r['alone_p50_ms']:.2f} ms, "
+            f"p99 {r['alone_p99_ms']:.2f} ms; by kind (p50 / p99 / CPU ms): "
+            + ", ".join(
+                f"{k} {v['p50_ms']:.2f} / {v['p99_ms']:.2f} / {v['cpu_ms']:.2f}"
+                for k, v in r["alone_by_kind"].items()
+            )
+        )
+        print(
+            "database trips per update, by kind (calls into SQLite's thread: each "
+            "statement, BEGIN and COMMIT): "
+            + ", ".join(f"{k} {v['db_trips']:.2f}" for k, v in r["alone_by_kind"].items())
+        )
     for r in results:
         if r["stale"]:
-            print(f"note: {r['app']} at {r['rtt_ms']} ms answered taps with 'this menu has "
-                  f"changed' (a kind without a handler?): {r['stale']}")
+            print(
+                f"note: {r['app']} at {r['rtt_ms']} ms answered taps with 'this menu has "
+                f"changed' (a kind without a handler?): {r['stale']}"
+            )
         if r["error_replies"] or r["log_records"]:
-            print(f"note: {r['app']} at {r['rtt_ms']} ms: {r['error_replies']} error replies, "
-                  f"log records {r['log_records']}")
+            print(
+                f"note: {r['app']} at {r['rtt_ms']} ms: {r['error_replies']} error replies, "
+                f"log records {r['log_records']}"
+            )
     print()
     checks: list[tuple[str, bool]] = []
     if 0 in bots and 0 in base:
         ratio = bots[0]["rate"] / base[0]["rate"]
-        checks.append((f"0 ms: the bot reaches >= {TARGET_RATIO_0MS:.0%} of the baseline's "
-                       f"updates/s ({ratio:.2f}x)", ratio >= TARGET_RATIO_0MS))
+        checks.append(
+            (
+                f"0 ms: the bot reaches >= {TARGET_RATIO_0MS:.0%} of the baseline's updates/s ({ratio:.2f}x)",
+                ratio >= TARGET_RATIO_0MS,
+            )
+        )
         if bots[0]["alone_p99_ms"] is not None:
-            checks.append((f"p99 handler time, no network, <= {TARGET_P99_MS:.0f} ms "
-                           f"({bots[0]['alone_p99_ms']:.2f} ms)",
-                           bots[0]["alone_p99_ms"] <= TARGET_P99_MS))
+            checks.append(
+                (
+                    f"p99 handler time, no network, <= {TARGET_P99_MS:.0f} ms "
+                    f"({bots[0]['alone_p99_ms']:.2f} ms)",
+                    bots[0]["alone_p99_ms"] <= TARGET_P99_MS,
+                )
+            )
     if 100 in bots:
         r = bots[100]
-        checks.append((f"100 ms: >= {TARGET_RATE_100MS:.0f} updates/s ({r['rate']:.0f})",
-                       r["rate"] >= TARGET_RATE_100MS))
+        checks.append(
+            (
+                f"100 ms: >= {TARGET_RATE_100MS:.0f} updates/s ({r['rate']:.0f})",
+                r["rate"] >= TARGET_RATE_100MS,
+            )
+        )
     for rtt, r in sorted(bots.items()):
-        checks.append((f"{rtt} ms: 0 per-chat order violations ({r['violations']})",
-                       r["violations"] == 0))
-    checks.append((f"peak RSS <= {TARGET_RSS_MB:.0f} MB "
-                   f"({max(r['rss_mb'] for r in bots.values()):.0f} MB)",
-                   all(r["rss_mb"] <= TARGET_RSS_MB for r in bots.values())))
+        checks.append((f"{rtt} ms: 0 per-chat order violations ({r['violations']})", r["violations"] == 0))
+    checks.append(
+        (
+            f"peak RSS <= {TARGET_RSS_MB:.0f} MB ({max(r['rss_mb'] for r in bots.values()):.0f} MB)",
+            all(r["rss_mb"] <= TARGET_RSS_MB for r in bots.values()),
+        )
+    )
     # Start-up is judged without a round trip: with one it also holds two API calls (getMe,
     # setMyCommands), which is the network's time, not the bot's.
     startup = bots[0]["startup_s"] if 0 in bots else min(r["startup_s"] for r in bots.values())
-    checks.append((f"start-up <= {TARGET_STARTUP_S:.0f} s ({startup:.2f} s)",
-                   startup <= TARGET_STARTUP_S))
+    checks.append((f"start-up <= {TARGET_STARTUP_S:.0f} s ({startup:.2f} s)", startup <= TARGET_STARTUP_S))
     if "search" in args.extra:
         search = args.extra["search"]
-        print(f"search: {search['queries']} varied queries, p50 {search['p50_ms']:.2f} ms, "
-              f"p99 {search['p99_ms']:.2f} ms, max {search['max_ms']:.2f} ms per query; index "
-              f"of {search['documents']} documents built in {search['build_ms']:.0f} ms")
-        checks.append((f"search p99 <= {TARGET_SEARCH_P99_MS:.0f} ms ({search['p99_ms']:.2f} ms)",
-                       search["p99_ms"] <= TARGET_SEARCH_P99_MS))
+        print(
+            f"search: {search['queries']} varied queries, p50 {search['p50_ms']:.2f} ms, "
+            f"p99 {search['p99_ms']:.2f} ms, max {search['max_ms']:.2f} ms per query; index "
+            f"of {search['documents']} documents built in {search['build_ms']:.0f} ms"
+        )
+        checks.append(
+            (
+                f"search p99 <= {TARGET_SEARCH_P99_MS:.0f} ms ({search['p99_ms']:.2f} ms)",
+                search["p99_ms"] <= TARGET_SEARCH_P99_MS,
+            )
+        )
         print()
     for text, ok in checks:
         print(f"{'PASS' if ok else 'MISS'}  {text}")
@@ -978,47 +1167,79 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--rtt-ms", type=int, action="append",
-                        help="simulated API round trip in ms (repeatable; default: 0 and 100)")
+    parser.add_argument(
+        "--rtt-ms",
+        type=int,
+        action="append",
+        help="simulated API round trip in ms (repeatable; default: 0 and 100)",
+    )
     parser.add_argument("--updates", type=int, default=10_000, help="timed updates per run")
     parser.add_argument("--users", type=int, default=1_000, help="simulated parents")
-    parser.add_argument("--seed-users", type=int, default=100_000,
-                        help="users already in the database")
-    parser.add_argument("--concurrency", type=int, default=0,
-                        help="updates processed at once (default: BOT_CONCURRENCY or its default)")
-    parser.add_argument("--window", type=int, default=1_000,
-                        help="most updates received but unfinished (how far the poller runs ahead)")
-    parser.add_argument("--alone", type=int, default=2_000,
-                        help="updates timed one at a time for the handler-time figure (0 ms only)")
-    parser.add_argument("--only", choices=[k for k, _ in MIX],
-                        help="send only this kind of update (for profiling)")
+    parser.add_argument("--seed-users", type=int, default=100_000, help="users already in the database")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=0,
+        help="updates processed at once (default: BOT_CONCURRENCY or its default)",
+    )
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=1_000,
+        help="most updates received but unfinished (how far the poller runs ahead)",
+    )
+    parser.add_argument(
+        "--alone",
+        type=int,
+        default=2_000,
+        help="updates timed one at a time for the handler-time figure (0 ms only)",
+    )
+    parser.add_argument(
+        "--only", choices=[k for k, _ in MIX], help="send only this kind of update (for profiling)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="random seed of the stream")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per configuration")
-    parser.add_argument("--workdir", default=tempfile.gettempdir(),
-                        help="where the benchmark database goes (use a real disk: commits fsync)")
+    parser.add_argument(
+        "--workdir",
+        default=tempfile.gettempdir(),
+        help="where the benchmark database goes (use a real disk: commits fsync)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--http", action="store_true",
-                        help="also run the bot over real HTTP on loopback to a fake Bot API "
-                             "process, with bot.http.AiohttpRequest and with PTB's HTTPXRequest")
-    parser.add_argument("--limited-updates", type=int, default=900,
-                        help="timed updates in the rate-limited (production) runs")
-    parser.add_argument("--blackbox-only", action="store_true",
-                        help="run only the black-box mode (bot and baseline as processes)")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="also run the bot over real HTTP on loopback to a fake Bot API "
+        "process, with bot.http.AiohttpRequest and with PTB's HTTPXRequest",
+    )
+    parser.add_argument(
+        "--limited-updates", type=int, default=900, help="timed updates in the rate-limited (production) runs"
+    )
+    parser.add_argument(
+        "--blackbox-only",
+        action="store_true",
+        help="run only the black-box mode (bot and baseline as processes)",
+    )
     parser.add_argument("--no-blackbox", action="store_true", help="skip the black-box mode")
-    parser.add_argument("--bb-updates", type=int, default=10_000,
-                        help="black-box (a): timed updates, queued at once")
+    parser.add_argument(
+        "--bb-updates", type=int, default=10_000, help="black-box (a): timed updates, queued at once"
+    )
     parser.add_argument("--bb-users", type=int, default=1_000, help="black-box: parents")
-    parser.add_argument("--bb-rtt-ms", type=int, default=100,
-                        help="black-box: the fake's round trip on every call")
-    parser.add_argument("--bb-limited-rate", type=float, default=60.0,
-                        help="black-box (b): updates offered a second under Telegram's limits")
-    parser.add_argument("--bb-limited-seconds", type=float, default=30.0,
-                        help="black-box (b): for how long")
+    parser.add_argument(
+        "--bb-rtt-ms", type=int, default=100, help="black-box: the fake's round trip on every call"
+    )
+    parser.add_argument(
+        "--bb-limited-rate",
+        type=float,
+        default=60.0,
+        help="black-box (b): updates offered a second under Telegram's limits",
+    )
+    parser.add_argument("--bb-limited-seconds", type=float, default=30.0, help="black-box (b): for how long")
     parser.add_argument("--echo-bot", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--limiter", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=("bot", "baseline"), help=argparse.SUPPRESS)
-    parser.add_argument("--transport", choices=("offline", "aiohttp", "httpx"),
-                        default="offline", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--transport", choices=("offline", "aiohttp", "httpx"), default="offline", help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     args.extra = {}
     if args.echo_bot:
@@ -1037,9 +1258,13 @@ def main() -> int:
         # Real HTTP on loopback to the fake Bot API in its own process (tests/fakeapi.py),
         # which answers every call after the round trip.
         os.environ["NO_PROXY"] = "127.0.0.1,localhost"
-        server = subprocess.Popen([sys.executable, "-m", "tests.fakeapi", str(args.rtt_ms / 1000)],
-                                  cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakeapi", str(args.rtt_ms / 1000)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert server.stdout is not None
             args.api_port = int(server.stdout.readline())
@@ -1087,8 +1312,18 @@ def search_timing(count: int = 200) -> dict[str, Any]:
         lambda: " ".join(rng.sample(words, 3)),
         lambda: _typo(rng, rng.choice([w for w in words if len(w) > 6])),
         lambda: f"my child has {rng.choice(words)} and {rng.choice(words)}, what do i do",
-        lambda: rng.choice(["chemo side effects", "spinal tap", "relapse", "steroids",
-                            "how long does maintenance last", "hi", "🙂🙂", "?!"]),
+        lambda: rng.choice(
+            [
+                "chemo side effects",
+                "spinal tap",
+                "relapse",
+                "steroids",
+                "how long does maintenance last",
+                "hi",
+                "🙂🙂",
+                "?!",
+            ]
+        ),
         lambda: " ".join(rng.choice(words) for _ in range(60)),
         lambda: "zzqx " * rng.randint(1, 5),
     ]
@@ -1100,14 +1335,19 @@ def search_timing(count: int = 200) -> dict[str, Any]:
         t = time.perf_counter()
         index.search(query)
         times.append((time.perf_counter() - t) * 1000)
-    return {"queries": len(queries), "p50_ms": percentile(times, 0.5),
-            "p99_ms": percentile(times, 0.99), "max_ms": max(times),
-            "documents": len(index.documents), "build_ms": build_ms}
+    return {
+        "queries": len(queries),
+        "p50_ms": percentile(times, 0.5),
+        "p99_ms": percentile(times, 0.99),
+        "max_ms": max(times),
+        "documents": len(index.documents),
+        "build_ms": build_ms,
+    }
 
 
 def _typo(rng: random.Random, word: str) -> str:
     i = rng.randrange(1, len(word) - 1)
-    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
 
 if __name__ == "__main__":

@@ -31,15 +31,21 @@ from bot.config import load_settings  # noqa: E402
 from bot.offline import OfflineBotAPI, UpdateFactory  # noqa: E402
 
 FILLER = {
-    "en": ("we got home from clinic and she ate a little rice then watched tv and her brother "
-           "wanted to play but she was tired so we read a book about a dog and the nurse said "
-           "the counts were ok and the next visit is on tuesday at nine "),
-    "es": ("llegamos de la clínica y comió un poco de arroz luego vio la tele y su hermano "
-           "quería jugar pero estaba cansada así que leímos un cuento de un perro y la "
-           "enfermera dijo que la próxima cita es el martes a las nueve "),
+    "en": (
+        "we got home from clinic and she ate a little rice then watched tv and her brother "
+        "wanted to play but she was tired so we read a book about a dog and the nurse said "
+        "the counts were ok and the next visit is on tuesday at nine "
+    ),
+    "es": (
+        "llegamos de la clínica y comió un poco de arroz luego vio la tele y su hermano "
+        "quería jugar pero estaba cansada así que leímos un cuento de un perro y la "
+        "enfermera dijo que la próxima cita es el martes a las nueve "
+    ),
 }
-SIGN = {"en": "and now her port looks red and she feels hot 38.6",
-        "es": "y ahora el catéter está rojo y tiene 38,6 de fiebre"}
+SIGN = {
+    "en": "and now her port looks red and she feels hot 38.6",
+    "es": "y ahora el catéter está rojo y tiene 38,6 de fiebre",
+}
 
 
 def message(language: str, length: int, with_sign: bool, rng: random.Random) -> str:
@@ -51,12 +57,12 @@ def message(language: str, length: int, with_sign: bool, rng: random.Random) -> 
     while len(text) < length:
         page = rng.choice(pages)
         start = rng.randrange(0, max(1, len(page) - 300))
-        words = page[start:start + 300].split()
+        words = page[start : start + 300].split()
         for i in range(0, len(words), 7):  # one slip in every seventh word
             w = words[i]
             if len(w) > 6:
                 j = rng.randrange(1, len(w) - 1)
-                words[i] = w[:j] + w[j + 1:]
+                words[i] = w[:j] + w[j + 1 :]
         text += " " + " ".join(words)
     if with_sign:
         at = rng.randrange(0, max(1, len(text) - len(SIGN[language])))
@@ -96,12 +102,11 @@ def bench_check(n: int) -> None:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))[language]
             PHRASES[language] += [row["text"] for row in data["urgent"]] + data["ordinary"]
     rng = random.Random(7)
-    print(f"{'check alone':<24} {'lang':<5} {'chars':>6} {'p50 µs':>8} {'p99 µs':>8} "
-          f"{'max µs':>8}")
-    kinds = (("guide text, 1 in 7 misspelt", lambda lang, length, i: message(
-                 lang, length, i % 2 == 0, rng)),
-             ("parents' own phrasings", lambda lang, length, i: parents_message(
-                 lang, length, rng)))
+    print(f"{'check alone':<24} {'lang':<5} {'chars':>6} {'p50 µs':>8} {'p99 µs':>8} {'max µs':>8}")
+    kinds = (
+        ("guide text, 1 in 7 misspelt", lambda lang, length, i: message(lang, length, i % 2 == 0, rng)),
+        ("parents' own phrasings", lambda lang, length, i: parents_message(lang, length, rng)),
+    )
     for kind, make in kinds:
         for language, content in contents.items():
             flags = content.red_flags
@@ -117,9 +122,11 @@ def bench_check(n: int) -> None:
                         flags.check(text)
                         best = min(best, time.perf_counter() - start)
                     times.append(best * 1e6)
-                print(f"{kind:<24.24} {language:<5} {length:>6} "
-                      f"{statistics.median(times):>8.0f} {pct(times, 0.99):>8.0f} "
-                      f"{max(times):>8.0f}")
+                print(
+                    f"{kind:<24.24} {language:<5} {length:>6} "
+                    f"{statistics.median(times):>8.0f} {pct(times, 0.99):>8.0f} "
+                    f"{max(times):>8.0f}"
+                )
 
 
 async def bench_app(n: int) -> None:
@@ -133,8 +140,13 @@ async def bench_app(n: int) -> None:
         app = build_application(settings, request=api)  # rate limiter on, as users run it
         await start_app(app)
         bare_api = OfflineBotAPI()
-        bare = Application.builder().token("1000000001:OFFLINE-offline-offline-offline-0000") \
-            .request(bare_api).get_updates_request(bare_api).build()
+        bare = (
+            Application.builder()
+            .token("1000000001:OFFLINE-offline-offline-offline-0000")
+            .request(bare_api)
+            .get_updates_request(bare_api)
+            .build()
+        )
 
         async def echo(update: Update, context: object) -> None:
             if update.effective_message is not None:
@@ -151,8 +163,10 @@ async def bench_app(n: int) -> None:
                 start = time.perf_counter()
                 await application.process_update(update)
                 times.append((time.perf_counter() - start) * 1e3)
-            print(f"{'':<14} {name:<10} {statistics.median(times):>8.2f} "
-                  f"{pct(times, 0.99):>8.2f} {max(times):>8.2f}")
+            print(
+                f"{'':<14} {name:<10} {statistics.median(times):>8.2f} "
+                f"{pct(times, 0.99):>8.2f} {max(times):>8.2f}"
+            )
         await bare.shutdown()
         await stop_app(app)
 

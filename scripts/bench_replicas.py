@@ -114,8 +114,7 @@ class Phase:
     def __init__(self, stream: list[tuple[str, dict[str, Any]]], rate: float | None):
         self.updates = [u for _kind, u in stream]
         self.rate = rate  # None: every chat posts its next update as soon as it can
-        self.taps = {u["callback_query"]["id"]: u["update_id"] for u in self.updates
-                     if "callback_query" in u}
+        self.taps = {u["callback_query"]["id"]: u["update_id"] for u in self.updates if "callback_query" in u}
         self.chat_of = {u["update_id"]: _chat(u) for u in self.updates}
         self.first_post: dict[int, float] = {}
         self.seconds = 0.0
@@ -141,10 +140,14 @@ class Phase:
         await asyncio.gather(*(chat(items) for items in per_chat.values()))
         self.seconds = time.perf_counter() - started
 
-    def measure(self, answers: list[Any], answered_at: dict[str, float],
-                telegram: Telegram) -> dict[str, Any]:
-        handled = Counter(str(c.params["callback_query_id"]) for c in answers
-                          if str(c.params["callback_query_id"]) in self.taps)
+    def measure(
+        self, answers: list[Any], answered_at: dict[str, float], telegram: Telegram
+    ) -> dict[str, Any]:
+        handled = Counter(
+            str(c.params["callback_query_id"])
+            for c in answers
+            if str(c.params["callback_query_id"]) in self.taps
+        )
         violations = 0
         last: dict[int, int] = {}
         for call in answers:
@@ -155,15 +158,21 @@ class Phase:
             if update_id < last.get(chat, -1):
                 violations += 1
             last[chat] = max(last.get(chat, -1), update_id)
-        tap_waits = [answered_at[qid] - self.first_post[uid] for qid, uid in self.taps.items()
-                     if qid in answered_at and uid in self.first_post]
-        hooks = [telegram.latency[u["update_id"]] for u in self.updates
-                 if u["update_id"] in telegram.latency]
+        tap_waits = [
+            answered_at[qid] - self.first_post[uid]
+            for qid, uid in self.taps.items()
+            if qid in answered_at and uid in self.first_post
+        ]
+        hooks = [telegram.latency[u["update_id"]] for u in self.updates if u["update_id"] in telegram.latency]
         return {
-            "updates": len(self.updates), "seconds": self.seconds,
-            "rate": len(self.updates) / self.seconds, "offered": self.rate,
-            "tap_p50": percentile(tap_waits, 0.5), "tap_p99": percentile(tap_waits, 0.99),
-            "hook_p50": statistics.median(hooks), "hook_p99": percentile(hooks, 0.99),
+            "updates": len(self.updates),
+            "seconds": self.seconds,
+            "rate": len(self.updates) / self.seconds,
+            "offered": self.rate,
+            "tap_p50": percentile(tap_waits, 0.5),
+            "tap_p99": percentile(tap_waits, 0.99),
+            "hook_p50": statistics.median(hooks),
+            "hook_p99": percentile(hooks, 0.99),
             "violations": violations,
             "unanswered": sum(1 for qid in self.taps if qid not in handled),
             "twice": sum(1 for qid in self.taps if handled[qid] > 1),
@@ -171,8 +180,9 @@ class Phase:
         }
 
 
-def run_configuration(name: str, replicas: int, url: str | None, args: argparse.Namespace,
-                      content: Any, bench: Any) -> list[dict[str, Any]]:
+def run_configuration(
+    name: str, replicas: int, url: str | None, args: argparse.Namespace, content: Any, bench: Any
+) -> list[dict[str, Any]]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-replicas-"))
     db_path = workdir / "bot.sqlite3"
     users = list(range(700_000_001, 700_000_001 + args.users))
@@ -180,24 +190,35 @@ def run_configuration(name: str, replicas: int, url: str | None, args: argparse.
     warmup = [bench.command_update(n, uid, "/start") for n, uid in enumerate(users, start=1)]
     paced_count = int(args.paced_rate * args.paced_seconds)
     first = len(users) + 1
-    phases = [Phase(bench.build_stream(content, users, paced_count, args.seed, first),
-                    args.paced_rate),
-              Phase(bench.build_stream(content, users, args.updates, args.seed + 1,
-                                       first + paced_count), None)]
+    phases = [
+        Phase(bench.build_stream(content, users, paced_count, args.seed, first), args.paced_rate),
+        Phase(bench.build_stream(content, users, args.updates, args.seed + 1, first + paced_count), None),
+    ]
     ports = [free_port() for _ in range(replicas)]
     with TimedFake(args.rtt_ms / 1000) as fake:
         extra = {"DATABASE_URL": url} if url else {}
-        envs = [bot_env(fake, db_path, WEBHOOK_URL="https://bot.example.org/telegram",
-                        WEBHOOK_SECRET=SECRET, WEBHOOK_LISTEN="127.0.0.1",
-                        WEBHOOK_PORT=str(port), LOG_LEVEL="WARNING",
-                        BOT_REPLICAS=str(replicas), **extra)
-                for port in ports]
+        envs = [
+            bot_env(
+                fake,
+                db_path,
+                WEBHOOK_URL="https://bot.example.org/telegram",
+                WEBHOOK_SECRET=SECRET,
+                WEBHOOK_LISTEN="127.0.0.1",
+                WEBHOOK_PORT=str(port),
+                LOG_LEVEL="WARNING",
+                BOT_REPLICAS=str(replicas),
+                **extra,
+            )
+            for port in ports
+        ]
         logs = [workdir / f"replica{n}.log" for n in range(replicas)]
         with ExitStack() as stack:
-            procs = [stack.enter_context(bot_process(env, log))
-                     for env, log in zip(envs, logs, strict=True)]
-            fake.wait_for(lambda: len(fake.calls("setWebhook")) >= replicas, timeout=120,
-                          what="every replica to register")
+            procs = [stack.enter_context(bot_process(env, log)) for env, log in zip(envs, logs, strict=True)]
+            fake.wait_for(
+                lambda: len(fake.calls("setWebhook")) >= replicas,
+                timeout=120,
+                what="every replica to register",
+            )
             for port in ports:
                 wait_listening(port)
             telegram = Telegram(ports, SECRET)
@@ -222,26 +243,33 @@ def run_configuration(name: str, replicas: int, url: str | None, args: argparse.
     rows = []
     for phase in phases:
         row = phase.measure(answers, answered_at, telegram)
-        row.update(name=name, rss_mb=sampler.peak_mb,
-                   reposts=sum(telegram.posts.values()) - len(telegram.posts))
+        row.update(
+            name=name, rss_mb=sampler.peak_mb, reposts=sum(telegram.posts.values()) - len(telegram.posts)
+        )
         rows.append(row)
     return rows
 
 
 def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    print(f"\nWebhook replicas: {args.users} parents, {args.rtt_ms} ms Bot API round trip, "
-          "rate limiter on; a chat's next update is posted after its last was answered")
-    print("| configuration | load | updates | updates/s | tap answer p50 / p99 | "
-          "webhook answered p50 / p99 | order violations | taps unanswered | "
-          "taps handled twice | re-posts | CPU ms/update (all replicas) | peak RSS per replica |")
+    print(
+        f"\nWebhook replicas: {args.users} parents, {args.rtt_ms} ms Bot API round trip, "
+        "rate limiter on; a chat's next update is posted after its last was answered"
+    )
+    print(
+        "| configuration | load | updates | updates/s | tap answer p50 / p99 | "
+        "webhook answered p50 / p99 | order violations | taps unanswered | "
+        "taps handled twice | re-posts | CPU ms/update (all replicas) | peak RSS per replica |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         load = f"{r['offered']:.0f}/s offered" if r["offered"] else "as fast as it answers"
-        print(f"| {r['name']} | {load} | {r['updates']} | {r['rate']:.0f} | "
-              f"{1000 * r['tap_p50']:.0f} / {1000 * r['tap_p99']:.0f} ms | "
-              f"{1000 * r['hook_p50']:.0f} / {1000 * r['hook_p99']:.0f} ms | "
-              f"{r['violations']} | {r['unanswered']} | {r['twice']} | {r['reposts']} | "
-              f"{r['cpu_ms']:.1f} | {r['rss_mb']:.0f} MB |")
+        print(
+            f"| {r['name']} | {load} | {r['updates']} | {r['rate']:.0f} | "
+            f"{1000 * r['tap_p50']:.0f} / {1000 * r['tap_p99']:.0f} ms | "
+            f"{1000 * r['hook_p50']:.0f} / {1000 * r['hook_p99']:.0f} ms | "
+            f"{r['violations']} | {r['unanswered']} | {r['twice']} | {r['reposts']} | "
+            f"{r['cpu_ms']:.1f} | {r['rss_mb']:.0f} MB |"
+        )
 
 
 def main() -> int:
@@ -250,8 +278,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--rtt-ms", type=int, default=100)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--paced-rate", type=float, default=60.0,
-                        help="parent actions a second in the paced phase")
+    parser.add_argument(
+        "--paced-rate", type=float, default=60.0, help="parent actions a second in the paced phase"
+    )
     parser.add_argument("--paced-seconds", type=float, default=20.0)
     args = parser.parse_args()
     from bot.app import reserved_commands
@@ -261,8 +290,7 @@ def main() -> int:
     bench = _bench_module()
     rows = run_configuration("1 replica, SQLite", 1, None, args, content, bench)
     with PostgresServer() as server:
-        rows += run_configuration("2 replicas, PostgreSQL", 2, server.create_database(),
-                                  args, content, bench)
+        rows += run_configuration("2 replicas, PostgreSQL", 2, server.create_database(), args, content, bench)
     report(rows, args)
     return 0
 

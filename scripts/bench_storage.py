@@ -60,8 +60,7 @@ OPERATIONS: list[tuple[str, Op]] = [
     ("ask before hard pages", lambda s, u: s.users.set_skip_gates(u, True)),
     ("set the fever number", lambda s, u: s.users.set_fever_c(u, 38.3)),
     ("save a care-team number", lambda s, u: s.contacts.add(u, "Ward", "+1 555", limit=5)),
-    ("add an appointment", lambda s, u: s.appointments.add(u, 2e9, 2e9 - 3600, after=0,
-                                                           limit=10)),
+    ("add an appointment", lambda s, u: s.appointments.add(u, 2e9, 2e9 - 3600, after=0, limit=10)),
     ("read the language", lambda s, u: s.users.language(u)),
 ]
 
@@ -78,8 +77,7 @@ async def measure(storage: Any, rounds: int = 200) -> dict[str, tuple[float, flo
             before, cpu = TRIPS[0], time.process_time()
             for n in range(rounds):
                 await op(storage, 10_000 + n)
-            results[name] = ((TRIPS[0] - before) / rounds,
-                             (time.process_time() - cpu) * 1e6 / rounds)
+            results[name] = ((TRIPS[0] - before) / rounds, (time.process_time() - cpu) * 1e6 / rounds)
         return results
     finally:
         await storage.close()
@@ -96,8 +94,7 @@ async def main() -> int:
     if PostgresServer is not None:
         try:
             with PostgresServer() as server:
-                columns["PostgreSQL"] = await measure(
-                    open_storage("", time.time, server.create_database()))
+                columns["PostgreSQL"] = await measure(open_storage("", time.time, server.create_database()))
         except PostgresUnavailable as exc:
             print(f"PostgreSQL skipped: {exc}")
     names = list(columns)
@@ -105,8 +102,11 @@ async def main() -> int:
     print("| operation | " + " | ".join(f"{c} trips | {c} CPU µs" for c in names) + " |")
     print("|---|" + "---|---|" * len(names))
     for name, _ in OPERATIONS:
-        print(f"| {name} | " + " | ".join(
-            f"{columns[c][name][0]:.1f} | {columns[c][name][1]:.0f}" for c in names) + " |")
+        print(
+            f"| {name} | "
+            + " | ".join(f"{columns[c][name][0]:.1f} | {columns[c][name][1]:.0f}" for c in names)
+            + " |"
+        )
     return 0
 
 

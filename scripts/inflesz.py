@@ -15,8 +15,9 @@ from bot.readability import counts_es, inflesz_of  # noqa: E402
 
 def section_text(data: dict) -> str:  # type: ignore[type-arg]
     parts = data.get("parts") or [{"pages": data.get("pages") or []}]
-    return "\n".join([*(data.get("key_points") or []),
-                      *(p for part in parts for p in part.get("pages") or [])])
+    return "\n".join(
+        [*(data.get("key_points") or []), *(p for part in parts for p in part.get("pages") or [])]
+    )
 
 
 total = (0, 0, 0)

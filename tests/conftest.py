@@ -47,8 +47,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     on PostgreSQL, except tests marked sqlite_only (they read the SQLite file itself)."""
     marker = metafunc.definition.get_closest_marker
     languages = marker("every_language") and "language" in metafunc.fixturenames
-    backends = marker("every_backend") and not marker("sqlite_only") and \
-        "backend" in metafunc.fixturenames
+    backends = marker("every_backend") and not marker("sqlite_only") and "backend" in metafunc.fixturenames
     if languages and backends:
         # Every language on SQLite, and the flows once more on PostgreSQL (in English): the
         # language and the backend are independent, so not every pair is needed.
@@ -114,8 +113,7 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
 
 
 @pytest.fixture
-async def bot(settings: Settings, catalog: dict[str, Content],
-              language: str) -> AsyncIterator[Harness]:
+async def bot(settings: Settings, catalog: dict[str, Content], language: str) -> AsyncIterator[Harness]:
     async with Harness(settings, catalog["en"], language=language) as harness:
         yield harness
 

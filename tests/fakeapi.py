@@ -44,9 +44,13 @@ LONG_POLL_CAP = 0.5  # seconds a getUpdates waits at most, so shutdowns stay qui
 class FakeBotAPI:
     """The fake server. Use as a context manager; `base_url` goes in TELEGRAM_API_BASE_URL."""
 
-    def __init__(self, delays: Mapping[str, float] | None = None,
-                 default_delay: float = 0.0, limits: bool = False,
-                 poll_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        delays: Mapping[str, float] | None = None,
+        default_delay: float = 0.0,
+        limits: bool = False,
+        poll_delay: float = 0.0,
+    ) -> None:
         # Calls are recorded here as they arrive (before any delay), not by the wrapped API.
         self.api = OfflineBotAPI(record=False)
         self._calls: list[Call] = []
@@ -116,10 +120,12 @@ class FakeBotAPI:
 
     def add_updates(self, *updates: dict[str, Any]) -> None:
         """Queue updates for the bot's next getUpdates (like parents writing to the bot)."""
+
         def add() -> None:
             self._pending.extend(updates)
             assert self._new_update is not None
             self._new_update.set()
+
         self._loop.call_soon_threadsafe(add)
 
     def call(self, method: str, params: dict[str, Any]) -> Any:
@@ -132,8 +138,13 @@ class FakeBotAPI:
         calls = list(self._calls)  # appended to by the server thread; a copy is atomic
         return [c for c in calls if method is None or c.method == method]
 
-    def wait_for(self, check: Callable[[], bool], timeout: float = 20.0,
-                 proc: subprocess.Popen[bytes] | None = None, what: str = "") -> None:
+    def wait_for(
+        self,
+        check: Callable[[], bool],
+        timeout: float = 20.0,
+        proc: subprocess.Popen[bytes] | None = None,
+        what: str = "",
+    ) -> None:
         """Poll until check() holds; fail early if the bot process died."""
         deadline = time.monotonic() + timeout
         while not check():
@@ -146,8 +157,9 @@ class FakeBotAPI:
     # ---- the server -----------------------------------------------------------------------
     async def _serve(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != TOKEN:
-            return web.json_response({"ok": False, "error_code": 401,
-                                      "description": "Unauthorized"}, status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         method = request.match_info["method"]
         params: dict[str, Any] = {}
         files: dict[str, Any] = {}
@@ -238,8 +250,7 @@ class FakeBotAPI:
         if action == "messages":
             ids = []
             for chat in body["chats"]:
-                status, raw = await self.api.handle("sendMessage", {"chat_id": chat,
-                                                                    "text": body["text"]})
+                status, raw = await self.api.handle("sendMessage", {"chat_id": chat, "text": body["text"]})
                 assert status == 200, raw
                 ids.append(json.loads(raw)["result"]["message_id"])
             return web.json_response({"message_ids": ids})
@@ -258,17 +269,31 @@ class FakeBotAPI:
             self._shadow.reset()
             return web.json_response({"ok": True})
         if action == "stats":
-            return web.json_response({
-                "pending": len(self._pending), "handed_out": len(self.handed_out),
-                "calls": len(self._log), "api_calls": self._api_calls, "ok": dict(self._ok),
-                "answered": len(self._answered),
-                "refused": dict(self.refused), "over_limits": self.over_limits,
-                "by_limit": self._which_limits(), "now": time.monotonic()})
+            return web.json_response(
+                {
+                    "pending": len(self._pending),
+                    "handed_out": len(self.handed_out),
+                    "calls": len(self._log),
+                    "api_calls": self._api_calls,
+                    "ok": dict(self._ok),
+                    "answered": len(self._answered),
+                    "refused": dict(self.refused),
+                    "over_limits": self.over_limits,
+                    "by_limit": self._which_limits(),
+                    "now": time.monotonic(),
+                }
+            )
         if action == "record":
-            return web.json_response({
-                "calls": self._log, "handed_out": self.handed_out,
-                "refused": dict(self.refused), "over_limits": self.over_limits,
-                "by_limit": self._which_limits(), "now": time.monotonic()})
+            return web.json_response(
+                {
+                    "calls": self._log,
+                    "handed_out": self.handed_out,
+                    "refused": dict(self.refused),
+                    "over_limits": self.over_limits,
+                    "by_limit": self._which_limits(),
+                    "now": time.monotonic(),
+                }
+            )
         return web.json_response({"error": f"unknown control {action!r}"}, status=404)
 
 
@@ -280,19 +305,23 @@ def bot_env(fake: FakeBotAPI, db_path: Path, **extra: str) -> dict[str, str]:
 
 def port_env(port: int, db_path: Path, **extra: str) -> dict[str, str]:
     """bot_env for a fake server on `port` (e.g. one in another process)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.upper().endswith("_PROXY") and not k.startswith(("TELEGRAM_", "WEBHOOK_",
-                                                                     "BOT_"))}
-    env.update({
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
-        "TELEGRAM_API_BASE_FILE_URL": f"http://127.0.0.1:{port}/file/bot",
-        "BOT_DB_PATH": str(db_path),
-        "LOG_LEVEL": "INFO",
-        "NO_PROXY": "127.0.0.1,localhost",
-        "PYTHONUNBUFFERED": "1",
-        **extra,
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.upper().endswith("_PROXY") and not k.startswith(("TELEGRAM_", "WEBHOOK_", "BOT_"))
+    }
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+            "TELEGRAM_API_BASE_FILE_URL": f"http://127.0.0.1:{port}/file/bot",
+            "BOT_DB_PATH": str(db_path),
+            "LOG_LEVEL": "INFO",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "PYTHONUNBUFFERED": "1",
+            **extra,
+        }
+    )
     return env
 
 
@@ -300,8 +329,9 @@ def port_env(port: int, db_path: Path, **extra: str) -> dict[str, str]:
 def bot_process(env: Mapping[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """`python -m bot` as a subprocess; always gone (killed if need be) when the block ends."""
     with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=dict(env),
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot"], cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         yield proc
     finally:
@@ -383,8 +413,7 @@ def serve_forever(argv: list[str] | None = None) -> None:
     parser.add_argument("--limits", action="store_true")
     parser.add_argument("--poll-delay", type=float, default=0.0)
     args = parser.parse_args(argv)
-    with FakeBotAPI(default_delay=args.delay, limits=args.limits,
-                    poll_delay=args.poll_delay) as fake:
+    with FakeBotAPI(default_delay=args.delay, limits=args.limits, poll_delay=args.poll_delay) as fake:
         print(fake.port, flush=True)
         sys.stdin.read()
 

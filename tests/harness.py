@@ -20,8 +20,7 @@ from tests.virtual_time import VirtualTime
 
 ROOT = Path(__file__).resolve().parent.parent
 # /mydata of a parent with nothing stored (the format and schema it was written at first).
-NOTHING_STORED = {"export_format": 2, "schema_version": schema.LATEST, "user_id": 1001,
-                  "stored": False}
+NOTHING_STORED = {"export_format": 2, "schema_version": schema.LATEST, "user_id": 1001, "stored": False}
 # Every text a simulated parent typed in this test, so the log check can look for it.
 TYPED: list[str] = []
 
@@ -47,9 +46,16 @@ class Clock:
 class Harness:
     """One running Application with the offline Bot API and a few simulated parents."""
 
-    def __init__(self, settings: Settings, content: Content, api: OfflineBotAPI | None = None,
-                 overall_rate: float | None = None, clock: Clock | None = None,
-                 language: str = "en", limiter_time: VirtualTime | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        content: Content,
+        api: OfflineBotAPI | None = None,
+        overall_rate: float | None = None,
+        clock: Clock | None = None,
+        language: str = "en",
+        limiter_time: VirtualTime | None = None,
+    ):
         """`overall_rate`: the production rate limiter at that rate (None: no limiter);
         `limiter_time`: that limiter's clock and sleep, virtual (tests/virtual_time.py)."""
         self.settings = settings
@@ -60,11 +66,17 @@ class Harness:
         limiter = None
         if limiter_time is not None:
             assert overall_rate is not None, "a limiter on virtual time needs its rate"
-            limiter = limiter_for(overall_rate, settings.replicas, clock=limiter_time,
-                                  sleep=limiter_time.sleep)
-        self.app: BotApp = build_application(settings, request=self.api, content=content,
-                                             overall_rate=overall_rate, clock=self.clock,
-                                             rate_limiter=limiter)
+            limiter = limiter_for(
+                overall_rate, settings.replicas, clock=limiter_time, sleep=limiter_time.sleep
+            )
+        self.app: BotApp = build_application(
+            settings,
+            request=self.api,
+            content=content,
+            overall_rate=overall_rate,
+            clock=self.clock,
+            rate_limiter=limiter,
+        )
         self.users: dict[int, UpdateFactory] = {}
 
     @property
@@ -85,8 +97,9 @@ class Harness:
 
     def user(self, user_id: int = 1001) -> UpdateFactory:
         if user_id not in self.users:
-            self.users[user_id] = UpdateFactory(user_id=user_id, first_name=f"P{user_id}",
-                                                language=self.language)
+            self.users[user_id] = UpdateFactory(
+                user_id=user_id, first_name=f"P{user_id}", language=self.language
+            )
         return self.users[user_id]
 
     async def feed(self, raw: dict[str, Any]) -> None:
@@ -105,9 +118,12 @@ class Harness:
     # ---- what the parent sees ---------------------------------------------------------
     def last_message(self, user_id: int = 1001) -> dict[str, Any]:
         """The chat's message that was sent or edited most recently."""
-        chat = [c for c in self.api.calls
-                if c.method in ("sendMessage", "editMessageText", "editMessageReplyMarkup")
-                and int(c.params["chat_id"]) == user_id]
+        chat = [
+            c
+            for c in self.api.calls
+            if c.method in ("sendMessage", "editMessageText", "editMessageReplyMarkup")
+            and int(c.params["chat_id"]) == user_id
+        ]
         assert chat, f"no message for {user_id}; calls: {self.api.methods()}"
         call = chat[-1]
         if "message_id" in call.params:
@@ -116,8 +132,11 @@ class Harness:
 
     def html(self, user_id: int = 1001) -> str:
         """The HTML the bot sent or edited last in this chat, exactly as sent."""
-        chat = [c for c in self.api.calls if c.method in ("sendMessage", "editMessageText")
-                and int(c.params["chat_id"]) == user_id]
+        chat = [
+            c
+            for c in self.api.calls
+            if c.method in ("sendMessage", "editMessageText") and int(c.params["chat_id"]) == user_id
+        ]
         assert chat, f"no message for {user_id}"
         return str(chat[-1].params["text"])
 
@@ -126,8 +145,7 @@ class Harness:
         results, the honest no-match, or the greeting)."""
         s = self.content.strings
         sent = self.html(user_id)
-        return any(s(key) in sent for key in ("search.results", "search.nothing",
-                                              "search.greeting"))
+        return any(s(key) in sent for key in ("search.results", "search.nothing", "search.greeting"))
 
     def text(self, user_id: int = 1001) -> str:
         return str(self.last_message(user_id).get("text", ""))
@@ -143,8 +161,7 @@ class Harness:
                 return data
         raise AssertionError(f"no button {label!r}; buttons: {self.buttons(user_id)}")
 
-    async def tap_data(self, data: str, user_id: int = 1001,
-                       message: dict[str, Any] | None = None) -> None:
+    async def tap_data(self, data: str, user_id: int = 1001, message: dict[str, Any] | None = None) -> None:
         message = message or self.last_message(user_id)
         public = {k: v for k, v in message.items() if not k.startswith("_")}
         await self.feed(self.user(user_id).tap(public, data))
@@ -195,11 +212,12 @@ async def stored_anywhere(bot: Harness, marker: str) -> bool:
 
     assert isinstance(storage.driver, PostgresDriver)
     pool = storage.driver.pool
-    tables = [r["tablename"] for r in await pool.fetch(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+    tables = [
+        r["tablename"]
+        for r in await pool.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    ]
     for table in tables:
-        found = await pool.fetchval(
-            f'SELECT COUNT(*) FROM "{table}" t WHERE t::text LIKE $1', f"%{marker}%")
+        found = await pool.fetchval(f'SELECT COUNT(*) FROM "{table}" t WHERE t::text LIKE $1', f"%{marker}%")
         if found:
             return True
     return False
@@ -228,5 +246,7 @@ async def first_phone(bot: Harness, user_id: int = 1001) -> str | None:
 async def save_phone(bot: Harness, user_id: int, phone: str, label: str = "") -> int:
     """A care-team number put straight into storage (the parent must have agreed)."""
     return await bot.storage.contacts.add(user_id, label, phone, limit=5)
+
+
 LANGUAGES = ("en", "es")  # modules that run their flows in every language use this
 BACKENDS = ("sqlite", "postgres")  # modules that run on every storage backend use this

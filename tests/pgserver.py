@@ -30,8 +30,10 @@ def binaries() -> Path:
         found = shutil.which(name)
         if found and Path(found).resolve().parent.joinpath("postgres").exists():
             return Path(found).resolve().parent
-    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                      key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    versions = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0,
+    )
     if versions:
         return Path(versions[-1]).parent
     raise PostgresUnavailable("no initdb: install PostgreSQL (Debian: apt-get install postgresql)")
@@ -72,23 +74,46 @@ class PostgresServer:
         cmd = list(args)
         if self._as_postgres:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120,
-                              cwd=self.root)
+        return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120, cwd=self.root)
 
     def start(self) -> None:
         if self._as_postgres:
             shutil.chown(self.root, "postgres", "postgres")
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                  "-E", "UTF8", "--no-locale", "--no-sync")
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        )
         self.resume()
 
     def resume(self) -> None:
         """Start the server on its data directory (after `stop()`: the same port, data kept)."""
-        options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-                   f"-c unix_socket_directories={self.root} -c fsync=off "
-                   "-c max_connections=200 -c shared_buffers=32MB")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.root / "server.log"), "-w", "-t", "60", "start")
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
+            f"-c unix_socket_directories={self.root} -c fsync=off "
+            "-c max_connections=200 -c shared_buffers=32MB"
+        )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def _settle(self) -> None:
         """Let what runs in the background finish before the server stops."""
@@ -97,14 +122,24 @@ class PostgresServer:
 
     def stop(self) -> None:
         self._settle()
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop",
-                  check=False)
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
 
     def restart(self) -> None:
         """Stop the server and start it again on the same port (connections are cut)."""
         self._settle()
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
-                  "-l", str(self.root / "server.log"), "restart", "-t", "60")
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-m",
+            "fast",
+            "-w",
+            "-l",
+            str(self.root / "server.log"),
+            "restart",
+            "-t",
+            "60",
+        )
 
     def __enter__(self) -> PostgresServer:
         self.start()
@@ -149,8 +184,22 @@ class PostgresServer:
             self._ahead.submit(self._sql, statement)
 
     def _sql(self, statement: str) -> None:
-        self._run(str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
-                  "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", statement)
+        self._run(
+            str(self.bin / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+            "-c",
+            statement,
+        )
 
     def log(self) -> str:
         path = self.root / "server.log"

@@ -19,12 +19,32 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-NEW_MESSAGE_METHODS = frozenset({
-    "sendMessage", "sendDocument", "sendPhoto", "sendAudio", "sendVideo", "sendAnimation",
-    "sendVoice", "sendVideoNote", "sendMediaGroup", "sendLocation", "sendVenue", "sendContact",
-    "sendPoll", "sendDice", "sendSticker", "sendInvoice", "sendGame", "sendPaidMedia",
-    "copyMessage", "copyMessages", "forwardMessage", "forwardMessages",
-})
+NEW_MESSAGE_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "sendAudio",
+        "sendVideo",
+        "sendAnimation",
+        "sendVoice",
+        "sendVideoNote",
+        "sendMediaGroup",
+        "sendLocation",
+        "sendVenue",
+        "sendContact",
+        "sendPoll",
+        "sendDice",
+        "sendSticker",
+        "sendInvoice",
+        "sendGame",
+        "sendPaidMedia",
+        "copyMessage",
+        "copyMessages",
+        "forwardMessage",
+        "forwardMessages",
+    }
+)
 
 OVERALL_RATE = 30.0  # new messages a second across all chats
 OVERALL_BURST = 30.0
@@ -59,10 +79,13 @@ class TelegramLimits:
     (a whole number, at least 1) Telegram would give; a refused call is not counted.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 overall: tuple[float, float] = (OVERALL_RATE, OVERALL_BURST),
-                 private: tuple[float, float] = (PRIVATE_RATE, PRIVATE_BURST),
-                 group: tuple[float, float] = (GROUP_RATE, GROUP_BURST)) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        overall: tuple[float, float] = (OVERALL_RATE, OVERALL_BURST),
+        private: tuple[float, float] = (PRIVATE_RATE, PRIVATE_BURST),
+        group: tuple[float, float] = (GROUP_RATE, GROUP_BURST),
+    ) -> None:
         self.clock = clock
         self._overall_limit = overall
         self._private_limit = private
@@ -115,6 +138,9 @@ class TelegramLimits:
     @staticmethod
     def error(retry_after: int) -> dict[str, Any]:
         """The body Telegram answers with (HTTP status 429)."""
-        return {"ok": False, "error_code": 429,
-                "description": f"Too Many Requests: retry after {retry_after}",
-                "parameters": {"retry_after": retry_after}}
+        return {
+            "ok": False,
+            "error_code": 429,
+            "description": f"Too Many Requests: retry after {retry_after}",
+            "parameters": {"retry_after": retry_after},
+        }

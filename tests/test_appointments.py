@@ -53,8 +53,7 @@ async def add_by_taps(bot: Harness, day: int, hour: int, minute: int) -> int:
     await bot.tap(bot.content.strings("appointments.add"))
     await bot.tap_data(make("ad", appt=0, year=2026, month=12, day=day))
     await bot.tap_data(make("ah", appt=0, year=2026, month=12, day=day, hour=hour))
-    await bot.tap_data(make("am", appt=0, year=2026, month=12, day=day, hour=hour,
-                            minute=minute))
+    await bot.tap_data(make("am", appt=0, year=2026, month=12, day=day, hour=hour, minute=minute))
     items = await bot.storage.appointments.upcoming(PARENT, NOW)
     return items[-1].id
 
@@ -71,8 +70,7 @@ def job(bot: Harness) -> Any:
 
 
 # ---- saving -------------------------------------------------------------------------------------
-async def test_time_zone_first_then_add_by_taps_with_a_place(app: Harness,
-                                                             content: Content) -> None:
+async def test_time_zone_first_then_add_by_taps_with_a_place(app: Harness, content: Content) -> None:
     bot = app
     s = content.strings
     await bot.send("/appointment")
@@ -93,8 +91,7 @@ async def test_time_zone_first_then_add_by_taps_with_a_place(app: Harness,
     assert "Day clinic, 2nd floor &lt;B&gt; &amp; C" in bot.html()
 
 
-async def test_a_double_tap_on_the_minute_saves_one_appointment(app: Harness,
-                                                                content: Content) -> None:
+async def test_a_double_tap_on_the_minute_saves_one_appointment(app: Harness, content: Content) -> None:
     bot = app
     await ready(bot)
     first = await add_by_taps(bot, 14, 9, 30)
@@ -113,8 +110,7 @@ async def test_add_change_and_delete_by_typing(app: Harness, content: Content) -
     await bot.tap(s("appointments.type_time"))
     for bad in ["31 February 9:00", "14 Dec 25:00", "next tuesday-ish", "2026-11-30 09:00"]:
         await bot.send(bad)
-        expected = s("appointments.past") if bad.startswith("2026-11") else \
-            s("appointments.time_invalid")
+        expected = s("appointments.past") if bad.startswith("2026-11") else s("appointments.time_invalid")
         assert bot.html().startswith(expected), bad
     assert await bot.storage.appointments.upcoming(PARENT, NOW) == []
     await bot.tap_data(make("ae", appt=0))
@@ -178,14 +174,17 @@ async def type_date_in_chicago(bot: Harness, typed: str) -> None:
 def when_label(bot: Harness, year: int, month: int, day: int, hour: int, minute: int) -> str:
     """A choice's label, in the appointment screens' own date format."""
     s = bot.content.strings
-    return s("appointments.which_option",
-             when=s("appointments.when", when=datetime(year, month, day, hour, minute)))
+    return s(
+        "appointments.which_option",
+        when=s("appointments.when", when=datetime(year, month, day, hour, minute)),
+    )
 
 
 @pytest.mark.parametrize("typed", ["1/12 9:30", "1/12/2027 9:30"])
 @pytest.mark.parametrize("meant", ["january", "december"])
 async def test_a_date_that_reads_two_ways_is_asked_and_saved_only_as_tapped(
-        settings: Settings, content: Content, typed: str, meant: str) -> None:
+    settings: Settings, content: Content, typed: str, meant: str
+) -> None:
     """A parent in Chicago types "1/12 9:30" meaning January 12: it was saved as
     1 December. Now both dates are offered, with their weekdays, and only the tapped
     one is saved."""
@@ -194,10 +193,8 @@ async def test_a_date_that_reads_two_ways_is_asked_and_saved_only_as_tapped(
     async with Harness(settings, content, clock=Clock(start=now)) as bot:
         await type_date_in_chicago(bot, typed)
         assert bot.html() == s("appointments.which_date")
-        january, december = when_label(bot, 2027, 1, 12, 9, 30), \
-            when_label(bot, 2027, 12, 1, 9, 30)
-        assert [label for label, _ in bot.buttons()] == [january, december,
-                                                          s("questions.cancel")]
+        january, december = when_label(bot, 2027, 1, 12, 9, 30), when_label(bot, 2027, 12, 1, 9, 30)
+        assert [label for label, _ in bot.buttons()] == [january, december, s("questions.cancel")]
         assert "Tue 12 Jan 2027, 09:30" in january and "Wed 01 Dec 2027, 09:30" in december
         assert await bot.storage.appointments.upcoming(PARENT, now) == []  # nothing yet
         tapped = bot.button(january if meant == "january" else december)
@@ -212,17 +209,14 @@ async def test_a_date_that_reads_two_ways_is_asked_and_saved_only_as_tapped(
         assert bot.html().startswith(s("appointments.saved"))
 
 
-async def test_the_question_of_which_date_in_spanish(settings: Settings,
-                                                     content: Content) -> None:
+async def test_the_question_of_which_date_in_spanish(settings: Settings, content: Content) -> None:
     now = datetime(2026, 12, 5, 12, 0, tzinfo=CHICAGO).timestamp()
     async with Harness(settings, content, clock=Clock(start=now), language="es") as bot:
         es = bot.content.strings
         await type_date_in_chicago(bot, "1/12 9:30")
-        assert bot.html() == es("appointments.which_date") != \
-            content.strings("appointments.which_date")
+        assert bot.html() == es("appointments.which_date") != content.strings("appointments.which_date")
         labels = [label for label, _ in bot.buttons()]
-        assert labels[:2] == [when_label(bot, 2027, 1, 12, 9, 30),
-                              when_label(bot, 2027, 12, 1, 9, 30)]
+        assert labels[:2] == [when_label(bot, 2027, 1, 12, 9, 30), when_label(bot, 2027, 12, 1, 9, 30)]
         assert "mar 12 ene 2027, 09:30" in labels[0] and "mié 01 dic 2027, 09:30" in labels[1]
         await bot.send("12 ene 9:30")  # typed again with the month's name
         (saved,) = await bot.storage.appointments.upcoming(PARENT, now)
@@ -230,7 +224,8 @@ async def test_the_question_of_which_date_in_spanish(settings: Settings,
 
 
 async def test_a_clear_date_is_saved_at_once_and_the_question_can_be_cancelled(
-        settings: Settings, content: Content) -> None:
+    settings: Settings, content: Content
+) -> None:
     s = content.strings
     now = datetime(2026, 12, 5, 12, 0, tzinfo=CHICAGO).timestamp()
     async with Harness(settings, content, clock=Clock(start=now)) as bot:
@@ -258,8 +253,7 @@ async def test_a_clear_date_is_saved_at_once_and_the_question_can_be_cancelled(
         assert len(await bot.storage.appointments.upcoming(PARENT, now)) == 3
 
 
-async def test_changing_a_time_to_a_date_that_reads_two_ways(settings: Settings,
-                                                            content: Content) -> None:
+async def test_changing_a_time_to_a_date_that_reads_two_ways(settings: Settings, content: Content) -> None:
     """The typed new time of an appointment: asked which too, and only the owner's
     appointment changes; forged or impossible choices change nothing."""
     s = content.strings
@@ -270,23 +264,23 @@ async def test_changing_a_time_to_a_date_that_reads_two_ways(settings: Settings,
         await bot.tap_data(make("ae", appt=first.id))
         await bot.send("2/3 10:15")
         assert bot.html() == s("appointments.which_date")
-        assert bot.button(when_label(bot, 2027, 2, 3, 10, 15)) == \
-            make("aq", appt=first.id, year=2027, month=2, day=3, hour=10, minute=15)
+        assert bot.button(when_label(bot, 2027, 2, 3, 10, 15)) == make(
+            "aq", appt=first.id, year=2027, month=2, day=3, hour=10, minute=15
+        )
         # Another parent taps this parent's choice: their own list, nothing changed.
         other = 2002
         await ready(bot, "America/Chicago", user=other)
-        await bot.tap_data(make("aq", appt=first.id, year=2027, month=3, day=2, hour=10,
-                                minute=15), user_id=other)
+        await bot.tap_data(
+            make("aq", appt=first.id, year=2027, month=3, day=2, hour=10, minute=15), user_id=other
+        )
         assert bot.answers()[-1]["text"] == s("appointments.gone")
         unchanged = await bot.storage.appointments.get(PARENT, first.id)
         assert unchanged is not None and unchanged.starts_at == first.starts_at
         # Impossible dates (forged data) change nothing either.
         for day, month in ((31, 2), (0, 3)):
-            await bot.tap_data(make("aq", appt=first.id, year=2027, month=month, day=day,
-                                    hour=10, minute=15))
+            await bot.tap_data(make("aq", appt=first.id, year=2027, month=month, day=day, hour=10, minute=15))
             assert bot.answers()[-1]["text"] == s("errors.stale")
-        await bot.tap_data(make("aq", appt=first.id, year=2027, month=3, day=2, hour=25,
-                                minute=0))
+        await bot.tap_data(make("aq", appt=first.id, year=2027, month=3, day=2, hour=25, minute=0))
         assert bot.answers()[-1]["text"] == s("errors.stale")
         # The parent taps 2 March.
         await bot.tap_data(make("ae", appt=first.id))
@@ -313,7 +307,8 @@ async def test_at_most_ten_ahead(app: Harness, content: Content) -> None:
 
 # ---- reminders -----------------------------------------------------------------------------------
 async def test_a_reminder_fires_once_with_the_open_questions_and_not_after_a_restart(
-        settings: Settings, content: Content) -> None:
+    settings: Settings, content: Content
+) -> None:
     clock = Clock(start=NOW)
     s = content.strings
     async with Harness(settings, content, clock=clock) as bot:
@@ -340,14 +335,13 @@ async def test_a_reminder_fires_once_with_the_open_questions_and_not_after_a_res
         assert again.api.of("sendMessage") == []
 
 
-async def test_missed_reminders_are_late_or_skipped(settings: Settings,
-                                                    content: Content) -> None:
+async def test_missed_reminders_are_late_or_skipped(settings: Settings, content: Content) -> None:
     clock = Clock(start=NOW)
     s = content.strings
     async with Harness(settings, content, clock=clock) as bot:
         await ready(bot)
-        await add_by_taps(bot, 3, 16, 0)   # reminder 2 Dec 18:00
-        await add_by_taps(bot, 2, 11, 0)   # reminder 1 Dec 18:00
+        await add_by_taps(bot, 3, 16, 0)  # reminder 2 Dec 18:00
+        await add_by_taps(bot, 2, 11, 0)  # reminder 1 Dec 18:00
     # The bot was down from 10:00 on 1 Dec to 12:00 on 2 Dec.
     clock.advance(26 * 3600)
     async with Harness(settings, content, clock=clock) as bot:
@@ -362,8 +356,9 @@ async def test_missed_reminders_are_late_or_skipped(settings: Settings,
         assert late.startswith(s("appointments.reminder_late"))
 
 
-async def test_a_parent_who_blocked_the_bot_gets_no_more_reminders(settings: Settings,
-                                                                   content: Content) -> None:
+async def test_a_parent_who_blocked_the_bot_gets_no_more_reminders(
+    settings: Settings, content: Content
+) -> None:
     blocked: set[int] = set()
 
     def fault(method: str, params: dict[str, Any]) -> ApiError | None:
@@ -388,7 +383,8 @@ async def test_a_parent_who_blocked_the_bot_gets_no_more_reminders(settings: Set
 
 @pytest.mark.parametrize("lost", ["before Telegram", "after Telegram"])
 async def test_a_reminder_whose_send_fails_is_sent_again_after_the_lease(
-        settings: Settings, content: Content, lost: str) -> None:
+    settings: Settings, content: Content, lost: str
+) -> None:
     """At least once: a send that times out (before or after Telegram delivered it) stays
     leased to this process, then is tried again; it arrives once or twice, never zero times."""
     failing = {"on": False}
@@ -409,8 +405,11 @@ async def test_a_reminder_whose_send_fails_is_sent_again_after_the_lease(
         await job(bot).run(bot.app)
 
         def arrived() -> int:  # messages Telegram holds in the chat (not calls tried)
-            return sum(str(m.get("text", "")).startswith(title)
-                       for (chat, _), m in bot.api.messages.items() if chat == PARENT)
+            return sum(
+                str(m.get("text", "")).startswith(title)
+                for (chat, _), m in bot.api.messages.items()
+                if chat == PARENT
+            )
 
         first = arrived()
         assert first == (0 if lost == "before Telegram" else 1)
@@ -426,20 +425,23 @@ async def test_a_reminder_whose_send_fails_is_sent_again_after_the_lease(
 
 
 async def test_a_reminder_claimed_by_a_replica_that_died_is_sent_once_its_lease_ends(
-        app: Harness, content: Content) -> None:
+    app: Harness, content: Content
+) -> None:
     bot = app
     s = content.strings
     await ready(bot)
     await add_by_taps(bot, 2, 9, 0)
     bot.clock.advance(8 * 3600)
     # Another replica claimed it, then died before sending.
-    ((_, claimed),) = await bot.storage.appointments.claim_due(bot.clock(), lease=LEASE,
-                                                               by="a replica that died")
+    ((_, claimed),) = await bot.storage.appointments.claim_due(
+        bot.clock(), lease=LEASE, by="a replica that died"
+    )
 
     def reminders() -> int:
-        return sum(c.params["text"].startswith((s("appointments.reminder_title"),
-                                                s("appointments.reminder_late")))
-                   for c in bot.api.of("sendMessage"))
+        return sum(
+            c.params["text"].startswith((s("appointments.reminder_title"), s("appointments.reminder_late")))
+            for c in bot.api.of("sendMessage")
+        )
 
     await job(bot).run(bot.app)
     assert reminders() == 0  # its lease still holds
@@ -461,8 +463,7 @@ async def test_deleting_my_data_cancels_the_reminders(app: Harness, content: Con
 
 
 # ---- the calendar file and visit mode -------------------------------------------------------------
-async def test_the_ics_file_parses_and_holds_the_questions(app: Harness,
-                                                           content: Content) -> None:
+async def test_the_ics_file_parses_and_holds_the_questions(app: Harness, content: Content) -> None:
     bot = app
     await ready(bot)
     await bot.storage.questions.add_own(PARENT, "Can she go to school? ñ ¿¡ 🙂", limit=200)
@@ -487,8 +488,7 @@ async def test_visit_mode_to_the_end(app: Harness, content: Content) -> None:
     bot = app
     s = content.strings
     await bot.storage.users.give_consent(PARENT)
-    ids = [await bot.storage.questions.add_own(PARENT, f"Question {n}", limit=200)
-           for n in (1, 2, 3)]
+    ids = [await bot.storage.questions.add_own(PARENT, f"Question {n}", limit=200) for n in (1, 2, 3)]
     await bot.send("/myquestions")
     await bot.tap_data(make("vq", num=0))
     assert s("visit.title", number=1, total=3) in bot.html() and "Question 1" in bot.html()
@@ -510,15 +510,15 @@ async def test_visit_mode_to_the_end(app: Harness, content: Content) -> None:
 
 
 async def test_after_asked_the_answer_is_filed_under_the_question_just_asked(
-        app: Harness, content: Content) -> None:
+    app: Harness, content: Content
+) -> None:
     """From the reminder: Asked keeps question 1 on screen, so Write the answer is for
     question 1 (it went to question 2 when the screen jumped on); after saving, Next
     question goes on with question 2."""
     bot = app
     s = content.strings
     await ready(bot)
-    ids = [await bot.storage.questions.add_own(PARENT, f"Question {n}", limit=200)
-           for n in (1, 2, 3)]
+    ids = [await bot.storage.questions.add_own(PARENT, f"Question {n}", limit=200) for n in (1, 2, 3)]
     await add_by_taps(bot, 2, 9, 0)  # tomorrow: the reminder comes today at 18:00
     bot.clock.advance(8 * 3600)
     await job(bot).run(bot.app)
@@ -562,12 +562,12 @@ async def test_after_asked_the_answer_is_filed_under_the_question_just_asked(
 
 
 async def test_next_after_an_answer_skips_answered_questions_and_cancel_goes_back(
-        app: Harness, content: Content) -> None:
+    app: Harness, content: Content
+) -> None:
     bot = app
     s = content.strings
     await bot.storage.users.give_consent(PARENT)
-    ids = [await bot.storage.questions.add_own(PARENT, f"Question {n}", limit=200)
-           for n in (1, 2, 3, 4)]
+    ids = [await bot.storage.questions.add_own(PARENT, f"Question {n}", limit=200) for n in (1, 2, 3, 4)]
     await bot.storage.questions.set_answer(PARENT, ids[2], "Already answered")
     await bot.send("/myquestions")
     await bot.tap_data(make("vq", num=ids[1]))
@@ -593,8 +593,7 @@ async def test_old_visit_buttons_still_work(app: Harness, content: Content) -> N
     bot = app
     s = content.strings
     await bot.storage.users.give_consent(PARENT)
-    ids = [await bot.storage.questions.add_own(PARENT, f"Question {n}", limit=200)
-           for n in (1, 2)]
+    ids = [await bot.storage.questions.add_own(PARENT, f"Question {n}", limit=200) for n in (1, 2)]
     await bot.send("/myquestions")
     await bot.tap_data("vq:0")
     assert "Question 1" in bot.html()
@@ -615,8 +614,7 @@ async def test_old_visit_buttons_still_work(app: Harness, content: Content) -> N
     assert all(a.get("text") != stale for a in bot.answers())
 
 
-async def test_visit_answers_only_for_the_tapping_parent(app: Harness,
-                                                         content: Content) -> None:
+async def test_visit_answers_only_for_the_tapping_parent(app: Harness, content: Content) -> None:
     bot = app
     s = content.strings
     other = 2002
@@ -654,8 +652,7 @@ async def test_my_questions_offers_at_the_appointment(app: Harness, content: Con
     assert s("appointments.visit") not in [label for label, _ in bot.buttons()]
 
 
-async def test_reminder_buttons_after_the_appointment_was_deleted(app: Harness,
-                                                                  content: Content) -> None:
+async def test_reminder_buttons_after_the_appointment_was_deleted(app: Harness, content: Content) -> None:
     bot = app
     await ready(bot)
     qid = await add_by_taps(bot, 14, 9, 30)
@@ -665,8 +662,7 @@ async def test_reminder_buttons_after_the_appointment_was_deleted(app: Harness,
         assert bot.answers()[-1]["text"] == content.strings("appointments.gone")
 
 
-async def test_change_by_taps_reminder_hour_and_an_unknown_time_zone(app: Harness,
-                                                                     content: Content) -> None:
+async def test_change_by_taps_reminder_hour_and_an_unknown_time_zone(app: Harness, content: Content) -> None:
     bot = app
     s = content.strings
     await ready(bot)
@@ -694,8 +690,7 @@ async def test_change_by_taps_reminder_hour_and_an_unknown_time_zone(app: Harnes
     assert await bot.storage.users.timezone(PARENT) == "America/Chicago"
 
 
-async def test_the_reminder_job_runs_as_the_bot_starts(settings: Settings,
-                                                       content: Content) -> None:
+async def test_the_reminder_job_runs_as_the_bot_starts(settings: Settings, content: Content) -> None:
     """A reminder that fell due while the bot was down goes out at start-up, without
     waiting a whole interval (nothing here calls the job: the JobQueue runs it)."""
     clock = Clock(start=NOW)

@@ -21,9 +21,19 @@ def load_bench() -> ModuleType:
 
 def test_a_tiny_black_box_run_hands_out_and_answers_everything(tmp_path: Path) -> None:
     bench = load_bench()
-    r = bench.blackbox_run("bot", limits=True, updates=20, users=5, rate=None, rtt_ms=10,
-                           seed_users=50, warmup=5, timeout=30, workdir=str(tmp_path),
-                           quiet_s=0.3)
+    r = bench.blackbox_run(
+        "bot",
+        limits=True,
+        updates=20,
+        users=5,
+        rate=None,
+        rtt_ms=10,
+        seed_users=50,
+        warmup=5,
+        timeout=30,
+        workdir=str(tmp_path),
+        quiet_s=0.3,
+    )
     assert r["complete"], r
     assert r["injected"] == r["handed_out"] == r["updates"] == 20
     assert r["taps"] + r["commands"] == 20 and r["taps"] > 0 and r["commands"] > 0
@@ -39,15 +49,20 @@ def test_a_tiny_black_box_run_hands_out_and_answers_everything(tmp_path: Path) -
 def test_the_analysis_sees_order_violations_and_unanswered_taps() -> None:
     bench = load_bench()
     stream: list[tuple[str, dict[str, Any]]] = [
-        ("page", bench.tap_update(1, 7, "x")), ("command", bench.command_update(2, 7, "/help")),
-        ("page", bench.tap_update(3, 7, "y")), ("page", bench.tap_update(4, 8, "z"))]
+        ("page", bench.tap_update(1, 7, "x")),
+        ("command", bench.command_update(2, 7, "/help")),
+        ("page", bench.tap_update(3, 7, "y")),
+        ("page", bench.tap_update(4, 8, "z")),
+    ]
     record = {
         "handed_out": {"1": 10.0, "2": 10.0, "3": 10.0, "4": 10.0},
         # Chat 7: the tap after the command is answered before the command's message.
-        "calls": [[10.1, "answerCallbackQuery", None, "q1", 200],
-                  [10.2, "answerCallbackQuery", None, "q3", 200],
-                  [10.3, "sendMessage", "7", None, 200],
-                  [10.4, "getUpdates", None, None, 200]],
+        "calls": [
+            [10.1, "answerCallbackQuery", None, "q1", 200],
+            [10.2, "answerCallbackQuery", None, "q3", 200],
+            [10.3, "sendMessage", "7", None, 200],
+            [10.4, "getUpdates", None, None, 200],
+        ],
         "refused": {"sendMessage": 2},
     }
     r = bench.analyse_blackbox(stream, record)

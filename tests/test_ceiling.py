@@ -46,9 +46,14 @@ async def test_waiting_messages_go_by_priority_then_arrival() -> None:
         await ceiling.acquire(priority)
         order.append(name)
 
-    await asyncio.gather(send("notice", Priority.NOTICE), send("reminder", Priority.REMINDER),
-                         send("reply 1", Priority.REPLY), send("dose", Priority.DOSE),
-                         send("reply 2", Priority.REPLY), send("urgent", Priority.URGENT))
+    await asyncio.gather(
+        send("notice", Priority.NOTICE),
+        send("reminder", Priority.REMINDER),
+        send("reply 1", Priority.REPLY),
+        send("dose", Priority.DOSE),
+        send("reply 2", Priority.REPLY),
+        send("urgent", Priority.URGENT),
+    )
     assert order == ["urgent", "dose", "reply 1", "reply 2", "reminder", "notice"]
 
 
@@ -65,7 +70,8 @@ async def test_urgent_never_waits_even_behind_a_broadcast() -> None:
 
 
 async def test_a_crowd_of_429s_lowers_the_ceiling_once_then_it_recovers(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     t = VirtualTime()
     ceiling = Ceiling(480, clock=t.clock, sleep=t.sleep)
     caplog.set_level(logging.WARNING, "bot.ceiling")
@@ -108,11 +114,16 @@ async def test_a_cancelled_waiter_leaves_no_hole() -> None:
 
 
 # ---- through the production rate limiter -----------------------------------------------------
-async def send(limiter: NewMessageRateLimiter, chat: int, priority: Priority | None = None,
-               fail: BaseException | None = None) -> None:
+async def send(
+    limiter: NewMessageRateLimiter,
+    chat: int,
+    priority: Priority | None = None,
+    fail: BaseException | None = None,
+) -> None:
     async def call() -> None:
         if fail is not None:
             raise fail
+
     await limiter.process_request(call, (), {}, "sendMessage", {"chat_id": chat}, priority)
 
 

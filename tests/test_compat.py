@@ -21,8 +21,7 @@ from bot import render
 from bot.content import Content
 from tests.harness import Harness
 
-RECORDED = json.loads((Path(__file__).parent / "compat" / "callbacks_0_1.json")
-                      .read_text(encoding="utf-8"))
+RECORDED = json.loads((Path(__file__).parent / "compat" / "callbacks_0_1.json").read_text(encoding="utf-8"))
 PARENT = 1001
 
 # Changed on purpose, with the reason: release 0.1's Cancel (mx) with nothing waiting went
@@ -45,8 +44,13 @@ def gate_for(content: Content, data: str) -> str | None:
     sid, part_id, page = rest.split(":")
     section = content.section(sid)
     part = section.part(part_id) if section is not None else None
-    if section is None or part is None or part.sensitive or section.sensitive \
-            or not part.asks_first(int(page)):
+    if (
+        section is None
+        or part is None
+        or part.sensitive
+        or section.sensitive
+        or not part.asks_first(int(page))
+    ):
         return None
     return render.gate(content.strings, section, part)
 
@@ -82,8 +86,14 @@ def _checklist(content: Content, text: str) -> None:
 # Views redesigned on purpose (issue 12), with what the old button must still open: settings
 # lists several named numbers; the urgent card has two groups; the checklist and its note
 # start with the line for children already in treatment.
-REDESIGNED = {"st": _settings, "u": _urgent, "k": _checklist, "ks": _checklist,
-              "kt": _checklist, "ky": _checklist}
+REDESIGNED = {
+    "st": _settings,
+    "u": _urgent,
+    "k": _checklist,
+    "ks": _checklist,
+    "kt": _checklist,
+    "ky": _checklist,
+}
 
 
 def _settings_after_remove(content: Content, text: str) -> None:
@@ -122,13 +132,16 @@ def outcome(bot: Harness, before: int) -> dict[str, Any]:
     answers = [c.params.get("text") for c in new if c.method == "answerCallbackQuery"]
     # The 🚨 button below the chat (sent, relabelled or taken away with its own short
     # message since issue 20) is not part of the view a button opens.
-    shown = [c for c in new if c.method in ("sendMessage", "editMessageText", "sendDocument")
-             and "remove_keyboard" not in str(c.params.get("reply_markup", ""))
-             and "'keyboard'" not in str(c.params.get("reply_markup", ""))
-             and '"keyboard"' not in str(c.params.get("reply_markup", ""))]
+    shown = [
+        c
+        for c in new
+        if c.method in ("sendMessage", "editMessageText", "sendDocument")
+        and "remove_keyboard" not in str(c.params.get("reply_markup", ""))
+        and "'keyboard'" not in str(c.params.get("reply_markup", ""))
+        and '"keyboard"' not in str(c.params.get("reply_markup", ""))
+    ]
     texts = [str(c.params.get("text", c.params.get("caption", ""))) for c in shown]
-    return {"answers": answers, "methods": [c.method for c in shown],
-            "text": texts[-1] if texts else None}
+    return {"answers": answers, "methods": [c.method for c in shown], "text": texts[-1] if texts else None}
 
 
 async def test_release_0_1_buttons_open_the_same_views(bot: Harness, content: Content) -> None:
@@ -145,11 +158,13 @@ async def test_release_0_1_buttons_open_the_same_views(bot: Harness, content: Co
         assert len(got["answers"]) == 1, entry["data"]  # answered exactly once
         assert got["answers"][0] != stale, entry["data"]
         if entry["data"] in CHANGED:
-            assert got["text"] == (f"{content.strings('prompt.nothing_to_cancel')}\n\n"
-                                   f"{content.strings('menu.home_title')}")
+            assert got["text"] == (
+                f"{content.strings('prompt.nothing_to_cancel')}\n\n{content.strings('menu.home_title')}"
+            )
             continue
         if entry["data"].startswith("ki:") and got["answers"][0].startswith(
-                content.strings("symptoms.in_treatment_alert")):
+            content.strings("symptoms.in_treatment_alert")
+        ):
             # A sign on the urgent card, for a child taken to be in treatment (issue 20).
             pass
         elif entry["data"].startswith("ki:"):
@@ -172,6 +187,5 @@ async def test_release_0_1_buttons_open_the_same_views(bot: Harness, content: Co
         if undated(got["text"]) != undated(entry["text"]):
             # The guide's wording was edited since (issue 12: dates, cross-references, no
             # editor's notes, sentence-case titles): the same view, reworded in places.
-            assert first_line(got["text"]).lower() == first_line(entry["text"]).lower(), \
-                entry["data"]
+            assert first_line(got["text"]).lower() == first_line(entry["text"]).lower(), entry["data"]
             assert fuzz.ratio(got["text"], entry["text"]) >= 70, entry["data"]

@@ -31,15 +31,24 @@ async def test_console_reports_bad_button_numbers(settings, content) -> None:
 
 
 def test_plain_renders_html() -> None:
-    assert plain('<b>A</b> &lt;x&gt; <a href="https://e.x/?a=1&amp;b=2">link</a>') == \
-        "A <x> link (https://e.x/?a=1&b=2)"
+    assert (
+        plain('<b>A</b> &lt;x&gt; <a href="https://e.x/?a=1&amp;b=2">link</a>')
+        == "A <x> link (https://e.x/?a=1&b=2)"
+    )
 
 
 def test_python_m_bot_console_subprocess(tmp_path, content) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     env["BOT_DB_PATH"] = str(tmp_path / "db.sqlite3")
-    result = subprocess.run([sys.executable, "-m", "bot"], input="/start\n1\n", text=True,
-                            capture_output=True, cwd=ROOT, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        input="/start\n1\n",
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert content.strings("start.offline_note") in result.stdout.splitlines()[0]
     assert plain(content.strings("menu.contents_title")) in result.stdout
@@ -64,8 +73,7 @@ async def test_the_button_below_the_chat_is_shown_and_typed(settings, content) -
     out = io.StringIO()
     keep = content.strings("privacy.button.show")
     await run_console(settings, content, stdin=io.StringIO("/start\n"), stdout=out)
-    number = next(line.split("]")[0].lstrip("[") for line in out.getvalue().splitlines()
-                  if keep in line)
+    number = next(line.split("]")[0].lstrip("[") for line in out.getvalue().splitlines() if keep in line)
     out = io.StringIO()
     typed = f"/start\n{number}\n{content.strings('menu.urgent')}\n"
     await run_console(settings, content, stdin=io.StringIO(typed), stdout=out)

@@ -27,8 +27,12 @@ KILL_AFTER = 25  # confirmed saves before the kill; the burst is several times l
 def test_sigkill_mid_burst_keeps_every_confirmed_save(tmp_path: Path, content: Content) -> None:
     db = tmp_path / "bot.sqlite3"
     seed_consent(db, list(PARENTS))
-    pages = [(sec.id, part.id, page) for sec in content.sections for part in sec.parts
-             for page in range(len(part.pages))]
+    pages = [
+        (sec.id, part.id, page)
+        for sec in content.sections
+        for part in sec.parts
+        for page in range(len(part.pages))
+    ]
     added = content.strings("bookmarks.added")
     log = tmp_path / "bot.log"
     with FakeBotAPI() as fake:
@@ -44,14 +48,16 @@ def test_sigkill_mid_burst_keeps_every_confirmed_save(tmp_path: Path, content: C
         assert len(burst) >= 4 * KILL_AFTER
 
         def confirmed() -> set[tuple[int, str, str, int]]:
-            return {taps[str(c.params["callback_query_id"])]
-                    for c in fake.calls("answerCallbackQuery") if c.params.get("text") == added}
+            return {
+                taps[str(c.params["callback_query_id"])]
+                for c in fake.calls("answerCallbackQuery")
+                if c.params.get("text") == added
+            }
 
         with bot_process(bot_env(fake, db), log) as proc:
             fake.wait_for(polling(fake), proc=proc, what="the bot to poll")
             fake.add_updates(*burst)
-            fake.wait_for(lambda: len(confirmed()) >= KILL_AFTER, proc=proc,
-                          what="the first confirmed saves")
+            fake.wait_for(lambda: len(confirmed()) >= KILL_AFTER, proc=proc, what="the first confirmed saves")
             proc.send_signal(signal.SIGKILL)
             assert proc.wait(timeout=10) == -signal.SIGKILL
         promised = confirmed()

@@ -14,8 +14,12 @@ import yaml
 from bot.config import load_settings
 from tests.harness import ROOT
 
-DUMMY = {"TELEGRAM_BOT_TOKEN": "123456:" + "A" * 35, "POSTGRES_PASSWORD": "pw",
-         "WEBHOOK_URL": "https://bot.example.org/telegram", "WEBHOOK_SECRET": "s3cret"}
+DUMMY = {
+    "TELEGRAM_BOT_TOKEN": "123456:" + "A" * 35,
+    "POSTGRES_PASSWORD": "pw",
+    "WEBHOOK_URL": "https://bot.example.org/telegram",
+    "WEBHOOK_SECRET": "s3cret",
+}
 
 
 def substitute(value: str) -> str:
@@ -58,16 +62,19 @@ def test_replicas_share_postgres_and_sit_behind_the_proxy(tmp_path) -> None:
 
 def test_docker_compose_accepts_the_file_where_an_engine_runs() -> None:
     docker = shutil.which("docker")
-    engine = docker is not None and subprocess.run(
-        [docker, "info"], capture_output=True, timeout=30).returncode == 0
+    engine = (
+        docker is not None
+        and subprocess.run([docker, "info"], capture_output=True, timeout=30).returncode == 0
+    )
     if not engine:
         # No engine on this machine: the structure is checked by the test above.
         assert compose()["services"]
         return
     assert docker is not None
     env = {**DUMMY, "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([docker, "compose", "config", "-q"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [docker, "compose", "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -82,7 +89,10 @@ def test_the_wheel_holds_every_package() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     find = config["tool"]["setuptools"]["packages"]["find"]
     found = set(find_packages(where=str(ROOT), include=find["include"]))
-    on_disk = {".".join(path.parent.relative_to(ROOT).parts)
-               for top in ("bot", "handlers") for path in (ROOT / top).rglob("__init__.py")}
+    on_disk = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for top in ("bot", "handlers")
+        for path in (ROOT / top).rglob("__init__.py")
+    }
     assert on_disk <= found, f"left out of the wheel: {sorted(on_disk - found)}"
     assert {"bot", "bot.storage", "handlers"} <= found

@@ -85,10 +85,14 @@ def test_twenty_a_minute_in_a_group() -> None:
 
 def test_edits_and_tap_answers_are_not_limited() -> None:
     limits = TelegramLimits(Clock())
-    for method in ("editMessageText", "editMessageReplyMarkup", "answerCallbackQuery",
-                   "deleteMessage", "getMe"):
-        assert all(limits.check(method, {"chat_id": 1, "callback_query_id": "q"}) is None
-                   for _ in range(200))
+    for method in (
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "answerCallbackQuery",
+        "deleteMessage",
+        "getMe",
+    ):
+        assert all(limits.check(method, {"chat_id": 1, "callback_query_id": "q"}) is None for _ in range(200))
     assert not limits.refused
 
 
@@ -96,8 +100,9 @@ def test_the_fake_server_answers_429_like_telegram() -> None:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def call(fake: FakeBotAPI, method: str, **params: object) -> tuple[int, dict[str, object]]:
-        request = urllib.request.Request(f"{fake.base_url}{TOKEN}/{method}",
-                                         data=urllib.parse.urlencode(params).encode())
+        request = urllib.request.Request(
+            f"{fake.base_url}{TOKEN}/{method}", data=urllib.parse.urlencode(params).encode()
+        )
         try:
             with opener.open(request, timeout=10) as response:
                 return int(response.status), json.loads(response.read())
@@ -115,12 +120,10 @@ def test_the_fake_server_answers_429_like_telegram() -> None:
         # Edits of the message and tap answers are never refused.
         message_id = first[0][1]["result"]["message_id"]  # type: ignore[index]
         for n in range(10):
-            status, _ = call(fake, "editMessageText", chat_id=5, message_id=message_id,
-                             text=f"edit {n}")
+            status, _ = call(fake, "editMessageText", chat_id=5, message_id=message_id, text=f"edit {n}")
             assert status == 200
         assert fake.refused == {"sendMessage": 2}
     with FakeBotAPI() as fake:  # off unless asked for, but what passes over them is counted
-        assert all(call(fake, "sendMessage", chat_id=5, text="hi")[0] == 200
-                   for _ in range(10))
+        assert all(call(fake, "sendMessage", chat_id=5, text="hi")[0] == 200 for _ in range(10))
         assert not fake.refused
         assert fake.over_limits == {"sendMessage": 6}

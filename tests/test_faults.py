@@ -36,8 +36,7 @@ class Faults:
         self.rng = random.Random(seed)
         self.injected: Counter[str] = Counter()
 
-    def __call__(self, method: str, params: dict[str, Any]) -> ApiError | BaseException | \
-            LostReply | None:
+    def __call__(self, method: str, params: dict[str, Any]) -> ApiError | BaseException | LostReply | None:
         if self.rng.random() >= FAULT_RATE:
             return None
         kinds = ["500", "502", "timeout", "lost"]
@@ -61,8 +60,12 @@ def script(content: Content, seed: int) -> list[str]:
     """A parent's session: bookmarks on many pages (some taken off again), checklist ticks
     and unticks, guide questions saved and unsaved, with repeated taps mixed in."""
     rng = random.Random(seed)
-    pages = [(sec.id, part.id, page) for sec in content.sections for part in sec.parts
-             for page in range(len(part.pages))]
+    pages = [
+        (sec.id, part.id, page)
+        for sec in content.sections
+        for part in sec.parts
+        for page in range(len(part.pages))
+    ]
     items = [item.id for item in content.checklist.items]
     questions = [q.id for group in content.question_groups for q in group.questions]
     taps: list[str] = []
@@ -92,22 +95,24 @@ def intended(taps: list[str]) -> tuple[set[tuple[str, str, int]], set[str], set[
             ticks[cb.item] = cb.on
         else:
             saved[cb.item] = cb.on
-    return ({k for k, on in marks.items() if on}, {k for k, on in ticks.items() if on},
-            {k for k, on in saved.items() if on})
+    return (
+        {k for k, on in marks.items() if on},
+        {k for k, on in ticks.items() if on},
+        {k for k, on in saved.items() if on},
+    )
 
 
 # PTB's own RetryAfter constructor reads its deprecated int `retry_after`; not our code.
 @pytest.mark.filterwarnings("ignore:.*retry_after.*")
 @pytest.mark.parametrize("seed", [11, 29])
 async def test_faulty_network_loses_and_doubles_nothing(
-        settings: Settings, content: Content, caplog: pytest.LogCaptureFixture,
-        seed: int) -> None:
+    settings: Settings, content: Content, caplog: pytest.LogCaptureFixture, seed: int
+) -> None:
     caplog.set_level(logging.INFO)
     faults = Faults(seed)
     t = VirtualTime()
     # The production rate limiter (with its retries on RetryAfter), not the test default.
-    async with Harness(settings, content, VirtualBotAPI(t), overall_rate=30,
-                       limiter_time=t) as bot:
+    async with Harness(settings, content, VirtualBotAPI(t), overall_rate=30, limiter_time=t) as bot:
         await bot.storage.users.give_consent(PARENT)
         await t.run(bot.send("/start", PARENT))
         menu = bot.api.chat_messages(PARENT)[0]
@@ -134,32 +139,41 @@ async def test_faulty_network_loses_and_doubles_nothing(
         assert set(guide_ids) == want_saved == await bot.storage.questions.saved_guide_ids(PARENT)
 
         # Every tap was answered, or its failure logged exactly once.
-        first_logs = Counter(int(m.group(1)) for r in caplog.records
-                             if r.name == "handlers.core" and r.levelno >= logging.WARNING
-                             and (m := _FIRST_LOG.match(r.getMessage())))
+        first_logs = Counter(
+            int(m.group(1))
+            for r in caplog.records
+            if r.name == "handlers.core"
+            and r.levelno >= logging.WARNING
+            and (m := _FIRST_LOG.match(r.getMessage()))
+        )
         assert all(n == 1 for n in first_logs.values()), first_logs
         for update in tapped:
             query_id = update["callback_query"]["id"]
             assert query_id in bot.api.answered or first_logs[update["update_id"]] == 1, update
 
         # The next tap shows the true state, whatever the failed edits left on screen.
-        touched = {(cb.sid, cb.part, cb.page) for d in taps
-                   if (cb := parse(d)) is not None and cb.prefix == "b"}
+        touched = {
+            (cb.sid, cb.part, cb.page) for d in taps if (cb := parse(d)) is not None and cb.prefix == "b"
+        }
         for sid, part, page in sorted(touched):
-            await t.run(bot.tap_data(make("r", sid=sid, part=part, page=page), PARENT,
-                                     message=menu))
+            await t.run(bot.tap_data(make("r", sid=sid, part=part, page=page), PARENT, message=menu))
             shown = [parse(d) for _, d in bot.buttons(PARENT) if d.startswith("b:")]
             assert [cb.on for cb in shown if cb] == [(sid, part, page) not in want_marks]
         await t.run(bot.tap_data(make("k"), PARENT, message=menu))
-        offered = {cb.item: cb.on for _, d in bot.buttons(PARENT)
-                   if (cb := parse(d)) is not None and cb.prefix == "kt"}
+        offered = {
+            cb.item: cb.on
+            for _, d in bot.buttons(PARENT)
+            if (cb := parse(d)) is not None and cb.prefix == "kt"
+        }
         assert {item for item, on in offered.items() if not on} == want_ticks
         for group in content.question_groups:
             await t.run(bot.tap_data(make("qg", group=group.id), PARENT, message=menu))
-            offered = {cb.item: cb.on for _, d in bot.buttons(PARENT)
-                       if (cb := parse(d)) is not None and cb.prefix == "qs"}
-            assert {q for q, on in offered.items() if not on} == \
-                {q.id for q in group.questions} & want_saved
+            offered = {
+                cb.item: cb.on
+                for _, d in bot.buttons(PARENT)
+                if (cb := parse(d)) is not None and cb.prefix == "qs"
+            }
+            assert {q for q, on in offered.items() if not on} == {q.id for q in group.questions} & want_saved
 
     # The session really went through trouble of every kind.
     assert sum(faults.injected.values()) >= 8

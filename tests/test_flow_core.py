@@ -38,8 +38,17 @@ async def test_tap_answers_and_edits_in_place(bot: Harness, content: Content) ->
 
 async def test_stale_and_forged_taps_are_answered_calmly(bot: Harness, content: Content) -> None:
     await bot.send("/start")
-    for data in ["zz:1", "s:nope:x:0", "s:treatment::999999999999", "b:intro::0:7",
-                 "\x00\xff", "h:extra", "y:y:h", "s:../etc::0", "🙂"]:
+    for data in [
+        "zz:1",
+        "s:nope:x:0",
+        "s:treatment::999999999999",
+        "b:intro::0:7",
+        "\x00\xff",
+        "h:extra",
+        "y:y:h",
+        "s:../etc::0",
+        "🙂",
+    ]:
         before = len(bot.answers())
         await bot.tap_data(data)
         assert len(bot.answers()) == before + 1, data
@@ -49,8 +58,7 @@ async def test_stale_and_forged_taps_are_answered_calmly(bot: Harness, content: 
 
 async def test_unknown_text_and_command_get_a_pointer(bot: Harness, content: Content) -> None:
     await bot.send("hello there")
-    assert bot.html() == f"{content.strings('search.greeting')}\n\n" \
-                         f"{content.strings('menu.home_title')}"
+    assert bot.html() == f"{content.strings('search.greeting')}\n\n{content.strings('menu.home_title')}"
     await bot.send("/nosuchcommand")
     assert bot.html() == content.strings("errors.unknown_command")
 
@@ -59,9 +67,19 @@ DECLARED = declared_commands(default_features())
 
 
 async def test_help_lists_every_declared_command(bot: Harness, content) -> None:
-    assert {c.name for c in DECLARED} >= {"start", "help", "menu", "cancel", "myquestions",
-                                          "bookmarks", "urgent", "settings", "privacy",
-                                          "mydata", "deletemydata"}
+    assert {c.name for c in DECLARED} >= {
+        "start",
+        "help",
+        "menu",
+        "cancel",
+        "myquestions",
+        "bookmarks",
+        "urgent",
+        "settings",
+        "privacy",
+        "mydata",
+        "deletemydata",
+    }
     await bot.send("/help")
     text = bot.text()
     lang = content.language
@@ -79,9 +97,9 @@ async def test_command_menu_is_the_declared_list(bot: Harness, content) -> None:
     call = next(c for c in bot.api.of("setMyCommands") if c.params.get("language_code") == code)
     registered = [(c["command"], c["description"]) for c in call.params["commands"]]
     lang = content.language
-    assert registered == [(c.aliases.get(lang, (c.name,))[0], content.strings(c.description_key))
-                          for c in DECLARED] + [
-        (s.aliases[0] if s.aliases else s.command, s.description) for s in content.sections]
+    assert registered == [
+        (c.aliases.get(lang, (c.name,))[0], content.strings(c.description_key)) for c in DECLARED
+    ] + [(s.aliases[0] if s.aliases else s.command, s.description) for s in content.sections]
     if lang == "es":
         assert {"ayuda", "sintomas", "tratamiento", "urgente", "preguntas"} <= dict(registered).keys()
     else:
@@ -92,11 +110,11 @@ async def test_every_declared_command_answers(bot: Harness, content) -> None:
     for command in DECLARED:
         before = len(bot.api.calls)
         await bot.send(f"/{command.name}")
-        replies = [c for c in bot.api.calls[before:]
-                   if c.method in ("sendMessage", "sendDocument")]
+        replies = [c for c in bot.api.calls[before:] if c.method in ("sendMessage", "sendDocument")]
         assert replies, command.name
-        assert all(c.params.get("text") != content.strings("errors.unknown_command")
-                   for c in replies), command.name
+        assert all(c.params.get("text") != content.strings("errors.unknown_command") for c in replies), (
+            command.name
+        )
 
 
 async def test_page_counter_button_is_answered(bot: Harness) -> None:
@@ -105,29 +123,36 @@ async def test_page_counter_button_is_answered(bot: Harness) -> None:
     assert bot.api.methods()[-1] == "answerCallbackQuery"
 
 
-async def test_unexpected_update_types_get_calm_answers_or_nothing(bot: Harness,
-                                                                  content: Content) -> None:
+async def test_unexpected_update_types_get_calm_answers_or_nothing(bot: Harness, content: Content) -> None:
     user = bot.user(1001)
     sticker = user.text("x")
     sticker["message"].pop("text")
-    sticker["message"]["sticker"] = {"file_id": "s", "file_unique_id": "s", "type": "regular",
-                                     "width": 1, "height": 1, "is_animated": False,
-                                     "is_video": False}
+    sticker["message"]["sticker"] = {
+        "file_id": "s",
+        "file_unique_id": "s",
+        "type": "regular",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+    }
     await bot.feed(sticker)
     assert content.strings("redflags.unreadable") in bot.text()
     assert content.strings("redflags.unseen") in bot.text()
     bot.api.clear()
     edited = user.text("/start")
-    await bot.feed({"update_id": edited["update_id"],
-                    "edited_message": {**edited["message"], "edit_date": 1}})
+    await bot.feed(
+        {"update_id": edited["update_id"], "edited_message": {**edited["message"], "edit_date": 1}}
+    )
     channel = user.text("/start")["message"]
     channel.pop("from")
     channel["chat"] = {"id": -1001, "type": "channel", "title": "News"}
     await bot.feed({"update_id": 99_002, "channel_post": channel})
     assert bot.api.calls == []  # ignored quietly
     # Inline queries are answered with the guide's cards (tests/test_share.py).
-    await bot.feed({"update_id": 99_001, "inline_query": {
-        "id": "iq", "from": user.user, "query": "fever", "offset": ""}})
+    await bot.feed(
+        {"update_id": 99_001, "inline_query": {"id": "iq", "from": user.user, "query": "fever", "offset": ""}}
+    )
     assert bot.api.methods() == ["answerInlineQuery"]
     bot.api.clear()
     group = user.text("/start")

@@ -33,8 +33,9 @@ class ErrorCounter(logging.Handler):
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory, catalog: Any) -> Iterator[
-        tuple[asyncio.AbstractEventLoop, Harness, ErrorCounter]]:
+def running(
+    tmp_path_factory: pytest.TempPathFactory, catalog: Any
+) -> Iterator[tuple[asyncio.AbstractEventLoop, Harness, ErrorCounter]]:
     loop = asyncio.new_event_loop()
     harness = Harness(make_settings(tmp_path_factory.mktemp("fuzz")), catalog["en"])
     counter = ErrorCounter()
@@ -50,19 +51,37 @@ def running(tmp_path_factory: pytest.TempPathFactory, catalog: Any) -> Iterator[
     logging.getLogger().removeHandler(counter)
 
 
-unicode_text = st.text(
-    alphabet=st.characters(exclude_categories=["Cs"]), min_size=0, max_size=4096)
-field = st.one_of(st.text("abcdefghijklmnopqrstuvwxyz_0123456789", max_size=26),
-                  st.integers(-5, 10**12).map(str), st.sampled_from(["", "0", "1", ":", ".."]))
+unicode_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=0, max_size=4096)
+field = st.one_of(
+    st.text("abcdefghijklmnopqrstuvwxyz_0123456789", max_size=26),
+    st.integers(-5, 10**12).map(str),
+    st.sampled_from(["", "0", "1", ":", ".."]),
+)
 shaped_data = st.builds(
     lambda kind, fields: ":".join([kind, *fields]),
-    st.sampled_from(button_prefixes()), st.lists(field, max_size=5))
-random_data = st.binary(max_size=64).map(
-    lambda b: b.decode("utf-8", "ignore")).filter(lambda s: len(s.encode()) <= 64)
-callback_data = st.one_of(shaped_data, random_data).filter(
-    lambda s: 1 <= len(s.encode()) <= 64)
-kinds = st.sampled_from(["text", "command", "tap", "tap_old", "edited", "sticker", "photo",
-                         "document", "group", "channel", "inline", "no_text"])
+    st.sampled_from(button_prefixes()),
+    st.lists(field, max_size=5),
+)
+random_data = (
+    st.binary(max_size=64).map(lambda b: b.decode("utf-8", "ignore")).filter(lambda s: len(s.encode()) <= 64)
+)
+callback_data = st.one_of(shaped_data, random_data).filter(lambda s: 1 <= len(s.encode()) <= 64)
+kinds = st.sampled_from(
+    [
+        "text",
+        "command",
+        "tap",
+        "tap_old",
+        "edited",
+        "sticker",
+        "photo",
+        "document",
+        "group",
+        "channel",
+        "inline",
+        "no_text",
+    ]
+)
 
 
 def build(harness: Harness, kind: str, uid: int, text: str, data: str) -> dict[str, Any]:
@@ -76,8 +95,7 @@ def build(harness: Harness, kind: str, uid: int, text: str, data: str) -> dict[s
         if kind == "tap" and messages:
             message = {k: v for k, v in messages[-1].items() if not k.startswith("_")}
         else:  # a message the bot can no longer edit
-            message = {"message_id": 999_999, "date": 0, "chat": user.chat,
-                       "from": user.user, "text": "old"}
+            message = {"message_id": 999_999, "date": 0, "chat": user.chat, "from": user.user, "text": "old"}
         return user.tap(message, data)
     raw = user.text(text or "x")
     message = raw["message"]
@@ -87,12 +105,17 @@ def build(harness: Harness, kind: str, uid: int, text: str, data: str) -> dict[s
         message.pop("text")
         message.pop("entities", None)
         if kind == "sticker":
-            message["sticker"] = {"file_id": "s", "file_unique_id": "s", "type": "regular",
-                                  "width": 1, "height": 1, "is_animated": False,
-                                  "is_video": False}
+            message["sticker"] = {
+                "file_id": "s",
+                "file_unique_id": "s",
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            }
         elif kind == "photo":
-            message["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1,
-                                 "height": 1}]
+            message["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
         elif kind == "document":
             message["document"] = {"file_id": "d", "file_unique_id": "d"}
         return raw
@@ -103,19 +126,24 @@ def build(harness: Harness, kind: str, uid: int, text: str, data: str) -> dict[s
         message["chat"] = {"id": -100999, "type": "channel", "title": "News"}
         message.pop("from")
         return {"update_id": raw["update_id"], "channel_post": message}
-    return {"update_id": raw["update_id"],
-            "inline_query": {"id": "iq", "from": user.user, "query": text[:256], "offset": ""}}
+    return {
+        "update_id": raw["update_id"],
+        "inline_query": {"id": "iq", "from": user.user, "query": text[:256], "offset": ""},
+    }
 
 
-def test_no_input_crashes_the_bot(
-        running: tuple[asyncio.AbstractEventLoop, Harness, ErrorCounter]) -> None:
+def test_no_input_crashes_the_bot(running: tuple[asyncio.AbstractEventLoop, Harness, ErrorCounter]) -> None:
     """One test: the cases, then the check that enough of them ran (no test relies on
     another having run first)."""
     loop, harness, counter = running
     cases = 0
 
-    @settings(max_examples=CASES, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=CASES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(kind=kinds, uid=st.sampled_from(USERS), text=unicode_text, data=callback_data)
     def one_case(kind: str, uid: int, text: str, data: str) -> None:
         nonlocal cases

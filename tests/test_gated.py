@@ -27,25 +27,59 @@ from tests.harness import Harness, make
 
 pytestmark = pytest.mark.every_language
 
-WINDOW = 6          # a line is checked whole, and by every run of this many of its words
+WINDOW = 6  # a line is checked whole, and by every run of this many of its words
 QUERIES_PER_PAGE = 12
-QUERY_WORDS = 10    # a query made from a line: its first words
+QUERY_WORDS = 10  # a query made from a line: its first words
 
 HOPEFUL = {
-    "en": ["will my child survive", "is it curable", "will she die", "is leukemia curable",
-           "will my son be cured", "can leukemia be cured", "is ALL curable",
-           "what are the chances my child survives", "survival rate", "what are her odds",
-           "how many kids survive leukemia", "will he live", "cure rate"],
-    "es": ["se va a curar mi hijo", "mi hijo va a sobrevivir", "tasa de supervivencia",
-           "se cura la leucemia", "es curable", "tiene cura la leucemia", "se puede curar",
-           "mi hija se va a morir", "va a vivir mi hijo", "cuántos niños sobreviven"],
+    "en": [
+        "will my child survive",
+        "is it curable",
+        "will she die",
+        "is leukemia curable",
+        "will my son be cured",
+        "can leukemia be cured",
+        "is ALL curable",
+        "what are the chances my child survives",
+        "survival rate",
+        "what are her odds",
+        "how many kids survive leukemia",
+        "will he live",
+        "cure rate",
+    ],
+    "es": [
+        "se va a curar mi hijo",
+        "mi hijo va a sobrevivir",
+        "tasa de supervivencia",
+        "se cura la leucemia",
+        "es curable",
+        "tiene cura la leucemia",
+        "se puede curar",
+        "mi hija se va a morir",
+        "va a vivir mi hijo",
+        "cuántos niños sobreviven",
+    ],
 }
 # Everyday questions whose results once printed a hard page's lines (parents' test, item 3).
 EVERYDAY = {
-    "en": ["what is leukemia", "what is ALL", "hospice", "palliative care at home",
-           "second cancer", "fertility", "late effects heart", "how long is treatment"],
-    "es": ["qué es la leucemia", "qué es la LLA", "cuidados paliativos en casa",
-           "segundo cáncer", "fertilidad", "efectos tardíos corazón"],
+    "en": [
+        "what is leukemia",
+        "what is ALL",
+        "hospice",
+        "palliative care at home",
+        "second cancer",
+        "fertility",
+        "late effects heart",
+        "how long is treatment",
+    ],
+    "es": [
+        "qué es la leucemia",
+        "qué es la LLA",
+        "cuidados paliativos en casa",
+        "segundo cáncer",
+        "fertilidad",
+        "efectos tardíos corazón",
+    ],
 }
 
 
@@ -95,8 +129,12 @@ def open_text(content: Content) -> str:
     glossary, the checklist, the questions, the urgent card, every interface string."""
     chunks: list[str] = []
     for section in content.sections:
-        chunks += [section.title, section.description, section.source.name,
-                   visible_text(render.source_footer(content.strings, section), "HTML")]
+        chunks += [
+            section.title,
+            section.description,
+            section.source.name,
+            visible_text(render.source_footer(content.strings, section), "HTML"),
+        ]
         if section.has_parts or not asks_first(section, section.parts[0], 0):
             chunks += section.key_points
         for part in section.parts:
@@ -117,8 +155,10 @@ def open_text(content: Content) -> str:
         chunks.append(urgent.title)
         chunks += [sign.text for sign in urgent.signs]
     chunks.append(content.urgent.title)
-    chunks += [visible_text(content.strings._values[key], "HTML")  # templates as written
-               for key in content.strings.keys()]  # noqa: SIM118 (Strings is no dict)
+    chunks += [
+        visible_text(content.strings._values[key], "HTML")  # templates as written
+        for key in content.strings.keys()  # noqa: SIM118 (Strings is no dict)
+    ]
     return "\n".join(f" {words(chunk)} " for chunk in chunks)
 
 
@@ -136,14 +176,17 @@ class HardWords:
             for line in page_lines(section, part, page):
                 runs = words(line).split()
                 found = {" ".join(runs)}
-                found |= {" ".join(runs[i:i + WINDOW]) for i in range(len(runs) - WINDOW + 1)}
+                found |= {" ".join(runs[i : i + WINDOW]) for i in range(len(runs) - WINDOW + 1)}
                 for unit in found:
                     if unit and f" {unit} " not in plain:
                         self.units.setdefault(unit, where)
             if section.has_parts and part.sensitive:
-                pages_text = "\n".join(f" {words(line)} " for s, p, n in pages(content)
-                                       if not asks_first(s, p, n)
-                                       for line in page_lines(s, p, n))
+                pages_text = "\n".join(
+                    f" {words(line)} "
+                    for s, p, n in pages(content)
+                    if not asks_first(s, p, n)
+                    for line in page_lines(s, p, n)
+                )
                 if f" {words(part.title)} " not in pages_text:
                     self.titles[words(part.title)] = where
         assert len(self.units) > 50, "too few hard lines to be a real check"
@@ -176,8 +219,11 @@ def inline_text(results: list[dict[str, Any]]) -> str:
     parts = []
     for result in results:
         content = result.get("input_message_content") or {}
-        parts += [str(result.get("title", "")), str(result.get("description", "")),
-                  visible_text(str(content.get("message_text", "")), "HTML")]
+        parts += [
+            str(result.get("title", "")),
+            str(result.get("description", "")),
+            visible_text(str(content.get("message_text", "")), "HTML"),
+        ]
     return "\n".join(parts)
 
 
@@ -218,16 +264,20 @@ async def test_no_hard_line_shows_before_the_parent_says_yes(bot: Harness) -> No
     for text in dict.fromkeys(queries):
         await bot.send(text)
         leaks += [(f"search {text!r}", *leak) for leak in hard.leaks(reply_text(bot))]
-        gated_results += sum(1 for label, _ in result_buttons(bot)
-                             if content.strings("search.asks_first_button", title="") in label)
-        leaks += [(f"inline {text!r}", *leak)
-                  for leak in hard.leaks(inline_text(await inline(bot, text)))]
+        gated_results += sum(
+            1
+            for label, _ in result_buttons(bot)
+            if content.strings("search.asks_first_button", title="") in label
+        )
+        leaks += [(f"inline {text!r}", *leak) for leak in hard.leaks(inline_text(await inline(bot, text)))]
     assert gated_results > 0, "no query found a hard page: the walk checked nothing"
     # The contents list, and a section's id typed (release 0.1's links).
     leaks += [("inline ''", *leak) for leak in hard.leaks(inline_text(await inline(bot, "")))]
     for section in content.sections:
-        leaks += [(f"inline {section.id!r}", *leak)
-                  for leak in hard.leaks(inline_text(await inline(bot, section.id)))]
+        leaks += [
+            (f"inline {section.id!r}", *leak)
+            for leak in hard.leaks(inline_text(await inline(bot, section.id)))
+        ]
     assert not leaks, leaks[:20]
 
 
@@ -245,16 +295,14 @@ async def test_share_cards_start_with_the_page_and_offer_no_hard_page(bot: Harne
         assert button["url"].endswith(f"?start={payload}")
         if asks_first(section, part, page):
             # Its neutral card; the answer is personal (it depends on the parent's setting).
-            assert card["title"] == s("share.asks_first_title",
-                                      title=neutral_title(section, part, page))
+            assert card["title"] == s("share.asks_first_title", title=neutral_title(section, part, page))
             assert card["description"] == s("share.asks_first_description")
             assert bot.api.last("answerInlineQuery").params.get("is_personal")
             # Its button opens the page's gate, as the page's link always did.
             await bot.send(f"/start {payload}")
             assert bot.html() == render.gate(s, section, part)
         else:
-            assert render.source_footer(s, section) in \
-                card["input_message_content"]["message_text"]
+            assert render.source_footer(s, section) in card["input_message_content"]["message_text"]
 
 
 async def test_words_on_this_page_never_show_a_hard_line(bot: Harness) -> None:
@@ -296,10 +344,11 @@ async def test_hard_pages_words_button_passes_its_gate(bot: Harness) -> None:
         data = make("wr", sid=section.id, part=part.id, page=page)
         if data in [d for _, d in bot.buttons()]:
             await bot.tap_data(data)
-            assert bot.html().startswith(s("glossary.on_page_title",
-                                           title=render.page_title(section, part)))
-            assert (s("glossary.back_page"), make("r", sid=section.id, part=part.id,
-                                                  page=page)) in bot.buttons()
+            assert bot.html().startswith(s("glossary.on_page_title", title=render.page_title(section, part)))
+            assert (
+                s("glossary.back_page"),
+                make("r", sid=section.id, part=part.id, page=page),
+            ) in bot.buttons()
 
 
 # ---- hopeful questions ----------------------------------------------------------------------------
@@ -330,9 +379,10 @@ async def test_hopeful_questions_open_with_the_survival_figures(bot: Harness) ->
 
 async def test_ordinary_questions_are_not_hopeful(bot: Harness) -> None:
     s = bot.content.strings
-    for text in {"en": ["what does remission mean", "spinal tap", "chemo side effects"],
-                 "es": ["qué significa remisión", "punción lumbar", "labios morados"]}[
-                     bot.content.language]:
+    for text in {
+        "en": ["what does remission mean", "spinal tap", "chemo side effects"],
+        "es": ["qué significa remisión", "punción lumbar", "labios morados"],
+    }[bot.content.language]:
         await bot.send(text)
         assert s("search.hopeful") not in bot.html(), text
 
@@ -362,8 +412,7 @@ async def test_without_asking_the_snippets_and_cards_come_back(bot: Harness) -> 
     await bot.feed(bot.user(1001).inline(payload))
     (card,) = list(bot.api.inline_answers.values())[-1]
     assert card["id"] == payload
-    assert card["input_message_content"]["message_text"].startswith(render.page_title(
-        target[0], target[1]))
+    assert card["input_message_content"]["message_text"].startswith(render.page_title(target[0], target[1]))
     assert bot.api.last("answerInlineQuery").params.get("is_personal")
     for text in queries_from(content, *target)[1:3]:
         await bot.feed(bot.user(1001).inline(text))
@@ -407,8 +456,7 @@ async def test_a_hard_result_keeps_the_page_buttons_format(bot: Harness) -> None
 
 
 # ---- the glossary's words of hard pages ----------------------------------------------------
-async def test_hard_pages_glossary_words_wait_for_yes(bot: Harness,
-                                                      catalog: dict[str, Content]) -> None:
+async def test_hard_pages_glossary_words_wait_for_yes(bot: Harness, catalog: dict[str, Content]) -> None:
     """A glossary word used only on hard pages ("Advanced leukemia: leukemia that cannot be
     cured") is not a search result until the parent chooses not to be asked."""
     content = bot.content

@@ -37,14 +37,14 @@ def _gate(content: Content, sid: str, part: str = "") -> str:
 
 def _shows_no_line_of(text: str, shown: str) -> bool:
     """Not one line of a content text is shown (lines holding a {field} aside)."""
-    return not any(line.strip() in shown for line in text.splitlines()
-                   if line.strip() and "{" not in line)
+    return not any(line.strip() in shown for line in text.splitlines() if line.strip() and "{" not in line)
 
 
 def _source_shown(content: Content, section: Section, shown: str) -> bool:
     """The page's source line, with its name and date, is shown (the link is the renderer's)."""
-    line = content.strings("page.source", name=section.source.name,
-                           approved=section.source.approved, link="\0")
+    line = content.strings(
+        "page.source", name=section.source.name, approved=section.source.approved, link="\0"
+    )
     return all(piece in shown for piece in line.split("\0") if piece.strip())
 
 
@@ -92,8 +92,7 @@ async def test_next_and_back_through_every_page(bot: Harness, content) -> None:
                     assert render.gate(content.strings, section, part) == bot.html()
                     await bot.tap(content.strings("page.gate_yes"))
                 if len(part.pages) > 1:
-                    assert content.strings("page.page_of", page=seen,
-                                           pages=len(part.pages)) in bot.text()
+                    assert content.strings("page.page_of", page=seen, pages=len(part.pages)) in bot.text()
             assert seen == len(part.pages), (section.id, part.id)
             while any(label == content.strings("page.prev") for label, _ in bot.buttons()):
                 await bot.tap(content.strings("page.prev"))
@@ -125,8 +124,7 @@ async def test_contents_section_home(bot: Harness, content: Content) -> None:
     assert len(bot.api.of("sendMessage")) == sends  # every tap edited in place
 
 
-async def test_treatment_opens_as_parts_menu_and_gates_the_hard_part(bot: Harness,
-                                                                     content: Content) -> None:
+async def test_treatment_opens_as_parts_menu_and_gates_the_hard_part(bot: Harness, content: Content) -> None:
     treatment = _section(content, "treatment")
     parts_title = content.strings("page.parts_title", title=treatment.title)
     chemotherapy = _part(treatment, "chemotherapy")
@@ -200,8 +198,9 @@ async def test_bookmarks_survive_a_restart(settings, content) -> None:
         await first.tap(content.strings("page.bookmark_add"))
     async with Harness(settings, content) as second:
         await second.send("/bookmarks")
-        assert content.strings("bookmarks.entry", title=_section(content, "diagnosis").title,
-                               page=1) in _labels(second)
+        assert content.strings(
+            "bookmarks.entry", title=_section(content, "diagnosis").title, page=1
+        ) in _labels(second)
 
 
 async def test_stale_bookmark_is_shown_and_removable(consented: Harness) -> None:
@@ -255,8 +254,14 @@ async def test_forged_data_changes_nothing(consented: Harness) -> None:
     await bot.storage.users.give_consent(2002)
     await bot.storage.bookmarks.add(2002, "diagnosis", "", 0)
     await bot.send("/start")
-    for data in ["s:diagnosis::99999999", "b:diagnosis::99999999:1", "b:nope::0:1",
-                 "bx:diagnosis::0", "b:treatment:nope:0:1", "s:treatment:../x:0"]:
+    for data in [
+        "s:diagnosis::99999999",
+        "b:diagnosis::99999999:1",
+        "b:nope::0:1",
+        "bx:diagnosis::0",
+        "b:treatment:nope:0:1",
+        "s:treatment:../x:0",
+    ]:
         await bot.tap_data(data)
     assert [b.page for b in await bot.storage.bookmarks.list(2002)] == [0]  # B's untouched
     assert await bot.storage.bookmarks.list(1001) == []

@@ -28,35 +28,48 @@ PARENT = 1001
 
 
 async def post(session: aiohttp.ClientSession, port: int, update: dict[str, object]) -> int:
-    async with session.post(f"http://127.0.0.1:{port}/telegram", data=json.dumps(update),
-                            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
+    async with session.post(
+        f"http://127.0.0.1:{port}/telegram",
+        data=json.dumps(update),
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    ) as response:
         return response.status
 
 
-async def get_health(session: aiohttp.ClientSession, port: int, path: str = "/healthz"
-                 ) -> tuple[int, dict[str, object]]:
+async def get_health(
+    session: aiohttp.ClientSession, port: int, path: str = "/healthz"
+) -> tuple[int, dict[str, object]]:
     async with session.get(f"http://127.0.0.1:{port}{path}") as response:
         return response.status, await response.json()
 
 
 async def test_health_follows_the_database_and_taps_survive_a_restart(
-        tmp_path: Path, content: Content) -> None:
+    tmp_path: Path, content: Content
+) -> None:
     port = free_port()
     with PostgresServer() as server:
-        settings = make_settings(tmp_path, DATABASE_URL=server.create_database(),
-                                 WEBHOOK_URL="https://bot.example.org/telegram",
-                                 WEBHOOK_SECRET=SECRET, WEBHOOK_PORT=str(port))
+        settings = make_settings(
+            tmp_path,
+            DATABASE_URL=server.create_database(),
+            WEBHOOK_URL="https://bot.example.org/telegram",
+            WEBHOOK_SECRET=SECRET,
+            WEBHOOK_PORT=str(port),
+        )
         async with Harness(settings, content) as bot, aiohttp.ClientSession() as session:
             web = WebhookServer(bot.app, settings)
             await web.start()
             try:
                 assert await get_health(session, port) == (200, {"ok": True})
                 assert await get_health(session, port, "/healthz/details") == (
-                    200, {"ok": True, "storage": "ok", "seconds_since_last_update": None})
+                    200,
+                    {"ok": True, "storage": "ok", "seconds_since_last_update": None},
+                )
                 for junk in (b"not json", b"[1]", b'{"update_id": "x"}'):
-                    async with session.post(f"http://127.0.0.1:{port}/telegram", data=junk,
-                                            headers={"X-Telegram-Bot-Api-Secret-Token":
-                                                     SECRET}) as r:
+                    async with session.post(
+                        f"http://127.0.0.1:{port}/telegram",
+                        data=junk,
+                        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                    ) as r:
                         assert r.status == 400, junk  # refused calmly, nothing handled
                 assert bot.api.calls == [c for c in bot.api.calls if c.method != "sendMessage"]
                 parent = bot.user(PARENT)
@@ -125,14 +138,17 @@ def test_long_polling_serves_health_and_metrics_on_metrics_port(tmp_path: Path) 
     assert 'bot_api_calls_total{method="getUpdates"' not in metrics  # PTB's own client
 
 
-async def test_the_details_are_served_to_loopback_only(tmp_path: Path, content: Content
-                                                      ) -> None:
+async def test_the_details_are_served_to_loopback_only(tmp_path: Path, content: Content) -> None:
     """The webhook port is the one the proxy exposes: /healthz/details answers only a
     request straight from this host; the internal status port (long polling) says
     everything on /healthz as well."""
     port = free_port()
-    settings = make_settings(tmp_path, WEBHOOK_URL="https://bot.example.org/telegram",
-                             WEBHOOK_SECRET=SECRET, WEBHOOK_PORT=str(port))
+    settings = make_settings(
+        tmp_path,
+        WEBHOOK_URL="https://bot.example.org/telegram",
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_PORT=str(port),
+    )
     async with Harness(settings, content) as bot:
         web = WebhookServer(bot.app, settings)
         inside = StatusServer(bot.app, settings, free_port())
@@ -148,16 +164,19 @@ async def test_the_details_are_served_to_loopback_only(tmp_path: Path, content: 
             assert inside_health.text is not None and '"storage": "ok"' in inside_health.text
         # A proxy on this host connects from loopback too: its header gives it away.
         for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded"):
-            request = make_mocked_request("GET", "/healthz/details",
-                                          headers={header: "203.0.113.9"})
+            request = make_mocked_request("GET", "/healthz/details", headers={header: "203.0.113.9"})
             with pytest.raises(HTTPNotFound):
                 await web.health_details(request.clone(remote="127.0.0.1"))
 
 
 async def test_not_saving_is_said_on_the_details_route(tmp_path: Path, content: Content) -> None:
     port = free_port()
-    settings = make_settings(tmp_path, WEBHOOK_URL="https://bot.example.org/telegram",
-                             WEBHOOK_SECRET=SECRET, WEBHOOK_PORT=str(port))
+    settings = make_settings(
+        tmp_path,
+        WEBHOOK_URL="https://bot.example.org/telegram",
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_PORT=str(port),
+    )
     async with Harness(settings, content) as bot, aiohttp.ClientSession() as session:
         web = WebhookServer(bot.app, settings)
         await web.start()
@@ -167,8 +186,9 @@ async def test_not_saving_is_said_on_the_details_route(tmp_path: Path, content: 
             assert await get_health(session, port) == (503, {"ok": False})
             status, body = await get_health(session, port, "/healthz/details")
             assert (status, body["storage"]) == (503, "not saving: the database file is gone")
-            async with session.get(f"http://127.0.0.1:{port}/healthz/details",
-                                   headers={"X-Forwarded-For": "203.0.113.9"}) as r:
+            async with session.get(
+                f"http://127.0.0.1:{port}/healthz/details", headers={"X-Forwarded-For": "203.0.113.9"}
+            ) as r:
                 assert r.status == 404
         finally:
             await web.stop()

@@ -35,18 +35,25 @@ async def test_calls_arrive_as_telegram_would_get_them(fake: FakeBotAPI, bot: Bo
     me = await bot.get_me()
     assert me.is_bot
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("Next ▶", callback_data="s:intro::1")]])
-    sent = await bot.send_message(42, "<b>Hello</b> &amp; welcome", parse_mode="HTML",
-                                  reply_markup=markup)
+    sent = await bot.send_message(42, "<b>Hello</b> &amp; welcome", parse_mode="HTML", reply_markup=markup)
     assert sent.reply_markup == markup
     params = fake.calls("sendMessage")[0].params
     assert (params["chat_id"], params["text"], params["parse_mode"]) == (
-        "42", "<b>Hello</b> &amp; welcome", "HTML")
+        "42",
+        "<b>Hello</b> &amp; welcome",
+        "HTML",
+    )
     assert json.loads(params["reply_markup"]) == markup.to_dict()
     edited = await bot.edit_message_text("Page 2 – ünïcode ✓", 42, sent.message_id)
     assert isinstance(edited, type(sent)) and edited.text == "Page 2 – ünïcode ✓"
     assert await bot.answer_callback_query("query-1", text="Bookmarked.")
-    assert [c.method for c in fake.calls()] == ["getMe", "getMe", "sendMessage", "editMessageText",
-                                                "answerCallbackQuery"]
+    assert [c.method for c in fake.calls()] == [
+        "getMe",
+        "getMe",
+        "sendMessage",
+        "editMessageText",
+        "answerCallbackQuery",
+    ]
     assert fake.calls("answerCallbackQuery")[0].params["text"] == "Bookmarked."
 
 
@@ -58,8 +65,12 @@ async def test_files_go_as_multipart(fake: FakeBotAPI, bot: Bot) -> None:
     message = await bot.send_document(7, payload, filename="questions.pdf", caption="Your list")
     assert message.document is not None and message.document.file_name == "questions.pdf"
     [sent] = fake.api.files
-    assert (sent.chat_id, sent.filename, sent.data, sent.caption) == (7, "questions.pdf",
-                                                                     payload, "Your list")
+    assert (sent.chat_id, sent.filename, sent.data, sent.caption) == (
+        7,
+        "questions.pdf",
+        payload,
+        "Your list",
+    )
 
 
 # PTB's own RetryAfter constructor reads its deprecated int `retry_after`; not our code.
@@ -67,8 +78,9 @@ async def test_files_go_as_multipart(fake: FakeBotAPI, bot: Bot) -> None:
 async def test_telegram_errors_map_to_ptb_exceptions(fake: FakeBotAPI, bot: Bot) -> None:
     with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("x", 42, 999)
-    fake.api.fault = lambda method, params: ApiError(429, "Too Many Requests: retry after 3",
-                                                     {"retry_after": 3})
+    fake.api.fault = lambda method, params: ApiError(
+        429, "Too Many Requests: retry after 3", {"retry_after": 3}
+    )
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(42, "hi")
     assert "Retry in 3 seconds" in str(caught.value)
@@ -98,6 +110,5 @@ async def test_pool_timeout_means_not_sent(fake: FakeBotAPI) -> None:
 
 async def test_no_server_is_a_network_error() -> None:
     with pytest.raises(NetworkError, match="aiohttp"):
-        async with make_bot(f"http://127.0.0.1:{free_port()}/bot",
-                            AiohttpRequest(connect_timeout=1)):
+        async with make_bot(f"http://127.0.0.1:{free_port()}/bot", AiohttpRequest(connect_timeout=1)):
             pass

@@ -37,8 +37,7 @@ def imports(path: Path) -> set[str]:
 
 def project_graph() -> dict[str, set[str]]:
     mods = modules()
-    return {name: {i for i in imports(path) if i in mods and i != name}
-            for name, path in mods.items()}
+    return {name: {i for i in imports(path) if i in mods and i != name} for name, path in mods.items()}
 
 
 def test_no_private_telegram_modules() -> None:
@@ -88,6 +87,5 @@ def test_telegram_mode_loads_nothing_of_the_offline_stand_in(tmp_path: Path) -> 
         "build_application(s, api_request=AiohttpRequest())\n"
         "print(sorted(m for m in sys.modules if m in ('bot.offline', 'bot.console')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -29,8 +29,7 @@ from tests.virtual_time import VirtualBotAPI, VirtualTime, at_once
 def virtual(settings: Settings, content: Content, overall_rate: float = 30) -> Harness:
     """The production rate limiter at `overall_rate`, on the harness's virtual time."""
     time = VirtualTime()
-    return Harness(settings, content, VirtualBotAPI(time), overall_rate=overall_rate,
-                   limiter_time=time)
+    return Harness(settings, content, VirtualBotAPI(time), overall_rate=overall_rate, limiter_time=time)
 
 
 def time_of(bot: Harness) -> VirtualTime:
@@ -38,8 +37,9 @@ def time_of(bot: Harness) -> VirtualTime:
     return bot.api.time
 
 
-async def test_a_tap_is_not_held_behind_another_chats_new_message(settings: Settings,
-                                                                 content: Content) -> None:
+async def test_a_tap_is_not_held_behind_another_chats_new_message(
+    settings: Settings, content: Content
+) -> None:
     # One new message per second across chats: the second /start has to wait its turn.
     async with virtual(settings, content, overall_rate=1) as bot:
         t = time_of(bot)
@@ -101,7 +101,8 @@ def test_which_calls_and_chats_are_limited() -> None:
 
 
 async def test_one_chat_gets_a_short_burst_then_one_message_a_second(
-        settings: Settings, content: Content) -> None:
+    settings: Settings, content: Content
+) -> None:
     async with virtual(settings, content) as bot:
         t = time_of(bot)
         for _ in range(5):
@@ -109,15 +110,18 @@ async def test_one_chat_gets_a_short_burst_then_one_message_a_second(
         sent = [c.at for c in calls(bot, "sendMessage", A)]
         assert len(sent) == 5
         assert sent[2] == sent[0]  # three at once
-        assert all(later - earlier == pytest.approx(1.0)  # then one a second
-                   for earlier, later in itertools.pairwise(sent[2:]))
+        assert all(
+            later - earlier == pytest.approx(1.0)  # then one a second
+            for earlier, later in itertools.pairwise(sent[2:])
+        )
         # Another chat is not held by A's pace.
         await at_once(t, bot.send("/start", B))
         assert calls(bot, "sendMessage", B)[0].at == sent[-1]
 
 
 async def test_a_group_gets_twenty_a_minute_on_top_of_the_chat_pace(
-        settings: Settings, content: Content) -> None:
+    settings: Settings, content: Content
+) -> None:
     async with virtual(settings, content) as bot:
         t = time_of(bot)
         for i in range(6):
@@ -130,14 +134,14 @@ async def test_a_group_gets_twenty_a_minute_on_top_of_the_chat_pace(
         assert sent[5] - sent[0] >= 3.5
         # Edits in the group are not held.
         before = t.now
-        await at_once(t, bot.app.bot.edit_message_text(chat_id=GROUP, message_id=1,
-                                                       text="corrected"))
+        await at_once(t, bot.app.bot.edit_message_text(chat_id=GROUP, message_id=1, text="corrected"))
         assert calls(bot, "editMessageText", GROUP)[0].at == before
 
 
 @PTB_RETRY_AFTER
 async def test_a_429_on_one_chats_message_pauses_only_that_chat(
-        settings: Settings, content: Content, caplog: pytest.LogCaptureFixture) -> None:
+    settings: Settings, content: Content, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="bot.limits")
     async with virtual(settings, content) as bot:
         t = time_of(bot)
@@ -161,8 +165,7 @@ async def test_a_429_on_one_chats_message_pauses_only_that_chat(
 
 
 @PTB_RETRY_AFTER
-async def test_a_429_on_an_edit_is_retried_after_retry_after(
-        settings: Settings, content: Content) -> None:
+async def test_a_429_on_an_edit_is_retried_after_retry_after(settings: Settings, content: Content) -> None:
     async with virtual(settings, content) as bot:
         t = time_of(bot)
         await at_once(t, bot.send("/start", A))
@@ -187,7 +190,8 @@ async def test_a_429_on_an_edit_is_retried_after_retry_after(
 @PTB_RETRY_AFTER
 @pytest.mark.parametrize("wait", ["turn", "429"])
 async def test_a_held_message_lends_its_processing_slot_to_another_chats_tap(
-        tmp_path: Path, content: Content, wait: str) -> None:
+    tmp_path: Path, content: Content, wait: str
+) -> None:
     """One update at a time: chat A's new message waits in the limiter (its chat's turn, or
     a 429's retry_after) while chat B's tap is processed and answered."""
     settings = make_settings(tmp_path, BOT_CONCURRENCY="1")
@@ -231,8 +235,7 @@ def test_replicas_share_the_bots_limits(tmp_path) -> None:
 
     settings = make_settings(tmp_path, BOT_REPLICAS="2", NEW_MESSAGES_PER_SECOND="300")
     assert settings.replicas == 2
-    app = build_application(settings, request=OfflineBotAPI(),
-                            overall_rate=settings.new_messages_per_second)
+    app = build_application(settings, request=OfflineBotAPI(), overall_rate=settings.new_messages_per_second)
     limiter = app.bot.rate_limiter
     assert isinstance(limiter, NewMessageRateLimiter)
     assert limiter._overall is not None and limiter._overall.configured == 150
@@ -241,7 +244,8 @@ def test_replicas_share_the_bots_limits(tmp_path) -> None:
 
 
 async def test_a_red_flag_is_answered_at_once_though_its_chat_used_its_burst(
-        settings: Settings, content: Content) -> None:
+    settings: Settings, content: Content
+) -> None:
     """Through the real Application: three commands use the chat's burst, so a fourth reply
     would wait its turn (about a second); a red flag typed then is answered at once."""
     async with virtual(settings, content) as bot:

@@ -23,9 +23,9 @@ async def test_debug_logs_hold_no_token_and_no_message_text(tmp_path, content) -
     saved = (root.handlers[:], root.level)
     setup_logging("DEBUG", TOKEN, stream)
     try:
-        settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN,
-                                  "BOT_DB_PATH": str(tmp_path / "db.sqlite3"),
-                                  "LOG_LEVEL": "DEBUG"})
+        settings = load_settings(
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "BOT_DB_PATH": str(tmp_path / "db.sqlite3"), "LOG_LEVEL": "DEBUG"}
+        )
         api = OfflineBotAPI()
         app = build_application(settings, request=api, content=content)
         user = UpdateFactory(42)
@@ -36,12 +36,12 @@ async def test_debug_logs_hold_no_token_and_no_message_text(tmp_path, content) -
                 await app.process_update(Update.de_json(raw, app.bot))
             message = api.chat_messages(42)[0]
             public = {k: v for k, v in message.items() if not k.startswith("_")}
-            for data in [make("c"), "garbage-" + TYPED[:20], make("s", sid="diagnosis", part="",
-                                                                    page=0)]:
+            for data in [make("c"), "garbage-" + TYPED[:20], make("s", sid="diagnosis", part="", page=0)]:
                 await app.process_update(Update.de_json(user.tap(public, data), app.bot))
             # An error path too: an API failure inside a handler reaches the error handler.
             api.fault = lambda method, params: (
-                ApiError(500, "Internal Server Error") if method == "sendMessage" else None)
+                ApiError(500, "Internal Server Error") if method == "sendMessage" else None
+            )
             await app.process_update(Update.de_json(user.text(TYPED), app.bot))
         finally:
             await stop_app(app)

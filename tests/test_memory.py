@@ -19,8 +19,14 @@ from typing import Any
 from tests.harness import Harness, make
 
 MARKER = "Zebraquokka"
-SKIP_TYPES = (types.ModuleType, type, types.FrameType, types.CoroutineType,
-              types.GeneratorType, types.AsyncGeneratorType)
+SKIP_TYPES = (
+    types.ModuleType,
+    type,
+    types.FrameType,
+    types.CoroutineType,
+    types.GeneratorType,
+    types.AsyncGeneratorType,
+)
 
 
 def _ours(name: str) -> bool:
@@ -29,8 +35,7 @@ def _ours(name: str) -> bool:
 
 def reachable_text(bot: Harness) -> Iterator[str]:
     """Every str and bytes reachable from the application and the bot's modules."""
-    foreign = {id(m.__dict__) for name, m in list(sys.modules.items())
-               if m is not None and not _ours(name)}
+    foreign = {id(m.__dict__) for name, m in list(sys.modules.items()) if m is not None and not _ours(name)}
     skip = foreign | {id(sys.modules), id(bot), id(bot.api), id(bot.users)}
     roots: list[Any] = [bot.app, bot.app.bot_data, bot.app.user_data, bot.app.chat_data]
     roots += [m.__dict__ for name, m in list(sys.modules.items()) if m is not None and _ours(name)]

@@ -48,8 +48,8 @@ async def test_limits_hold_when_two_replicas_save_at_once(pair) -> None:
     a, b = pair
     await a.users.give_consent(1)
     results = await asyncio.gather(
-        *(s.questions.add_own(1, f"q{n}", limit=3) for n in range(4) for s in (a, b)),
-        return_exceptions=True)
+        *(s.questions.add_own(1, f"q{n}", limit=3) for n in range(4) for s in (a, b)), return_exceptions=True
+    )
     assert sum(isinstance(r, int) for r in results) == 3
     assert [type(r) for r in results if not isinstance(r, int)] == [LimitReached] * 5
     assert await a.questions.count(1) == 3
@@ -126,12 +126,15 @@ async def test_the_bot_reconnects_after_postgresql_restarts() -> None:
                 try:
                     await s.bookmarks.add(5, "treatment", "", 2)
                     break
-                except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError,
-                        asyncpg.exceptions.CannotConnectNowError):
+                except (
+                    asyncpg.PostgresConnectionError,
+                    asyncpg.InterfaceError,
+                    OSError,
+                    asyncpg.exceptions.CannotConnectNowError,
+                ):
                     failures += 1
                     await asyncio.sleep(0.1)
-            assert {b.section_id for b in await s.bookmarks.list(5)} == {"diagnosis",
-                                                                         "treatment"}
+            assert {b.section_id for b in await s.bookmarks.list(5)} == {"diagnosis", "treatment"}
             async with s.coordination.chat_lock(5):  # the lock session reconnects too
                 pass
             assert failures <= 49
@@ -139,17 +142,17 @@ async def test_the_bot_reconnects_after_postgresql_restarts() -> None:
             await s.close()
 
 
-def test_an_unreachable_or_malformed_database_url_stops_the_bot_with_one_line(
-        tmp_path) -> None:
+def test_an_unreachable_or_malformed_database_url_stops_the_bot_with_one_line(tmp_path) -> None:
     port = free_port()  # nothing listens there
     with FakeBotAPI() as fake:
-        for url, expected in ((f"postgresql://bot@127.0.0.1:{port}/bot",
-                               "error: DATABASE_URL: cannot reach the database"),
-                              ("mysql://bot@db/bot",
-                               "error: DATABASE_URL: must start with postgresql://")):
+        for url, expected in (
+            (f"postgresql://bot@127.0.0.1:{port}/bot", "error: DATABASE_URL: cannot reach the database"),
+            ("mysql://bot@db/bot", "error: DATABASE_URL: must start with postgresql://"),
+        ):
             env = bot_env(fake, tmp_path / "unused.sqlite3", DATABASE_URL=url)
-            done = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
-                                  capture_output=True, text=True, timeout=60)
+            done = subprocess.run(
+                [sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+            )
             assert done.returncode == 2, done.stderr
             lines = done.stderr.strip().splitlines()  # the start-up log lines, then the error
             assert lines[-1].startswith(expected), done.stderr
@@ -165,8 +168,9 @@ async def test_two_replicas_never_both_send_a_reminder_inside_one_lease(pair) ->
     for uid in range(1, 21):
         await a.users.give_consent(uid)
         await a.appointments.add(uid, 5000.0, 100.0 + uid, after=0, limit=10)
-    got_a, got_b = await asyncio.gather(a.appointments.claim_due(1000.0, lease=60, by="a"),
-                                        b.appointments.claim_due(1000.0, lease=60, by="b"))
+    got_a, got_b = await asyncio.gather(
+        a.appointments.claim_due(1000.0, lease=60, by="a"), b.appointments.claim_due(1000.0, lease=60, by="b")
+    )
     ids_a, ids_b = {x.id for _, x in got_a}, {x.id for _, x in got_b}
     assert not ids_a & ids_b and len(ids_a | ids_b) == 20
     assert await b.appointments.claim_due(1059.0, lease=60, by="b") == []

@@ -17,10 +17,8 @@ from tests.harness import NOTHING_STORED, Harness, first_phone, make, save_phone
 # Every flow here runs for an English and a Spanish parent.
 pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
 
-VALID_PHONES = ["+44 (0)20 7946-0000", "020 7946 0000", "999", "+1-555-0100", "1" * 32,
-                "  112  "]
-INVALID_PHONES = ["abc", "12", "1" * 33, "<b>1</b>", "+-()", "12a34", "1 2", "123\n456",
-                  "555.0100", "١٢٣٤"]
+VALID_PHONES = ["+44 (0)20 7946-0000", "020 7946 0000", "999", "+1-555-0100", "1" * 32, "  112  "]
+INVALID_PHONES = ["abc", "12", "1" * 33, "<b>1</b>", "+-()", "12a34", "1 2", "123\n456", "555.0100", "١٢٣٤"]
 
 
 async def tap_once(bot: Harness, label: str, user_id: int = 1001) -> None:
@@ -76,8 +74,14 @@ def test_clean_phone_refuses_other_text(typed: str) -> None:
 
 
 def test_with_utc_times_adds_iso_beside_raw_times() -> None:
-    data = {"consent_at": 0.0, "stored": True, "asked_at": None, "answered_at": True,
-            "questions": [{"created_at": 86400}], "text_at": "x"}
+    data = {
+        "consent_at": 0.0,
+        "stored": True,
+        "asked_at": None,
+        "answered_at": True,
+        "questions": [{"created_at": 86400}],
+        "text_at": "x",
+    }
     out = with_utc_times(data)
     assert out["consent_at"] == 0.0
     assert out["consent_at_utc"] == "1970-01-01T00:00:00+00:00"
@@ -120,8 +124,7 @@ async def test_urgent_card_settings_button_opens_settings(bot: Harness, content:
 
 # ---- settings -------------------------------------------------------------------------------
 @pytest.mark.parametrize("typed", ["+44 (0)20 7946-0000", "999", "1" * 32])
-async def test_settings_saves_a_valid_number(consented: Harness, content: Content,
-                                             typed: str) -> None:
+async def test_settings_saves_a_valid_number(consented: Harness, content: Content, typed: str) -> None:
     bot = consented
     s = content.strings
     await bot.send("/settings")
@@ -145,12 +148,15 @@ async def test_settings_saves_a_valid_number(consented: Harness, content: Conten
     assert_urgent_card(bot.text(), content)
     assert esc(typed) in bot.html()
     await bot.send("/settings")
-    assert (s("privacy.settings.open", label=s("contacts.default_label")),
-            make("sc", num=(await bot.storage.contacts.list(1001))[0].id)) in bot.buttons()
+    assert (
+        s("privacy.settings.open", label=s("contacts.default_label")),
+        make("sc", num=(await bot.storage.contacts.list(1001))[0].id),
+    ) in bot.buttons()
 
 
-async def test_settings_refuses_invalid_numbers_and_keeps_waiting(consented: Harness,
-                                                                 content: Content) -> None:
+async def test_settings_refuses_invalid_numbers_and_keeps_waiting(
+    consented: Harness, content: Content
+) -> None:
     bot = consented
     s = content.strings
     await bot.send("/settings")
@@ -282,14 +288,20 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     data = last_export(bot)
     assert data["stored"] is True and data["user_id"] == 1001
     assert isinstance(data["consent_at"], float) and data["consent_at_utc"].endswith("+00:00")
-    assert data["settings"] == {"ask_before_hard_pages": True, "time_zone": None,
-                                "reminders_off": False, "language": None,
-                                "fever_number_c": None, "country": None,
-                                "emergency_number": None, "urgent_button": None,
-                                "fever_rule": None, "treatment": None}
+    assert data["settings"] == {
+        "ask_before_hard_pages": True,
+        "time_zone": None,
+        "reminders_off": False,
+        "language": None,
+        "fever_number_c": None,
+        "country": None,
+        "emergency_number": None,
+        "urgent_button": None,
+        "fever_rule": None,
+        "treatment": None,
+    }
     assert data["appointments"] == []
-    assert [(c["label"], c["phone"]) for c in data["care_team_numbers"]] == [
-        ("", "+44 (0)20 7946-0000")]
+    assert [(c["label"], c["phone"]) for c in data["care_team_numbers"]] == [("", "+44 (0)20 7946-0000")]
     assert data["waiting_for_text"] is None
     assert [(b["section_id"], b["page"]) for b in data["bookmarks"]] == [(section.id, 0)]
     assert data["bookmarks"][0]["created_at_utc"]
@@ -302,8 +314,7 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     assert questions[own]["answered_at_utc"] and questions[own]["created_at_utc"]
 
 
-async def test_mydata_shows_what_the_bot_is_waiting_for(consented: Harness,
-                                                       content: Content) -> None:
+async def test_mydata_shows_what_the_bot_is_waiting_for(consented: Harness, content: Content) -> None:
     bot = consented
     await bot.send("/settings")
     await tap_once(bot, content.strings("privacy.settings.set"))
@@ -316,8 +327,7 @@ async def test_mydata_shows_what_the_bot_is_waiting_for(consented: Harness,
 
 
 # ---- /deletemydata --------------------------------------------------------------------------
-async def test_delete_asks_first_and_keep_keeps_everything(consented: Harness,
-                                                           content: Content) -> None:
+async def test_delete_asks_first_and_keep_keeps_everything(consented: Harness, content: Content) -> None:
     bot = consented
     s = content.strings
     await bot.storage.questions.add_own(1001, "keep me", limit=MAX_QUESTIONS)
@@ -331,8 +341,7 @@ async def test_delete_asks_first_and_keep_keeps_everything(consented: Harness,
     assert data["stored"] is True and [q["text"] for q in data["questions"]] == ["keep me"]
 
 
-async def test_delete_from_privacy_page_then_export_shows_nothing(bot: Harness,
-                                                                 content: Content) -> None:
+async def test_delete_from_privacy_page_then_export_shows_nothing(bot: Harness, content: Content) -> None:
     s = content.strings
     marker = "ZQX distinctive question about the lumbar puncture 7731"
     answer_marker = "QJW distinctive answer from the oncologist 4412"

@@ -14,8 +14,7 @@ from bot.offline import OfflineBotAPI, UpdateFactory
 from bot.processor import PerChatUpdateProcessor
 
 
-async def _run(settings, content, updates: list[dict[str, Any]], delay: float,
-               concurrency: int = 64):
+async def _run(settings, content, updates: list[dict[str, Any]], delay: float, concurrency: int = 64):
     api = OfflineBotAPI(delay=delay)
     settings = type(settings)(**{**settings.__dict__, "concurrency": concurrency})
     app = build_application(settings, request=api, content=content, overall_rate=None)
@@ -77,8 +76,7 @@ async def test_one_chats_updates_keep_arrival_order(settings, content) -> None:
         assert ids == sorted(ids) and len(ids) == 4
         sends = [call for call in api.of("sendMessage") if int(call.params["chat_id"]) == chat]
         replied = ["start" if "Hello" in call.params["text"] else "help" for call in sends]
-        sent = [u["message"]["text"].lstrip("/") for u in updates
-                if u["message"]["chat"]["id"] == chat]
+        sent = [u["message"]["text"].lstrip("/") for u in updates if u["message"]["chat"]["id"] == chat]
         assert replied == sent
 
 

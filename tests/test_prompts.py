@@ -10,8 +10,8 @@ import pytest
 
 from bot.config import Settings
 from bot.content import Content
-from handlers.privacy import settings_text
 from handlers.core import FORGET_JOB, REMEMBER_UPDATES
+from handlers.privacy import settings_text
 from handlers.questions import MAX_QUESTIONS, PURGE_JOB
 from tests.harness import Clock, Harness, first_phone, make, stored_anywhere
 
@@ -30,8 +30,7 @@ def outside_prompt(bot: Harness) -> bool:
 async def open_own_question(bot: Harness) -> None:
     await bot.send("/myquestions")
     await bot.tap_data(make("mn"))
-    assert bot.content.strings("questions.question_prompt", limit=500).split("\n")[0] \
-        in bot.text()
+    assert bot.content.strings("questions.question_prompt", limit=500).split("\n")[0] in bot.text()
 
 
 async def open_phone(bot: Harness) -> None:
@@ -58,7 +57,10 @@ async def nothing_saved(bot: Harness) -> None:
 
 
 OPENERS: dict[str, Callable[[Harness], Awaitable[None]]] = {
-    "own question": open_own_question, "phone": open_phone, "answer": open_answer}
+    "own question": open_own_question,
+    "phone": open_phone,
+    "answer": open_answer,
+}
 
 
 async def leave_by_command(bot: Harness) -> None:
@@ -82,7 +84,8 @@ LEAVERS = {"command": leave_by_command, "tap": leave_by_tap, "tap only": leave_b
 @pytest.mark.parametrize("opener", sorted(OPENERS))
 @pytest.mark.parametrize("leaver", sorted(LEAVERS))
 async def test_text_after_leaving_a_prompt_is_not_filed_into_it(
-        consented: Harness, opener: str, leaver: str) -> None:
+    consented: Harness, opener: str, leaver: str
+) -> None:
     bot = consented
     await OPENERS[opener](bot)
     assert await bot.storage.prompts.get(PARENT) is not None
@@ -94,20 +97,20 @@ async def test_text_after_leaving_a_prompt_is_not_filed_into_it(
 
 
 @pytest.mark.parametrize("opener", sorted(OPENERS))
-async def test_the_prompt_still_takes_text_typed_right_away(consented: Harness,
-                                                            opener: str) -> None:
+async def test_the_prompt_still_takes_text_typed_right_away(consented: Harness, opener: str) -> None:
     bot = consented
     await OPENERS[opener](bot)
     await bot.send("+44 20 7946 0000")
     assert not outside_prompt(bot)
     waiting = await bot.storage.prompts.get(PARENT)
     # A saved number asks for its name next; the other prompts are done.
-    assert (waiting.kind if waiting else None) == ("contact_label" if opener == "phone"
-                                                   else None)
+    assert (waiting.kind if waiting else None) == ("contact_label" if opener == "phone" else None)
     questions = await bot.storage.questions.list(PARENT)
-    saved = {"own question": [q.text for q in questions][-1:] == ["+44 20 7946 0000"],
-             "phone": await first_phone(bot, PARENT) == "+44 20 7946 0000",
-             "answer": [q.answer for q in questions] == ["+44 20 7946 0000"]}
+    saved = {
+        "own question": [q.text for q in questions][-1:] == ["+44 20 7946 0000"],
+        "phone": await first_phone(bot, PARENT) == "+44 20 7946 0000",
+        "answer": [q.answer for q in questions] == ["+44 20 7946 0000"],
+    }
     assert saved[opener]
 
 
@@ -142,8 +145,7 @@ async def test_a_prompt_survives_a_restart(settings: Settings, content: Content)
         assert bot.html() == content.strings("privacy.settings.saved_ask_label", limit=40)
 
 
-async def test_cancel_returns_where_each_prompt_was_opened(consented: Harness,
-                                                           content: Content) -> None:
+async def test_cancel_returns_where_each_prompt_was_opened(consented: Harness, content: Content) -> None:
     bot = consented
     s = content.strings
     await open_phone(bot)
@@ -183,8 +185,7 @@ async def test_cancel_command(consented: Harness, content: Content) -> None:
         assert bot.text() == f"{s('prompt.cancelled')}\n\n{s('menu.home_title')}", name
 
 
-async def test_a_refused_answer_keeps_the_prompt_open(consented: Harness,
-                                                      content: Content) -> None:
+async def test_a_refused_answer_keeps_the_prompt_open(consented: Harness, content: Content) -> None:
     bot = consented
     await open_phone(bot)
     await bot.send("what is a port")
@@ -198,8 +199,7 @@ async def test_a_refused_answer_keeps_the_prompt_open(consented: Harness,
     assert [q.text for q in await bot.storage.questions.list(PARENT)] == ["Short enough?"]
 
 
-async def test_a_prompt_asks_for_consent_first_and_opens_after_ok(bot: Harness,
-                                                                  content: Content) -> None:
+async def test_a_prompt_asks_for_consent_first_and_opens_after_ok(bot: Harness, content: Content) -> None:
     await bot.send("/settings")
     await bot.tap_data(make("sp"))
     assert bot.text() == content.strings("consent.prompt")
@@ -210,12 +210,26 @@ async def test_a_prompt_asks_for_consent_first_and_opens_after_ok(bot: Harness,
     assert await first_phone(bot, PARENT) == "0123 456 789"
 
 
-async def test_forged_data_with_another_features_prefix_is_stale(consented: Harness,
-                                                                 content: Content) -> None:
+async def test_forged_data_with_another_features_prefix_is_stale(
+    consented: Harness, content: Content
+) -> None:
     bot = consented
     await bot.send("/start")
-    forged = ["kt:diagnosis::0", "b:fever:1", "mo:abc", "qs:x:1:extra", "mk:1", "sp:1",
-              "y:y:h", "y:", "k:0", "s:diagnosis:0", "mx:1", "m:-1", "dy:1001"]
+    forged = [
+        "kt:diagnosis::0",
+        "b:fever:1",
+        "mo:abc",
+        "qs:x:1:extra",
+        "mk:1",
+        "sp:1",
+        "y:y:h",
+        "y:",
+        "k:0",
+        "s:diagnosis:0",
+        "mx:1",
+        "m:-1",
+        "dy:1001",
+    ]
     for data in forged:
         before = len(bot.answers())
         await bot.tap_data(data)
@@ -225,7 +239,8 @@ async def test_forged_data_with_another_features_prefix_is_stale(consented: Harn
 
 
 async def test_removed_questions_are_erased_by_the_job_after_the_window(
-        settings: Settings, content: Content) -> None:
+    settings: Settings, content: Content
+) -> None:
     clock = Clock()
     marker = "PURGE-ME-4471 my removed question"
     async with Harness(settings, content, clock=clock) as bot:
@@ -253,8 +268,7 @@ async def test_removed_questions_are_erased_by_the_job_after_the_window(
         assert bot.answers()[-1]["text"] == content.strings("questions.undo_gone")
 
 
-async def test_the_privacy_page_states_the_window_the_job_uses(bot: Harness,
-                                                               content: Content) -> None:
+async def test_the_privacy_page_states_the_window_the_job_uses(bot: Harness, content: Content) -> None:
     await bot.send("/privacy")
     minutes = bot.settings.undo_seconds // 60
     assert minutes == 15
@@ -265,8 +279,7 @@ async def test_the_privacy_page_states_the_window_the_job_uses(bot: Harness,
     assert content.strings("privacy.page", undo_minutes=minutes, prompt_minutes=30) in bot.text()
 
 
-async def test_handled_update_ids_are_forgotten_after_a_day(settings: Settings,
-                                                           content: Content) -> None:
+async def test_handled_update_ids_are_forgotten_after_a_day(settings: Settings, content: Content) -> None:
     """The webhook's record of handled updates is kept a day by a core job (it used to ride
     on the questions feature's purge job)."""
     clock = Clock()

@@ -40,7 +40,7 @@ SPECIAL = "Is <b>this</b> & <i>that</i> *really* OK? 5 < 6 && x > 2 {nb} 👍 "
 def exactly(length: int, start: str = SPECIAL) -> str:
     """A question of exactly `length` characters (code points) starting with `start`."""
     filler = " word" * length
-    return (start + filler)[:length - 1] + "?"
+    return (start + filler)[: length - 1] + "?"
 
 
 def squash(text: str) -> str:
@@ -54,8 +54,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def group_toggles(bot: Harness, user_id: int = 1001) -> list[tuple[str, str]]:
-    return [(label, data) for label, data in bot.buttons(user_id)
-            if data.startswith(("qs:", "qt:"))]
+    return [(label, data) for label, data in bot.buttons(user_id) if data.startswith(("qs:", "qt:"))]
 
 
 def list_buttons(bot: Harness, user_id: int = 1001) -> list[tuple[str, str]]:
@@ -64,14 +63,17 @@ def list_buttons(bot: Harness, user_id: int = 1001) -> list[tuple[str, str]]:
 
 def star(content: Content, number: int, on: bool = False) -> str:
     """The fixed start of a guide question's toggle label, e.g. "☆ 1. " (saved: "⭐ 1. ")."""
-    return content.strings("questions.save_on" if on else "questions.save_off",
-                           number=number, text="")
+    return content.strings("questions.save_on" if on else "questions.save_off", number=number, text="")
 
 
 def list_label(content: Content, number: int, text: str, mark: str = "") -> str:
     """A My questions button label, e.g. "1. ✅ How long" (mark: "", "asked" or "answered")."""
-    return content.strings("questions.list_button", number=number, text=text,
-                           mark=content.strings(f"questions.mark_{mark}") if mark else "")
+    return content.strings(
+        "questions.list_button",
+        number=number,
+        text=text,
+        mark=content.strings(f"questions.mark_{mark}") if mark else "",
+    )
 
 
 def heading(html: str) -> str:
@@ -96,10 +98,12 @@ async def test_questions_command_comes_from_content(bot: Harness, content: Conte
     assert content.strings("questions.groups_title") in bot.text()
     datas = [data for _, data in bot.buttons()]
     assert [d for d in datas if d.startswith("qg:")] == [
-        make("qg", group=g.id) for g in content.question_groups]
+        make("qg", group=g.id) for g in content.question_groups
+    ]
     for group in content.question_groups:
-        label = content.strings("questions.group_button", title=group.title, saved=0,
-                                total=len(group.questions))
+        label = content.strings(
+            "questions.group_button", title=group.title, saved=0, total=len(group.questions)
+        )
         assert (label, make("qg", group=group.id)) in bot.buttons()
     assert make("s", sid=section.id, part="", page=0) in datas
     assert make("m", page=0) in datas and make("h") in datas
@@ -113,8 +117,7 @@ async def test_menu_button_opens_groups_in_place(bot: Harness, content: Content)
     assert any(d.startswith("qg:") for _, d in bot.buttons())
 
 
-async def test_group_shows_full_texts_numbered_and_short_labels(bot: Harness,
-                                                                content: Content) -> None:
+async def test_group_shows_full_texts_numbered_and_short_labels(bot: Harness, content: Content) -> None:
     group = max(content.question_groups, key=lambda g: len(g.questions))
     await bot.send("/questions")
     await bot.tap_data(make("qg", group=group.id))
@@ -122,15 +125,17 @@ async def test_group_shows_full_texts_numbered_and_short_labels(bot: Harness,
     for number, question in enumerate(group.questions, start=1):
         assert content.strings("questions.item", number=number, text=question.text) in text
     assert group_toggles(bot) == [
-        (content.strings("questions.save_off", number=n, text=clip(q.text, LABEL)),
-         make("qs", item=q.id, on=True))
-        for n, q in enumerate(group.questions, start=1)]
+        (
+            content.strings("questions.save_off", number=n, text=clip(q.text, LABEL)),
+            make("qs", item=q.id, on=True),
+        )
+        for n, q in enumerate(group.questions, start=1)
+    ]
     assert all(len(label) <= LABEL + 8 for label, _ in group_toggles(bot))
     assert make("q") in [d for _, d in bot.buttons()]
 
 
-async def test_first_save_asks_consent_then_saves_id_and_text(bot: Harness,
-                                                              content: Content) -> None:
+async def test_first_save_asks_consent_then_saves_id_and_text(bot: Harness, content: Content) -> None:
     group = content.question_groups[0]
     first = group.questions[0]
     await bot.send("/questions")
@@ -144,11 +149,11 @@ async def test_first_save_asks_consent_then_saves_id_and_text(bot: Harness,
     assert bot.answers()[-1]["text"] == content.strings("questions.saved")
     assert group_toggles(bot)[0] == (
         content.strings("questions.save_on", number=1, text=clip(first.text, LABEL)),
-        make("qs", item=first.id, on=False))
+        make("qs", item=first.id, on=False),
+    )
     # The second save does not ask again.
     await bot.tap(star(content, 2))
-    assert {q.guide_id for q in await bot.storage.questions.list(1001)} == {
-        first.id, group.questions[1].id}
+    assert {q.guide_id for q in await bot.storage.questions.list(1001)} == {first.id, group.questions[1].id}
 
 
 async def test_consent_declined_stores_nothing(bot: Harness, content: Content) -> None:
@@ -170,8 +175,7 @@ async def test_consent_declined_stores_nothing(bot: Harness, content: Content) -
     assert await bot.storage.users.count() == 0
 
 
-async def test_unsave_double_tap_and_no_consent_needed(consented: Harness,
-                                                       content: Content) -> None:
+async def test_unsave_double_tap_and_no_consent_needed(consented: Harness, content: Content) -> None:
     bot = consented
     group = content.question_groups[1]
     q = group.questions[0]
@@ -195,8 +199,9 @@ async def test_unsave_double_tap_and_no_consent_needed(consented: Harness,
     assert not await bot.storage.users.has_consent(OTHER)
 
 
-async def test_resaving_a_just_unsaved_question_keeps_its_answer(consented: Harness,
-                                                                 content: Content) -> None:
+async def test_resaving_a_just_unsaved_question_keeps_its_answer(
+    consented: Harness, content: Content
+) -> None:
     bot = consented
     q = content.question_groups[0].questions[0]
     await bot.storage.questions.save_guide(1001, q.id, q.text, limit=MAX_QUESTIONS)
@@ -222,7 +227,8 @@ async def test_questions_about_a_section(consented: Harness, content: Content) -
     for number, question in enumerate(linked, start=1):
         assert content.strings("questions.item", number=number, text=question.text) in text
     assert [d for _, d in group_toggles(bot)] == [
-        make("qt", sid="diagnosis", item=q.id, on=True) for q in linked]
+        make("qt", sid="diagnosis", item=q.id, on=True) for q in linked
+    ]
     await bot.tap(star(content, 2))
     assert await bot.storage.questions.saved_guide_ids(1001) == {linked[1].id}
     assert section.title in bot.text()  # the same view again
@@ -234,13 +240,19 @@ async def test_questions_about_a_section(consented: Harness, content: Content) -
 
 async def test_forged_guide_taps_are_stale(consented: Harness, content: Content) -> None:
     bot = consented
-    other_section = next(q for g in content.question_groups for q in g.questions
-                         if q.section != "diagnosis")
+    other_section = next(q for g in content.question_groups for q in g.questions if q.section != "diagnosis")
     await bot.send("/questions")
-    for data in [make("qg", group="nope"), make("qs", item="nope", on=True),
-                 make("qa", sid="nope"), make("qa", sid="introduction"),
-                 make("qt", sid="diagnosis", item=other_section.id, on=True),
-                 "qs:leukemia_type:2", "mo:-1", "mk:1:x", "m:abc"]:
+    for data in [
+        make("qg", group="nope"),
+        make("qs", item="nope", on=True),
+        make("qa", sid="nope"),
+        make("qa", sid="introduction"),
+        make("qt", sid="diagnosis", item=other_section.id, on=True),
+        "qs:leukemia_type:2",
+        "mo:-1",
+        "mk:1:x",
+        "m:abc",
+    ]:
         before = len(bot.answers())
         await bot.tap_data(data)
         assert len(bot.answers()) == before + 1, data
@@ -249,8 +261,7 @@ async def test_forged_guide_taps_are_stale(consented: Harness, content: Content)
 
 
 # ---- My questions -------------------------------------------------------------------------
-async def test_list_in_order_saved_with_asked_and_answer(consented: Harness,
-                                                         content: Content) -> None:
+async def test_list_in_order_saved_with_asked_and_answer(consented: Harness, content: Content) -> None:
     bot = consented
     g1, g2 = content.question_groups[0].questions[:2]
     await bot.storage.questions.save_guide(1001, g2.id, g2.text, limit=MAX_QUESTIONS)
@@ -262,8 +273,10 @@ async def test_list_in_order_saved_with_asked_and_answer(consented: Harness,
     await bot.send("/myquestions")
     text = bot.text()
     assert content.strings("questions.list_title", count=3) in text
-    positions = [text.index(content.strings("questions.entry", number=n, text=t)) for n, t in
-                 [(1, g2.text), (2, "Can she go to school?"), (3, g1.text)]]
+    positions = [
+        text.index(content.strings("questions.entry", number=n, text=t))
+        for n, t in [(1, g2.text), (2, "Can she go to school?"), (3, g1.text)]
+    ]
     assert positions == sorted(positions)
     assert content.strings("questions.entry_answer", answer="Tests show B-cell ALL.") in text
     assert content.strings("questions.entry_asked") in text
@@ -285,8 +298,7 @@ async def test_empty_list_offers_add_and_lists(bot: Harness, content: Content) -
     assert await bot.storage.users.count() == 0
 
 
-async def test_mark_asked_and_not_asked_stays_for_next_visit(consented: Harness,
-                                                             content: Content) -> None:
+async def test_mark_asked_and_not_asked_stays_for_next_visit(consented: Harness, content: Content) -> None:
     bot = consented
     qid = await bot.storage.questions.add_own(1001, "How long is maintenance?", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
@@ -335,8 +347,9 @@ async def test_write_down_the_answer(consented: Harness, content: Content) -> No
     assert q is not None and q.answer == typed
 
 
-async def test_answer_empty_or_too_long_is_refused_and_still_waits(consented: Harness,
-                                                                   content: Content) -> None:
+async def test_answer_empty_or_too_long_is_refused_and_still_waits(
+    consented: Harness, content: Content
+) -> None:
     bot = consented
     qid = await bot.storage.questions.add_own(1001, "What is MRD?", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
@@ -364,8 +377,10 @@ async def test_remove_and_undo(consented: Harness, content: Content) -> None:
     # A double tap on Remove still offers Undo for the same question.
     await bot.tap_data(make("mr", num=ids[1]), message=view)
     assert [q.id for q in await bot.storage.questions.list(1001)] == [ids[0], ids[2]]
-    assert all(content.strings("questions.entry", number=n, text="Question 2") not in bot.text()
-               for n in range(1, len(ids) + 1))
+    assert all(
+        content.strings("questions.entry", number=n, text="Question 2") not in bot.text()
+        for n in range(1, len(ids) + 1)
+    )
     assert content.strings("questions.removed_note", number=2) in bot.text()
     assert bot.buttons()[0] == (content.strings("questions.undo"), make("mu", num=ids[1]))
     await bot.tap(content.strings("questions.undo"))
@@ -397,7 +412,8 @@ async def test_tapping_a_removed_question_is_calm(consented: Harness, content: C
 
 # ---- own questions ------------------------------------------------------------------------
 async def test_own_question_round_trips_exactly_into_message_and_pdf(
-        consented: Harness, content: Content) -> None:
+    consented: Harness, content: Content
+) -> None:
     bot = consented
     typed = exactly(MAX_OWN)
     assert len(typed) == MAX_OWN
@@ -437,14 +453,12 @@ async def test_own_question_with_right_to_left_text(consented: Harness) -> None:
     assert typed in bot.text()
 
 
-async def test_501_characters_and_empty_text_refused(consented: Harness,
-                                                     content: Content) -> None:
+async def test_501_characters_and_empty_text_refused(consented: Harness, content: Content) -> None:
     bot = consented
     await bot.send("/myquestions")
     await bot.tap_data(make("mn"))
     await bot.send(exactly(MAX_OWN + 1))
-    assert content.strings("questions.question_too_long", length=MAX_OWN + 1,
-                           limit=MAX_OWN) == bot.text()
+    assert content.strings("questions.question_too_long", length=MAX_OWN + 1, limit=MAX_OWN) == bot.text()
     assert make("mx") in [d for _, d in bot.buttons()]
     for empty in ("   ", "\n\t \n", "\u3000"):
         await bot.send(empty)
@@ -467,8 +481,7 @@ async def test_limit_reached_is_said_plainly(consented: Harness, content: Conten
     assert await bot.storage.prompts.get(1001) is None
     # Waiting already when the list filled up (another device, say): refused plainly.
     now = bot.clock()
-    await bot.storage.prompts.open(1001, Prompt("question", None, make("m", page=0), now,
-                                                now + 1800))
+    await bot.storage.prompts.open(1001, Prompt("question", None, make("m", page=0), now, now + 1800))
     await bot.send("One too many")
     assert limit in bot.text()
     assert await bot.storage.prompts.get(1001) is None
@@ -505,7 +518,8 @@ async def test_cancel_while_waiting(consented: Harness, content: Content) -> Non
     await bot.tap_data(make("ma", num=qid))
     await bot.tap(content.strings("questions.cancel"))
     assert "Question one" in bot.text() and content.strings("questions.answer_add") in [
-        label for label, _ in bot.buttons()]
+        label for label, _ in bot.buttons()
+    ]
 
 
 async def test_waiting_state_survives_a_restart(settings: Settings, content: Content) -> None:
@@ -517,7 +531,9 @@ async def test_waiting_state_survives_a_restart(settings: Settings, content: Con
     async with Harness(settings, content) as bot:
         await bot.send("Typed after the restart")
         assert [q.text for q in await bot.storage.questions.list(1001)] == [
-            "Question one", "Typed after the restart"]
+            "Question one",
+            "Typed after the restart",
+        ]
         assert await bot.storage.prompts.get(1001) is None
         await bot.send("/myquestions")
         await bot.tap_data(make("ma", num=qid))
@@ -527,8 +543,7 @@ async def test_waiting_state_survives_a_restart(settings: Settings, content: Con
         assert q is not None and q.answer == "An answer after the restart"
 
 
-async def test_waiting_for_an_answer_to_a_removed_question(consented: Harness,
-                                                           content: Content) -> None:
+async def test_waiting_for_an_answer_to_a_removed_question(consented: Harness, content: Content) -> None:
     bot = consented
     qid = await bot.storage.questions.add_own(1001, "Question one", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
@@ -542,13 +557,13 @@ async def test_waiting_for_an_answer_to_a_removed_question(consented: Harness,
 
 
 # ---- PDF and text export ------------------------------------------------------------------
-async def test_pdf_is_valid_and_holds_every_question(consented: Harness,
-                                                     content: Content) -> None:
+async def test_pdf_is_valid_and_holds_every_question(consented: Harness, content: Content) -> None:
     bot = consented
     g = content.question_groups[0].questions[0]
     await bot.storage.questions.save_guide(1001, g.id, g.text, limit=MAX_QUESTIONS)
-    own = await bot.storage.questions.add_own(1001, "Can my son still play {nb} football?",
-                                              limit=MAX_QUESTIONS)
+    own = await bot.storage.questions.add_own(
+        1001, "Can my son still play {nb} football?", limit=MAX_QUESTIONS
+    )
     asked = await bot.storage.questions.add_own(1001, "Which blood counts are normal?", limit=MAX_QUESTIONS)
     await bot.storage.questions.set_answer(1001, own, "Yes, gently.")
     await bot.storage.questions.mark_asked(1001, asked, True)
@@ -569,11 +584,15 @@ async def test_pdf_is_valid_and_holds_every_question(consented: Harness,
     reader = PdfReader(io.BytesIO(sent.data))
     assert len(reader.pages) >= 1
     text = squash(pdf_text(sent.data))
-    for expected in (g.text, "Can my son still play {nb} football?", "Yes, gently.",
-                     "Which blood counts are normal?",
-                     content.strings("questions.pdf_date", date=today),
-                     content.strings("questions.pdf_asked"),
-                     content.strings("questions.pdf_title")):
+    for expected in (
+        g.text,
+        "Can my son still play {nb} football?",
+        "Yes, gently.",
+        "Which blood counts are normal?",
+        content.strings("questions.pdf_date", date=today),
+        content.strings("questions.pdf_asked"),
+        content.strings("questions.pdf_title"),
+    ):
         assert squash(expected) in text, expected
 
 
@@ -610,8 +629,7 @@ async def test_text_export_holds_every_question(consented: Harness, content: Con
     assert all("&lt;dose&gt;" in call.params["text"] for call in sent[:1])
 
 
-async def test_list_pages_fit_and_number_across_pages(consented: Harness,
-                                                      content: Content) -> None:
+async def test_list_pages_fit_and_number_across_pages(consented: Harness, content: Content) -> None:
     bot = consented
     for n in range(1, 24):
         await bot.storage.questions.add_own(1001, f"Question {n} " + "🩸<&>" * 90, limit=MAX_QUESTIONS)
@@ -634,8 +652,7 @@ async def test_list_pages_fit_and_number_across_pages(consented: Harness,
 
 
 # ---- one parent can never see or change another's ----------------------------------------
-async def test_other_parent_sees_nothing_and_cannot_touch(consented: Harness,
-                                                          content: Content) -> None:
+async def test_other_parent_sees_nothing_and_cannot_touch(consented: Harness, content: Content) -> None:
     bot = consented
     g = content.question_groups[0].questions[0]
     await bot.storage.questions.save_guide(1001, g.id, g.text, limit=MAX_QUESTIONS)
@@ -649,15 +666,24 @@ async def test_other_parent_sees_nothing_and_cannot_touch(consented: Harness,
     assert content.strings("questions.empty") in bot.text(OTHER)
     await bot.send("/questions", user_id=OTHER)
     assert [label for label, d in bot.buttons(OTHER) if d.startswith("qg:")] == [
-        content.strings("questions.group_button", title=group.title, saved=0,
-                        total=len(group.questions)) for group in content.question_groups]
-    for data in (make("mo", num=a1), make("mk", num=a1, on=True), make("ma", num=a1),
-                 make("mr", num=a1), make("mu", num=a2), make("mo", num=a2)):
+        content.strings("questions.group_button", title=group.title, saved=0, total=len(group.questions))
+        for group in content.question_groups
+    ]
+    for data in (
+        make("mo", num=a1),
+        make("mk", num=a1, on=True),
+        make("ma", num=a1),
+        make("mr", num=a1),
+        make("mu", num=a2),
+        make("mo", num=a2),
+    ):
         answered = len(bot.answers())
         await bot.tap_data(data, user_id=OTHER)
         assert len(bot.answers()) == answered + 1, data
-        assert bot.answers()[-1]["text"] in (content.strings("questions.gone"),
-                                             content.strings("questions.undo_gone")), data
+        assert bot.answers()[-1]["text"] in (
+            content.strings("questions.gone"),
+            content.strings("questions.undo_gone"),
+        ), data
         assert "parent A" not in bot.text(OTHER)
     await bot.tap_data(make("mp"), user_id=OTHER)
     await bot.tap_data(make("mt"), user_id=OTHER)
@@ -669,8 +695,7 @@ async def test_other_parent_sees_nothing_and_cannot_touch(consented: Harness,
 
 
 # ---- pure builders ------------------------------------------------------------------------
-def saved(qid: int, text: str, answer: str | None = None,
-          asked: float | None = None) -> SavedQuestion:
+def saved(qid: int, text: str, answer: str | None = None, asked: float | None = None) -> SavedQuestion:
     return SavedQuestion(qid, None, text, float(qid), asked, answer, 1.0 if answer else None)
 
 
@@ -689,8 +714,7 @@ def test_worst_case_views_fit_one_message(content: Content) -> None:
         text, markup = list_view(content, questions, page, "notice", undo_id=3)
         assert visible_len(text) <= 4096 and markup is not None
         assert sum(len(row) for row in markup.inline_keyboard) <= 100
-    text, _ = question_view(content, questions, questions[0],
-                            content.strings("questions.answer_saved"))
+    text, _ = question_view(content, questions, questions[0], content.strings("questions.answer_saved"))
     assert visible_len(text) <= 4096
 
 
@@ -702,8 +726,11 @@ def test_export_splits_under_the_limit(content: Content) -> None:
     whole = "".join(messages)
     assert whole.count("🩸" * MAX_OWN) == 40
     one = export_messages(content, [saved(1, "Q & A")], date(2025, 1, 3))
-    assert one == [content.strings("questions.export_title", date=date(2025, 1, 3)) + "\n\n"
-                   + content.strings("questions.export_entry", number=1, text="Q &amp; A")]
+    assert one == [
+        content.strings("questions.export_title", date=date(2025, 1, 3))
+        + "\n\n"
+        + content.strings("questions.export_entry", number=1, text="Q &amp; A")
+    ]
 
 
 def test_drawable_replaces_what_the_font_lacks() -> None:
@@ -725,21 +752,27 @@ def test_wrap_and_right_to_left_lines() -> None:
 
 def test_build_pdf_survives_anything() -> None:
     from bot.content import Strings
-    strings = Strings({
-        "questions.pdf_title": "T", "questions.pdf_date": "D {date:%Y}",
-        "questions.pdf_intro": "I", "questions.pdf_asked": "A", "questions.pdf_answer": "Ans",
-        "questions.pdf_notes": "N", "questions.pdf_footer": "P {page}"})
+
+    strings = Strings(
+        {
+            "questions.pdf_title": "T",
+            "questions.pdf_date": "D {date:%Y}",
+            "questions.pdf_intro": "I",
+            "questions.pdf_asked": "A",
+            "questions.pdf_answer": "Ans",
+            "questions.pdf_notes": "N",
+            "questions.pdf_footer": "P {page}",
+        }
+    )
     odd = ["", "\x00\x01", "👨‍👩‍👧‍👦" * 100, "مرحبا " * 80, "x" * 500, "{nb} 日本語", "\n" * 30]
-    data = build_pdf([saved(n, t, t or None) for n, t in enumerate(odd, 1)], strings,
-                     date(2025, 1, 3))
+    data = build_pdf([saved(n, t, t or None) for n, t in enumerate(odd, 1)], strings, date(2025, 1, 3))
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) >= 2
     text = pdf_text(data)
     assert "{nb}" in text and "x" * 40 in squash(text)
 
 
-async def test_saved_guide_questions_keep_their_explanation(consented: Harness,
-                                                            content: Content) -> None:
+async def test_saved_guide_questions_keep_their_explanation(consented: Harness, content: Content) -> None:
     """The explanation the section gives ("tests of the chromosomes") travels with the saved
     question: in My questions, the question's own view, the text export and the PDF."""
     bot = consented

@@ -45,13 +45,25 @@ def test_the_readme_recipes_use_names_that_exist() -> None:
     known = known_names()
     for block in blocks:
         tree = ast.parse(block)  # a recipe that does not parse fails here
-        defined = {n.name for n in ast.walk(tree)
-                   if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
-        defined |= {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
-                    for t in n.targets if isinstance(t, ast.Name)}
-        called = {n.func.id for n in ast.walk(tree)
-                  if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-        called |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
-                   and n.id[:1].isupper() and n.id not in {"MAX_PLACE"}}
+        defined = {
+            n.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        }
+        defined |= {
+            t.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Assign)
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
+        called = {
+            n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        }
+        called |= {
+            n.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and n.id[:1].isupper() and n.id not in {"MAX_PLACE"}
+        }
         missing = called - defined - known - set(dir(builtins))
         assert not missing, f"the README's recipe calls {sorted(missing)}:\n{block}"

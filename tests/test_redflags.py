@@ -95,8 +95,7 @@ def test_check_content_refuses_a_spanish_sign_without_words(tmp_path: Path) -> N
     shutil.copytree(ROOT / "content", root)
     card = yaml.safe_load((root / "es" / "urgent.yaml").read_text(encoding="utf-8"))
     del card["groups"][0]["signs"][0]["words"]
-    (root / "es" / "urgent.yaml").write_text(yaml.safe_dump(card, allow_unicode=True),
-                                            encoding="utf-8")
+    (root / "es" / "urgent.yaml").write_text(yaml.safe_dump(card, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ContentError, match=r"es/urgent\.yaml: groups\[0\]\.signs\[0\]\.words"):
         load_content(root / "es", reserved_commands(), "es")
 
@@ -117,7 +116,8 @@ async def test_every_content_phrase_brings_its_card_line(bot: Harness) -> None:
 
 
 async def test_held_out_phrasings_reach_the_card_and_ordinary_questions_do_not(
-        bot: Harness, language: str) -> None:
+    bot: Harness, language: str
+) -> None:
     data = held_out(language)
     missed = []
     for name, row in data["urgent"]:
@@ -138,10 +138,11 @@ async def test_held_out_phrasings_reach_the_card_and_ordinary_questions_do_not(
     assert not false_alarms
 
 
-async def test_a_question_about_a_sign_shows_that_line_calmly(bot: Harness,
-                                                            language: str) -> None:
-    asks = {"en": [("is 38 a fever?", "fever"), ("what do I do if her port is red", "line")],
-            "es": [("¿38 es fiebre?", "fever"), ("qué hago si el catéter está rojo", "line")]}
+async def test_a_question_about_a_sign_shows_that_line_calmly(bot: Harness, language: str) -> None:
+    asks = {
+        "en": [("is 38 a fever?", "fever"), ("what do I do if her port is red", "line")],
+        "es": [("¿38 es fiebre?", "fever"), ("qué hago si el catéter está rojo", "line")],
+    }
     for text, sign in asks[language]:
         await bot.send(text)
         assert alerted(bot) and sign_line(bot.content, sign) in bot.html()
@@ -153,11 +154,21 @@ async def test_a_question_about_a_sign_shows_that_line_calmly(bot: Harness,
 
 
 async def test_a_negation_never_removes_a_sign(bot: Harness, language: str) -> None:
-    cases = {"en": [("not breathing", "breathing"), ("can't wake her", "hard_to_wake"),
-                    ("no pee all day", "pee_blood"), ("won't stop bleeding", "bleeding"),
-                    ("no fever, no vomiting", "fever")],
-             "es": [("no respira", "breathing"), ("no le baja la fiebre", "fever"),
-                    ("no orina", "pee_blood"), ("no despierta", "hard_to_wake")]}
+    cases = {
+        "en": [
+            ("not breathing", "breathing"),
+            ("can't wake her", "hard_to_wake"),
+            ("no pee all day", "pee_blood"),
+            ("won't stop bleeding", "bleeding"),
+            ("no fever, no vomiting", "fever"),
+        ],
+        "es": [
+            ("no respira", "breathing"),
+            ("no le baja la fiebre", "fever"),
+            ("no orina", "pee_blood"),
+            ("no despierta", "hard_to_wake"),
+        ],
+    }
     for text, sign in cases[language]:
         await bot.send(text)
         assert alerted(bot) and sign_line(bot.content, sign) in bot.html(), text
@@ -242,49 +253,70 @@ async def test_free_text_prompts_save_and_warn_first(consented: Harness, languag
     await bot.send(URGENT[language])
     saved = await bot.storage.questions.get(1001, other)
     assert saved is not None and saved.answer == URGENT[language]
-    alerts = [c for c in bot.api.calls if c.method == "sendMessage"
-              and c.params["text"].startswith(s("redflags.title"))]
+    alerts = [
+        c
+        for c in bot.api.calls
+        if c.method == "sendMessage" and c.params["text"].startswith(s("redflags.title"))
+    ]
     assert len(alerts) == 3
 
 
-@pytest.mark.parametrize("opens", ["phone", "label", "number", "timezone", "time", "place",
-                                   "emergency"])
-async def test_structured_prompts_save_nothing_and_stay_open(consented: Harness,
-                                                             language: str, opens: str) -> None:
+@pytest.mark.parametrize("opens", ["phone", "label", "number", "timezone", "time", "place", "emergency"])
+async def test_structured_prompts_save_nothing_and_stay_open(
+    consented: Harness, language: str, opens: str
+) -> None:
     bot = consented
     s = bot.content.strings
     contact = await save_phone(bot, 1001, "0123 456 789", "Ward")
     await bot.storage.users.set_timezone(1001, "Europe/London")
-    appt = await bot.storage.appointments.add(1001, bot.clock() + 86_400 * 3,
-                                              bot.clock() + 86_400 * 2, after=bot.clock(),
-                                              limit=20)
-    taps = {"phone": make("sp"), "label": make("sl", num=contact),
-            "number": make("sn", num=contact), "emergency": make("sz"),
-            "timezone": make("ay"), "time": make("ae", appt=appt),
-            "place": make("ap", num=appt)}
+    appt = await bot.storage.appointments.add(
+        1001, bot.clock() + 86_400 * 3, bot.clock() + 86_400 * 2, after=bot.clock(), limit=20
+    )
+    taps = {
+        "phone": make("sp"),
+        "label": make("sl", num=contact),
+        "number": make("sn", num=contact),
+        "emergency": make("sz"),
+        "timezone": make("ay"),
+        "time": make("ae", appt=appt),
+        "place": make("ap", num=appt),
+    }
     await bot.send("/start")
     await bot.tap_data(taps[opens])
     prompt = await bot.storage.prompts.get(1001)
     assert prompt is not None
-    before = await bot.storage.contacts.list(1001), await bot.storage.users.timezone(1001), \
-        await bot.storage.appointments.upcoming(1001, 0)
+    before = (
+        await bot.storage.contacts.list(1001),
+        await bot.storage.users.timezone(1001),
+        await bot.storage.appointments.upcoming(1001, 0),
+    )
     await bot.send(URGENT[language])
     text = bot.html()
     assert alerted(bot) and sign_line(bot.content, "fever") in text
     assert s("redflags.kept_open") in text
     assert await bot.storage.prompts.get(1001) == prompt  # still waiting
-    after = await bot.storage.contacts.list(1001), await bot.storage.users.timezone(1001), \
-        await bot.storage.appointments.upcoming(1001, 0)
+    after = (
+        await bot.storage.contacts.list(1001),
+        await bot.storage.users.timezone(1001),
+        await bot.storage.appointments.upcoming(1001, 0),
+    )
     assert after == before
 
 
 FREE_TEXT_KINDS = {"question", "answer", "visit_answer", "fever_rule"}
-STRUCTURED_KINDS = {"phone", "contact_label", "contact_phone", "timezone", "appointment_time",
-                    "appointment_place", "emergency_number", "fever_number"}
+STRUCTURED_KINDS = {
+    "phone",
+    "contact_label",
+    "contact_phone",
+    "timezone",
+    "appointment_time",
+    "appointment_place",
+    "emergency_number",
+    "fever_number",
+}
 
 
-async def test_every_registered_prompt_hears_a_red_flag_first(consented: Harness,
-                                                             language: str) -> None:
+async def test_every_registered_prompt_hears_a_red_flag_first(consented: Harness, language: str) -> None:
     """The check lives in the one place typed text meets a prompt, so it covers every kind a
     feature registers, now and later: each kind is opened straight from the registry (no
     list to keep up to date for the alert itself), and the urgent line is the first reply."""
@@ -296,8 +328,9 @@ async def test_every_registered_prompt_hears_a_red_flag_first(consented: Harness
     assert kinds == FREE_TEXT_KINDS | STRUCTURED_KINDS
     for kind in sorted(kinds):
         now = bot.clock()
-        await bot.storage.prompts.open(1001, Prompt(kind=kind, ref=None, origin=make("h"),
-                                                    opened_at=now, expires_at=now + 600))
+        await bot.storage.prompts.open(
+            1001, Prompt(kind=kind, ref=None, origin=make("h"), opened_at=now, expires_at=now + 600)
+        )
         calls = len(bot.api.calls)
         await bot.send(URGENT[language])
         sent = [c for c in bot.api.calls[calls:] if c.method == "sendMessage"]
@@ -324,11 +357,20 @@ def media(bot: Harness, kind: str, caption: str | None = None) -> dict[str, Any]
     update = bot.user(1001).text("x")
     message = update["message"]
     message.pop("text")
-    files = {"photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}],
-             "voice": {"file_id": "v", "file_unique_id": "v", "duration": 3},
-             "sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1,
-                         "height": 1, "is_animated": False, "is_video": False},
-             "document": {"file_id": "d", "file_unique_id": "d"}}
+    files = {
+        "photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}],
+        "voice": {"file_id": "v", "file_unique_id": "v", "duration": 3},
+        "sticker": {
+            "file_id": "s",
+            "file_unique_id": "s",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        },
+        "document": {"file_id": "d", "file_unique_id": "d"},
+    }
     message[kind] = files[kind]
     if caption is not None:
         message["caption"] = caption
@@ -372,10 +414,10 @@ async def test_an_edited_message_is_checked_again(bot: Harness) -> None:
 
 
 async def test_forwarded_text_is_checked(bot: Harness, language: str) -> None:
-    update = bot.user(1001).text({"en": "He is throwing up all night",
-                                  "es": "Vomitó toda la noche"}[language])
-    update["message"]["forward_origin"] = {"type": "hidden_user", "date": 1,
-                                           "sender_user_name": "Grandma"}
+    update = bot.user(1001).text(
+        {"en": "He is throwing up all night", "es": "Vomitó toda la noche"}[language]
+    )
+    update["message"]["forward_origin"] = {"type": "hidden_user", "date": 1, "sender_user_name": "Grandma"}
     await bot.feed(update)
     assert alerted(bot) and sign_line(bot.content, "vomiting") in bot.html()
 
@@ -387,8 +429,7 @@ async def test_search_command_words_are_checked(bot: Harness, language: str) -> 
 
 
 async def test_inline_query_puts_the_card_first(bot: Harness, language: str) -> None:
-    await bot.feed(bot.user(1001).inline({"en": "port looks red",
-                                          "es": "el port está rojo"}[language]))
+    await bot.feed(bot.user(1001).inline({"en": "port looks red", "es": "el port está rojo"}[language]))
     answer = bot.api.last("answerInlineQuery").params
     results = answer["results"]
     results = results if isinstance(results, list) else __import__("json").loads(results)
@@ -433,9 +474,11 @@ def test_a_long_message_is_read_whole(content: Content) -> None:
 
 
 def test_no_string_says_nothing_urgent_was_found(content: Content) -> None:
-    bad = re.compile(r"no (urgent|red.flag|warning) signs?|nothing urgent|no urgent|"
-                     r"ninguna señal (de alarma|urgente)|nada urgente|no es urgente",
-                     re.IGNORECASE)
+    bad = re.compile(
+        r"no (urgent|red.flag|warning) signs?|nothing urgent|no urgent|"
+        r"ninguna señal (de alarma|urgente)|nada urgente|no es urgente",
+        re.IGNORECASE,
+    )
     for key in content.strings.keys():  # noqa: SIM118 (Strings is no dict)
         template = content.strings._values[key]  # the words as written, fields unfilled
         assert not bad.search(html.unescape(template)), key
@@ -448,13 +491,11 @@ def test_the_readme_carries_the_card_and_its_words_for_review() -> None:
     from bot.content import load_catalog
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = readme.split("<!-- red-flag table: start -->")[1].split(
-        "<!-- red-flag table: end -->")[0].strip()
+    block = readme.split("<!-- red-flag table: start -->")[1].split("<!-- red-flag table: end -->")[0].strip()
     assert block == red_flag_table(load_catalog(ROOT / "content", reserved_commands()))
 
 
-async def test_every_sign_at_once_with_five_long_numbers_fits_one_message(
-        consented: Harness) -> None:
+async def test_every_sign_at_once_with_five_long_numbers_fits_one_message(consented: Harness) -> None:
     bot = consented
     content = bot.content
     for n in range(5):
@@ -469,24 +510,30 @@ async def test_every_sign_at_once_with_five_long_numbers_fits_one_message(
 
 
 # ---- the card, third edition ---------------------------------------------------------------------
-NEW_ITEMS = {"en": [("her face is drooping on one side", "stroke"),
-                    ("lips swollen and hives all over", "allergy"),
-                    ("his hickman line snapped", "line_broken"),
-                    ("her arm is swollen on the port side", "swelling"),
-                    ("his eyes look yellow", "jaundice"),
-                    ("she fell and hit her head", "head_injury"),
-                    ("no poop for 3 days and tummy hurts", "constipation"),
-                    ("so thirsty and peeing all the time on dex", "thirst"),
-                    ("we cant reach the ward, nobody answers", "away")],
-             "es": [("tiene la cara caída de un lado", "stroke"),
-                    ("labios hinchados y urticaria", "allergy"),
-                    ("se le salió el catéter", "line_broken"),
-                    ("tiene el brazo hinchado del lado del port", "swelling"),
-                    ("tiene los ojos amarillos", "jaundice"),
-                    ("se cayó y se golpeó la cabeza", "head_injury"),
-                    ("no ha hecho popó en 3 días", "constipation"),
-                    ("tiene mucha sed con la dexametasona", "thirst"),
-                    ("no logro comunicarme con el hospital, nadie contesta", "away")]}
+NEW_ITEMS = {
+    "en": [
+        ("her face is drooping on one side", "stroke"),
+        ("lips swollen and hives all over", "allergy"),
+        ("his hickman line snapped", "line_broken"),
+        ("her arm is swollen on the port side", "swelling"),
+        ("his eyes look yellow", "jaundice"),
+        ("she fell and hit her head", "head_injury"),
+        ("no poop for 3 days and tummy hurts", "constipation"),
+        ("so thirsty and peeing all the time on dex", "thirst"),
+        ("we cant reach the ward, nobody answers", "away"),
+    ],
+    "es": [
+        ("tiene la cara caída de un lado", "stroke"),
+        ("labios hinchados y urticaria", "allergy"),
+        ("se le salió el catéter", "line_broken"),
+        ("tiene el brazo hinchado del lado del port", "swelling"),
+        ("tiene los ojos amarillos", "jaundice"),
+        ("se cayó y se golpeó la cabeza", "head_injury"),
+        ("no ha hecho popó en 3 días", "constipation"),
+        ("tiene mucha sed con la dexametasona", "thirst"),
+        ("no logro comunicarme con el hospital, nadie contesta", "away"),
+    ],
+}
 
 
 async def test_the_new_card_items_are_heard(bot: Harness, language: str) -> None:
@@ -543,19 +590,24 @@ async def test_urgent_is_first_in_every_languages_command_menu(bot: Harness) -> 
     await bot.send("/help")
     text = bot.html()
     urgent = text.find({"en": "/urgent", "es": "/urgente"}[bot.content.language])
-    assert urgent != -1 and urgent < text.find("/start" if bot.content.language == "en"
-                                                else "/inicio")
+    assert urgent != -1 and urgent < text.find("/start" if bot.content.language == "en" else "/inicio")
 
 
 # ---- one emergency number per family --------------------------------------------------------------
-ZONES = [("America/Chicago", "911", "us"), ("America/Mexico_City", "911", "mx"),
-         ("Europe/Madrid", "112", "es"), ("America/Santiago", "131", "cl"),
-         ("America/Bogota", "123", "co"), ("Europe/London", "999", "gb")]
+ZONES = [
+    ("America/Chicago", "911", "us"),
+    ("America/Mexico_City", "911", "mx"),
+    ("Europe/Madrid", "112", "es"),
+    ("America/Santiago", "131", "cl"),
+    ("America/Bogota", "123", "co"),
+    ("Europe/London", "999", "gb"),
+]
 
 
 @pytest.mark.parametrize(("zone", "number", "country"), ZONES)
 async def test_the_emergency_number_from_the_time_zone_once_confirmed(
-        consented: Harness, zone: str, number: str, country: str) -> None:
+    consented: Harness, zone: str, number: str, country: str
+) -> None:
     bot = consented
     content = bot.content
     s = content.strings
@@ -566,8 +618,7 @@ async def test_the_emergency_number_from_the_time_zone_once_confirmed(
     await bot.tap(s("privacy.emergency.button"))
     row = content.emergency.country(country)
     assert row is not None
-    assert s("privacy.emergency.from_zone", zone=zone, name=esc(row.name), number=number) \
-        in bot.html()
+    assert s("privacy.emergency.from_zone", zone=zone, name=esc(row.name), number=number) in bot.html()
     await bot.tap(s("privacy.emergency.confirm", number=number))
     assert await bot.storage.users.emergency(1001) == (country, None)
     await bot.send(command)
@@ -611,8 +662,7 @@ async def test_a_country_from_the_list_and_forged_data(consented: Harness) -> No
 
 
 def test_no_latin_american_row_uses_112(catalog: dict[str, Content]) -> None:
-    latin = {"MX", "CO", "CL", "AR", "PE", "GT", "SV", "DO", "PR", "VE", "EC", "CR", "PA", "HN",
-             "UY", "PY"}
+    latin = {"MX", "CO", "CL", "AR", "PE", "GT", "SV", "DO", "PR", "VE", "EC", "CR", "PA", "HN", "UY", "PY"}
     for content in catalog.values():
         for row in content.emergency.countries:
             if latin & set(row.zones):
@@ -620,8 +670,9 @@ def test_no_latin_american_row_uses_112(catalog: dict[str, Content]) -> None:
             assert row.source
     first, *others = catalog.values()
     for other in others:
-        assert [(c.id, c.number, c.zones) for c in other.emergency.countries] == \
-            [(c.id, c.number, c.zones) for c in first.emergency.countries]
+        assert [(c.id, c.number, c.zones) for c in other.emergency.countries] == [
+            (c.id, c.number, c.zones) for c in first.emergency.countries
+        ]
 
 
 # ---- the 🚨 button below the chat ------------------------------------------------------------------
@@ -629,8 +680,9 @@ def reply_keyboards(bot: Harness) -> list[dict[str, Any]]:
     return [m["_reply_keyboard"] for m in bot.api.chat_messages(1001) if "_reply_keyboard" in m]
 
 
-async def test_the_urgent_button_is_kept_restored_and_removed(bot: Harness,
-                                                             catalog: dict[str, Content]) -> None:
+async def test_the_urgent_button_is_kept_restored_and_removed(
+    bot: Harness, catalog: dict[str, Content]
+) -> None:
     content = bot.content
     s = content.strings
     await bot.send("/start")
@@ -698,8 +750,9 @@ async def test_the_fever_number_typed_in_either_unit_and_decimal_mark(consented:
     assert s("privacy.fever.set", number="38.3 °C (100.9 °F)") in bot.html()
 
 
-async def test_the_teams_rule_in_their_words_on_the_card_and_the_alert(consented: Harness,
-                                                                      language: str) -> None:
+async def test_the_teams_rule_in_their_words_on_the_card_and_the_alert(
+    consented: Harness, language: str
+) -> None:
     bot = consented
     s = bot.content.strings
     rule = "38.0 twice an hour apart, or 38.5 once <b>"
@@ -721,8 +774,7 @@ async def test_the_teams_rule_in_their_words_on_the_card_and_the_alert(consented
 
 
 # ---- in treatment or not ----------------------------------------------------------------------------
-async def test_in_treatment_puts_the_card_first_on_the_early_signs(bot: Harness,
-                                                                   language: str) -> None:
+async def test_in_treatment_puts_the_card_first_on_the_early_signs(bot: Harness, language: str) -> None:
     content = bot.content
     s = content.strings
     command = {"en": "/symptoms", "es": "/sintomas"}[language]
@@ -764,8 +816,7 @@ async def test_the_fullest_card_fits_one_message(consented: Harness, language: s
 
     bot = consented
     for n in range(5):
-        await save_phone(bot, 1001, ("+1 555 010 22" + str(n) + " " * MAX_PHONE)[:MAX_PHONE],
-                         "W" * MAX_LABEL)
+        await save_phone(bot, 1001, ("+1 555 010 22" + str(n) + " " * MAX_PHONE)[:MAX_PHONE], "W" * MAX_LABEL)
     await bot.storage.users.set_emergency(1001, "ar", None)
     await bot.storage.users.set_fever_c(1001, 38.0)
     await bot.storage.users.set_fever_rule(1001, "R" * MAX_RULE)
@@ -775,7 +826,8 @@ async def test_the_fullest_card_fits_one_message(consented: Harness, language: s
 
 
 async def test_an_emergency_line_without_the_familys_number_gives_the_general_one(
-        consented: Harness, language: str) -> None:
+    consented: Harness, language: str
+) -> None:
     bot = consented
     content = bot.content
     general = f"🚑 {esc(content.urgent.no_number)}"
@@ -790,8 +842,7 @@ async def test_an_emergency_line_without_the_familys_number_gives_the_general_on
     assert "911" in bot.html() and general not in bot.html()
 
 
-async def test_the_fever_number_prompt_still_hears_words(consented: Harness,
-                                                        language: str) -> None:
+async def test_the_fever_number_prompt_still_hears_words(consented: Harness, language: str) -> None:
     bot = consented
     s = bot.content.strings
     await bot.send("/settings")

@@ -46,19 +46,23 @@ async def stored_bookmarks(url: str) -> list[tuple[int, str, str, int]]:
     storage = open_storage("", time.time, url)
     await storage.open()
     try:
-        rows = await storage.driver.all(
-            "SELECT user_id, section_id, part_id, page FROM bookmarks")
+        rows = await storage.driver.all("SELECT user_id, section_id, part_id, page FROM bookmarks")
         return [(r["user_id"], r["section_id"], r["part_id"], r["page"]) for r in rows]
     finally:
         await storage.close()
 
 
 def test_two_replicas_keep_order_lose_nothing_and_survive_a_kill(
-        tmp_path: Path, content: Content, pg_server: PostgresServer) -> None:
+    tmp_path: Path, content: Content, pg_server: PostgresServer
+) -> None:
     url = pg_server.create_database()
     asyncio.run(seed(url))
-    pages = [(sec.id, part.id, page) for sec in content.sections for part in sec.parts
-             for page in range(len(part.pages))][:TAPS_EACH]
+    pages = [
+        (sec.id, part.id, page)
+        for sec in content.sections
+        for part in sec.parts
+        for page in range(len(part.pages))
+    ][:TAPS_EACH]
     added = content.strings("bookmarks.added")
     ports = [free_port(), free_port()]
     with FakeBotAPI() as fake:
@@ -78,23 +82,31 @@ def test_two_replicas_keep_order_lose_nothing_and_survive_a_kill(
         # chat lock and the handled-update record let only one replica run it.
         doubled = [chats[uid][0] for uid in PARENTS[:5]]
 
-        envs = [bot_env(fake, tmp_path / f"unused{n}.sqlite3", DATABASE_URL=url,
-                        WEBHOOK_URL="https://bot.example.org/telegram", WEBHOOK_SECRET=SECRET,
-                        WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port),
-                        BOT_REPLICAS=str(len(ports)))
-                for n, port in enumerate(ports)]
+        envs = [
+            bot_env(
+                fake,
+                tmp_path / f"unused{n}.sqlite3",
+                DATABASE_URL=url,
+                WEBHOOK_URL="https://bot.example.org/telegram",
+                WEBHOOK_SECRET=SECRET,
+                WEBHOOK_LISTEN="127.0.0.1",
+                WEBHOOK_PORT=str(port),
+                BOT_REPLICAS=str(len(ports)),
+            )
+            for n, port in enumerate(ports)
+        ]
         logs = [tmp_path / "replica0.log", tmp_path / "replica1.log"]
         with bot_process(envs[0], logs[0]) as first, bot_process(envs[1], logs[1]) as second:
-            fake.wait_for(lambda: len(fake.calls("setWebhook")) >= 2, timeout=60,
-                          what="both replicas to register")
+            fake.wait_for(
+                lambda: len(fake.calls("setWebhook")) >= 2, timeout=60, what="both replicas to register"
+            )
             for port in ports:
                 wait_listening(port)
             telegram = Telegram(ports, SECRET)
 
             async def run() -> dict[str, Any]:
                 async with aiohttp.ClientSession() as session:
-                    twice = [telegram.post(session, port, update) for update in doubled
-                             for port in ports]
+                    twice = [telegram.post(session, port, update) for update in doubled for port in ports]
                     statuses = await asyncio.gather(*twice)
                     for update in doubled:  # its chat's turn is taken: go on from the next
                         telegram.answered_by[update["update_id"]] = ports[0]
@@ -141,19 +153,21 @@ def test_two_replicas_keep_order_lose_nothing_and_survive_a_kill(
                 seen.append(qid)
         violations += seen != order[uid]
     twice = sum(1 for n in handled.values() if n > 1)
-    print(f"updates {len(every)}, answered by replica 1 after the kill "
-          f"{sum(1 for p in telegram.answered_by.values() if p == ports[1])}, "
-          f"re-posts {sum(telegram.posts.values()) - len(telegram.posts)}, "
-          f"in flight on it at the kill {telegram.in_flight_at_kill}, "
-          f"handled twice {twice}, order violations {violations}")
+    print(
+        f"updates {len(every)}, answered by replica 1 after the kill "
+        f"{sum(1 for p in telegram.answered_by.values() if p == ports[1])}, "
+        f"re-posts {sum(telegram.posts.values()) - len(telegram.posts)}, "
+        f"in flight on it at the kill {telegram.in_flight_at_kill}, "
+        f"handled twice {twice}, order violations {violations}"
+    )
     assert violations == 0
-    assert twice <= telegram.in_flight_at_kill, \
+    assert twice <= telegram.in_flight_at_kill, (
         "more updates ran twice than were in flight on the killed replica"
+    )
     assert all(n >= 1 for n in handled.values()) and len(handled) == len(taps)
     # No save the bot confirmed is lost, none is stored twice, none is misfiled.
     stored = asyncio.run(stored_bookmarks(url))
-    confirmed = {taps[str(c.params["callback_query_id"])] for c in answers
-                 if c.params.get("text") == added}
+    confirmed = {taps[str(c.params["callback_query_id"])] for c in answers if c.params.get("text") == added}
     assert len(stored) == len(set(stored))
     assert confirmed == set(taps.values()) <= set(stored)
     assert set(stored) <= set(taps.values())

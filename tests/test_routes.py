@@ -19,11 +19,16 @@ from tests.harness import ROOT, Harness, button_prefixes, make
 def test_every_button_type_has_one_route(bot: Harness) -> None:
     routes = router(bot.app).routes
     assert sorted(routes) == button_prefixes()  # every declared type is reachable
-    taps = [h for group in bot.app.handlers.values() for h in group
-            if isinstance(h, (TapRouter, CallbackQueryHandler))]
+    taps = [
+        h
+        for group in bot.app.handlers.values()
+        for h in group
+        if isinstance(h, (TapRouter, CallbackQueryHandler))
+    ]
     # One router for every feature's buttons; after it only the stale fallback.
     assert isinstance(taps[0], TapRouter) and len(taps) == 2
     assert not isinstance(taps[1], TapRouter)
+
     async def again(update: object, context: object, data: Home) -> Reply:
         return Reply()
 
@@ -33,14 +38,14 @@ def test_every_button_type_has_one_route(bot: Harness) -> None:
 
 @pytest.mark.parametrize("data", ["zz:1", "s:", "mo:notanumber", "mo:1:2:3", "", "h:extra:x"])
 async def test_unknown_or_malformed_data_gets_the_calm_stale_answer(
-        bot: Harness, content: Content, data: str) -> None:
+    bot: Harness, content: Content, data: str
+) -> None:
     await bot.send("/start")
     await bot.tap_data(data)
     assert bot.answers()[-1].get("text") == content.strings("errors.stale")
 
 
-async def test_a_tap_is_parsed_once(bot: Harness, content: Content,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_tap_is_parsed_once(bot: Harness, content: Content, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot import callbacks
 
     calls: list[str] = []
@@ -72,15 +77,21 @@ async def test_the_home_menu_follows_the_layout(bot: Harness, content: Content) 
     keyboard = bot.last_message()["reply_markup"]["inline_keyboard"]
     labels = [[b["text"] for b in row] for row in keyboard]
     given = services_of(bot.app).menu_buttons
-    expected = [[content.strings(k) for k in row if k in given] for row in HOME_MENU
-                if any(k in given for k in row)]
-    assert labels[:len(expected)] == expected  # (/start may add its own rows below)
+    expected = [
+        [content.strings(k) for k in row if k in given] for row in HOME_MENU if any(k in given for k in row)
+    ]
+    assert labels[: len(expected)] == expected  # (/start may add its own rows below)
 
 
 def test_python_m_bot_routes_prints_the_table(tmp_path: object) -> None:
-    done = subprocess.run([sys.executable, "-m", "bot", "routes"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "BOT_DB_PATH": f"{tmp_path}/x.sqlite3"})
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "routes"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "BOT_DB_PATH": f"{tmp_path}/x.sqlite3"},
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for prefix in button_prefixes():

@@ -23,12 +23,12 @@ PARENT = 1001
 
 # ---- the urgent card and the family's numbers -------------------------------------------------
 async def test_urgent_card_shows_both_units_and_every_number_with_its_label(
-        consented: Harness, content: Content) -> None:
+    consented: Harness, content: Content
+) -> None:
     bot = consented
     s = content.strings
     await bot.storage.contacts.add(PARENT, "Day clinic", "020 7946 0000", limit=MAX_CONTACTS)
-    await bot.storage.contacts.add(PARENT, "Ward, nights & weekends", "020 7946 1111",
-                                   limit=MAX_CONTACTS)
+    await bot.storage.contacts.add(PARENT, "Ward, nights & weekends", "020 7946 1111", limit=MAX_CONTACTS)
     await bot.send("/urgent")
     html = bot.html()
     assert "38.0 °C" in html and "100.4 °F" in html
@@ -40,8 +40,7 @@ async def test_urgent_card_shows_both_units_and_every_number_with_its_label(
     assert render.esc(content.urgent.general_note) in html
 
 
-async def test_care_team_numbers_add_two_change_one_remove_one(consented: Harness,
-                                                               content: Content) -> None:
+async def test_care_team_numbers_add_two_change_one_remove_one(consented: Harness, content: Content) -> None:
     bot = consented
     s = content.strings
     await bot.send("/settings")
@@ -55,10 +54,8 @@ async def test_care_team_numbers_add_two_change_one_remove_one(consented: Harnes
     await bot.send("0161 000 2222")
     await bot.tap(s("privacy.settings.done"))  # keeps the default name
     contacts = await bot.storage.contacts.list(PARENT)
-    assert [(c.label, c.phone) for c in contacts] == [("Day clinic", "0161 000 1111"),
-                                                      ("", "0161 000 2222")]
-    assert s("contacts.line", label=s("contacts.default_label"), phone="0161 000 2222") in \
-        bot.html()
+    assert [(c.label, c.phone) for c in contacts] == [("Day clinic", "0161 000 1111"), ("", "0161 000 2222")]
+    assert s("contacts.line", label=s("contacts.default_label"), phone="0161 000 2222") in bot.html()
 
     # Change the second one's name (100 characters is refused calmly) and number.
     await bot.tap_data(make("sc", num=contacts[1].id))
@@ -71,9 +68,13 @@ async def test_care_team_numbers_add_two_change_one_remove_one(consented: Harnes
     await bot.send("0161 000 3333")
     changed = await bot.storage.contacts.get(PARENT, contacts[1].id)
     assert changed is not None and (changed.label, changed.phone) == (
-        "Ward <nights> & weekends", "0161 000 3333")
-    assert s("privacy.contact.title", label="Ward &lt;nights&gt; &amp; weekends",
-             phone="0161 000 3333") in bot.html()
+        "Ward <nights> & weekends",
+        "0161 000 3333",
+    )
+    assert (
+        s("privacy.contact.title", label="Ward &lt;nights&gt; &amp; weekends", phone="0161 000 3333")
+        in bot.html()
+    )
 
     # Remove the first: the other stays, on the urgent card too.
     await bot.tap_data(make("sx", num=contacts[0].id))
@@ -94,22 +95,26 @@ async def test_at_most_five_numbers(consented: Harness, content: Content) -> Non
     assert await bot.storage.prompts.get(PARENT) is None
 
 
-async def test_another_parents_number_cannot_be_opened_or_changed(consented: Harness,
-                                                                   content: Content) -> None:
+async def test_another_parents_number_cannot_be_opened_or_changed(
+    consented: Harness, content: Content
+) -> None:
     bot = consented
     await bot.storage.users.give_consent(2002)
     theirs = await bot.storage.contacts.add(2002, "Theirs", "0999 999", limit=MAX_CONTACTS)
     await bot.send("/settings")
-    for data in (make("sc", num=theirs), make("sl", num=theirs), make("sn", num=theirs),
-                 make("sx", num=theirs)):
+    for data in (
+        make("sc", num=theirs),
+        make("sl", num=theirs),
+        make("sn", num=theirs),
+        make("sx", num=theirs),
+    ):
         await bot.tap_data(data)
         assert "0999 999" not in bot.html()
     assert [c.phone for c in await bot.storage.contacts.list(2002)] == ["0999 999"]
 
 
 # ---- the checklist in its place ------------------------------------------------------------------
-async def test_checklist_and_its_note_point_to_the_urgent_card(consented: Harness,
-                                                               content: Content) -> None:
+async def test_checklist_and_its_note_point_to_the_urgent_card(consented: Harness, content: Content) -> None:
     bot = consented
     s = content.strings
     await bot.send("/symptoms")
@@ -135,12 +140,12 @@ def test_checklist_explanations_add_no_cause(content: Content) -> None:
 
 # ---- hard pages ---------------------------------------------------------------------------------
 def hard_pages(content: Content) -> list[tuple[str, str, int]]:
-    return [(s.id, p.id, n) for s in content.sections for p in s.parts
-            for n in sorted(p.sensitive_pages)]
+    return [(s.id, p.id, n) for s in content.sections for p in s.parts for n in sorted(p.sensitive_pages)]
 
 
 async def test_new_hard_pages_ask_first_and_the_setting_turns_asking_off(
-        consented: Harness, content: Content) -> None:
+    consented: Harness, content: Content
+) -> None:
     bot = consented
     s = content.strings
     pages = hard_pages(content)
@@ -180,8 +185,7 @@ async def test_turning_asking_off_needs_consent_first(bot: Harness, content: Con
 
 
 # ---- cross-references and the way on ----------------------------------------------------------
-async def test_every_cross_reference_button_opens_its_section(bot: Harness,
-                                                              content: Content) -> None:
+async def test_every_cross_reference_button_opens_its_section(bot: Harness, content: Content) -> None:
     s = content.strings
     seen = 0
     for section in content.sections:
@@ -198,8 +202,7 @@ async def test_every_cross_reference_button_opens_its_section(bot: Harness,
     assert seen >= 2
 
 
-async def test_the_last_page_of_each_section_offers_the_next(bot: Harness,
-                                                             content: Content) -> None:
+async def test_the_last_page_of_each_section_offers_the_next(bot: Harness, content: Content) -> None:
     s = content.strings
     for index, section in enumerate(content.sections):
         part = section.parts[-1]
@@ -211,8 +214,10 @@ async def test_the_last_page_of_each_section_offers_the_next(bot: Harness,
         assert following is content.sections[index + 1]
         await bot.send("/start")
         await bot.tap_data(make("r", sid=section.id, part=part.id, page=last))
-        assert (s("page.next_section", title=following.title),
-                make("s", sid=following.id, part="", page=0)) in bot.buttons()
+        assert (
+            s("page.next_section", title=following.title),
+            make("s", sid=following.id, part="", page=0),
+        ) in bot.buttons()
 
 
 # ---- the content check's refusals ---------------------------------------------------------------
@@ -226,12 +231,14 @@ def broken(tmp_path: Path, old: str, new: str) -> Path:
     return root
 
 
-@pytest.mark.parametrize(("note", "fragment"), [
-    ("Parts of the guide's table were lost, too.", "guide's table"),
-    ("The list is cut off here, so it may hold more.", "cut off here"),
-])
-def test_an_editors_note_in_parent_text_is_refused(tmp_path: Path, note: str,
-                                                   fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("note", "fragment"),
+    [
+        ("Parts of the guide's table were lost, too.", "guide's table"),
+        ("The list is cut off here, so it may hold more.", "cut off here"),
+    ],
+)
+def test_an_editors_note_in_parent_text_is_refused(tmp_path: Path, note: str, fragment: str) -> None:
     root = broken(tmp_path, "## ", f"## {note}\n        ## ")
     with pytest.raises(ContentError, match="editor's note") as info:
         load_content(root)

@@ -80,12 +80,10 @@ async def test_a_release_0_2_sqlite_file_migrates_with_nothing_lost(tmp_path: Pa
         await storage.close()
     with sqlite3.connect(path) as db:  # the frozen chain's own mark is kept
         assert db.execute("PRAGMA user_version").fetchone()[0] == 10
-        assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == \
-            schema.LATEST
+        assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == schema.LATEST
 
 
-async def test_a_release_0_2_postgres_database_migrates_with_nothing_lost(
-        pg_server: PostgresServer) -> None:
+async def test_a_release_0_2_postgres_database_migrates_with_nothing_lost(pg_server: PostgresServer) -> None:
     url = pg_server.create_database()
     await load_postgres_0_2(url)
     storage = open_storage("", Clock(start=BASE + 100), url)
@@ -96,8 +94,7 @@ async def test_a_release_0_2_postgres_database_migrates_with_nothing_lost(
         await storage.close()
 
 
-async def test_old_buttons_open_the_migrated_rows(tmp_path: Path, catalog: dict[str, Content]
-                                                  ) -> None:
+async def test_old_buttons_open_the_migrated_rows(tmp_path: Path, catalog: dict[str, Content]) -> None:
     """A parent's open prompt and a question button of release 0.2, on the migrated file."""
     settings = make_settings(tmp_path)
     shutil.copy(COMPAT / "sqlite_release_0_2.sqlite3", settings.db_path)
@@ -145,9 +142,11 @@ async def test_a_migration_waits_for_older_replicas_to_stop(pg_server: PostgresS
     await load_postgres_0_2(url)  # schema 10
     older = await asyncpg.connect(url, server_settings={"application_name": f"{APPLICATION}10"})
     try:
-        with pytest.raises(StorageUnavailable,
-                           match=r"^DATABASE_URL: schema \d+ needs a migration, but bot "
-                                 r"processes written for schema 10 still use the database"):
+        with pytest.raises(
+            StorageUnavailable,
+            match=r"^DATABASE_URL: schema \d+ needs a migration, but bot "
+            r"processes written for schema 10 still use the database",
+        ):
             await open_storage("", time.time, url).open()
     finally:
         await older.close()
@@ -170,8 +169,7 @@ async def test_a_migration_waits_for_older_replicas_to_stop(pg_server: PostgresS
 
 # ---- behaviours the two copies disagreed on, one now -----------------------------------------
 @pytest.fixture
-async def stores(tmp_path: Path, database_url: str | None
-                 ) -> AsyncIterator[Callable[[], Store]]:
+async def stores(tmp_path: Path, database_url: str | None) -> AsyncIterator[Callable[[], Store]]:
     opened: list[Store] = []
 
     def open_one() -> Store:
@@ -226,8 +224,7 @@ async def test_saving_a_guide_question_at_the_limit(stores: Callable[[], Store])
 
 
 @pytest.mark.every_backend
-async def test_a_language_is_one_upsert_kept_without_consent(stores: Callable[[], Store]
-                                                             ) -> None:
+async def test_a_language_is_one_upsert_kept_without_consent(stores: Callable[[], Store]) -> None:
     """Both: one row, no consent needed; the next process reads it back (SQLite's copy in
     memory is loaded from the file)."""
     s = stores()

@@ -84,8 +84,10 @@ def test_search_quality_on_parents_queries(index) -> None:
         if want not in keys:
             misses.append((text, want, keys))
     share = 1 - len(misses) / len(QUERIES)
-    print(f"search quality: {share:.0%} of {len(QUERIES)} queries have the right page in the "
-          f"top 3; misses: {misses}")
+    print(
+        f"search quality: {share:.0%} of {len(QUERIES)} queries have the right page in the "
+        f"top 3; misses: {misses}"
+    )
     assert share >= 0.9, misses
 
 
@@ -99,18 +101,34 @@ async def test_every_expected_answer_opens(bot: Harness, content: Content) -> No
         assert bot.answers()[-1].get("text") != content.strings("errors.stale"), want
 
 
-@pytest.mark.parametrize("text", ["my child has a fever", "she can't breathe properly",
-                                  "bleeding that won't stop", "what is a fever",
-                                  "my son has a fever of 39 what do i do",
-                                  "He is very sleepy and hard to wake", "she had a seizure",
-                                  "temperature 38.5"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my child has a fever",
+        "she can't breathe properly",
+        "bleeding that won't stop",
+        "what is a fever",
+        "my son has a fever of 39 what do i do",
+        "He is very sleepy and hard to wake",
+        "she had a seizure",
+        "temperature 38.5",
+    ],
+)
 def test_urgent_words(content: Content, text: str) -> None:
     assert content.red_flags is not None and content.red_flags.check(text), text
 
 
-@pytest.mark.parametrize("text", ["what does remission mean", "is hair loss temporary",
-                                  "how long is maintenance", "bone marrow", "bleeding risk",
-                                  "stop chemo"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what does remission mean",
+        "is hair loss temporary",
+        "how long is maintenance",
+        "bone marrow",
+        "bleeding risk",
+        "stop chemo",
+    ],
+)
 def test_not_urgent(content: Content, text: str) -> None:
     assert content.red_flags is not None and not content.red_flags.check(text), text
 
@@ -120,8 +138,7 @@ def result_buttons(bot: Harness) -> list[tuple[str, str]]:
     return [(label, data) for label, data in bot.buttons() if label[:1].isdigit()]
 
 
-async def test_typed_text_searches_and_results_open_the_page(bot: Harness,
-                                                             content: Content) -> None:
+async def test_typed_text_searches_and_results_open_the_page(bot: Harness, content: Content) -> None:
     s = content.strings
     await bot.send("what does remission mean")
     assert s("search.results") in bot.api.last("sendMessage").params["text"]
@@ -147,8 +164,7 @@ async def test_search_command_with_and_without_words(bot: Harness, content: Cont
     assert "s:diagnosis::3" in [d for _, d in result_buttons(bot)]
 
 
-async def test_a_gated_page_opened_from_a_result_asks_first(bot: Harness,
-                                                            content: Content) -> None:
+async def test_a_gated_page_opened_from_a_result_asks_first(bot: Harness, content: Content) -> None:
     await bot.send("hospice care when leukemia can't be cured")
     gated = [d for _, d in result_buttons(bot) if d.startswith("s:treatment:not_working")]
     assert gated
@@ -165,8 +181,7 @@ async def test_a_gated_page_opened_from_a_result_asks_first(bot: Harness,
     assert bot.html() == render.gate(content.strings, section, part)
 
 
-async def test_urgent_words_come_first_with_the_saved_number(consented: Harness,
-                                                             content: Content) -> None:
+async def test_urgent_words_come_first_with_the_saved_number(consented: Harness, content: Content) -> None:
     bot = consented
     s = content.strings
     await save_phone(bot, 1001, "0123 456 789")
@@ -195,9 +210,22 @@ async def test_no_match_and_greetings_are_honest(bot: Harness, content: Content)
     assert text.startswith(s("search.greeting")) and s("search.results") in text
 
 
-@pytest.mark.parametrize("text", ["x" * 4096, "🙂🙂🙂", "?!.,;:", "<b>&amp;", "*_", "אני מודאג",
-                                  "q", "REMISSION", "ALL", " ".join(["remission"] * 100),
-                                  "/search " + " ".join(["word"] * 100)])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 4096,
+        "🙂🙂🙂",
+        "?!.,;:",
+        "<b>&amp;",
+        "*_",
+        "אני מודאג",
+        "q",
+        "REMISSION",
+        "ALL",
+        " ".join(["remission"] * 100),
+        "/search " + " ".join(["word"] * 100),
+    ],
+)
 async def test_bad_input_gets_a_calm_answer(bot: Harness, text: str) -> None:
     await bot.send(text)
     call = bot.api.last("sendMessage")
@@ -226,24 +254,24 @@ async def test_glossary_a_to_z(bot: Harness, content: Content) -> None:
     assert term.definition in bot.text()
     section = content.section(term.section)
     assert section is not None
-    assert (s("glossary.read_section", section=section.title),
-            make("s", sid=section.id, part="", page=0)) in bot.buttons()
+    assert (
+        s("glossary.read_section", section=section.title),
+        make("s", sid=section.id, part="", page=0),
+    ) in bot.buttons()
 
 
 async def test_words_on_this_page(bot: Harness, content: Content) -> None:
     s = content.strings
     await bot.send("/symptoms")
     await bot.tap_data(make("s", sid="symptoms", part="", page=1))
-    assert (s("glossary.on_page_button"), make("w", sid="symptoms", part="", page=1)) in \
-        bot.buttons()
+    assert (s("glossary.on_page_button"), make("w", sid="symptoms", part="", page=1)) in bot.buttons()
     await bot.tap_data(make("w", sid="symptoms", part="", page=1))
     palliative = next(t for t in content.glossary if t.id == "palliative_care")
     assert palliative.definition in bot.text()
     assert (s("glossary.back_page"), make("s", sid="symptoms", part="", page=1)) in bot.buttons()
     # A gated page's words (its button, shown past the gate) lead back past the gate.
     await bot.tap_data(make("wr", sid="treatment", part="not_working", page=0))
-    assert (s("glossary.back_page"), make("r", sid="treatment", part="not_working", page=0)) \
-        in bot.buttons()
+    assert (s("glossary.back_page"), make("r", sid="treatment", part="not_working", page=0)) in bot.buttons()
     # The plain words button of a gated page (an old one) asks first, as the page does; yes
     # shows the words.
     await bot.tap_data(make("w", sid="treatment", part="not_working", page=0))
@@ -251,17 +279,19 @@ async def test_words_on_this_page(bot: Harness, content: Content) -> None:
     part = section.part("not_working") if section else None
     assert section is not None and part is not None
     assert bot.html() == render.gate(s, section, part)
-    assert (s("page.gate_yes"), make("wr", sid="treatment", part="not_working", page=0)) \
-        in bot.buttons()
+    assert (s("page.gate_yes"), make("wr", sid="treatment", part="not_working", page=0)) in bot.buttons()
     await bot.tap(s("page.gate_yes"))
-    assert bot.html().startswith(s("glossary.on_page_title",
-                                   title=render.page_title(section, part)))
+    assert bot.html().startswith(s("glossary.on_page_title", title=render.page_title(section, part)))
 
 
 def test_terms_are_found_in_their_usual_forms(content: Content) -> None:
     glossary = Glossary(content)
-    found = {t.id for t in glossary.on_text("Her CSF and CBC were fine; the oncologists said "
-                                            "the platelets and lymphocytes look good.")}
+    found = {
+        t.id
+        for t in glossary.on_text(
+            "Her CSF and CBC were fine; the oncologists said the platelets and lymphocytes look good."
+        )
+    }
     assert {"csf", "cbc", "pediatric_oncologist", "platelets", "lymphocyte"} <= found
     assert "all" not in {t.id for t in glossary.on_text("We read all of it.")}
     assert "all" in {t.id for t in glossary.on_text("Children with ALL.")}
@@ -269,8 +299,7 @@ def test_terms_are_found_in_their_usual_forms(content: Content) -> None:
     assert forms_of(csf)[:2] == ["Cerebrospinal fluid", "CSF"]
 
 
-async def test_the_home_menus_search_button_and_numbers_alone(bot: Harness,
-                                                               content: Content) -> None:
+async def test_the_home_menus_search_button_and_numbers_alone(bot: Harness, content: Content) -> None:
     s = content.strings
     await bot.send("/start")
     await bot.tap(s("menu.search"))

@@ -91,16 +91,14 @@ async def test_inline_query_cards(bot: Harness, content: Content) -> None:
     button = card["reply_markup"]["inline_keyboard"][0][0]
     assert button["text"] == content.strings("share.open")
     assert button["url"] == f"https://t.me/{bot.app.bot.username}?start={target}"
-    assert render.source_footer(content.strings, diagnosis) in \
-        card["input_message_content"]["message_text"]
+    assert render.source_footer(content.strings, diagnosis) in card["input_message_content"]["message_text"]
 
     # A Share button's query gives that page's card, alone: nothing one mis-tap away.
     await bot.feed(user.inline(target))
     assert [r["id"] for r in list(bot.api.inline_answers.values())[-1]] == [target]
 
 
-async def test_a_share_query_is_not_read_for_urgent_words(bot: Harness,
-                                                          content: Content) -> None:
+async def test_a_share_query_is_not_read_for_urgent_words(bot: Harness, content: Content) -> None:
     """A payload is the bot's own id, not a parent's words: its card comes first, alone, even
     when the red-flag check would read it (the Introduction's anchor held "44", read as a
     temperature of 44 °C, which put the urgent card first)."""
@@ -125,8 +123,7 @@ def test_a_long_card_line_ends_at_a_sentence() -> None:
     assert clip_line("Short.") == "Short."
 
 
-async def test_inline_answers_hold_no_parents_data(consented: Harness,
-                                                   content: Content) -> None:
+async def test_inline_answers_hold_no_parents_data(consented: Harness, content: Content) -> None:
     bot = consented
     await bot.storage.questions.add_own(1001, "SECRET-QUESTION-about lumbar puncture", limit=5)
     await bot.storage.contacts.add(1001, "SECRET-LABEL", "0123 999", limit=5)

@@ -28,7 +28,8 @@ SLOW = 0.5  # seconds every reply takes, so handlers are still mid-call when the
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_finishes_received_updates_and_closes_storage(
-        tmp_path: Path, content: Content, sig: signal.Signals) -> None:
+    tmp_path: Path, content: Content, sig: signal.Signals
+) -> None:
     db = tmp_path / "bot.sqlite3"
     seed_consent(db, [1001])
     section = content.sections[0]
@@ -40,15 +41,18 @@ def test_signal_finishes_received_updates_and_closes_storage(
         fake.wait_for(polling(fake), proc=proc, what="the bot to poll")
         menu = fake.call("sendMessage", {"chat_id": 1001, "text": "menu"})
         updates = [p.text("/start") for p in parents[1:]] + [
-            tap(parents[0], menu, make("b", sid=section.id, part=part.id, page=0, on=True))]
+            tap(parents[0], menu, make("b", sid=section.id, part=part.id, page=0, on=True))
+        ]
         before = len(fake.calls())
         fake.add_updates(*updates)
         ids = {u["update_id"] for u in updates}
         fake.wait_for(lambda: ids <= fake.delivered, proc=proc, what="the updates to arrive")
 
         def all_mid_call() -> bool:  # each handler has sent its first (slow) reply
-            return len([c for c in fake.calls()[before:]
-                        if c.method in ("sendMessage", "answerCallbackQuery")]) >= 3
+            return (
+                len([c for c in fake.calls()[before:] if c.method in ("sendMessage", "answerCallbackQuery")])
+                >= 3
+            )
 
         fake.wait_for(all_mid_call, proc=proc, what="the handlers to be mid-call")
         signalled = time.monotonic()

@@ -22,11 +22,24 @@ from tests.harness import ROOT, Harness, make
 PARENT = 1001
 
 
-@pytest.mark.parametrize(("code", "expected"), [
-    ("es", "es"), ("es-419", "es"), ("es-MX", "es"), ("ES", "es"), ("es_ES", "es"),
-    ("en", "en"), ("pt-BR", "en"), ("zz", "en"), (None, "en"), ("", "en")])
-async def test_the_language_comes_from_telegram(bot: Harness, catalog: dict[str, Content],
-                                                code: str | None, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("es", "es"),
+        ("es-419", "es"),
+        ("es-MX", "es"),
+        ("ES", "es"),
+        ("es_ES", "es"),
+        ("en", "en"),
+        ("pt-BR", "en"),
+        ("zz", "en"),
+        (None, "en"),
+        ("", "en"),
+    ],
+)
+async def test_the_language_comes_from_telegram(
+    bot: Harness, catalog: dict[str, Content], code: str | None, expected: str
+) -> None:
     user = bot.user(PARENT)
     if code is None:
         user.user.pop("language_code")
@@ -36,8 +49,9 @@ async def test_the_language_comes_from_telegram(bot: Harness, catalog: dict[str,
     assert bot.html().startswith(catalog[expected].strings("start.greeting"))
 
 
-async def test_switching_language_is_stored_without_consent(bot: Harness,
-                                                            catalog: dict[str, Content]) -> None:
+async def test_switching_language_is_stored_without_consent(
+    bot: Harness, catalog: dict[str, Content]
+) -> None:
     en, es = catalog["en"], catalog["es"]
     await bot.send("/language")
     assert bot.html() == en.strings("language.ask")
@@ -54,7 +68,8 @@ async def test_switching_language_is_stored_without_consent(bot: Harness,
 
 
 async def test_switching_in_the_middle_of_a_prompt_never_misfiles(
-        consented: Harness, catalog: dict[str, Content]) -> None:
+    consented: Harness, catalog: dict[str, Content]
+) -> None:
     bot = consented
     await bot.send("/myquestions")
     await bot.tap_data(make("mn"))
@@ -63,18 +78,17 @@ async def test_switching_in_the_middle_of_a_prompt_never_misfiles(
     await bot.send("¿Mi hija puede ir a la guardería? ñ ¡sí! 🙂")
     assert await bot.storage.questions.list(PARENT) == []  # the prompt ended with the tap
     es = catalog["es"].strings
-    assert any(es(key) in bot.html() for key in ("search.results", "search.nothing",
-                                                 "search.greeting"))
+    assert any(es(key) in bot.html() for key in ("search.results", "search.nothing", "search.greeting"))
 
 
 async def test_a_bookmark_and_a_link_made_in_english_open_in_spanish(
-        consented: Harness, catalog: dict[str, Content]) -> None:
+    consented: Harness, catalog: dict[str, Content]
+) -> None:
     bot = consented
     en, es = catalog["en"], catalog["es"]
     section = en.section("diagnosis")
     assert section is not None
-    await bot.tap_data(make("b", sid="diagnosis", part="", page=2, on=True),
-                       message=await _menu(bot))
+    await bot.tap_data(make("b", sid="diagnosis", part="", page=2, on=True), message=await _menu(bot))
     payload = page_payload(section, section.parts[0], 2)
     await bot.tap_data(make("ls", code="es"), message=await _menu(bot))
     await bot.send("/marcadores")
@@ -92,7 +106,8 @@ async def _menu(bot: Harness) -> dict[str, object]:
 
 
 async def test_a_saved_guide_question_shows_in_the_current_language_own_text_never(
-        consented: Harness, catalog: dict[str, Content]) -> None:
+    consented: Harness, catalog: dict[str, Content]
+) -> None:
     bot = consented
     en, es = catalog["en"], catalog["es"]
     question = en.question("leukemia_type")
@@ -113,8 +128,7 @@ async def test_a_saved_guide_question_shows_in_the_current_language_own_text_nev
     assert (es.strings("privacy.settings.language"), make("lg")) in bot.buttons()
 
 
-async def test_spanish_pdf_dates_and_accents(consented: Harness,
-                                             catalog: dict[str, Content]) -> None:
+async def test_spanish_pdf_dates_and_accents(consented: Harness, catalog: dict[str, Content]) -> None:
     bot = consented
     await bot.tap_data(make("ls", code="es"), message=await _menu(bot))
     await bot.storage.questions.add_own(PARENT, "¿Cuándo termina la inducción? ñ", limit=200)
@@ -128,18 +142,21 @@ async def test_spanish_pdf_dates_and_accents(consented: Harness,
 
 
 async def test_spanish_search_accents_typos_and_urgent_words(
-        bot: Harness, catalog: dict[str, Content]) -> None:
+    bot: Harness, catalog: dict[str, Content]
+) -> None:
     es = catalog["es"]
     index = build_index(es)
-    for typed, wanted in [("sintomas", "s:symptoms::0"), ("puncion lumbar", "s:diagnosis::3"),
-                          ("quimio", "s:treatment:chemotherapy:0"),
-                          ("remision", "s:treatment:remission:0"),
-                          ("leucemai", "gt:leukemia")]:
+    for typed, wanted in [
+        ("sintomas", "s:symptoms::0"),
+        ("puncion lumbar", "s:diagnosis::3"),
+        ("quimio", "s:treatment:chemotherapy:0"),
+        ("remision", "s:treatment:remission:0"),
+        ("leucemai", "gt:leukemia"),
+    ]:
         _, hits = index.search(typed, limit=10)
         keys = list(dict.fromkeys(h.document.key for h in hits))[:5]
         assert wanted in keys, (typed, keys)
-    for text in ("mi hija tiene fiebre", "no puede respirar", "sangrado que no para",
-                 "tuvo una convulsión"):
+    for text in ("mi hija tiene fiebre", "no puede respirar", "sangrado que no para", "tuvo una convulsión"):
         assert es.red_flags is not None and es.red_flags.check(text), text
     bot.users.clear()
     bot.language = "es"
@@ -192,5 +209,6 @@ async def test_a_spanish_parents_reminder_is_in_spanish(settings, catalog) -> No
         clock.advance(8 * 3600)
         (job,) = bot.app.job_queue.get_jobs_by_name(REMINDER_JOB)  # type: ignore[union-attr]
         await job.run(bot.app)
-        assert bot.api.of("sendMessage")[-1].params["text"].startswith(
-            es.strings("appointments.reminder_title"))
+        assert (
+            bot.api.of("sendMessage")[-1].params["text"].startswith(es.strings("appointments.reminder_title"))
+        )

@@ -256,8 +256,7 @@ async def test_failed_write_rolls_back(store: Storage) -> None:
     assert set(await store.marks.all(1)) == {"fever"}
 
 
-async def test_a_prompt_opened_before_a_restart_is_still_closed_by_the_next_tap(
-        new_store: Opener) -> None:
+async def test_a_prompt_opened_before_a_restart_is_still_closed_by_the_next_tap(new_store: Opener) -> None:
     """The SQLite backend remembers who has a prompt (so taps of everyone else cost no
     trip); after a restart it reads that back from the file. PostgreSQL always asks."""
     s = await new_store()
@@ -313,8 +312,10 @@ async def test_contacts_limit_order_and_changes(store: Storage) -> None:
     assert await c.set_label(1, ids[1], "Ward, nights")
     assert await c.set_phone(1, ids[1], "0161 000")
     assert await c.remove(1, ids[0])
-    assert [(x.label, x.phone) for x in await c.list(1)] == [("Ward, nights", "0161 000"),
-                                                             ("Line 2", "020 000")]
+    assert [(x.label, x.phone) for x in await c.list(1)] == [
+        ("Ward, nights", "0161 000"),
+        ("Line 2", "020 000"),
+    ]
     assert (await store.export_user(1))["care_team_numbers"][0]["label"] == "Ward, nights"
     await store.delete_user(1)
     assert await c.list(1) == []

@@ -63,8 +63,7 @@ def test_the_image_makes_its_data_folder_the_bot_users_alone() -> None:
 
 
 @pytest.fixture
-async def health(settings: Settings, content: Content
-                 ) -> AsyncIterator[tuple[Harness, str]]:
+async def health(settings: Settings, content: Content) -> AsyncIterator[tuple[Harness, str]]:
     port = free_port()
     async with Harness(settings, content) as bot:
         server = StatusServer(bot.app, settings, port)
@@ -88,7 +87,8 @@ async def bookmark(bot: Harness, page: int) -> str:
 
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
 async def test_a_database_file_gone_while_running_refuses_writes_calmly(
-        health: tuple[Harness, str], content: Content, how: str) -> None:
+    health: tuple[Harness, str], content: Content, how: str
+) -> None:
     bot, url = health
     await bot.storage.users.give_consent(PARENT)
     assert await bookmark(bot, 0) == content.strings("bookmarks.added")
@@ -101,14 +101,16 @@ async def test_a_database_file_gone_while_running_refuses_writes_calmly(
     assert bot.html().startswith(content.strings("errors.storage_trouble"))
     status, body = await get_health(url)
     assert status == 503
-    assert body["storage"] == ("not saving: the database file is gone" if how == "deleted"
-                               else "not saving: the database file was replaced")
+    assert body["storage"] == (
+        "not saving: the database file is gone"
+        if how == "deleted"
+        else "not saving: the database file was replaced"
+    )
     with pytest.raises(NotSaved):  # every write, not only bookmarks
         await bot.storage.marks.set(PARENT, "fever", True)
 
 
-async def test_a_full_disk_says_not_saved_and_recovers(health: tuple[Harness, str],
-                                                       content: Content) -> None:
+async def test_a_full_disk_says_not_saved_and_recovers(health: tuple[Harness, str], content: Content) -> None:
     bot, url = health
     await bot.storage.users.give_consent(PARENT)
     await bot.storage.users.give_consent(2)
@@ -128,21 +130,25 @@ async def test_a_full_disk_says_not_saved_and_recovers(health: tuple[Harness, st
     assert [b.page for b in await bot.storage.bookmarks.list(PARENT)] == [0]
 
 
-async def test_an_update_posted_twice_runs_once_on_sqlite(tmp_path: Path, content: Content
-                                                         ) -> None:
+async def test_an_update_posted_twice_runs_once_on_sqlite(tmp_path: Path, content: Content) -> None:
     port = free_port()
-    settings = make_settings(tmp_path, WEBHOOK_URL="https://bot.example.org/telegram",
-                             WEBHOOK_SECRET=SECRET, WEBHOOK_PORT=str(port))
+    settings = make_settings(
+        tmp_path,
+        WEBHOOK_URL="https://bot.example.org/telegram",
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_PORT=str(port),
+    )
     async with Harness(settings, content) as bot, aiohttp.ClientSession() as session:
         web = WebhookServer(bot.app, settings)
         await web.start()
         try:
             update = bot.user(PARENT).text("/help")
             for _ in range(2):  # Telegram did not hear the first answer and posts it again
-                async with session.post(f"http://127.0.0.1:{port}/telegram",
-                                        data=json.dumps(update),
-                                        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
-                                        ) as r:
+                async with session.post(
+                    f"http://127.0.0.1:{port}/telegram",
+                    data=json.dumps(update),
+                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                ) as r:
                     assert r.status == 200
             assert len(bot.api.of("sendMessage")) == 1
         finally:

@@ -26,8 +26,10 @@ def item_buttons(bot: Harness, user_id: int = 1001) -> list[str]:
 
 
 def expected(content: Content, ticked: set[str]) -> list[str]:
-    return [content.strings("symptoms.item_on" if item.id in ticked else "symptoms.item_off",
-                            label=item.label) for item in content.checklist.items]
+    return [
+        content.strings("symptoms.item_on" if item.id in ticked else "symptoms.item_off", label=item.label)
+        for item in content.checklist.items
+    ]
 
 
 def label_of(content: Content, item_id: str) -> str:
@@ -49,13 +51,13 @@ def on(content: Content, item_id: str) -> str:
 def note_bullet(content: Content, label: str) -> str:
     """How a sign's line in the note for the doctor starts, through its label ("• Pale skin")."""
     template = content.strings("symptoms.summary_item")
-    return template[:template.index("{label}") + len("{label}")].format(label=label)
+    return template[: template.index("{label}") + len("{label}")].format(label=label)
 
 
 def note_entry(content: Content, label: str) -> str:
     """A sign's line in the note for the doctor up to its date ("• Pale skin (ticked ")."""
     template = content.strings("symptoms.summary_item")
-    return template[:template.index("{date")].format(label=label)
+    return template[: template.index("{date")].format(label=label)
 
 
 def advice_shown(content: Content, text: str) -> bool:
@@ -78,8 +80,10 @@ async def test_symptoms_command_shows_every_item_unticked(bot: Harness, content:
     for kind in ("ks", "kc", "h"):
         assert make(kind) in datas
     assert make("s", sid=section.id, part="", page=0) in datas
-    assert any(section.title in label and data == make("s", sid=section.id, part="", page=0)
-               for label, data in bot.buttons())
+    assert any(
+        section.title in label and data == make("s", sid=section.id, part="", page=0)
+        for label, data in bot.buttons()
+    )
 
 
 async def test_menu_button_opens_checklist_in_place(bot: Harness, content: Content) -> None:
@@ -132,8 +136,7 @@ async def test_double_tap_leaves_item_ticked(consented: Harness, content: Conten
     assert content.strings("errors.generic") not in bot.text()
 
 
-async def test_concurrent_taps_leave_the_intended_state(consented: Harness,
-                                                        content: Content) -> None:
+async def test_concurrent_taps_leave_the_intended_state(consented: Harness, content: Content) -> None:
     bot = consented
     await bot.send("/symptoms")
     message = bot.last_message()
@@ -143,16 +146,14 @@ async def test_concurrent_taps_leave_the_intended_state(consented: Harness,
     assert set(await bot.storage.marks.all(1001)) == {"pale"}
     # Two different signs tapped at once from the same old keyboard: both are kept.
     fever, nodes = bot.button(off(content, "fever")), bot.button(off(content, "lymph_nodes"))
-    await asyncio.gather(bot.feed(bot.user().tap(public, fever)),
-                         bot.feed(bot.user().tap(public, nodes)))
+    await asyncio.gather(bot.feed(bot.user().tap(public, fever)), bot.feed(bot.user().tap(public, nodes)))
     assert set(await bot.storage.marks.all(1001)) == {"pale", "fever", "lymph_nodes"}
     assert len(bot.answers()) == 4
     await bot.send("/symptoms")
     assert item_buttons(bot) == expected(content, {"pale", "fever", "lymph_nodes"})
 
 
-async def test_summary_lists_exactly_the_ticked_items(consented: Harness,
-                                                      content: Content) -> None:
+async def test_summary_lists_exactly_the_ticked_items(consented: Harness, content: Content) -> None:
     bot = consented
     await bot.send("/symptoms")
     await bot.tap(off(content, "liver_spleen"))
@@ -162,13 +163,20 @@ async def test_summary_lists_exactly_the_ticked_items(consented: Harness,
     await bot.tap(content.strings("symptoms.summary_button"))
     text = bot.text()
     marks = await bot.storage.marks.all(1001)
-    listed = [line for line in text.splitlines()
-              if any(line.startswith(note_entry(content, i.label)) for i in content.checklist.items)]
+    listed = [
+        line
+        for line in text.splitlines()
+        if any(line.startswith(note_entry(content, i.label)) for i in content.checklist.items)
+    ]
     # In checklist order, whatever order they were ticked in, each with its date.
     assert listed == [
-        content.strings("symptoms.summary_item", label=label_of(content, iid),
-                        date=datetime.fromtimestamp(marks[iid], tz=UTC))
-        for iid in ("infections", "liver_spleen")]
+        content.strings(
+            "symptoms.summary_item",
+            label=label_of(content, iid),
+            date=datetime.fromtimestamp(marks[iid], tz=UTC),
+        )
+        for iid in ("infections", "liver_spleen")
+    ]
     assert advice_shown(content, text)
     assert label_of(content, "headache") not in text
     assert [data for _, data in bot.buttons()] == [make("u"), make("k"), make("h")]
@@ -240,14 +248,28 @@ def test_alert_is_cut_to_telegram_limit() -> None:
     assert fit_alert("short") == "short"
 
 
-async def test_forged_and_malformed_data_change_nothing(consented: Harness,
-                                                         content: Content) -> None:
+async def test_forged_and_malformed_data_change_nothing(consented: Harness, content: Content) -> None:
     bot = consented
     await bot.send("/symptoms")
     await bot.tap(off(content, "bruising"))
-    for data in ["kt:nope:1", "kt:nope:0", "kt:fever:2", "kt:fever", "kt:FEVER:1",
-                 "kt:fever:1:1", "kt::1", "kt:bruising:yes", "ki:nope", "ki:", "ki:fever:1",
-                 "ks:1", "ky:1", "kt:../x:1", "kt:fever:1\n", "kt:fever:01"]:
+    for data in [
+        "kt:nope:1",
+        "kt:nope:0",
+        "kt:fever:2",
+        "kt:fever",
+        "kt:FEVER:1",
+        "kt:fever:1:1",
+        "kt::1",
+        "kt:bruising:yes",
+        "ki:nope",
+        "ki:",
+        "ki:fever:1",
+        "ks:1",
+        "ky:1",
+        "kt:../x:1",
+        "kt:fever:1\n",
+        "kt:fever:01",
+    ]:
         before = len(bot.answers())
         await bot.tap_data(data)
         assert len(bot.answers()) == before + 1, data

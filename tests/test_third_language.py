@@ -41,9 +41,13 @@ def add_third_language(root: Path) -> Path:
     """content/xx/: the English files (the same ids), the fixture's profile, and a few words
     of its own. Returns the new folder."""
     folder = root / CODE
-    shutil.copytree(root, folder, ignore=lambda at, names: [
-        n for n in names if at == str(root) and (root / n).is_dir() and n not in
-        ("sections", "strings")])
+    shutil.copytree(
+        root,
+        folder,
+        ignore=lambda at, names: [
+            n for n in names if at == str(root) and (root / n).is_dir() and n not in ("sections", "strings")
+        ],
+    )
     (folder / "strings" / "en.yaml").rename(folder / "strings" / f"{CODE}.yaml")
     shutil.copy(FIXTURE / "language.yaml", folder / "language.yaml")
 
@@ -61,8 +65,11 @@ def add_third_language(root: Path) -> Path:
     _edit(folder / "urgent.yaml", urgent)
     for path in sorted((folder / "sections").glob("*.yaml")):
         # Its pages write "the Classification chapter", as its profile says.
-        text = re.sub(r"\b([Tt]he [A-Z0-9][\w'’-]*(?: [\w'’-]+){0,5}?) section\b", r"\1 chapter",
-                      path.read_text(encoding="utf-8"))
+        text = re.sub(
+            r"\b([Tt]he [A-Z0-9][\w'’-]*(?: [\w'’-]+){0,5}?) section\b",
+            r"\1 chapter",
+            path.read_text(encoding="utf-8"),
+        )
         sid = yaml.safe_load(text)["id"]
         if sid in SECTION_NAMES:
             text = f"aliases: [{SECTION_NAMES[sid]}]\n" + text
@@ -84,8 +91,7 @@ def contents(root: Path) -> dict[str, Content]:
 
 
 @pytest.fixture
-async def xx_bot(root: Path, contents: dict[str, Content],
-                 tmp_path: Path) -> AsyncIterator[Harness]:
+async def xx_bot(root: Path, contents: dict[str, Content], tmp_path: Path) -> AsyncIterator[Harness]:
     settings = make_settings(tmp_path, BOT_CONTENT_DIR=str(root))
     async with Harness(settings, contents["en"], language=CODE) as harness:
         yield harness
@@ -126,19 +132,23 @@ def test_its_profile_is_read(contents: dict[str, Content]) -> None:
     assert lines[0].split()[-1] == "grade" and lines[-1].endswith("content OK")
 
 
-def test_its_cross_reference_phrase_is_its_own(contents: dict[str, Content],
-                                               root: Path, tmp_path: Path) -> None:
+def test_its_cross_reference_phrase_is_its_own(
+    contents: dict[str, Content], root: Path, tmp_path: Path
+) -> None:
     xx = contents[CODE]
     titles = [s.title for s in xx.sections]
-    assert cross_references("Read the Diagnosis chapter.", titles,
-                            xx.profile.cross_reference) == (["Diagnosis"], [])
-    assert cross_references("Read the Diagnosis section.", titles,
-                            xx.profile.cross_reference) == ([], [])
+    assert cross_references("Read the Diagnosis chapter.", titles, xx.profile.cross_reference) == (
+        ["Diagnosis"],
+        [],
+    )
+    assert cross_references("Read the Diagnosis section.", titles, xx.profile.cross_reference) == ([], [])
     broken = tmp_path / "content"
     shutil.copytree(root, broken)
     path = broken / CODE / "sections" / "05-diagnosis.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "## ", "## See the Hair Care chapter.\n    ## ", 1), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("## ", "## See the Hair Care chapter.\n    ## ", 1),
+        encoding="utf-8",
+    )
     with pytest.raises(ContentError, match="Hair Care"):
         load_catalog(broken, reserved_commands())
 
@@ -177,16 +187,16 @@ async def test_its_slash_menu_shows_its_own_names(xx_bot: Harness) -> None:
     assert xx.language == CODE
     call = next(c for c in bot.api.of("setMyCommands") if c.params.get("language_code") == CODE)
     registered = [(c["command"], c["description"]) for c in call.params["commands"]]
-    assert registered == [(c.command, c.description)
-                          for c in bot_commands(xx, services_of(bot.app).commands)]
+    assert registered == [(c.command, c.description) for c in bot_commands(xx, services_of(bot.app).commands)]
     names = dict(registered)
-    assert {"dringend", "hilfe", "termin", "suche", "abbrechen", "symptome",
-            "behandlung"} <= names.keys()
+    assert {"dringend", "hilfe", "termin", "suche", "abbrechen", "symptome", "behandlung"} <= names.keys()
     assert not {"help", "urgent", "hilfen", "ayuda", "symptoms"} & names.keys()
     assert names["hilfe"] == xx.strings("help.commands.help")
     # The other menus keep their own names.
-    menus = {c.params.get("language_code"): [x["command"] for x in c.params["commands"]]
-             for c in bot.api.of("setMyCommands")}
+    menus = {
+        c.params.get("language_code"): [x["command"] for x in c.params["commands"]]
+        for c in bot.api.of("setMyCommands")
+    }
     assert "help" in menus[None] and "ayuda" in menus["es"] and "hilfe" not in menus["es"]
 
 
@@ -223,8 +233,7 @@ async def test_its_home_menu_search_and_red_flags(xx_bot: Harness) -> None:
     english = 2002
     bot.user(english).user["language_code"] = "en"
     await bot.send(XX_SYNONYM, user_id=english)
-    assert bot.searched(english) and not bot.html(english).startswith(
-        xx.strings("search.results"))
+    assert bot.searched(english) and not bot.html(english).startswith(xx.strings("search.results"))
     await bot.send(f"my daughter is {XX_WORD}")
     assert bot.html().startswith(xx.strings("redflags.title"))
 
@@ -236,8 +245,7 @@ async def test_its_pages_link_sections_with_its_phrase(xx_bot: Harness) -> None:
     assert section is not None
     part = section.parts[0]
     page = next(i for i, text in enumerate(part.pages) if "the Classification chapter" in text)
-    await bot.tap_data(make("s", sid="diagnosis", part="", page=page),
-                       message=await _menu(bot))
+    await bot.tap_data(make("s", sid="diagnosis", part="", page=page), message=await _menu(bot))
     labels = [label for label, _ in bot.buttons()]
     assert xx.strings("page.see_section", title="Classification") in labels
 
@@ -251,32 +259,47 @@ def test_no_code_names_another_language() -> None:
     """Only the first language (English, the content folder itself) may be named in code:
     every other one is data. The editor scripts' Spanish reading-ease helper is the one
     exception (bot/readability.py counts_es, for scripts/inflesz.py)."""
-    codes = {p.name for p in (ROOT / "content").iterdir()
-             if (p / "strings" / f"{p.name}.yaml").exists()}
+    codes = {p.name for p in (ROOT / "content").iterdir() if (p / "strings" / f"{p.name}.yaml").exists()}
     allowed = {("bot/readability.py", "es")}
     found = []
     for package in ("bot", "handlers"):
         for path in sorted((ROOT / package).rglob("*.py")):
             name = str(path.relative_to(ROOT))
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Constant) and node.value in codes and \
-                        (name, node.value) not in allowed:
+                if (
+                    isinstance(node, ast.Constant)
+                    and node.value in codes
+                    and (name, node.value) not in allowed
+                ):
                     found.append(f"{name}:{node.lineno}: {node.value!r}")
     assert not found, found
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d.update(cross_reference="see {title}, see {title}"), "{title} once"),
-    (lambda d: d.update(cross_reference="{title} section"), "must be words, then {title}"),
-    (lambda d: d["reading_ease"].update(formula="gunning-fog"), "is not one of"),
-    (lambda d: d["reading_ease"].update(formula="inflesz"), "takes min_section"),
-    (lambda d: d["syllables"].update(hyphenation="klingon"), "no dictionary 'klingon'"),
-    (lambda d: d["syllables"].update(vowels="AEIOU"), "lower-case letters"),
-    (lambda d: d["syllables"].update(silent_e="yes"), "true or false"),
-    (lambda d: d.update(commands={"help": []}), "a command name or a list"),
-    (lambda d: d.update(commands={"help": "menu"}), "already the name of /menu"),
-], ids=["title twice", "no opening words", "unknown formula", "bars of another formula",
-        "unknown dictionary", "vowels", "silent_e", "no names", "another command's name"])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(cross_reference="see {title}, see {title}"), "{title} once"),
+        (lambda d: d.update(cross_reference="{title} section"), "must be words, then {title}"),
+        (lambda d: d["reading_ease"].update(formula="gunning-fog"), "is not one of"),
+        (lambda d: d["reading_ease"].update(formula="inflesz"), "takes min_section"),
+        (lambda d: d["syllables"].update(hyphenation="klingon"), "no dictionary 'klingon'"),
+        (lambda d: d["syllables"].update(vowels="AEIOU"), "lower-case letters"),
+        (lambda d: d["syllables"].update(silent_e="yes"), "true or false"),
+        (lambda d: d.update(commands={"help": []}), "a command name or a list"),
+        (lambda d: d.update(commands={"help": "menu"}), "already the name of /menu"),
+    ],
+    ids=[
+        "title twice",
+        "no opening words",
+        "unknown formula",
+        "bars of another formula",
+        "unknown dictionary",
+        "vowels",
+        "silent_e",
+        "no names",
+        "another command's name",
+    ],
+)
 def test_a_broken_profile_is_refused(tmp_path: Path, change: Any, message: str) -> None:
     root = tmp_path / "content"
     shutil.copytree(ROOT / "content", root)

@@ -78,8 +78,7 @@ async def test_b_cannot_read_or_change_anything_of_a(bot: Harness) -> None:
             await bot.tap_data(data, B, message=bot.api.chat_messages(B)[-1])
             assert len(bot.api.answered) == answered + 1, data
             await bot.send(f"B typed after {data}", B)
-        for command in ("/myquestions", "/bookmarks", "/mydata", "/urgent", "/settings",
-                        "/symptoms"):
+        for command in ("/myquestions", "/bookmarks", "/mydata", "/urgent", "/settings", "/symptoms"):
             await bot.send(command, B)
 
     after = await bot.storage.export_user(A)

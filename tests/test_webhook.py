@@ -24,8 +24,9 @@ def post(port: int, update: dict[str, object], secret: str | None) -> int:
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/telegram",
-                                     data=json.dumps(update).encode(), headers=headers)
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/telegram", data=json.dumps(update).encode(), headers=headers
+    )
     try:
         with _OPENER.open(request, timeout=10) as response:
             return int(response.status)
@@ -53,12 +54,16 @@ def test_webhook_processes_only_requests_with_the_secret(tmp_path: Path, content
     port = free_port()
     log = tmp_path / "bot.log"
     with FakeBotAPI() as fake:
-        env = bot_env(fake, tmp_path / "bot.sqlite3", WEBHOOK_URL=PUBLIC_URL,
-                      WEBHOOK_SECRET=SECRET, WEBHOOK_LISTEN="127.0.0.1",
-                      WEBHOOK_PORT=str(port))
+        env = bot_env(
+            fake,
+            tmp_path / "bot.sqlite3",
+            WEBHOOK_URL=PUBLIC_URL,
+            WEBHOOK_SECRET=SECRET,
+            WEBHOOK_LISTEN="127.0.0.1",
+            WEBHOOK_PORT=str(port),
+        )
         with bot_process(env, log) as proc:
-            fake.wait_for(lambda: bool(fake.calls("setWebhook")), proc=proc,
-                          what="setWebhook")
+            fake.wait_for(lambda: bool(fake.calls("setWebhook")), proc=proc, what="setWebhook")
             wait_listening(port)
             hook = fake.calls("setWebhook")[0].params
             assert hook["url"] == PUBLIC_URL
@@ -68,8 +73,9 @@ def test_webhook_processes_only_requests_with_the_secret(tmp_path: Path, content
             assert post(port, UpdateFactory(3003).text("/start"), None) == 403
             assert post(port, UpdateFactory(3004).text("/start"), SECRET[:-1]) == 403
             assert post(port, UpdateFactory(3001).text("/start"), SECRET) == 200
-            fake.wait_for(lambda: bool(fake.calls("sendMessage")), proc=proc,
-                          what="the reply to the accepted update")
+            fake.wait_for(
+                lambda: bool(fake.calls("sendMessage")), proc=proc, what="the reply to the accepted update"
+            )
             assert stop(proc) == 0, log.read_text()
         replied = [int(c.params["chat_id"]) for c in fake.calls("sendMessage")]
     # Only the request with the right secret was processed: a graceful stop finishes every

@@ -37,8 +37,9 @@ class Hook:
         self.port = port
         self.url = f"http://127.0.0.1:{port}/telegram"
 
-    async def post(self, session: aiohttp.ClientSession, body: bytes | dict[str, Any],
-                   secret: str = SECRET) -> int:
+    async def post(
+        self, session: aiohttp.ClientSession, body: bytes | dict[str, Any], secret: str = SECRET
+    ) -> int:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         async with session.post(self.url, data=data, headers={SECRET_HEADER: secret}) as r:
             return r.status
@@ -47,8 +48,12 @@ class Hook:
 @pytest.fixture
 async def hook(tmp_path: Path, content: Content) -> AsyncIterator[Hook]:
     port = free_port()
-    settings = make_settings(tmp_path, WEBHOOK_URL="https://bot.example.org/telegram",
-                             WEBHOOK_SECRET=SECRET, WEBHOOK_PORT=str(port))
+    settings = make_settings(
+        tmp_path,
+        WEBHOOK_URL="https://bot.example.org/telegram",
+        WEBHOOK_SECRET=SECRET,
+        WEBHOOK_PORT=str(port),
+    )
     async with Harness(settings, content) as bot:
         server = WebhookServer(bot.app, settings)
         server.read_timeout = 1.0
@@ -60,8 +65,9 @@ async def hook(tmp_path: Path, content: Content) -> AsyncIterator[Hook]:
             await server.stop()
 
 
-async def exchange(port: int, chunks: list[bytes], pause: float = 0.0,
-                   within: float = 6.0) -> tuple[bytes, float]:
+async def exchange(
+    port: int, chunks: list[bytes], pause: float = 0.0, within: float = 6.0
+) -> tuple[bytes, float]:
     """Send `chunks` (`pause` seconds apart) on a raw connection, then read until the
     server closes it; what came back and how long after the first byte it closed.
     Fails if the server still holds the connection `within` seconds after the start."""
@@ -87,8 +93,9 @@ async def exchange(port: int, chunks: list[bytes], pause: float = 0.0,
             try:
                 data = await asyncio.wait_for(reader.read(65536), max(left, 0.01))
             except TimeoutError:
-                raise AssertionError(f"the connection was still open after {within} s; "
-                                     f"received {received!r}") from None
+                raise AssertionError(
+                    f"the connection was still open after {within} s; received {received!r}"
+                ) from None
             except ConnectionError:
                 data = b""
             if not data:
@@ -105,23 +112,24 @@ def status_of(response: bytes) -> int:
 
 def sent(bot: Harness) -> list[str]:
     """What the bot said or answered to anyone (not its start-up calls)."""
-    return [c.method for c in bot.api.calls
-            if "chat_id" in c.params or "callback_query_id" in c.params]
+    return [c.method for c in bot.api.calls if "chat_id" in c.params or "callback_query_id" in c.params]
 
 
 # ---- L1: read timeouts ---------------------------------------------------------------------
 
+
 async def test_a_client_sending_its_headers_slowly_is_cut_off(hook: Hook) -> None:
-    head = (b"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            b"X-Padding: " + b"a" * 200 + b"\r\n")
+    head = b"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"a" * 200 + b"\r\n"
     # One byte every 0.1 s: the connection is never idle, the headers never end.
     _, after = await exchange(hook.port, [bytes([b]) for b in head], pause=0.1)
     assert 0.8 < after < 3.0
 
 
 async def test_a_client_sending_its_body_slowly_is_cut_off(hook: Hook) -> None:
-    head = (f"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\n{SECRET_HEADER}: {SECRET}\r\n"
-            "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n").encode()
+    head = (
+        f"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\n{SECRET_HEADER}: {SECRET}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+    ).encode()
     body = [b"{"] + [b" "] * 400  # one byte every 0.1 s: 40 s for the whole body
     received, after = await exchange(hook.port, [head, *body], pause=0.1)
     assert after < 3.5
@@ -136,15 +144,22 @@ async def test_an_idle_connection_is_closed(hook: Hook) -> None:
 
 # ---- L2: the secret header as bytes ------------------------------------------------------
 
-@pytest.mark.parametrize("given", [b"\xff\xfe\xfd", "s3cret_Tøken".encode(),
-                                   SECRET.encode() + b"\xff", b"\xc3"])
-async def test_a_secret_that_is_not_ascii_or_not_utf8_is_refused(hook: Hook,
-                                                                   given: bytes) -> None:
+
+@pytest.mark.parametrize(
+    "given", [b"\xff\xfe\xfd", "s3cret_Tøken".encode(), SECRET.encode() + b"\xff", b"\xc3"]
+)
+async def test_a_secret_that_is_not_ascii_or_not_utf8_is_refused(hook: Hook, given: bytes) -> None:
     body = json.dumps(hook.bot.user(PARENT).text("/start")).encode()
-    request = (b"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-               + SECRET_HEADER.encode() + b": " + given + b"\r\n"
-               + b"Content-Type: application/json\r\n"
-               + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    request = (
+        b"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        + SECRET_HEADER.encode()
+        + b": "
+        + given
+        + b"\r\n"
+        + b"Content-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
     received, _ = await exchange(hook.port, [request])
     assert status_of(received) == 403
     assert not sent(hook.bot)
@@ -152,22 +167,30 @@ async def test_a_secret_that_is_not_ascii_or_not_utf8_is_refused(hook: Hook,
 
 async def test_the_secret_given_twice_is_refused(hook: Hook) -> None:
     body = json.dumps(hook.bot.user(PARENT).text("/start")).encode()
-    request = (b"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-               + (SECRET_HEADER + ": " + SECRET + "\r\n").encode() * 2
-               + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    request = (
+        b"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        + (SECRET_HEADER + ": " + SECRET + "\r\n").encode() * 2
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
     received, _ = await exchange(hook.port, [request])
     assert status_of(received) == 403
 
 
 # ---- L3: bodies that are not updates -----------------------------------------------------
 
+
 def nested_replies(depth: int) -> dict[str, Any]:
-    message: dict[str, Any] = {"message_id": 1, "date": 0,
-                               "chat": {"id": PARENT, "type": "private"}}
+    message: dict[str, Any] = {"message_id": 1, "date": 0, "chat": {"id": PARENT, "type": "private"}}
     for _ in range(depth):
-        message = {"message_id": 1, "date": 0, "chat": {"id": PARENT, "type": "private"},
-                   "from": {"id": PARENT, "is_bot": False, "first_name": "P"},
-                   "text": "/start", "reply_to_message": message}
+        message = {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": PARENT, "type": "private"},
+            "from": {"id": PARENT, "is_bot": False, "first_name": "P"},
+            "text": "/start",
+            "reply_to_message": message,
+        }
     return {"update_id": 77, "message": message}
 
 
@@ -186,8 +209,7 @@ HOSTILE: list[bytes | dict[str, Any]] = [
     {"update_id": 1, "message": {"message_id": 1, "date": 10**30, "chat": CHAT}},
     {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": CHAT, "entities": 5}},
     {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": CHAT, "photo": {"a": 1}}},
-    {"update_id": 1, "message": {"message_id": 1, "date": 0,
-                                 "chat": {"id": "1001", "type": "private"}}},
+    {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": "1001", "type": "private"}}},
     {"update_id": 1, "callback_query": {"from": "x"}},
     {"update_id": 1, "callback_query": []},
 ]
@@ -205,8 +227,10 @@ async def test_hostile_json_is_refused_400(hook: Hook, body: bytes | dict[str, A
 
 # ---- L4: a private chat is its sender's ---------------------------------------------------
 
+
 async def test_a_private_chat_that_is_not_the_senders_is_refused_quietly(
-        hook: Hook, caplog: pytest.LogCaptureFixture) -> None:
+    hook: Hook, caplog: pytest.LogCaptureFixture
+) -> None:
     bot = hook.bot
     await bot.storage.users.give_consent(PARENT)
     stranger = bot.user(STRANGER)
@@ -217,9 +241,13 @@ async def test_a_private_chat_that_is_not_the_senders_is_refused_quietly(
     edited["edited_message"]["chat"] = {"id": PARENT, "type": "private"}
     no_sender = bot.user(PARENT).text("/mydata")
     del no_sender["message"]["from"]
-    parents_message = {"message_id": 3, "date": 0, "text": "menu",
-                       "chat": {"id": PARENT, "type": "private", "first_name": "P"},
-                       "from": {"id": 42, "is_bot": True, "first_name": "Bot"}}
+    parents_message = {
+        "message_id": 3,
+        "date": 0,
+        "text": "menu",
+        "chat": {"id": PARENT, "type": "private", "first_name": "P"},
+        "from": {"id": 42, "is_bot": True, "first_name": "Bot"},
+    }
     tap = stranger.tap(parents_message, "h")
     caplog.set_level(logging.INFO, logger="bot.webhook")
     async with aiohttp.ClientSession() as session:
@@ -230,8 +258,7 @@ async def test_a_private_chat_that_is_not_the_senders_is_refused_quietly(
         assert not await bot.storage.coordination.was_handled(forged["update_id"])
         refused = [r for r in caplog.records if "private chat" in r.getMessage()]
         assert len(refused) == 4
-        assert all("read me" not in r.getMessage() and "mydata" not in r.getMessage()
-                   for r in caplog.records)
+        assert all("read me" not in r.getMessage() and "mydata" not in r.getMessage() for r in caplog.records)
 
         # The sender's own chat, and a group (whose id is never a member's), run as usual.
         assert await hook.post(session, bot.user(PARENT).text("/help")) == 200
@@ -246,6 +273,7 @@ async def test_a_private_chat_that_is_not_the_senders_is_refused_quietly(
 
 
 # ---- M3: a long update answers Telegram early, and still runs once, in its chat's order ---
+
 
 class Slow:
     """A test-only first handler: an update whose text is "slow" takes `seconds`."""
@@ -270,15 +298,13 @@ class Slow:
         return bool(self.runs) and all(ended is not None for _, _, ended in self.runs)
 
 
-async def timed_post(hook: Hook, session: aiohttp.ClientSession,
-                     update: dict[str, Any]) -> tuple[int, float]:
+async def timed_post(hook: Hook, session: aiohttp.ClientSession, update: dict[str, Any]) -> tuple[int, float]:
     """The status, and when it came."""
     status = await hook.post(session, update)
     return status, time.monotonic()
 
 
-async def test_a_long_update_is_answered_early_runs_once_and_keeps_its_chats_order(
-        hook: Hook) -> None:
+async def test_a_long_update_is_answered_early_runs_once_and_keeps_its_chats_order(hook: Hook) -> None:
     bot = hook.bot
     slow = Slow(hook, seconds=2.5)
     parent = bot.user(PARENT)
@@ -302,10 +328,9 @@ async def test_a_long_update_is_answered_early_runs_once_and_keeps_its_chats_ord
         await asyncio.sleep(0.05)
         next_one = parent.text("/help")
         after = asyncio.create_task(timed_post(hook, session, next_one))
-        (repost_status, _), (after_status, after_at) = await asyncio.gather(
-            repost, after)
+        (repost_status, _), (after_status, after_at) = await asyncio.gather(repost, after)
         assert slow.finished
-        (_, _, ended), = slow.runs  # it ran once
+        ((_, _, ended),) = slow.runs  # it ran once
         assert ended is not None
         assert repost_status == 200 and after_status == 200
         assert after_at > ended  # its turn came after the long one
@@ -319,7 +344,8 @@ async def test_a_long_update_is_answered_early_runs_once_and_keeps_its_chats_ord
 
 
 async def test_a_repost_to_another_replica_waits_for_the_chat_lock_and_is_skipped(
-        tmp_path: Path, content: Content, pg_server: PostgresServer) -> None:
+    tmp_path: Path, content: Content, pg_server: PostgresServer
+) -> None:
     """Two replicas on one PostgreSQL database: the long update runs on the first (answered
     early), Telegram's re-post of it and the chat's next update go to the second, whose
     chat lock (an advisory lock) waits for the first's."""
@@ -328,9 +354,13 @@ async def test_a_repost_to_another_replica_waits_for_the_chat_lock_and_is_skippe
     async with AsyncExitStack() as stack:
         for n in range(2):
             port = free_port()
-            settings = make_settings(tmp_path / str(n), DATABASE_URL=url, WEBHOOK_SECRET=SECRET,
-                                     WEBHOOK_URL="https://bot.example.org/telegram",
-                                     WEBHOOK_PORT=str(port))
+            settings = make_settings(
+                tmp_path / str(n),
+                DATABASE_URL=url,
+                WEBHOOK_SECRET=SECRET,
+                WEBHOOK_URL="https://bot.example.org/telegram",
+                WEBHOOK_PORT=str(port),
+            )
             bot = await stack.enter_async_context(Harness(settings, content))
             server = WebhookServer(bot.app, settings, answer_within=0.5)
             await server.start()
@@ -349,7 +379,7 @@ async def test_a_repost_to_another_replica_waits_for_the_chat_lock_and_is_skippe
         after = asyncio.create_task(timed_post(second, session, next_one))
         (repost_status, _), (after_status, after_at) = await asyncio.gather(repost, after)
         assert (repost_status, after_status) == (200, 200)
-        (_, _, ended), = slow[0].runs
+        ((_, _, ended),) = slow[0].runs
         assert ended is not None and after_at > ended
         assert slow[1].runs == []  # the re-post never ran
         assert slow[1].order == [next_one["update_id"]]

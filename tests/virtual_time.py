@@ -77,8 +77,7 @@ class VirtualTime:
             await asyncio.sleep(0)
 
     def _wake_due(self) -> None:
-        while self._sleepers and (self._sleepers[0].until <= self.now
-                                  or self._sleepers[0].future.done()):
+        while self._sleepers and (self._sleepers[0].until <= self.now or self._sleepers[0].future.done()):
             sleeper = heapq.heappop(self._sleepers)
             if not sleeper.future.done():
                 sleeper.future.set_result(None)

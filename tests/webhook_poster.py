@@ -25,23 +25,23 @@ class Telegram:
         self.attempts = attempts
         self.turn = 0
         self.answered = 0
-        self.posts: Counter[int] = Counter()          # update_id -> posts made
-        self.answered_by: dict[int, int] = {}          # update_id -> port that answered 200
-        self.latency: dict[int, float] = {}            # update_id -> first post to its 200
+        self.posts: Counter[int] = Counter()  # update_id -> posts made
+        self.answered_by: dict[int, int] = {}  # update_id -> port that answered 200
+        self.latency: dict[int, float] = {}  # update_id -> first post to its 200
         self.dead: set[int] = set()
-        self.in_flight: Counter[int] = Counter()      # port -> posts not yet answered
+        self.in_flight: Counter[int] = Counter()  # port -> posts not yet answered
         self.in_flight_at_kill = 0
 
-    async def post(self, session: aiohttp.ClientSession, port: int,
-                   update: dict[str, Any]) -> int:
+    async def post(self, session: aiohttp.ClientSession, port: int, update: dict[str, Any]) -> int:
         self.posts[update["update_id"]] += 1
         self.in_flight[port] += 1
         try:
-            async with session.post(f"http://127.0.0.1:{port}/telegram",
-                                    data=json.dumps(update),
-                                    headers={SECRET_HEADER: self.secret,
-                                             "Content-Type": "application/json"},
-                                    timeout=aiohttp.ClientTimeout(total=60)) as response:
+            async with session.post(
+                f"http://127.0.0.1:{port}/telegram",
+                data=json.dumps(update),
+                headers={SECRET_HEADER: self.secret, "Content-Type": "application/json"},
+                timeout=aiohttp.ClientTimeout(total=60),
+            ) as response:
                 return response.status
         finally:
             self.in_flight[port] -= 1

@@ -49,13 +49,30 @@ from bot.storage.questions import QuestionsRepo
 from bot.storage.rows import USER_COLUMNS
 from bot.storage.users import UsersRepo
 
-__all__ = ["Appointment", "Appointments", "Bookmark", "Bookmarks", "Contact", "Contacts",
-           "LimitReached", "Marks", "NoConsent", "NotSaved", "Prompt", "Prompts", "Questions",
-           "SavedQuestion", "Storage", "StorageUnavailable", "Store", "Users", "open_storage"]
+__all__ = [
+    "Appointment",
+    "Appointments",
+    "Bookmark",
+    "Bookmarks",
+    "Contact",
+    "Contacts",
+    "LimitReached",
+    "Marks",
+    "NoConsent",
+    "NotSaved",
+    "Prompt",
+    "Prompts",
+    "Questions",
+    "SavedQuestion",
+    "Storage",
+    "StorageUnavailable",
+    "Store",
+    "Users",
+    "open_storage",
+]
 
 # Tables holding a user's rows, erased together (children before the users row).
-USER_TABLES = ("prompts", "contacts", "appointments", "bookmarks", "marks", "questions",
-               "users")
+USER_TABLES = ("prompts", "contacts", "appointments", "bookmarks", "marks", "questions", "users")
 EXPORT_FORMAT = 2  # /mydata's own layout (2: with the schema version it was written at)
 
 
@@ -102,7 +119,7 @@ class Store:
         return await schema.current(self.driver)
 
     async def integrity_check(self) -> str:
-        """"ok" when the database answers, is sound and is at this release's schema."""
+        """ "ok" when the database answers, is sound and is at this release's schema."""
         found = await self.driver.integrity()
         if found != "ok":
             return found
@@ -112,10 +129,12 @@ class Store:
     async def export_user(self, user_id: int) -> dict[str, Any]:
         """Everything stored about one user, as plain data (/mydata), with the schema and
         export format it was written at, so it can be read back later."""
-        user = await self.driver.one(f"SELECT {USER_COLUMNS} FROM users WHERE user_id=:user",
-                                     user=user_id)
-        head: dict[str, Any] = {"export_format": EXPORT_FORMAT,
-                                "schema_version": schema.LATEST, "user_id": user_id}
+        user = await self.driver.one(f"SELECT {USER_COLUMNS} FROM users WHERE user_id=:user", user=user_id)
+        head: dict[str, Any] = {
+            "export_format": EXPORT_FORMAT,
+            "schema_version": schema.LATEST,
+            "user_id": user_id,
+        }
         if user is None:
             return {**head, "stored": False}
         marks = await self.marks.all(user_id)
@@ -125,23 +144,23 @@ class Store:
             "stored": True,
             "created_at": user["created_at"],
             "consent_at": user["consent_at"],
-            "settings": {"ask_before_hard_pages": not user["skip_gates"],
-                         "time_zone": user["timezone"],
-                         "reminders_off": bool(user["reminders_off"]),
-                         "language": user["language"],
-                         "fever_number_c": user["fever_c"],
-                         "country": user["country"],
-                         "emergency_number": user["emergency_number"],
-                         "urgent_button": None if user["urgent_button"] is None
-                         else bool(user["urgent_button"]),
-                         "fever_rule": user["fever_rule"],
-                         "treatment": user["treatment"]},
+            "settings": {
+                "ask_before_hard_pages": not user["skip_gates"],
+                "time_zone": user["timezone"],
+                "reminders_off": bool(user["reminders_off"]),
+                "language": user["language"],
+                "fever_number_c": user["fever_c"],
+                "country": user["country"],
+                "emergency_number": user["emergency_number"],
+                "urgent_button": None if user["urgent_button"] is None else bool(user["urgent_button"]),
+                "fever_rule": user["fever_rule"],
+                "treatment": user["treatment"],
+            },
             "appointments": [asdict(a) for a in await self.appointments.upcoming(user_id, 0)],
             "care_team_numbers": [asdict(c) for c in await self.contacts.list(user_id)],
             "waiting_for_text": asdict(waiting) if waiting else None,
             "bookmarks": [asdict(b) for b in await self.bookmarks.list(user_id)],
-            "checklist_marks": [{"item_id": k, "created_at": v}
-                                for k, v in sorted(marks.items())],
+            "checklist_marks": [{"item_id": k, "created_at": v} for k, v in sorted(marks.items())],
             "questions": [asdict(q) for q in await self.questions.all_kept(user_id)],
         }
 
@@ -156,8 +175,7 @@ class Store:
         await self.driver.erased()
 
 
-def open_storage(path: Path | str, clock: Callable[[], float],
-                 url: str | None = None) -> Store:
+def open_storage(path: Path | str, clock: Callable[[], float], url: str | None = None) -> Store:
     """PostgreSQL when a `url` (DATABASE_URL) is given, else the SQLite file at `path`;
     open() it before use."""
     if url:

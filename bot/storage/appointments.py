@@ -15,8 +15,7 @@ from bot.storage.interface import Appointment
 from bot.storage.rows import APPOINTMENT_COLUMNS, appointment
 
 # Due, not sent, for a parent who still gets reminders, and not leased by a live claim.
-_DUE = ("reminded_at IS NULL AND remind_at <= :now "
-        "AND (claimed_at IS NULL OR claimed_at <= :expired)")
+_DUE = "reminded_at IS NULL AND remind_at <= :now AND (claimed_at IS NULL OR claimed_at <= :expired)"
 
 
 class AppointmentsRepo:
@@ -26,48 +25,70 @@ class AppointmentsRepo:
     async def upcoming(self, user_id: int, after: float) -> list[Appointment]:
         rows = await self.db.all(
             f"SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE user_id=:user "
-            "AND starts_at > :after ORDER BY starts_at, id", user=user_id, after=after)
+            "AND starts_at > :after ORDER BY starts_at, id",
+            user=user_id,
+            after=after,
+        )
         return [appointment(r) for r in rows]
 
     async def get(self, user_id: int, appointment_id: int) -> Appointment | None:
         row = await self.db.one(
             f"SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE user_id=:user AND id=:id",
-            user=user_id, id=appointment_id)
+            user=user_id,
+            id=appointment_id,
+        )
         return appointment(row) if row else None
 
-    async def add(self, user_id: int, starts_at: float, remind_at: float, *, after: float,
-                  limit: int) -> int:
+    async def add(self, user_id: int, starts_at: float, remind_at: float, *, after: float, limit: int) -> int:
         written = await self.db.as_owner(
             user_id,
             "INSERT INTO appointments(user_id, starts_at, remind_at, created_at) "
             f"SELECT :user, :starts, :remind, :now WHERE EXISTS ({CONSENTED}) "
             "AND (SELECT COUNT(*) FROM appointments "
             "WHERE user_id=:user AND starts_at > :after) < :limit RETURNING id",
-            starts=starts_at, remind=remind_at, now=self.db.clock(), after=after, limit=limit)
+            starts=starts_at,
+            remind=remind_at,
+            now=self.db.clock(),
+            after=after,
+            limit=limit,
+        )
         if written:
             return int(written[0]["id"])
         raise await limit_or_consent(self.db, user_id)
 
-    async def reschedule(self, user_id: int, appointment_id: int, starts_at: float,
-                         remind_at: float) -> bool:
+    async def reschedule(self, user_id: int, appointment_id: int, starts_at: float, remind_at: float) -> bool:
         """A new time: its reminder is due again (a lease on the old time ends with it)."""
-        return bool(await self.db.write(
-            "UPDATE appointments SET starts_at=:starts, remind_at=:remind, reminded_at=NULL, "
-            "claimed_at=NULL, claimed_by=NULL WHERE user_id=:user AND id=:id",
-            user=user_id, id=appointment_id, starts=starts_at, remind=remind_at))
+        return bool(
+            await self.db.write(
+                "UPDATE appointments SET starts_at=:starts, remind_at=:remind, reminded_at=NULL, "
+                "claimed_at=NULL, claimed_by=NULL WHERE user_id=:user AND id=:id",
+                user=user_id,
+                id=appointment_id,
+                starts=starts_at,
+                remind=remind_at,
+            )
+        )
 
     async def set_place(self, user_id: int, appointment_id: int, place: str) -> bool:
-        return bool(await self.db.write(
-            "UPDATE appointments SET place=:place WHERE user_id=:user AND id=:id",
-            user=user_id, id=appointment_id, place=place))
+        return bool(
+            await self.db.write(
+                "UPDATE appointments SET place=:place WHERE user_id=:user AND id=:id",
+                user=user_id,
+                id=appointment_id,
+                place=place,
+            )
+        )
 
     async def remove(self, user_id: int, appointment_id: int) -> bool:
-        return bool(await self.db.write(
-            "DELETE FROM appointments WHERE user_id=:user AND id=:id",
-            user=user_id, id=appointment_id))
+        return bool(
+            await self.db.write(
+                "DELETE FROM appointments WHERE user_id=:user AND id=:id", user=user_id, id=appointment_id
+            )
+        )
 
-    async def claim_due(self, now: float, *, lease: float, by: str,
-                        batch: int = 100) -> list[tuple[int, Appointment]]:
+    async def claim_due(
+        self, now: float, *, lease: float, by: str, batch: int = 100
+    ) -> list[tuple[int, Appointment]]:
         """Lease the due reminders (every user's: this is the reminder job's own query) to
         `by` until `now + lease`; the oldest first. One statement: two processes claiming at
         once never get the same row (PostgreSQL re-checks the lease on the locked row)."""
@@ -77,13 +98,23 @@ class AppointmentsRepo:
             f"(SELECT user_id FROM users WHERE NOT reminders_off) AND {_DUE} "
             f"ORDER BY remind_at LIMIT :batch) AND {_DUE} "
             f"RETURNING user_id, {APPOINTMENT_COLUMNS}",
-            now=now, expired=now - lease, by=by, batch=batch)
+            now=now,
+            expired=now - lease,
+            by=by,
+            batch=batch,
+        )
         claimed = [(r["user_id"], appointment(r)) for r in rows]
         return sorted(claimed, key=lambda item: (item[1].remind_at, item[1].id))
 
     async def mark_reminded(self, user_id: int, reminded: Appointment, at: float) -> bool:
         """Done: only for the time it was claimed at (a reschedule meanwhile is due again)."""
-        return bool(await self.db.write(
-            "UPDATE appointments SET reminded_at=:at, claimed_at=NULL, claimed_by=NULL "
-            "WHERE user_id=:user AND id=:id AND remind_at=:remind AND reminded_at IS NULL",
-            user=user_id, id=reminded.id, remind=reminded.remind_at, at=at))
+        return bool(
+            await self.db.write(
+                "UPDATE appointments SET reminded_at=:at, claimed_at=NULL, claimed_by=NULL "
+                "WHERE user_id=:user AND id=:id AND remind_at=:remind AND reminded_at IS NULL",
+                user=user_id,
+                id=reminded.id,
+                remind=reminded.remind_at,
+                at=at,
+            )
+        )

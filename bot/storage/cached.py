@@ -16,8 +16,7 @@ class CachedUsers(UsersRepo):
     _languages: dict[int, str]
 
     async def load(self) -> None:
-        rows = await self.db.all(
-            "SELECT user_id, language FROM users WHERE language IS NOT NULL")
+        rows = await self.db.all("SELECT user_id, language FROM users WHERE language IS NOT NULL")
         self._languages = {r["user_id"]: r["language"] for r in rows}
 
     async def language(self, user_id: int) -> str | None:

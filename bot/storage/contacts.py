@@ -13,14 +13,16 @@ class ContactsRepo:
 
     async def list(self, user_id: int) -> list[Contact]:
         rows = await self.db.all(
-            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE user_id=:user ORDER BY id",
-            user=user_id)
+            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE user_id=:user ORDER BY id", user=user_id
+        )
         return [contact(r) for r in rows]
 
     async def get(self, user_id: int, contact_id: int) -> Contact | None:
         row = await self.db.one(
             f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE user_id=:user AND id=:id",
-            user=user_id, id=contact_id)
+            user=user_id,
+            id=contact_id,
+        )
         return contact(row) if row else None
 
     async def add(self, user_id: int, label: str, phone: str, *, limit: int) -> int:
@@ -30,21 +32,38 @@ class ContactsRepo:
             f"SELECT :user, :label, :phone, :now WHERE EXISTS ({CONSENTED}) "
             "AND (SELECT COUNT(*) FROM contacts "
             "WHERE user_id=:user) < :limit RETURNING id",
-            label=label, phone=phone, now=self.db.clock(), limit=limit)
+            label=label,
+            phone=phone,
+            now=self.db.clock(),
+            limit=limit,
+        )
         if written:
             return int(written[0]["id"])
         raise await limit_or_consent(self.db, user_id)
 
     async def set_label(self, user_id: int, contact_id: int, label: str) -> bool:
-        return bool(await self.db.write(
-            "UPDATE contacts SET label=:label WHERE user_id=:user AND id=:id",
-            user=user_id, id=contact_id, label=label))
+        return bool(
+            await self.db.write(
+                "UPDATE contacts SET label=:label WHERE user_id=:user AND id=:id",
+                user=user_id,
+                id=contact_id,
+                label=label,
+            )
+        )
 
     async def set_phone(self, user_id: int, contact_id: int, phone: str) -> bool:
-        return bool(await self.db.write(
-            "UPDATE contacts SET phone=:phone WHERE user_id=:user AND id=:id",
-            user=user_id, id=contact_id, phone=phone))
+        return bool(
+            await self.db.write(
+                "UPDATE contacts SET phone=:phone WHERE user_id=:user AND id=:id",
+                user=user_id,
+                id=contact_id,
+                phone=phone,
+            )
+        )
 
     async def remove(self, user_id: int, contact_id: int) -> bool:
-        return bool(await self.db.write(
-            "DELETE FROM contacts WHERE user_id=:user AND id=:id", user=user_id, id=contact_id))
+        return bool(
+            await self.db.write(
+                "DELETE FROM contacts WHERE user_id=:user AND id=:id", user=user_id, id=contact_id
+            )
+        )

@@ -32,17 +32,19 @@ class HandledUpdates:
         self.db = db
 
     async def was_handled(self, update_id: int) -> bool:
-        return await self.db.value("SELECT 1 FROM handled_updates WHERE update_id=:id",
-                                   id=update_id) is not None
+        return (
+            await self.db.value("SELECT 1 FROM handled_updates WHERE update_id=:id", id=update_id) is not None
+        )
 
     async def mark_handled(self, update_id: int) -> None:
         await self.db.write(
-            "INSERT INTO handled_updates(update_id, handled_at) VALUES (:id, :now) "
-            "ON CONFLICT DO NOTHING", id=update_id, now=self.db.clock())
+            "INSERT INTO handled_updates(update_id, handled_at) VALUES (:id, :now) ON CONFLICT DO NOTHING",
+            id=update_id,
+            now=self.db.clock(),
+        )
 
     async def forget_updates(self, before: float) -> int:
-        return await self.db.write("DELETE FROM handled_updates WHERE handled_at < :before",
-                                   before=before)
+        return await self.db.write("DELETE FROM handled_updates WHERE handled_at < :before", before=before)
 
 
 class Local(HandledUpdates):
@@ -87,7 +89,8 @@ class Advisory(HandledUpdates):
         async with self._guard:
             if self._conn is None or self._conn.is_closed():
                 self._conn = await asyncpg.connect(
-                    self.url, timeout=10, server_settings={"application_name": self.application})
+                    self.url, timeout=10, server_settings={"application_name": self.application}
+                )
             try:
                 return await self._conn.fetchval(sql, *args)
             except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError):

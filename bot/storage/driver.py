@@ -34,6 +34,7 @@ class Queries(Protocol):
     async def value(self, sql: str, **params: Any) -> Any:
         """The first column of the first row (None when there is none)."""
         ...
+
     async def write(self, sql: str, **params: Any) -> int:
         """Rows changed."""
         ...
@@ -46,25 +47,27 @@ class Transaction(Queries, Protocol):
 
 
 class Driver(Queries, Protocol):
-    name: str            # "sqlite" or "postgres"
-    shared: bool         # True when several bot processes may use the database at once
+    name: str  # "sqlite" or "postgres"
+    shared: bool  # True when several bot processes may use the database at once
     clock: Callable[[], float]
     latency: Callable[[float], None] | None  # told the seconds of each call (metrics)
 
     async def returning(self, sql: str, **params: Any) -> list[Row]:
         """One writing statement with RETURNING, committed on its own: the rows it wrote."""
         ...
-    async def as_owner(self, user_id: int, sql: str, *, consent: bool = True,
-                       **params: Any) -> list[Row]:
+
+    async def as_owner(self, user_id: int, sql: str, *, consent: bool = True, **params: Any) -> list[Row]:
         """One writing statement with RETURNING that must see no other write of `user_id`
         between its checks and its change (a "room left?" guard in its WHERE): the rows it
         wrote. SQLite: one statement under the process's write lock (one trip; the
         statement itself must check consent); PostgreSQL: in `owner(user_id, consent=…)`
         (their row locked, NoConsent raised there)."""
         ...
+
     def migrating(self) -> AbstractAsyncContextManager[Transaction]:
         """A transaction no other process migrates beside (bot.storage.schema)."""
         ...
+
     async def older_processes(self, tx: Queries, schema: int) -> list[int]:
         """The schema versions of other bot processes using the database whose code is
         older than `schema` (one per connection)."""
@@ -75,21 +78,25 @@ class Driver(Queries, Protocol):
     async def ping(self) -> None:
         """Raises when a write would not be kept (unreachable, the file gone, disk full)."""
         ...
+
     def owner(self, user_id: int, *, consent: bool = True) -> AbstractAsyncContextManager[Transaction]:
         """A transaction holding `user_id`'s write lock (SQLite: the process's write lock and
         BEGIN IMMEDIATE; PostgreSQL: their users row FOR UPDATE). With `consent`, NoConsent
         is raised inside unless they agreed to storage. Every multi-step write of a user
         (a "room left?" check and its insert) runs in one."""
         ...
+
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """A transaction that is nobody's in particular (erasing a user, migrations)."""
         ...
+
     async def erased(self) -> None:
         """After rows were erased: make sure their text leaves the files too (SQLite pushes
         its write-ahead log back; PostgreSQL's deleted rows are unreadable at once)."""
         ...
+
     async def integrity(self) -> str:
-        """"ok", or what is wrong."""
+        """ "ok", or what is wrong."""
         ...
 
 

@@ -167,8 +167,9 @@ class _Tx:
     """Queries on one target: the connection a transaction holds, or the pool (each call on
     a connection of its own), timed for the metrics when `timed` is given."""
 
-    def __init__(self, target: asyncpg.Connection | asyncpg.Pool,
-                 timed: Callable[[float], None] | None = None):
+    def __init__(
+        self, target: asyncpg.Connection | asyncpg.Pool, timed: Callable[[float], None] | None = None
+    ):
         self._target = target
         self._timed = timed
 
@@ -202,8 +203,7 @@ class PostgresDriver:
     name = "postgres"
     shared = True  # several processes may use it at once
 
-    def __init__(self, url: str, clock: Callable[[], float], *, schema: int,
-                 pool_size: int = 10):
+    def __init__(self, url: str, clock: Callable[[], float], *, schema: int, pool_size: int = 10):
         self.url = check_database_url(url)
         self.clock = clock
         self.pool_size = pool_size
@@ -214,11 +214,18 @@ class PostgresDriver:
     async def open(self) -> None:
         try:
             self._pool = await asyncpg.create_pool(
-                self.url, min_size=1, max_size=self.pool_size, command_timeout=30, timeout=10,
-                server_settings={"application_name": self.application}, reset=_reset)
+                self.url,
+                min_size=1,
+                max_size=self.pool_size,
+                command_timeout=30,
+                timeout=10,
+                server_settings={"application_name": self.application},
+                reset=_reset,
+            )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StorageUnavailable(
-                f"DATABASE_URL: cannot reach the database ({exc.__class__.__name__})") from None
+                f"DATABASE_URL: cannot reach the database ({exc.__class__.__name__})"
+            ) from None
         await self._run_frozen()
 
     async def close(self) -> None:
@@ -234,13 +241,14 @@ class PostgresDriver:
 
     async def _run_frozen(self) -> None:
         async with self.migrating() as tx:
-            await tx.script("CREATE TABLE IF NOT EXISTS schema_version ("
-                            "version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION)")
+            await tx.script(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                "version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION)"
+            )
             version = int(await tx.value("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
             for number, script in enumerate(FROZEN[version:], start=version + 1):
                 await tx.script(script)
-                await tx.write("INSERT INTO schema_version VALUES (:n, :now)", n=number,
-                               now=self.clock())
+                await tx.write("INSERT INTO schema_version VALUES (:n, :now)", n=number, now=self.clock())
 
     async def frozen_version(self) -> int:
         return int(await self.value("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
@@ -280,8 +288,7 @@ class PostgresDriver:
     async def returning(self, sql: str, **params: Any) -> list[Row]:
         return await self.all(sql, **params)
 
-    async def as_owner(self, user_id: int, sql: str, *, consent: bool = True,
-                       **params: Any) -> list[Row]:
+    async def as_owner(self, user_id: int, sql: str, *, consent: bool = True, **params: Any) -> list[Row]:
         """Their row locked first, so the statement's snapshot (taken after the lock) sees
         every write another replica made for them."""
         async with self.owner(user_id, consent=consent) as tx:
@@ -300,8 +307,9 @@ class PostgresDriver:
     async def migrating(self) -> AsyncIterator[Transaction]:
         """A transaction under the migration lock: replicas starting together migrate once."""
         async with self.transaction() as tx:
-            await tx.value("SELECT pg_advisory_xact_lock(:cls, :key)",
-                           cls=MIGRATION_LOCK[0], key=MIGRATION_LOCK[1])
+            await tx.value(
+                "SELECT pg_advisory_xact_lock(:cls, :key)", cls=MIGRATION_LOCK[0], key=MIGRATION_LOCK[1]
+            )
             yield tx
 
     async def older_processes(self, tx: Queries, schema: int) -> list[int]:
@@ -311,8 +319,10 @@ class PostgresDriver:
         rows = await tx.all(
             "SELECT application_name AS name FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND application_name LIKE :prefix", prefix=APPLICATION + "%")
-        versions = [name[len(APPLICATION):] for name in (r["name"] for r in rows)]
+            "AND application_name LIKE :prefix",
+            prefix=APPLICATION + "%",
+        )
+        versions = [name[len(APPLICATION) :] for name in (r["name"] for r in rows)]
         return sorted(int(v) for v in versions if v.isdigit() and int(v) < schema)
 
     @asynccontextmanager

@@ -20,19 +20,22 @@ class PromptsRepo:
             "ON CONFLICT(user_id) DO UPDATE SET kind=excluded.kind, ref=excluded.ref, "
             "origin=excluded.origin, opened_at=excluded.opened_at, "
             "expires_at=excluded.expires_at",
-            user=user_id, kind=opened.kind, ref=opened.ref, origin=opened.origin,
-            opened=opened.opened_at, expires=opened.expires_at)
+            user=user_id,
+            kind=opened.kind,
+            ref=opened.ref,
+            origin=opened.origin,
+            opened=opened.opened_at,
+            expires=opened.expires_at,
+        )
         if not changed:
             raise NoConsent(user_id)
 
     async def get(self, user_id: int) -> Prompt | None:
-        row = await self.db.one(f"SELECT {PROMPT_COLUMNS} FROM prompts WHERE user_id=:user",
-                                user=user_id)
+        row = await self.db.one(f"SELECT {PROMPT_COLUMNS} FROM prompts WHERE user_id=:user", user=user_id)
         return prompt(row) if row else None
 
     async def close(self, user_id: int) -> bool:
-        return bool(await self.db.write("DELETE FROM prompts WHERE user_id=:user",
-                                        user=user_id))
+        return bool(await self.db.write("DELETE FROM prompts WHERE user_id=:user", user=user_id))
 
     async def waiting(self) -> set[int]:
         """Everyone with an open prompt (read once at start by the in-process cache)."""

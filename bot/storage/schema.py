@@ -35,8 +35,10 @@ MIGRATIONS: tuple[str, ...] = (
 
 LATEST = FROZEN_END + len(MIGRATIONS)  # the schema this release's code is written for
 
-_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations ("
-          "version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)")
+_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
+)
 
 
 async def current(tx: Queries) -> int:
@@ -54,7 +56,8 @@ async def migrate(driver: Driver) -> int:
         if version > LATEST:
             raise StorageUnavailable(
                 f"{setting}: the database is at schema {version}, newer than this release "
-                f"(schema {LATEST}); run the newer release")
+                f"(schema {LATEST}); run the newer release"
+            )
         if version == LATEST:
             return version
         older = await driver.older_processes(tx, LATEST)
@@ -62,9 +65,13 @@ async def migrate(driver: Driver) -> int:
             raise StorageUnavailable(
                 f"{setting}: schema {LATEST} needs a migration, but bot processes written for "
                 f"schema {min(older)} still use the database ({len(older)} connections); "
-                "stop them all, then start this release")
-        for number, script in enumerate(MIGRATIONS[version - FROZEN_END:], start=version + 1):
+                "stop them all, then start this release"
+            )
+        for number, script in enumerate(MIGRATIONS[version - FROZEN_END :], start=version + 1):
             await tx.script(script)
-            await tx.write("INSERT INTO schema_migrations(version, applied_at) "
-                           "VALUES (:version, :now)", version=number, now=driver.clock())
+            await tx.write(
+                "INSERT INTO schema_migrations(version, applied_at) VALUES (:version, :now)",
+                version=number,
+                now=driver.clock(),
+            )
     return LATEST

@@ -161,8 +161,6 @@ FROZEN: tuple[str, ...] = (
 )
 
 
-
-
 @lru_cache(maxsize=1024)
 def _sql(sql: str) -> str:
     return dialect(sql, DIALECT)
@@ -334,8 +332,7 @@ class SqliteDriver:
         finally:
             self._timed(started)
 
-    async def as_owner(self, user_id: int, sql: str, *, consent: bool = True,
-                       **params: Any) -> list[Row]:
+    async def as_owner(self, user_id: int, sql: str, *, consent: bool = True, **params: Any) -> list[Row]:
         """One process writes this file, one statement at a time under the write lock: a
         single statement sees no other write between its guard and its change."""
         return await self.returning(sql, user=user_id, **params)
@@ -399,6 +396,5 @@ def _take_lock(path: Path) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise StorageUnavailable(
-            "BOT_DB_PATH: another bot process is using this database file") from None
+        raise StorageUnavailable("BOT_DB_PATH: another bot process is using this database file") from None
     return fd

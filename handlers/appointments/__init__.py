@@ -105,16 +105,27 @@ def setup(app: BotApp) -> None:
     its own rate limit for messages nobody asked for (no menu button: the appointments are
     reached by /appointment, the settings and My questions)."""
     for data_type, callback in (
-            (ShowAppointments, tap_appointments), (AskTimezone, ask_timezone),
-            (SetTimezone, set_timezone), (TypeTimezone, type_timezone),
-            (CalendarMonth, tap_month), (PickDay, tap_day), (PickHour, tap_hour),
-            (PickMinute, tap_minute), (TypeTime, type_time), (PickTypedDate, tap_typed_date),
-            (OpenAppointment, open_appointment),
-            (AskPlace, ask_place), (DeleteAppointment, delete_appointment),
-            (SendCalendarFile, send_calendar_file), (VisitQuestion, tap_visit),
-            (VisitAsked, tap_visit_asked), (VisitAnswer, tap_visit_answer),
-            (VisitEnd, tap_visit_end),
-            (AskReminderHour, ask_reminder_hour), (SetReminderHour, set_reminder_hour)):
+        (ShowAppointments, tap_appointments),
+        (AskTimezone, ask_timezone),
+        (SetTimezone, set_timezone),
+        (TypeTimezone, type_timezone),
+        (CalendarMonth, tap_month),
+        (PickDay, tap_day),
+        (PickHour, tap_hour),
+        (PickMinute, tap_minute),
+        (TypeTime, type_time),
+        (PickTypedDate, tap_typed_date),
+        (OpenAppointment, open_appointment),
+        (AskPlace, ask_place),
+        (DeleteAppointment, delete_appointment),
+        (SendCalendarFile, send_calendar_file),
+        (VisitQuestion, tap_visit),
+        (VisitAsked, tap_visit_asked),
+        (VisitAnswer, tap_visit_answer),
+        (VisitEnd, tap_visit_end),
+        (AskReminderHour, ask_reminder_hour),
+        (SetReminderHour, set_reminder_hour),
+    ):
         tap(app, data_type, callback)  # type: ignore[arg-type]
     on_prompt(app, TIMEZONE)
     on_prompt(app, TIME)

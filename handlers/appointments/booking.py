@@ -87,8 +87,7 @@ async def appointments_command(update: Update, context: BotContext) -> None:
     await show(update, context, *reply.view)
 
 
-async def tap_appointments(update: Update, context: BotContext,
-                           data: ShowAppointments) -> Reply:
+async def tap_appointments(update: Update, context: BotContext, data: ShowAppointments) -> Reply:
     """Appointments, from the settings or My questions: the list."""
     return await list_reply(update, context)
 
@@ -108,8 +107,9 @@ async def set_timezone(update: Update, context: BotContext, data: SetTimezone) -
 
 async def type_timezone(update: Update, context: BotContext, data: TypeTimezone) -> Reply:
     """Type another zone: opens the TIMEZONE prompt (Cancel goes back to the zones)."""
-    return await ask(update, context, TIMEZONE, context.content.strings("appointments.zone_prompt"),
-                     AskTimezone())
+    return await ask(
+        update, context, TIMEZONE, context.content.strings("appointments.zone_prompt"), AskTimezone()
+    )
 
 
 async def read_timezone(update: Update, context: BotContext, row: None, text: str) -> str | Outcome:
@@ -136,8 +136,9 @@ async def family_zone(update: Update, context: BotContext) -> tuple[ZoneInfo, st
     return (tz, name) if tz is not None and name is not None else None
 
 
-async def own_appointment(update: Update, context: BotContext,
-                          num: int) -> tuple[Appointment, ZoneInfo, str] | None:
+async def own_appointment(
+    update: Update, context: BotContext, num: int
+) -> tuple[Appointment, ZoneInfo, str] | None:
     """The tapping parent's appointment `num` with the family's zone and its name; None if it
     is not theirs, is gone, or no zone is stored."""
     found = await family_zone(update, context)
@@ -183,8 +184,7 @@ async def tap_hour(update: Update, context: BotContext, data: PickHour) -> Reply
     return Reply(minute_view(context.content, data))
 
 
-async def save_time(update: Update, context: BotContext, appt: int,
-                    when: When) -> tuple[View, bool]:
+async def save_time(update: Update, context: BotContext, appt: int, when: When) -> tuple[View, bool]:
     """Save a new appointment or a new time; (what to show, whether it was saved)."""
     s = context.content.strings
     found = await family_zone(update, context)
@@ -195,32 +195,42 @@ async def save_time(update: Update, context: BotContext, appt: int,
     now = context.now()
     today = datetime.fromtimestamp(now, tz).date()
     if starts.timestamp() <= now:
-        return calendar_view(context.content, appt, today.year, today.month, today,
-                             s("appointments.past")), False
+        return calendar_view(
+            context.content, appt, today.year, today.month, today, s("appointments.past")
+        ), False
     uid = user_id(update)
     hour = REMIND_HOUR
     if appt and (old := await context.storage.appointments.get(uid, appt)) is not None:
         hour = local(old.remind_at, tz).hour  # a new time keeps the hour the parent picked
     remind = max(remind_time(starts, hour).timestamp(), now)
     if appt:
-        if not await context.storage.appointments.reschedule(uid, appt, starts.timestamp(),
-                                                             remind):
+        if not await context.storage.appointments.reschedule(uid, appt, starts.timestamp(), remind):
             items = await context.storage.appointments.upcoming(uid, now)
             return list_view(context.content, tz_name, items, now, s("appointments.gone")), False
         saved_id, notice = appt, s("appointments.time_saved")
-    elif (same := next((a for a in await context.storage.appointments.upcoming(uid, now)
-                        if a.starts_at == starts.timestamp()), None)) is not None:
+    elif (
+        same := next(
+            (
+                a
+                for a in await context.storage.appointments.upcoming(uid, now)
+                if a.starts_at == starts.timestamp()
+            ),
+            None,
+        )
+    ) is not None:
         # A double tap (on the calendar's minute, on "which date", an old copy of either)
         # or the same time typed again: one appointment, not two.
         saved_id, notice = same.id, s("appointments.saved")
     else:
         try:
             saved_id = await context.storage.appointments.add(
-                uid, starts.timestamp(), remind, after=now, limit=MAX_AHEAD)
+                uid, starts.timestamp(), remind, after=now, limit=MAX_AHEAD
+            )
         except LimitReached:
             items = await context.storage.appointments.upcoming(uid, now)
-            return list_view(context.content, tz_name, items, now,
-                             s("appointments.full", limit=MAX_AHEAD)), False
+            return list_view(
+                context.content, tz_name, items, now, s("appointments.full", limit=MAX_AHEAD)
+            ), False
         notice = s("appointments.saved")
         if await context.storage.users.language(uid) is None:
             # Reminders are sent with no message to read the language from: keep it.
@@ -250,9 +260,14 @@ async def type_time(update: Update, context: BotContext, data: TypeTime) -> Repl
     """Type the date and time: opens the TIME prompt (needs consent first, as it saves);
     Cancel goes back to the appointment, or to the list for a new one."""
     await require_consent(update, context)
-    return await ask(update, context, TIME, context.content.strings("appointments.time_prompt"),
-                     OpenAppointment(data.appt) if data.appt else ShowAppointments(),
-                     ref=data.appt or None)
+    return await ask(
+        update,
+        context,
+        TIME,
+        context.content.strings("appointments.time_prompt"),
+        OpenAppointment(data.appt) if data.appt else ShowAppointments(),
+        ref=data.appt or None,
+    )
 
 
 async def which_appointment(update: Update, context: BotContext, prompt: Prompt) -> int:
@@ -260,8 +275,7 @@ async def which_appointment(update: Update, context: BotContext, prompt: Prompt)
     return prompt.ref or 0
 
 
-async def read_time(update: Update, context: BotContext, appt: int,
-                    text: str) -> When | Outcome:
+async def read_time(update: Update, context: BotContext, appt: int, text: str) -> When | Outcome:
     """A typed date and time, read in the family's zone (the year defaults to the next such
     date); one that can be read two ways shows both to tap, and nothing is saved yet."""
     found = await family_zone(update, context)
@@ -309,12 +323,19 @@ async def ask_place(update: Update, context: BotContext, data: AskPlace) -> Repl
     """Write where it is: opens the PLACE prompt for this appointment."""
     if await own_appointment(update, context, data.num) is None:
         return await gone(update, context)
-    return await ask(update, context, PLACE, context.content.strings(
-        "appointments.place_prompt", limit=MAX_PLACE), OpenAppointment(data.num), ref=data.num)
+    return await ask(
+        update,
+        context,
+        PLACE,
+        context.content.strings("appointments.place_prompt", limit=MAX_PLACE),
+        OpenAppointment(data.num),
+        ref=data.num,
+    )
 
 
-async def load_placed(update: Update, context: BotContext,
-                      prompt: Prompt) -> tuple[Appointment, ZoneInfo, str] | Outcome:
+async def load_placed(
+    update: Update, context: BotContext, prompt: Prompt
+) -> tuple[Appointment, ZoneInfo, str] | Outcome:
     """The appointment a typed place is for; if it is gone, the prompt closes on the list."""
     found = await own_appointment(update, context, prompt.ref or 0)
     if found is None:
@@ -328,13 +349,16 @@ async def read_place(update: Update, context: BotContext, row: object, text: str
     """The place as typed (trimmed), refused when empty or longer than MAX_PLACE characters."""
     place = text.strip()
     if not place or len(place) > MAX_PLACE:
-        return again(context.content, context.content.strings(
-            "appointments.place_invalid", limit=MAX_PLACE, length=len(place)))
+        return again(
+            context.content,
+            context.content.strings("appointments.place_invalid", limit=MAX_PLACE, length=len(place)),
+        )
     return place
 
 
-async def save_place(update: Update, context: BotContext,
-                     found: tuple[Appointment, ZoneInfo, str], place: str) -> Outcome:
+async def save_place(
+    update: Update, context: BotContext, found: tuple[Appointment, ZoneInfo, str], place: str
+) -> Outcome:
     """Store the place, then the appointment with it."""
     await context.storage.appointments.set_place(user_id(update), found[0].id, place)
     updated = await own_appointment(update, context, found[0].id)
@@ -342,20 +366,19 @@ async def save_place(update: Update, context: BotContext,
         reply = await gone(update, context)
         assert reply.view is not None
         return done(reply.view)
-    return done(appointment_view(context.content, *updated,
-                                 context.content.strings("appointments.place_saved")))
+    return done(
+        appointment_view(context.content, *updated, context.content.strings("appointments.place_saved"))
+    )
 
 
-async def ask_reminder_hour(update: Update, context: BotContext,
-                            data: AskReminderHour) -> Reply:
+async def ask_reminder_hour(update: Update, context: BotContext, data: AskReminderHour) -> Reply:
     """Change the reminder: the hours it can come at the day before."""
     if await own_appointment(update, context, data.num) is None:
         return await gone(update, context)
     return Reply(reminder_hour_view(context.content, data.num))
 
 
-async def set_reminder_hour(update: Update, context: BotContext,
-                            data: SetReminderHour) -> Reply:
+async def set_reminder_hour(update: Update, context: BotContext, data: SetReminderHour) -> Reply:
     """The reminder at another hour the day before (due again, and sent once)."""
     found = await own_appointment(update, context, data.num)
     if found is None:
@@ -365,8 +388,9 @@ async def set_reminder_hour(update: Update, context: BotContext,
     appointment, tz, _ = found
     starts = local(appointment.starts_at, tz)
     remind = max(remind_time(starts, data.hour).timestamp(), context.now())
-    await context.storage.appointments.reschedule(user_id(update), appointment.id,
-                                                  appointment.starts_at, remind)
+    await context.storage.appointments.reschedule(
+        user_id(update), appointment.id, appointment.starts_at, remind
+    )
     updated = await own_appointment(update, context, appointment.id)
     if updated is None:  # deleted from another chat meanwhile
         return await gone(update, context)
@@ -374,16 +398,14 @@ async def set_reminder_hour(update: Update, context: BotContext,
     return Reply(appointment_view(context.content, *updated), s("appointments.reminder_saved"))
 
 
-async def delete_appointment(update: Update, context: BotContext,
-                             data: DeleteAppointment) -> Reply:
+async def delete_appointment(update: Update, context: BotContext, data: DeleteAppointment) -> Reply:
     """Delete: its reminder goes with it (the reminder job reads the appointments)."""
     await context.storage.appointments.remove(user_id(update), data.num)
     reply = await list_reply(update, context)
     return Reply(reply.view, context.content.strings("appointments.deleted"))
 
 
-async def send_calendar_file(update: Update, context: BotContext,
-                             data: SendCalendarFile) -> Reply:
+async def send_calendar_file(update: Update, context: BotContext, data: SendCalendarFile) -> Reply:
     """The .ics file for the phone's calendar, with the questions still to ask, sent after
     the tap is answered."""
     found = await own_appointment(update, context, data.num)
@@ -391,23 +413,27 @@ async def send_calendar_file(update: Update, context: BotContext,
     if found is None or chat is None:
         return await gone(update, context)
     appointment, tz, _ = found
-    questions = open_questions(localized(
-        context.content, await context.storage.questions.list(user_id(update))))
+    questions = open_questions(
+        localized(context.content, await context.storage.questions.list(user_id(update)))
+    )
     s = context.content.strings
 
     async def send() -> None:
         await context.bot.send_document(
-            chat.id, document=io.BytesIO(ics_bytes(context.content, appointment, tz, questions,
-                                                    context.now())),
-            filename=s("appointments.ics_filename"), caption=s("appointments.ics_caption"))
+            chat.id,
+            document=io.BytesIO(ics_bytes(context.content, appointment, tz, questions, context.now())),
+            filename=s("appointments.ics_filename"),
+            caption=s("appointments.ics_caption"),
+        )
 
     return Reply(notice=s("appointments.ics_sent"), after=send)
 
 
 # ---- the prompts -------------------------------------------------------------------------------
-TIMEZONE: Asking[None, str] = Asking(TIMEZONE_PROMPT, Text.STRUCTURED, read=read_timezone,
-                                     save=save_timezone)
-TIME: Asking[int, When] = Asking(TIME_PROMPT, Text.STRUCTURED, load=which_appointment,
-                                 read=read_time, save=save_typed_time)
+TIMEZONE: Asking[None, str] = Asking(TIMEZONE_PROMPT, Text.STRUCTURED, read=read_timezone, save=save_timezone)
+TIME: Asking[int, When] = Asking(
+    TIME_PROMPT, Text.STRUCTURED, load=which_appointment, read=read_time, save=save_typed_time
+)
 PLACE: Asking[tuple[Appointment, ZoneInfo, str], str] = Asking(
-    PLACE_PROMPT, Text.STRUCTURED, load=load_placed, read=read_place, save=save_place)
+    PLACE_PROMPT, Text.STRUCTURED, load=load_placed, read=read_place, save=save_place
+)

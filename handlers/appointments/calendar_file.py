@@ -14,8 +14,9 @@ from bot.storage import Appointment, SavedQuestion
 from handlers.appointments.rules import local
 
 
-def ics_bytes(content: Content, appointment: Appointment, tz: ZoneInfo,
-              questions: list[SavedQuestion], now: float) -> bytes:
+def ics_bytes(
+    content: Content, appointment: Appointment, tz: ZoneInfo, questions: list[SavedQuestion], now: float
+) -> bytes:
     """One VEVENT (RFC 5545) with a UID, DTSTART in the family's time zone, an alarm at the
     reminder time, and the unanswered questions in the description; `now` (the bot's clock)
     is its DTSTAMP."""
@@ -34,10 +35,14 @@ def ics_bytes(content: Content, appointment: Appointment, tz: ZoneInfo,
     event.add("summary", s("appointments.ics_summary"))
     if appointment.place:
         event.add("location", appointment.place)
-    event.add("description", "\n".join(
-        [s("appointments.ics_questions"), *(f"{n}. {q.text}" for n, q in
-                                            enumerate(questions, start=1))]
-        if questions else [s("appointments.ics_summary")]))
+    event.add(
+        "description",
+        "\n".join(
+            [s("appointments.ics_questions"), *(f"{n}. {q.text}" for n, q in enumerate(questions, start=1))]
+            if questions
+            else [s("appointments.ics_summary")]
+        ),
+    )
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", s("appointments.ics_summary"))

@@ -23,8 +23,8 @@ from handlers.questions import localized
 log = logging.getLogger(__name__)
 
 REMINDER_JOB = "appointment-reminders"
-CHECK_EVERY = 60        # seconds between looks for due reminders
-LEASE = 120             # seconds a claimed reminder is this process's before another try
+CHECK_EVERY = 60  # seconds between looks for due reminders
+LEASE = 120  # seconds a claimed reminder is this process's before another try
 PROACTIVE_PER_SECOND = 25  # under Telegram's ~30 new messages/s, leaving room for replies
 LIMITER = "reminder_limiter"  # bot_data key of the AsyncLimiter the package's setup makes
 
@@ -48,7 +48,8 @@ async def _send_due_reminders(context: BotContext) -> None:
     limiter: AsyncLimiter = context.bot_data[LIMITER]
     contents = context.services.contents
     for uid, appointment in await storage.appointments.claim_due(
-            now, lease=LEASE, by=context.services.replica):
+        now, lease=LEASE, by=context.services.replica
+    ):
         if appointment.starts_at <= now:  # the appointment has passed: too late to remind
             await storage.appointments.mark_reminded(uid, appointment, now)
             continue
@@ -59,16 +60,15 @@ async def _send_due_reminders(context: BotContext) -> None:
         text, keyboard = reminder_view(content, appointment, tz, questions, late)
         try:
             async with limiter:
-                await context.bot.send_message(uid, text, reply_markup=keyboard,
-                                               rate_limit_args=limit_args(context,
-                                                                          Priority.REMINDER))
+                await context.bot.send_message(
+                    uid, text, reply_markup=keyboard, rate_limit_args=limit_args(context, Priority.REMINDER)
+                )
         except Forbidden:
             await storage.users.set_reminders_off(uid, True)
             await storage.appointments.mark_reminded(uid, appointment, now)
             log.info("reminders turned off for a user who blocked the bot")
         except TelegramError as exc:
             # Perhaps not sent: the lease runs out and the next look sends it again.
-            log.warning("reminder not sent (%s); will try again after %d s",
-                        exc.__class__.__name__, LEASE)
+            log.warning("reminder not sent (%s); will try again after %d s", exc.__class__.__name__, LEASE)
         else:
             await storage.appointments.mark_reminded(uid, appointment, context.now())

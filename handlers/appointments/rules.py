@@ -14,19 +14,35 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.content import Content
 from bot.storage import SavedQuestion
 
-MAX_AHEAD = 10          # appointments kept ahead at once
-REMIND_HOUR = 18        # the reminder comes the day before at this local hour
-LATE_AFTER = 15 * 60    # a reminder sent later than this says it is late
-MAX_PLACE = 200         # characters in a place the parent types
+MAX_AHEAD = 10  # appointments kept ahead at once
+REMIND_HOUR = 18  # the reminder comes the day before at this local hour
+LATE_AFTER = 15 * 60  # a reminder sent later than this says it is late
+MAX_PLACE = 200  # characters in a place the parent types
 # The short list of time zones to tap (by region); any IANA name can be typed. Append only:
 # buttons carry the index.
 TIMEZONES = (
-    "Europe/London", "Europe/Dublin", "Europe/Madrid", "Europe/Paris", "Europe/Berlin",
-    "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
-    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Toronto",
-    "America/Mexico_City", "America/Bogota", "America/Lima", "America/Santiago",
-    "America/Argentina/Buenos_Aires", "America/Sao_Paulo", "Australia/Sydney",
-    "Asia/Kolkata", "UTC",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Madrid",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Toronto",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Lima",
+    "America/Santiago",
+    "America/Argentina/Buenos_Aires",
+    "America/Sao_Paulo",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+    "UTC",
 )
 
 
@@ -46,8 +62,7 @@ def zone(name: str | None) -> ZoneInfo | None:
 def remind_time(starts: datetime, hour: int = REMIND_HOUR) -> datetime:
     """The day before, at `hour` local time (18:00 unless the parent picked another)."""
     day_before = starts.date() - timedelta(days=1)
-    return datetime(day_before.year, day_before.month, day_before.day, hour,
-                    tzinfo=starts.tzinfo)
+    return datetime(day_before.year, day_before.month, day_before.day, hour, tzinfo=starts.tzinfo)
 
 
 def local(moment: float, tz: ZoneInfo) -> datetime:
@@ -57,7 +72,8 @@ def local(moment: float, tz: ZoneInfo) -> datetime:
 
 # English month names and abbreviations, always understood (lower case -> 1..12).
 _MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name} | {
-    name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
+    name.lower(): n for n, name in enumerate(calendar.month_abbr) if name
+}
 
 
 def month_names(content: Content) -> dict[str, int]:
@@ -65,16 +81,19 @@ def month_names(content: Content) -> dict[str, int]:
     names = dict(_MONTHS)
     for key in ("dates.month_names", "dates.month_abbr"):
         if key in content.strings:
-            names |= {name.lower(): n for n, name in
-                      enumerate(content.strings(key).split(), start=1)}
+            names |= {name.lower(): n for n, name in enumerate(content.strings(key).split(), start=1)}
     return names
 
 
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T,]+(\d{1,2})[:.h](\d{2})\s*$")
-_DAY_MONTH = re.compile(r"^\s*(\d{1,2})(?:st|nd|rd|th)?\s+(?:de\s+)?([^\W\d_]+)\.?,?\s*"
-                        r"(?:de\s+)?(\d{4})?[ ,]+(?:at\s+|a las\s+)?(\d{1,2})[:.h](\d{2})\s*$")
-_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?[ ,]+(\d{1,2})[:.h](\d{2})"
-                      r"\s*$")
+_DAY_MONTH = re.compile(
+    r"^\s*(\d{1,2})(?:st|nd|rd|th)?\s+(?:de\s+)?([^\W\d_]+)\.?,?\s*"
+    r"(?:de\s+)?(\d{4})?[ ,]+(?:at\s+|a las\s+)?(\d{1,2})[:.h](\d{2})\s*$"
+)
+_NUMERIC = re.compile(
+    r"^\s*(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?[ ,]+(\d{1,2})[:.h](\d{2})"
+    r"\s*$"
+)
 
 
 When = tuple[int, int, int, int, int]  # year, month, day, hour, minute (on the family's clock)

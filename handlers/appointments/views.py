@@ -46,28 +46,36 @@ def when_text(content: Content, moment: float, tz: ZoneInfo) -> str:
 
 
 # ---- the list and the time zone ----------------------------------------------------------------
-def list_view(content: Content, tz_name: str, items: list[Appointment], now: float,
-              notice: str | None = None) -> View:
+def list_view(
+    content: Content, tz_name: str, items: list[Appointment], now: float, notice: str | None = None
+) -> View:
     """The next appointments (when, where) and the family's time zone, each appointment a
     button; Add while fewer than MAX_AHEAD are ahead, Change time zone, My questions, Home."""
     s = content.strings
     tz = zone(tz_name)
     assert tz is not None
-    lines = [s("appointments.entry", when=when_text(content, a.starts_at, tz),
-               place=render.esc(a.place) if a.place else s("appointments.no_place"))
-             for a in items]
+    lines = [
+        s(
+            "appointments.entry",
+            when=when_text(content, a.starts_at, tz),
+            place=render.esc(a.place) if a.place else s("appointments.no_place"),
+        )
+        for a in items
+    ]
     chunks = [notice] if notice else []
-    chunks += [s("appointments.title"),
-               "\n".join(lines) if lines else s("appointments.none"),
-               s("appointments.zone", zone=render.esc(tz_name))]
-    rows = [[button(render.clip(when_text(content, a.starts_at, tz), 40), OpenAppointment(a.id))]
-            for a in items]
+    chunks += [
+        s("appointments.title"),
+        "\n".join(lines) if lines else s("appointments.none"),
+        s("appointments.zone", zone=render.esc(tz_name)),
+    ]
+    rows = [
+        [button(render.clip(when_text(content, a.starts_at, tz), 40), OpenAppointment(a.id))] for a in items
+    ]
     today = local(now, tz)
     if len(items) < MAX_AHEAD:
         rows.append([button(s("appointments.add"), CalendarMonth(0, today.year, today.month))])
     rows.append([button(s("appointments.change_zone"), AskTimezone())])
-    rows.append([button(s("appointments.my_questions"), MyQuestions(0)),
-                 button(s("menu.home"), Home())])
+    rows.append([button(s("appointments.my_questions"), MyQuestions(0)), button(s("menu.home"), Home())])
     return View("\n\n".join(chunks), Markup(rows))
 
 
@@ -76,9 +84,10 @@ def timezone_view(content: Content, notice: str | None = None) -> View:
     of the list while the family has none (every time shown and every reminder depends on it),
     and by Change time zone."""
     s = content.strings
-    buttons = [button(name.split("/")[-1].replace("_", " "), SetTimezone(n))
-               for n, name in enumerate(TIMEZONES)]
-    rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    buttons = [
+        button(name.split("/")[-1].replace("_", " "), SetTimezone(n)) for n, name in enumerate(TIMEZONES)
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([button(s("appointments.type_zone"), TypeTimezone())])
     rows.append([button(s("menu.home"), Home())])
     text = s("appointments.zone_ask")
@@ -86,8 +95,9 @@ def timezone_view(content: Content, notice: str | None = None) -> View:
 
 
 # ---- the calendar ------------------------------------------------------------------------------
-def calendar_view(content: Content, appt: int, year: int, month: int, today: date,
-                  notice: str | None = None) -> View:
+def calendar_view(
+    content: Content, appt: int, year: int, month: int, today: date, notice: str | None = None
+) -> View:
     """A month's days to tap (`appt` 0: a new appointment, else the one being moved): days
     before `today` are blank, the months go from this one to a year ahead, and the date can
     be typed instead."""
@@ -112,8 +122,7 @@ def calendar_view(content: Content, appt: int, year: int, month: int, today: dat
         nav.append(button("▶️", CalendarMonth(appt, next_year, next_month)))
     rows.append(nav)
     rows.append([button(s("appointments.type_time"), TypeTime(appt))])
-    rows.append([button(s("appointments.back"),
-                        OpenAppointment(appt) if appt else ShowAppointments())])
+    rows.append([button(s("appointments.back"), OpenAppointment(appt) if appt else ShowAppointments())])
     text = s("appointments.pick_day")
     return View(text if notice is None else f"{notice}\n\n{text}", Markup(rows))
 
@@ -121,9 +130,8 @@ def calendar_view(content: Content, appt: int, year: int, month: int, today: dat
 def hour_view(content: Content, data: PickDay) -> View:
     """The 24 hours of the tapped day, and Back to its month."""
     s = content.strings
-    hours = [button(f"{h:02d}", PickHour(data.appt, data.year, data.month, data.day, h))
-             for h in range(24)]
-    rows = [hours[i:i + 6] for i in range(0, 24, 6)]
+    hours = [button(f"{h:02d}", PickHour(data.appt, data.year, data.month, data.day, h)) for h in range(24)]
+    rows = [hours[i : i + 6] for i in range(0, 24, 6)]
     rows.append([button(s("appointments.back"), CalendarMonth(data.appt, data.year, data.month))])
     day = date(data.year, data.month, data.day)
     return View(s("appointments.pick_hour", day=day), Markup(rows))
@@ -132,47 +140,58 @@ def hour_view(content: Content, data: PickDay) -> View:
 def minute_view(content: Content, data: PickHour) -> View:
     """The tapped hour's minutes, every 5 (the last tap, which saves), and Back to the day."""
     s = content.strings
-    minutes = [button(f"{data.hour:02d}:{m:02d}", PickMinute(data.appt, data.year, data.month,
-                                                            data.day, data.hour, m))
-               for m in range(0, 60, 5)]
-    rows = [minutes[i:i + 4] for i in range(0, len(minutes), 4)]
-    rows.append([button(s("appointments.back"),
-                        PickDay(data.appt, data.year, data.month, data.day))])
-    return View(s("appointments.pick_minute", day=date(data.year, data.month, data.day)),
-                Markup(rows))
+    minutes = [
+        button(
+            f"{data.hour:02d}:{m:02d}", PickMinute(data.appt, data.year, data.month, data.day, data.hour, m)
+        )
+        for m in range(0, 60, 5)
+    ]
+    rows = [minutes[i : i + 4] for i in range(0, len(minutes), 4)]
+    rows.append([button(s("appointments.back"), PickDay(data.appt, data.year, data.month, data.day))])
+    return View(s("appointments.pick_minute", day=date(data.year, data.month, data.day)), Markup(rows))
 
 
 def which_date_view(content: Content, appt: int, readings: list[When]) -> View:
     """A typed date that can be read two ways: one button for each, with its weekday, and
     nothing saved until one is tapped (the prompt stays open: typing it again works too)."""
     s = content.strings
-    rows = [[button(s("appointments.which_option",
-                      when=s("appointments.when", when=datetime(*when))),
-                    PickTypedDate(appt, *when))] for when in readings]
+    rows = [
+        [
+            button(
+                s("appointments.which_option", when=s("appointments.when", when=datetime(*when))),
+                PickTypedDate(appt, *when),
+            )
+        ]
+        for when in readings
+    ]
     rows.append([button(s("questions.cancel"), CancelPrompt())])
     return View(s("appointments.which_date"), Markup(rows))
 
 
 # ---- one appointment ---------------------------------------------------------------------------
-def appointment_view(content: Content, appointment: Appointment, tz: ZoneInfo, tz_name: str,
-                     notice: str | None = None) -> View:
+def appointment_view(
+    content: Content, appointment: Appointment, tz: ZoneInfo, tz_name: str, notice: str | None = None
+) -> View:
     """One appointment: when (with the zone), where, when its reminder comes; Change time,
     place or reminder, the .ics file, Delete, Back, Home."""
     s = content.strings
     chunks = [notice] if notice else []
-    chunks += [s("appointments.one", when=when_text(content, appointment.starts_at, tz),
-                 zone=render.esc(tz_name)),
-               s("appointments.place", place=render.esc(appointment.place)) if appointment.place
-               else s("appointments.no_place"),
-               s("appointments.reminder_at", when=when_text(content, appointment.remind_at, tz))]
+    chunks += [
+        s("appointments.one", when=when_text(content, appointment.starts_at, tz), zone=render.esc(tz_name)),
+        s("appointments.place", place=render.esc(appointment.place))
+        if appointment.place
+        else s("appointments.no_place"),
+        s("appointments.reminder_at", when=when_text(content, appointment.remind_at, tz)),
+    ]
     start = local(appointment.starts_at, tz)
-    rows = [[button(s("appointments.change_time"),
-                    CalendarMonth(appointment.id, start.year, start.month))],
-            [button(s("appointments.change_place"), AskPlace(appointment.id))],
-            [button(s("appointments.change_reminder"), AskReminderHour(appointment.id))],
-            [button(s("appointments.ics"), SendCalendarFile(appointment.id))],
-            [button(s("appointments.delete"), DeleteAppointment(appointment.id))],
-            [button(s("appointments.back"), ShowAppointments()), button(s("menu.home"), Home())]]
+    rows = [
+        [button(s("appointments.change_time"), CalendarMonth(appointment.id, start.year, start.month))],
+        [button(s("appointments.change_place"), AskPlace(appointment.id))],
+        [button(s("appointments.change_reminder"), AskReminderHour(appointment.id))],
+        [button(s("appointments.ics"), SendCalendarFile(appointment.id))],
+        [button(s("appointments.delete"), DeleteAppointment(appointment.id))],
+        [button(s("appointments.back"), ShowAppointments()), button(s("menu.home"), Home())],
+    ]
     return View("\n\n".join(chunks), Markup(rows))
 
 
@@ -180,36 +199,46 @@ def reminder_hour_view(content: Content, num: int) -> View:
     """The hours the reminder can come at the day before (06:00 to 22:00), and Back."""
     s = content.strings
     hours = [button(f"{h:02d}:00", SetReminderHour(num, h)) for h in range(6, 23)]
-    rows = [hours[i:i + 6] for i in range(0, len(hours), 6)]
+    rows = [hours[i : i + 6] for i in range(0, len(hours), 6)]
     rows.append([button(s("appointments.back"), OpenAppointment(num))])
     return View(s("appointments.reminder_ask"), Markup(rows))
 
 
 # ---- the reminder ------------------------------------------------------------------------------
-def reminder_view(content: Content, appointment: Appointment, tz: ZoneInfo,
-                  questions: list[SavedQuestion], late: bool) -> View:
+def reminder_view(
+    content: Content, appointment: Appointment, tz: ZoneInfo, questions: list[SavedQuestion], late: bool
+) -> View:
     """The reminder the day before: when and where, the first 15 questions still to ask (and
     how many more), saying so when it is sent late; with My questions, the PDF and "At the
     appointment"."""
     s = content.strings
-    chunks = [s("appointments.reminder_late") if late else s("appointments.reminder_title"),
-              s("appointments.one", when=when_text(content, appointment.starts_at, tz),
-                zone=render.esc(tz.key))]
+    chunks = [
+        s("appointments.reminder_late") if late else s("appointments.reminder_title"),
+        s("appointments.one", when=when_text(content, appointment.starts_at, tz), zone=render.esc(tz.key)),
+    ]
     if appointment.place:
         chunks.append(s("appointments.place", place=render.esc(appointment.place)))
     if questions:
         shown = questions[:15]
-        lines = [s("questions.item", number=n, text=render.esc(q.text))
-                 for n, q in enumerate(shown, start=1)]
+        lines = [s("questions.item", number=n, text=render.esc(q.text)) for n, q in enumerate(shown, start=1)]
         if len(questions) > len(shown):
             lines.append(s("appointments.more", count=len(questions) - len(shown)))
         chunks.append("\n".join([s("appointments.reminder_questions"), *lines]))
     else:
         chunks.append(s("appointments.reminder_no_questions"))
     text = "\n\n".join(chunks)
-    return View(text, Markup([[button(s("appointments.my_questions"), MyQuestions(0)),
-                               button(s("questions.pdf"), SendPdf())],
-                              [button(s("appointments.visit"), VisitQuestion(0))]]))
+    return View(
+        text,
+        Markup(
+            [
+                [
+                    button(s("appointments.my_questions"), MyQuestions(0)),
+                    button(s("questions.pdf"), SendPdf()),
+                ],
+                [button(s("appointments.visit"), VisitQuestion(0))],
+            ]
+        ),
+    )
 
 
 # ---- at the appointment ------------------------------------------------------------------------
@@ -220,9 +249,13 @@ def visit_view(content: Content, question: SavedQuestion, ids: list[int]) -> Vie
     s = content.strings
     index = ids.index(question.id)
     asked = question.asked_at is not None
-    text = "\n\n".join([s("visit.title", number=index + 1, total=len(ids)),
-                        render.esc(question.text),
-                        s("visit.asked") if asked else s("visit.not_asked")])
+    text = "\n\n".join(
+        [
+            s("visit.title", number=index + 1, total=len(ids)),
+            render.esc(question.text),
+            s("visit.asked") if asked else s("visit.not_asked"),
+        ]
+    )
     onward = VisitQuestion(ids[index + 1]) if index + 1 < len(ids) else VisitEnd()
     nav = []
     if index > 0:
@@ -237,21 +270,29 @@ def visit_view(content: Content, question: SavedQuestion, ids: list[int]) -> Vie
     return View(text, Markup(rows))
 
 
-def visit_answer_view(content: Content, question: SavedQuestion, answer: str,
-                      onward: SavedQuestion) -> View:
+def visit_answer_view(content: Content, question: SavedQuestion, answer: str, onward: SavedQuestion) -> View:
     """An answer written down at the appointment, shown back under its question, with Next
     question (`onward`, the next one without an answer) and Finish."""
     s = content.strings
-    return View("\n\n".join([
-        s("questions.answer_saved"), render.esc(question.text),
-        f"{s('questions.answer_title')}\n{render.esc(answer)}", s("visit.answer_next")]),
-        Markup([[button(s("visit.next"), VisitQuestion(onward.id))],
-                [button(s("visit.finish"), VisitEnd())]]))
+    return View(
+        "\n\n".join(
+            [
+                s("questions.answer_saved"),
+                render.esc(question.text),
+                f"{s('questions.answer_title')}\n{render.esc(answer)}",
+                s("visit.answer_next"),
+            ]
+        ),
+        Markup(
+            [[button(s("visit.next"), VisitQuestion(onward.id))], [button(s("visit.finish"), VisitEnd())]]
+        ),
+    )
 
 
 def visit_end_view(content: Content, asked: int, total: int) -> View:
     """The end of the visit: how many of the questions were asked, then My questions or Home."""
     s = content.strings
-    return View(s("visit.end", asked=asked, total=total), Markup([
-        [button(s("appointments.my_questions"), MyQuestions(0))],
-        [button(s("menu.home"), Home())]]))
+    return View(
+        s("visit.end", asked=asked, total=total),
+        Markup([[button(s("appointments.my_questions"), MyQuestions(0))], [button(s("menu.home"), Home())]]),
+    )

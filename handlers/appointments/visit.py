@@ -23,13 +23,11 @@ from handlers.questions import MAX_ANSWER, VisitQuestion, localized, own_questio
 async def visit_reply(update: Update, context: BotContext, question_id: int) -> Reply:
     """The visit's screen for `question_id` (see rules.visit_target: 0 is the first question
     without an answer), or its end once every question has an answer."""
-    questions = localized(context.content,
-                          await context.storage.questions.list(user_id(update)))
+    questions = localized(context.content, await context.storage.questions.list(user_id(update)))
     question = visit_target(questions, question_id)
     if question is None:
         return await visit_end_reply(update, context)
-    return Reply(visit_view(context.content, question,
-                            [q.id for q in open_questions(questions)]))
+    return Reply(visit_view(context.content, question, [q.id for q in open_questions(questions)]))
 
 
 async def tap_visit(update: Update, context: BotContext, data: VisitQuestion) -> Reply:
@@ -54,13 +52,17 @@ async def tap_visit_answer(update: Update, context: BotContext, data: VisitAnswe
     if question is None:
         reply = await visit_reply(update, context, 0)
         return Reply(reply.view, s("questions.gone"))
-    return await ask(update, context, VISIT_ANSWER, s("questions.answer_prompt", limit=MAX_ANSWER,
-                                                      text=render.esc(question.text)),
-                     VisitQuestion(question.id), ref=question.id)
+    return await ask(
+        update,
+        context,
+        VISIT_ANSWER,
+        s("questions.answer_prompt", limit=MAX_ANSWER, text=render.esc(question.text)),
+        VisitQuestion(question.id),
+        ref=question.id,
+    )
 
 
-async def load_visit_question(update: Update, context: BotContext,
-                              prompt: Prompt) -> SavedQuestion | Outcome:
+async def load_visit_question(update: Update, context: BotContext, prompt: Prompt) -> SavedQuestion | Outcome:
     """The question a typed answer is for; if it was removed meanwhile, the prompt closes on
     the visit's first open question, saying so."""
     question = await own_question(update, context, prompt.ref) if prompt.ref is not None else None
@@ -72,8 +74,9 @@ async def load_visit_question(update: Update, context: BotContext,
     return question
 
 
-async def save_visit_answer(update: Update, context: BotContext, question: SavedQuestion,
-                            text: str) -> Outcome:
+async def save_visit_answer(
+    update: Update, context: BotContext, question: SavedQuestion, text: str
+) -> Outcome:
     """The answer typed at the appointment: stored on the question it was opened for, shown
     back with Next question (the next one without an answer), or the end when none is left."""
     s = context.content.strings
@@ -101,5 +104,9 @@ async def tap_visit_end(update: Update, context: BotContext, data: VisitEnd) -> 
 
 
 VISIT_ANSWER: Asking[SavedQuestion, str] = Asking(
-    VISIT_ANSWER_PROMPT, Text.FREE, load=load_visit_question, save=save_visit_answer,
-    read=typed_text(MAX_ANSWER, "questions.empty_answer", "questions.answer_too_long"))
+    VISIT_ANSWER_PROMPT,
+    Text.FREE,
+    load=load_visit_question,
+    save=save_visit_answer,
+    read=typed_text(MAX_ANSWER, "questions.empty_answer", "questions.answer_too_long"),
+)

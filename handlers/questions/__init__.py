@@ -112,8 +112,9 @@ __all__ = [
 COMMANDS = (Command("myquestions", "help.commands.myquestions", list_questions),)
 
 
-def page_extras(content: Content, section: Section, part: Part | None,
-                page: int) -> Sequence[Sequence[Button]]:
+def page_extras(
+    content: Content, section: Section, part: Part | None, page: int
+) -> Sequence[Sequence[Button]]:
     """The questions section opens the question lists; other sections with linked questions
     offer "Questions about this"."""
     s = content.strings
@@ -132,8 +133,9 @@ def setup(app: BotApp) -> None:
     content = services.content
     section = content.section_for("questions")
     if section is not None:
-        app.add_handler(CommandHandler(section_commands(services.contents, section.id), show_groups,
-                                       filters=PRIVATE))
+        app.add_handler(
+            CommandHandler(section_commands(services.contents, section.id), show_groups, filters=PRIVATE)
+        )
     tap(app, ShowGroups, tap_groups)
     tap(app, ShowGroup, tap_group)
     tap(app, SaveGroupQuestion, toggle_group_question)

@@ -42,11 +42,15 @@ async def send_pdf(update: Update, context: BotContext, data: SendPdf) -> Reply:
         from bot.pdf import build_pdf
 
         explains = {q.id: explanation(context.content, q) for q in questions}
-        pdf = await context.services.heavy.run(build_pdf, questions, s, today, explains,
-                                               context.content.language)
-        await context.bot.send_document(chat.id, document=pdf,
-                                        filename=s("questions.pdf_filename", date=today),
-                                        caption=s("questions.pdf_caption", date=today))
+        pdf = await context.services.heavy.run(
+            build_pdf, questions, s, today, explains, context.content.language
+        )
+        await context.bot.send_document(
+            chat.id,
+            document=pdf,
+            filename=s("questions.pdf_filename", date=today),
+            caption=s("questions.pdf_caption", date=today),
+        )
 
     return Reply(notice=s("questions.pdf_preparing"), after=send)
 

@@ -54,8 +54,9 @@ async def tap_group(update: Update, context: BotContext, data: ShowGroup) -> Rep
     return Reply(await one_group(update, context, group))
 
 
-async def set_guide_question(update: Update, context: BotContext, question: GuideQuestion,
-                             on: bool) -> tuple[str, bool]:
+async def set_guide_question(
+    update: Update, context: BotContext, question: GuideQuestion, on: bool
+) -> tuple[str, bool]:
     """Make the stored state what the button showed; the notice and whether it is an alert.
     NoConsent (a save before consent) brings up the consent prompt."""
     s = context.content.strings
@@ -65,15 +66,13 @@ async def set_guide_question(update: Update, context: BotContext, question: Guid
         await context.storage.questions.remove_guide(uid, question.id)
         return s("questions.unsaved"), False
     try:
-        await context.storage.questions.save_guide(uid, question.id, question.text,
-                                                   limit=MAX_QUESTIONS)
+        await context.storage.questions.save_guide(uid, question.id, question.text, limit=MAX_QUESTIONS)
     except LimitReached:
         return s("questions.limit", limit=MAX_QUESTIONS), True
     return s("questions.saved"), False
 
 
-async def toggle_group_question(update: Update, context: BotContext,
-                                data: SaveGroupQuestion) -> Reply:
+async def toggle_group_question(update: Update, context: BotContext, data: SaveGroupQuestion) -> Reply:
     """☆/⭐ in a group: save or unsave one guide question (a double tap changes nothing)."""
     question = context.content.question(data.item)
     group = context.content.group(question.group) if question is not None else None
@@ -97,8 +96,7 @@ async def tap_about(update: Update, context: BotContext, data: ShowAbout) -> Rep
     return Reply(await about(update, context, section))
 
 
-async def toggle_about_question(update: Update, context: BotContext,
-                                data: SaveAboutQuestion) -> Reply:
+async def toggle_about_question(update: Update, context: BotContext, data: SaveAboutQuestion) -> Reply:
     """☆/⭐ in Questions about this: save or unsave, then show the same view again."""
     section = context.content.section(data.sid)
     question = context.content.question(data.item)

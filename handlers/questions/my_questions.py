@@ -31,8 +31,9 @@ from handlers.questions.rules import MAX_ANSWER, MAX_OWN, MAX_QUESTIONS, localiz
 from handlers.questions.views import list_view, question_view
 
 
-async def my_list(update: Update, context: BotContext, page: int = 0,
-                  notice: str | None = None, undo_id: int | None = None) -> View:
+async def my_list(
+    update: Update, context: BotContext, page: int = 0, notice: str | None = None, undo_id: int | None = None
+) -> View:
     """A page of this parent's My questions, in their current language, with an optional
     note on top and an Undo button for a question just removed."""
     questions = localized(context.content, await context.storage.questions.list(user_id(update)))
@@ -49,8 +50,9 @@ async def tap_list(update: Update, context: BotContext, data: MyQuestions) -> Re
     return Reply(await my_list(update, context, data.page))
 
 
-async def one_question(update: Update, context: BotContext, question: SavedQuestion,
-                       notice: str | None = None) -> View:
+async def one_question(
+    update: Update, context: BotContext, question: SavedQuestion, notice: str | None = None
+) -> View:
     """One of this parent's questions in full, numbered as in their list."""
     questions = localized(context.content, await context.storage.questions.list(user_id(update)))
     return question_view(context.content, questions, question, notice)
@@ -86,8 +88,10 @@ async def mark_question(update: Update, context: BotContext, data: MarkAsked) ->
     question = await own_question(update, context, data.num)
     if question is None:  # removed meanwhile
         return await question_gone(update, context)
-    return Reply(await one_question(update, context, question),
-                 s("questions.marked_asked") if data.on else s("questions.marked_not_asked"))
+    return Reply(
+        await one_question(update, context, question),
+        s("questions.marked_asked") if data.on else s("questions.marked_not_asked"),
+    )
 
 
 async def ask_answer(update: Update, context: BotContext, data: AskAnswer) -> Reply:
@@ -96,9 +100,14 @@ async def ask_answer(update: Update, context: BotContext, data: AskAnswer) -> Re
     if question is None:
         return await question_gone(update, context)
     s = context.content.strings
-    return await ask(update, context, ANSWER, s("questions.answer_prompt", limit=MAX_ANSWER,
-                                                text=render.esc(question.text)),
-                     OpenQuestion(question.id), ref=question.id)
+    return await ask(
+        update,
+        context,
+        ANSWER,
+        s("questions.answer_prompt", limit=MAX_ANSWER, text=render.esc(question.text)),
+        OpenQuestion(question.id),
+        ref=question.id,
+    )
 
 
 async def remove_question(update: Update, context: BotContext, data: RemoveQuestion) -> Reply:
@@ -109,13 +118,24 @@ async def remove_question(update: Update, context: BotContext, data: RemoveQuest
         return await question_gone(update, context)
     await context.storage.questions.remove(uid, data.num)
     # Numbered as it was in the list, so the note names the question the parent tapped.
-    questions = sorted([*(q for q in localized(context.content, await context.storage.questions.list(uid))
-                          if q.id != data.num), question], key=lambda q: (q.created_at, q.id))
+    questions = sorted(
+        [
+            *(
+                q
+                for q in localized(context.content, await context.storage.questions.list(uid))
+                if q.id != data.num
+            ),
+            question,
+        ],
+        key=lambda q: (q.created_at, q.id),
+    )
     number = next(n for n, q in enumerate(questions, start=1) if q.id == data.num)
     s = context.content.strings
     page = page_of(context.content, questions, data.num)
-    return Reply(await my_list(update, context, page, s("questions.removed_note", number=number),
-                               undo_id=data.num), s("questions.removed"))
+    return Reply(
+        await my_list(update, context, page, s("questions.removed_note", number=number), undo_id=data.num),
+        s("questions.removed"),
+    )
 
 
 async def undo_remove(update: Update, context: BotContext, data: UndoRemove) -> Reply:
@@ -125,13 +145,13 @@ async def undo_remove(update: Update, context: BotContext, data: UndoRemove) -> 
     try:
         restored = await context.storage.questions.undo_remove(uid, data.num, limit=MAX_QUESTIONS)
     except LimitReached:
-        return Reply(await my_list(update, context), s("questions.limit", limit=MAX_QUESTIONS),
-                     alert=True)
+        return Reply(await my_list(update, context), s("questions.limit", limit=MAX_QUESTIONS), alert=True)
     if not restored:
         return Reply(await my_list(update, context), s("questions.undo_gone"))
     questions = localized(context.content, await context.storage.questions.list(uid))
-    return Reply(await my_list(update, context, page_of(context.content, questions, data.num)),
-                 s("questions.restored"))
+    return Reply(
+        await my_list(update, context, page_of(context.content, questions, data.num)), s("questions.restored")
+    )
 
 
 async def ask_own_question(update: Update, context: BotContext, data: AskOwnQuestion) -> Reply:
@@ -139,51 +159,52 @@ async def ask_own_question(update: Update, context: BotContext, data: AskOwnQues
     s = context.content.strings
     await require_consent(update, context)
     if await context.storage.questions.count(user_id(update)) >= MAX_QUESTIONS:
-        return Reply(await my_list(update, context,
-                                   notice=s("questions.limit", limit=MAX_QUESTIONS)))
-    return await ask(update, context, QUESTION, s("questions.question_prompt", limit=MAX_OWN),
-                     MyQuestions(0))
+        return Reply(await my_list(update, context, notice=s("questions.limit", limit=MAX_QUESTIONS)))
+    return await ask(update, context, QUESTION, s("questions.question_prompt", limit=MAX_OWN), MyQuestions(0))
 
 
 async def save_question(update: Update, context: BotContext, row: None, text: str) -> Outcome:
     """The parent's own question, typed: stored exactly as typed, shown back."""
     s = context.content.strings
     try:
-        question_id = await context.storage.questions.add_own(user_id(update), text,
-                                                              limit=MAX_QUESTIONS)
+        question_id = await context.storage.questions.add_own(user_id(update), text, limit=MAX_QUESTIONS)
     except LimitReached:
-        return done(await my_list(update, context,
-                                  notice=s("questions.limit", limit=MAX_QUESTIONS)))
+        return done(await my_list(update, context, notice=s("questions.limit", limit=MAX_QUESTIONS)))
     question = await own_question(update, context, question_id)
     assert question is not None
     return done(await one_question(update, context, question, s("questions.question_saved")))
 
 
-async def load_answered(update: Update, context: BotContext,
-                        prompt: Prompt) -> SavedQuestion | Outcome:
+async def load_answered(update: Update, context: BotContext, prompt: Prompt) -> SavedQuestion | Outcome:
     """The question an answer is typed for, or a calm word that it was removed meanwhile."""
     question = await own_question(update, context, prompt.ref) if prompt.ref is not None else None
     if question is None:
-        return done(await my_list(update, context,
-                                  notice=context.content.strings("questions.gone_waiting")))
+        return done(await my_list(update, context, notice=context.content.strings("questions.gone_waiting")))
     return question
 
 
-async def save_answer(update: Update, context: BotContext, question: SavedQuestion,
-                      text: str) -> Outcome:
+async def save_answer(update: Update, context: BotContext, question: SavedQuestion, text: str) -> Outcome:
     """The answer to one saved question, typed: stored exactly as typed, shown back."""
     await context.storage.questions.set_answer(user_id(update), question.id, text)
     updated = await own_question(update, context, question.id)
     assert updated is not None
-    return done(await one_question(update, context, updated,
-                                   context.content.strings("questions.answer_saved")))
+    return done(
+        await one_question(update, context, updated, context.content.strings("questions.answer_saved"))
+    )
 
 
 # The two prompts (declared in setup): an own question is about no saved row; an answer is
 # about the question it answers, loaded again when the text arrives.
 QUESTION: Asking[None, str] = Asking(
-    QUESTION_PROMPT, Text.FREE, save=save_question,
-    read=typed_text(MAX_OWN, "questions.empty_question", "questions.question_too_long"))
+    QUESTION_PROMPT,
+    Text.FREE,
+    save=save_question,
+    read=typed_text(MAX_OWN, "questions.empty_question", "questions.question_too_long"),
+)
 ANSWER: Asking[SavedQuestion, str] = Asking(
-    ANSWER_PROMPT, Text.FREE, load=load_answered, save=save_answer,
-    read=typed_text(MAX_ANSWER, "questions.empty_answer", "questions.answer_too_long"))
+    ANSWER_PROMPT,
+    Text.FREE,
+    load=load_answered,
+    save=save_answer,
+    read=typed_text(MAX_ANSWER, "questions.empty_answer", "questions.answer_too_long"),
+)

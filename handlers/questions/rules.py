@@ -17,14 +17,14 @@ from bot.content import Content
 from bot.render import utf16_len
 from bot.storage import SavedQuestion
 
-MAX_QUESTIONS = 200    # saved questions per parent (removed ones waiting for Undo not counted)
-MAX_OWN = 500          # characters in a question the parent types
-MAX_ANSWER = 1000      # characters in a written-down answer (a view must stay under 4096)
-PER_PAGE = 10          # questions on one page of My questions
-PAGE_BUDGET = 3300     # UTF-16 units of entries per page, leaving room for title and notes
-EXPORT_BUDGET = 4000   # UTF-16 units per forwarded text message (Telegram allows 4096)
-LABEL = 40             # characters of a question shown on a button
-LIST_ANSWER = 150      # characters of an answer shown in the list (the full one is one tap away)
+MAX_QUESTIONS = 200  # saved questions per parent (removed ones waiting for Undo not counted)
+MAX_OWN = 500  # characters in a question the parent types
+MAX_ANSWER = 1000  # characters in a written-down answer (a view must stay under 4096)
+PER_PAGE = 10  # questions on one page of My questions
+PAGE_BUDGET = 3300  # UTF-16 units of entries per page, leaving room for title and notes
+EXPORT_BUDGET = 4000  # UTF-16 units per forwarded text message (Telegram allows 4096)
+LABEL = 40  # characters of a question shown on a button
+LIST_ANSWER = 150  # characters of an answer shown in the list (the full one is one tap away)
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -63,15 +63,18 @@ def list_entry(content: Content, number: int, question: SavedQuestion) -> str:
     if explain := explanation(content, question):
         lines.append(s("questions.entry_explain", explain=render.esc(explain)))
     if question.answer:
-        lines.append(s("questions.entry_answer",
-                       answer=render.esc(render.clip(one_line(question.answer), LIST_ANSWER))))
+        lines.append(
+            s(
+                "questions.entry_answer",
+                answer=render.esc(render.clip(one_line(question.answer), LIST_ANSWER)),
+            )
+        )
     elif question.asked_at is not None:
         lines.append(s("questions.entry_asked"))
     return "\n".join(lines)
 
 
-def paginate(entries: Sequence[str], per_page: int = PER_PAGE,
-             budget: int = PAGE_BUDGET) -> list[range]:
+def paginate(entries: Sequence[str], per_page: int = PER_PAGE, budget: int = PAGE_BUDGET) -> list[range]:
     """Split the list into pages of at most per_page entries that fit the message budget."""
     pages: list[range] = []
     start, used = 0, 0
@@ -96,8 +99,9 @@ def page_of(content: Content, questions: Sequence[SavedQuestion], question_id: i
     return 0
 
 
-def export_messages(content: Content, questions: Sequence[SavedQuestion], today: date,
-                    budget: int = EXPORT_BUDGET) -> list[str]:
+def export_messages(
+    content: Content, questions: Sequence[SavedQuestion], today: date, budget: int = EXPORT_BUDGET
+) -> list[str]:
     """The list as plain text to forward, escaped, split into messages that fit."""
     s = content.strings
     blocks = [s("questions.export_title", date=today)]

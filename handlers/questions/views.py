@@ -40,41 +40,50 @@ def read_section_row(content: Content) -> list[list[Button]]:
     section = content.section_for("questions")
     if section is None:
         return []
-    return [[Button(content.strings("questions.read_section"),
-                    callback_data=section_start(section).pack())]]
+    return [[Button(content.strings("questions.read_section"), callback_data=section_start(section).pack())]]
 
 
 def groups_view(content: Content, saved: set[str]) -> View:
     """The guide's question groups, each with how many of its questions are saved."""
     s = content.strings
-    rows = [[Button(s("questions.group_button", title=group.title,
-                      saved=sum(1 for q in group.questions if q.id in saved),
-                      total=len(group.questions)),
-                    callback_data=ShowGroup(group.id).pack())]
-            for group in content.question_groups]
+    rows = [
+        [
+            Button(
+                s(
+                    "questions.group_button",
+                    title=group.title,
+                    saved=sum(1 for q in group.questions if q.id in saved),
+                    total=len(group.questions),
+                ),
+                callback_data=ShowGroup(group.id).pack(),
+            )
+        ]
+        for group in content.question_groups
+    ]
     rows += read_section_row(content)
     rows.append([Button(s("questions.my"), callback_data=MyQuestions(0).pack())])
     rows.append(home_row(content))
     return View(s("questions.groups_title"), Markup(rows))
 
 
-def _toggle_rows(content: Content, questions: Sequence[GuideQuestion], saved: set[str],
-                 data: list[str]) -> list[list[Button]]:
+def _toggle_rows(
+    content: Content, questions: Sequence[GuideQuestion], saved: set[str], data: list[str]
+) -> list[list[Button]]:
     """One ☆/⭐ button per question, numbered as in the text, each with its own data."""
     s = content.strings
     rows = []
     for number, (question, cb) in enumerate(zip(questions, data, strict=True), start=1):
         key = "questions.save_on" if question.id in saved else "questions.save_off"
-        rows.append([Button(s(key, number=number, text=render.clip(question.text, LABEL)),
-                            callback_data=cb)])
+        rows.append([Button(s(key, number=number, text=render.clip(question.text, LABEL)), callback_data=cb)])
     return rows
 
 
 def _numbered(content: Content, questions: Sequence[GuideQuestion]) -> str:
     """The questions in full, numbered, for a view's text (buttons show only the start)."""
     s = content.strings
-    return "\n".join(s("questions.item", number=n, text=render.esc(q.text))
-                     for n, q in enumerate(questions, start=1))
+    return "\n".join(
+        s("questions.item", number=n, text=render.esc(q.text)) for n, q in enumerate(questions, start=1)
+    )
 
 
 def group_view(content: Content, group: QuestionGroup, saved: set[str]) -> View:
@@ -83,11 +92,17 @@ def group_view(content: Content, group: QuestionGroup, saved: set[str]) -> View:
     data = [SaveGroupQuestion(q.id, q.id not in saved).pack() for q in group.questions]
     rows = _toggle_rows(content, group.questions, saved, data)
     rows += read_section_row(content)
-    rows.append([Button(s("questions.back_groups"), callback_data=ShowGroups().pack()),
-                 Button(s("questions.my"), callback_data=MyQuestions(0).pack())])
+    rows.append(
+        [
+            Button(s("questions.back_groups"), callback_data=ShowGroups().pack()),
+            Button(s("questions.my"), callback_data=MyQuestions(0).pack()),
+        ]
+    )
     rows.append([Button(s("menu.home"), callback_data=Home().pack())])
-    text = f"{s('questions.group_title', title=render.esc(group.title))}\n\n" \
-           f"{_numbered(content, group.questions)}"
+    text = (
+        f"{s('questions.group_title', title=render.esc(group.title))}\n\n"
+        f"{_numbered(content, group.questions)}"
+    )
     return View(text, Markup(rows))
 
 
@@ -97,18 +112,31 @@ def about_view(content: Content, section: Section, saved: set[str]) -> View:
     questions = content.questions_about(section.id)
     data = [SaveAboutQuestion(section.id, q.id, q.id not in saved).pack() for q in questions]
     rows = _toggle_rows(content, questions, saved, data)
-    rows.append([Button(s("questions.back_section", title=section.title),
-                        callback_data=section_start(section).pack())])
-    rows.append([Button(s("questions.back_groups"), callback_data=ShowGroups().pack()),
-                 Button(s("questions.my"), callback_data=MyQuestions(0).pack())])
+    rows.append(
+        [
+            Button(
+                s("questions.back_section", title=section.title), callback_data=section_start(section).pack()
+            )
+        ]
+    )
+    rows.append(
+        [
+            Button(s("questions.back_groups"), callback_data=ShowGroups().pack()),
+            Button(s("questions.my"), callback_data=MyQuestions(0).pack()),
+        ]
+    )
     rows.append([Button(s("menu.home"), callback_data=Home().pack())])
-    text = f"{s('questions.about_title', title=render.esc(section.title))}\n\n" \
-           f"{_numbered(content, questions)}"
+    text = f"{s('questions.about_title', title=render.esc(section.title))}\n\n{_numbered(content, questions)}"
     return View(text, Markup(rows))
 
 
-def list_view(content: Content, questions: Sequence[SavedQuestion], page: int,
-              notice: str | None = None, undo_id: int | None = None) -> View:
+def list_view(
+    content: Content,
+    questions: Sequence[SavedQuestion],
+    page: int,
+    notice: str | None = None,
+    undo_id: int | None = None,
+) -> View:
     """One page of My questions, numbered over the whole list, in the order saved."""
     s = content.strings
     top: list[list[Button]] = []
@@ -116,48 +144,65 @@ def list_view(content: Content, questions: Sequence[SavedQuestion], page: int,
         top.append([Button(s("questions.undo"), callback_data=UndoRemove(undo_id).pack())])
     head = [notice] if notice else []
     if not questions:
-        rows = [*top,
-                [Button(s("questions.add"), callback_data=AskOwnQuestion().pack())],
-                [Button(s("menu.questions"), callback_data=ShowGroups().pack())],
-                [Button(s("menu.home"), callback_data=Home().pack())]]
+        rows = [
+            *top,
+            [Button(s("questions.add"), callback_data=AskOwnQuestion().pack())],
+            [Button(s("menu.questions"), callback_data=ShowGroups().pack())],
+            [Button(s("menu.home"), callback_data=Home().pack())],
+        ]
         return View("\n\n".join([*head, s("questions.empty")]), Markup(rows))
     entries = [list_entry(content, n, q) for n, q in enumerate(questions, start=1)]
     pages = paginate(entries)
     page = max(0, min(page, len(pages) - 1))
     span = pages[page]
-    chunks = [*head, s("questions.list_title", count=len(questions)),
-              "\n\n".join(entries[i] for i in span)]
+    chunks = [*head, s("questions.list_title", count=len(questions)), "\n\n".join(entries[i] for i in span)]
     rows = list(top)
     for i in span:
         question = questions[i]
-        mark = (s("questions.mark_answered") if question.answer
-                else s("questions.mark_asked") if question.asked_at is not None else "")
-        label = s("questions.list_button", number=i + 1, mark=mark,
-                  text=render.clip(one_line(question.text), LABEL))
+        mark = (
+            s("questions.mark_answered")
+            if question.answer
+            else s("questions.mark_asked")
+            if question.asked_at is not None
+            else ""
+        )
+        label = s(
+            "questions.list_button", number=i + 1, mark=mark, text=render.clip(one_line(question.text), LABEL)
+        )
         rows.append([Button(label, callback_data=OpenQuestion(question.id).pack())])
     if len(pages) > 1:
         chunks.append(s("questions.list_page", page=page + 1, pages=len(pages)))
         nav = []
         if page > 0:
             nav.append(Button(s("questions.prev"), callback_data=MyQuestions(page - 1).pack()))
-        nav.append(Button(s("questions.page_button", page=page + 1, pages=len(pages)),
-                          callback_data=Noop().pack()))
+        nav.append(
+            Button(s("questions.page_button", page=page + 1, pages=len(pages)), callback_data=Noop().pack())
+        )
         if page < len(pages) - 1:
             nav.append(Button(s("questions.next"), callback_data=MyQuestions(page + 1).pack()))
         rows.append(nav)
     rows.append([Button(s("questions.add"), callback_data=AskOwnQuestion().pack())])
-    rows.append([Button(s("questions.pdf"), callback_data=SendPdf().pack()),
-                 Button(s("questions.text"), callback_data=SendText().pack())])
+    rows.append(
+        [
+            Button(s("questions.pdf"), callback_data=SendPdf().pack()),
+            Button(s("questions.text"), callback_data=SendText().pack()),
+        ]
+    )
     if any(not q.answer for q in questions):  # "At the appointment": one question a screen
         rows.append([button(s("appointments.visit"), VisitQuestion(0))])
     rows.append([button(s("questions.appointments"), ShowAppointments())])
-    rows.append([Button(s("menu.questions"), callback_data=ShowGroups().pack()),
-                 Button(s("menu.home"), callback_data=Home().pack())])
+    rows.append(
+        [
+            Button(s("menu.questions"), callback_data=ShowGroups().pack()),
+            Button(s("menu.home"), callback_data=Home().pack()),
+        ]
+    )
     return View("\n\n".join(chunks), Markup(rows))
 
 
-def question_view(content: Content, questions: Sequence[SavedQuestion], question: SavedQuestion,
-                  notice: str | None = None) -> View:
+def question_view(
+    content: Content, questions: Sequence[SavedQuestion], question: SavedQuestion, notice: str | None = None
+) -> View:
     """One saved question in full, its answer, and what can be done with it."""
     s = content.strings
     number = next((n for n, q in enumerate(questions, start=1) if q.id == question.id), 1)
@@ -175,15 +220,32 @@ def question_view(content: Content, questions: Sequence[SavedQuestion], question
     else:
         chunks.append(s("questions.status_new"))
     asked = question.asked_at is not None
-    rows = [] if question.answer else [  # an answered question was asked
-        [Button(s("questions.ask_off") if asked else s("questions.ask_on"),
-                callback_data=MarkAsked(question.id, not asked).pack())]]
+    rows = (
+        []
+        if question.answer
+        else [  # an answered question was asked
+            [
+                Button(
+                    s("questions.ask_off") if asked else s("questions.ask_on"),
+                    callback_data=MarkAsked(question.id, not asked).pack(),
+                )
+            ]
+        ]
+    )
     rows += [
-        [Button(s("questions.answer_change") if question.answer else s("questions.answer_add"),
-                callback_data=AskAnswer(question.id).pack())],
+        [
+            Button(
+                s("questions.answer_change") if question.answer else s("questions.answer_add"),
+                callback_data=AskAnswer(question.id).pack(),
+            )
+        ],
         [Button(s("questions.remove"), callback_data=RemoveQuestion(question.id).pack())],
-        [Button(s("questions.back_list"),
-                callback_data=MyQuestions(page_of(content, questions, question.id)).pack()),
-         Button(s("menu.home"), callback_data=Home().pack())],
+        [
+            Button(
+                s("questions.back_list"),
+                callback_data=MyQuestions(page_of(content, questions, question.id)).pack(),
+            ),
+            Button(s("menu.home"), callback_data=Home().pack()),
+        ],
     ]
     return View("\n\n".join(chunks), Markup(rows))

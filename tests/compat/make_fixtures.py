@@ -98,16 +98,20 @@ def old_code() -> Old:
     pgserver = importlib.import_module("tests.pgserver")
     where = str(Path(str(sqlite_mod.__file__)).resolve().parents[2])
     if Path(where) == Path(__file__).resolve().parents[2]:
-        sys.exit(f"bot.storage comes from {where}, this working tree: run this against a "
-                 f"checkout of {COMMIT} (see the docstring)")
-    if (len(sqlite_mod.MIGRATIONS), len(postgres_mod.MIGRATIONS)) != (SQLITE_VERSION,
-                                                                      POSTGRES_VERSION):
-        sys.exit(f"{where} is not release {COMMIT}: it has {len(sqlite_mod.MIGRATIONS)} SQLite "
-                 f"and {len(postgres_mod.MIGRATIONS)} PostgreSQL migrations")
+        sys.exit(
+            f"bot.storage comes from {where}, this working tree: run this against a "
+            f"checkout of {COMMIT} (see the docstring)"
+        )
+    if (len(sqlite_mod.MIGRATIONS), len(postgres_mod.MIGRATIONS)) != (SQLITE_VERSION, POSTGRES_VERSION):
+        sys.exit(
+            f"{where} is not release {COMMIT}: it has {len(sqlite_mod.MIGRATIONS)} SQLite "
+            f"and {len(postgres_mod.MIGRATIONS)} PostgreSQL migrations"
+        )
     return Old(sqlite_mod, postgres_mod, interface, pgserver, where)
 
 
 # ---- the data -------------------------------------------------------------------------------
+
 
 async def fill(storage: Any, clock: Clock, prompt_type: Any) -> dict[str, Any]:
     """The same calls on either backend; the ids each call returned, per user."""
@@ -134,27 +138,25 @@ async def fill(storage: Any, clock: Clock, prompt_type: Any) -> dict[str, Any]:
         await storage.marks.set(7, item_id, True)
 
     q = storage.questions
-    answered = await q.add_own(7, "¿Cuándo podrá volver al colegio? ¿Y a la piscina 'cubierta'?",
-                               limit=MAX_QUESTIONS)
+    answered = await q.add_own(
+        7, "¿Cuándo podrá volver al colegio? ¿Y a la piscina 'cubierta'?", limit=MAX_QUESTIONS
+    )
     await q.set_answer(7, answered, "Cuando los neutrófilos suban.\nPreguntar otra vez en dos semanas.")
     asked = await q.add_own(7, "¿Qué vacunas necesitan los hermanos?", limit=MAX_QUESTIONS)
     await q.mark_asked(7, asked, True)
-    await q.save_guide(7, "leukemia_type", "¿Qué tipo de leucemia tiene mi hijo?",
-                       limit=MAX_QUESTIONS)
+    await q.save_guide(7, "leukemia_type", "¿Qué tipo de leucemia tiene mi hijo?", limit=MAX_QUESTIONS)
     guide = next(s.id for s in await q.list(7) if s.guide_id == "leukemia_type")
-    removed = await q.add_own(7, "Pregunta que se quitó (todavía se puede deshacer)",
-                              limit=MAX_QUESTIONS)
+    removed = await q.add_own(7, "Pregunta que se quitó (todavía se puede deshacer)", limit=MAX_QUESTIONS)
 
-    contacts7 = [await storage.contacts.add(7, "Ward, nights", "+34 600 000 001",
-                                            limit=MAX_CONTACTS),
-                 await storage.contacts.add(7, "", "+34 600 000 002", limit=MAX_CONTACTS)]
+    contacts7 = [
+        await storage.contacts.add(7, "Ward, nights", "+34 600 000 001", limit=MAX_CONTACTS),
+        await storage.contacts.add(7, "", "+34 600 000 002", limit=MAX_CONTACTS),
+    ]
 
     soon = CLOCK_BASE + DAY
     later = CLOCK_BASE + 14 * DAY
-    reminded = await storage.appointments.add(7, soon, soon - DAY, after=CLOCK_BASE,
-                                              limit=MAX_AHEAD)
-    hospital = await storage.appointments.add(7, later, later - DAY, after=CLOCK_BASE,
-                                              limit=MAX_AHEAD)
+    reminded = await storage.appointments.add(7, soon, soon - DAY, after=CLOCK_BASE, limit=MAX_AHEAD)
+    hospital = await storage.appointments.add(7, later, later - DAY, after=CLOCK_BASE, limit=MAX_AHEAD)
     await storage.appointments.set_place(7, hospital, "Day hospital")
     await storage.appointments.mark_reminded(7, reminded, clock())
 
@@ -166,24 +168,28 @@ async def fill(storage: Any, clock: Clock, prompt_type: Any) -> dict[str, Any]:
     await q.remove(8, erased)
     purged = await q.purge_removed(clock())  # before user 7's removal below: only this one
     assert purged == 1, purged
-    kept8 = await q.add_own(8, "¿Hace falta repetir la analítica antes de la consulta?",
-                            limit=MAX_QUESTIONS)
+    kept8 = await q.add_own(8, "¿Hace falta repetir la analítica antes de la consulta?", limit=MAX_QUESTIONS)
 
     # User 7's removal (within the undo window at the fixture's clock), then an open prompt.
     await q.remove(7, removed)
     opened = clock()
-    await storage.prompts.open(7, prompt_type(kind="answer", ref=answered, origin=f"mo:{answered}",
-                                              opened_at=opened, expires_at=opened + 1800.0))
+    await storage.prompts.open(
+        7,
+        prompt_type(
+            kind="answer", ref=answered, origin=f"mo:{answered}", opened_at=opened, expires_at=opened + 1800.0
+        ),
+    )
 
     # User 9: a language, nothing else (kept without the consent to saving).
     await users.set_language(9, "en")
 
     return {
-        "7": {"questions": {"answered": answered, "asked": asked, "guide": guide,
-                            "removed": removed},
-              "contacts": contacts7,
-              "appointments": {"reminded": reminded, "day_hospital": hospital},
-              "prompt_ref": answered},
+        "7": {
+            "questions": {"answered": answered, "asked": asked, "guide": guide, "removed": removed},
+            "contacts": contacts7,
+            "appointments": {"reminded": reminded, "day_hospital": hospital},
+            "prompt_ref": answered,
+        },
         "8": {"questions": {"erased": erased, "kept": kept8}},
         "9": {},
     }
@@ -194,6 +200,7 @@ async def exports(storage: Any) -> dict[str, Any]:
 
 
 # ---- SQLite ---------------------------------------------------------------------------------
+
 
 async def fill_sqlite(old: Old, path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     clock = Clock()
@@ -217,8 +224,9 @@ async def read_sqlite(old: Old, path: Path) -> tuple[int, dict[str, Any]]:
 
 
 def sidecars(path: Path) -> list[str]:
-    return [p.name for p in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
-            if p.exists()]
+    return [
+        p.name for p in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")) if p.exists()
+    ]
 
 
 def sqlite_facts(path: Path) -> dict[str, Any]:
@@ -229,8 +237,12 @@ def sqlite_facts(path: Path) -> dict[str, Any]:
             "integrity": db.execute("PRAGMA integrity_check").fetchone()[0],
             "row_counts": {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES},
             "sequences": dict(db.execute("SELECT name, seq FROM sqlite_sequence ORDER BY name")),
-            "bookmark_rowids": [list(r) for r in db.execute(
-                "SELECT rowid, user_id, section_id, part_id, page FROM bookmarks ORDER BY rowid")],
+            "bookmark_rowids": [
+                list(r)
+                for r in db.execute(
+                    "SELECT rowid, user_id, section_id, part_id, page FROM bookmarks ORDER BY rowid"
+                )
+            ],
         }
     db.close()
     return facts
@@ -247,8 +259,7 @@ def make_sqlite(old: Old, out: Path, work: Path) -> dict[str, Any]:
     db.close()
     assert not sidecars(built), sidecars(built)
     target = out / SQLITE_FILE
-    for stale in (target, target.with_name(target.name + "-wal"),
-                  target.with_name(target.name + "-shm")):
+    for stale in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
         stale.unlink(missing_ok=True)
     shutil.copyfile(built, target)
     header = target.read_bytes()[:100]
@@ -272,6 +283,7 @@ def make_sqlite(old: Old, out: Path, work: Path) -> dict[str, Any]:
 
 
 # ---- PostgreSQL -----------------------------------------------------------------------------
+
 
 async def fill_postgres(old: Old, url: str) -> tuple[dict[str, Any], dict[str, Any]]:
     clock = Clock()
@@ -298,16 +310,29 @@ async def pg_facts(url: str) -> dict[str, Any]:
     asyncpg = importlib.import_module("asyncpg")
     conn = await asyncpg.connect(url)
     try:
-        tables = [r["tablename"] for r in await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' ORDER BY tablename")]
-        contents = {t: sorted(r[0] for r in await conn.fetch(f"SELECT row_to_json(x)::text FROM {t} x"))
-                    for t in tables}
-        sequences = {r["sequencename"]: r["last_value"] for r in await conn.fetch(
-            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname='public' "
-            "ORDER BY sequencename")}
-        return {"schema_version": await conn.fetchval("SELECT max(version) FROM schema_version"),
-                "row_counts": {t: len(rows) for t, rows in contents.items()},
-                "contents": contents, "sequences": sequences}
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' ORDER BY tablename"
+            )
+        ]
+        contents = {
+            t: sorted(r[0] for r in await conn.fetch(f"SELECT row_to_json(x)::text FROM {t} x"))
+            for t in tables
+        }
+        sequences = {
+            r["sequencename"]: r["last_value"]
+            for r in await conn.fetch(
+                "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname='public' "
+                "ORDER BY sequencename"
+            )
+        }
+        return {
+            "schema_version": await conn.fetchval("SELECT max(version) FROM schema_version"),
+            "row_counts": {t: len(rows) for t, rows in contents.items()},
+            "contents": contents,
+            "sequences": sequences,
+        }
     finally:
         await conn.close()
 
@@ -331,9 +356,25 @@ async def load_dump(url: str, text: str) -> str | None:
 def pg_dump(server: Any, url: str) -> str:
     name = url.rsplit("/", 1)[1]
     done = subprocess.run(
-        [str(server.bin / "pg_dump"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres",
-         "--inserts", "--no-owner", "--no-privileges", "--no-comments", name],
-        check=True, capture_output=True, text=True, timeout=120)
+        [
+            str(server.bin / "pg_dump"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(server.port),
+            "-U",
+            "postgres",
+            "--inserts",
+            "--no-owner",
+            "--no-privileges",
+            "--no-comments",
+            name,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return done.stdout
 
 
@@ -358,26 +399,32 @@ def make_postgres(old: Old, out: Path) -> dict[str, Any]:
         assert error is None, error
         loaded = asyncio.run(pg_facts(loaded_url))
         assert loaded["schema_version"] == POSTGRES_VERSION, loaded["schema_version"]
-        assert loaded["row_counts"] == source["row_counts"], (loaded["row_counts"],
-                                                              source["row_counts"])
+        assert loaded["row_counts"] == source["row_counts"], (loaded["row_counts"], source["row_counts"])
         assert loaded["contents"] == source["contents"], "the reloaded dump holds other rows"
-        assert loaded["sequences"] == source["sequences"], (loaded["sequences"],
-                                                            source["sequences"])
+        assert loaded["sequences"] == source["sequences"], (loaded["sequences"], source["sequences"])
         version, reread = asyncio.run(read_postgres(old, loaded_url))
         assert version == POSTGRES_VERSION, version
         assert reread == export, "the reloaded dump reads back differently"
 
     target = out / POSTGRES_FILE
     target.write_text(text, encoding="utf-8")
-    return {"ids": ids, "export": reread, "facts": {
-        "schema_version": loaded["schema_version"], "row_counts": loaded["row_counts"],
-        "sequences": loaded["sequences"], "size": target.stat().st_size,
-        "meta_commands_removed": meta,
-        "search_path_line_broke_unqualified_queries": with_search_path,
-        "search_path_line_removed": removed_search_path}}
+    return {
+        "ids": ids,
+        "export": reread,
+        "facts": {
+            "schema_version": loaded["schema_version"],
+            "row_counts": loaded["row_counts"],
+            "sequences": loaded["sequences"],
+            "size": target.stat().st_size,
+            "meta_commands_removed": meta,
+            "search_path_line_broke_unqualified_queries": with_search_path,
+            "search_path_line_removed": removed_search_path,
+        },
+    }
 
 
 # ---- both -----------------------------------------------------------------------------------
+
 
 def main(argv: list[str]) -> int:
     out = Path(argv[1]).resolve() if len(argv) > 1 else Path(__file__).resolve().parent
@@ -391,24 +438,33 @@ def main(argv: list[str]) -> int:
 
     expected = {
         "written_by": f"bot/storage at commit {COMMIT} (release 0.2), tests/compat/make_fixtures.py",
-        "clock": {"base": CLOCK_BASE, "step": 1.0,
-                  "note": "reset to base after open(); every time in the data is on this clock"},
-        "schema": {"sqlite_user_version": lite["facts"]["user_version"],
-                   "postgres_schema_version": pg["facts"]["schema_version"]},
-        "row_counts": {"sqlite": lite["facts"]["row_counts"],
-                       "postgres": {t: pg["facts"]["row_counts"][t] for t in
-                                    sorted(pg["facts"]["row_counts"])}},
+        "clock": {
+            "base": CLOCK_BASE,
+            "step": 1.0,
+            "note": "reset to base after open(); every time in the data is on this clock",
+        },
+        "schema": {
+            "sqlite_user_version": lite["facts"]["user_version"],
+            "postgres_schema_version": pg["facts"]["schema_version"],
+        },
+        "row_counts": {
+            "sqlite": lite["facts"]["row_counts"],
+            "postgres": {t: pg["facts"]["row_counts"][t] for t in sorted(pg["facts"]["row_counts"])},
+        },
         "sequences": {"sqlite": lite["facts"]["sequences"], "postgres": pg["facts"]["sequences"]},
         "ids": {"sqlite": lite["ids"], "postgres": pg["ids"]},
         "same_export_for_both_backends": lite["export"] == pg["export"],
         "sqlite": lite["export"],
         "postgres": pg["export"],
     }
-    (out / EXPECTED_FILE).write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n",
-                                     encoding="utf-8")
-    summary = {"sqlite": {k: v for k, v in lite["facts"].items()},
-               "postgres": pg["facts"],
-               "same_export_for_both_backends": expected["same_export_for_both_backends"]}
+    (out / EXPECTED_FILE).write_text(
+        json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    summary = {
+        "sqlite": {k: v for k, v in lite["facts"].items()},
+        "postgres": pg["facts"],
+        "same_export_for_both_backends": expected["same_export_for_both_backends"],
+    }
     print(json.dumps(summary, ensure_ascii=False, indent=1))
     return 0
 
