@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_redflags.py
 	$(BIN)/python scripts/bench_replicas.py
 	$(BIN)/python scripts/bench_storage.py
+	$(BIN)/python scripts/bench_when.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

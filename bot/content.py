@@ -7,7 +7,7 @@ import hashlib
 import re
 import string
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +17,7 @@ import yaml
 
 from bot.readability import FORMULAS, Syllables
 from bot.redflags import NumberWords, RedFlags, Sign
+from bot.when import NAMES, PHRASES, SHOWN, TEMPLATES, DateWords, check_words
 
 ID = re.compile(r"^[a-z0-9_]{1,24}$")
 COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -31,6 +32,8 @@ OPENS = {"checklist", "questions"}
 TITLE = "{title}"
 # A name that looks like a title, before the phrase's closing words ("the Hair Care section").
 _TITLE_LIKE = r"[\w'’-]+(?: [\w'’-]+){0,5}?"
+
+
 # The phrases load_content has read, by language code: only for callers that still pass a
 # language code instead of the phrase (handlers/guide.py, until it passes the profile's).
 @lru_cache(maxsize=64)
@@ -40,16 +43,13 @@ def _phrase(phrase: str) -> tuple[re.Pattern[str], str, re.Pattern[str] | None]:
     a title before them, when there are closing words)."""
     opening, _, closing = phrase.partition(TITLE)
     first = opening[0]
-    head = f"[{re.escape(first.lower())}{re.escape(first.upper())}]" if first.isalpha() \
-        else re.escape(first)
+    head = f"[{re.escape(first.lower())}{re.escape(first.upper())}]" if first.isalpha() else re.escape(first)
     start = re.compile(r"(?<!\w)" + head + re.escape(opening[1:]))
-    title_like = re.compile(f"({_TITLE_LIKE}){re.escape(closing)}(?!\\w)") if closing \
-        else None
+    title_like = re.compile(f"({_TITLE_LIKE}){re.escape(closing)}(?!\\w)") if closing else None
     return start, closing, title_like
 
 
-def cross_references(text: str, titles: Collection[str], phrase: str) -> tuple[
-        list[str], list[str]]:
+def cross_references(text: str, titles: Collection[str], phrase: str) -> tuple[list[str], list[str]]:
     """(titles referred to, references to no known title) in a page's text. `phrase`: the
     language's cross-reference phrase ("the {title} section"); a reference names a title
     exactly (case aside), starting with a capital letter or a digit."""
@@ -58,13 +58,19 @@ def cross_references(text: str, titles: Collection[str], phrase: str) -> tuple[
     found: list[str] = []
     unknown: list[str] = []
     for match in start.finditer(text):
-        rest = text[match.end():].split("\n", 1)[0]
+        rest = text[match.end() :].split("\n", 1)[0]
         if not (rest[:1].isupper() or rest[:1].isdigit()):
             continue
         lower = rest.lower()
-        best = max((t for t in known if lower.startswith(t + closing.lower())
-                    and not lower[len(t) + len(closing):][:1].isalnum()),
-                   key=len, default=None)
+        best = max(
+            (
+                t
+                for t in known
+                if lower.startswith(t + closing.lower()) and not lower[len(t) + len(closing) :][:1].isalnum()
+            ),
+            key=len,
+            default=None,
+        )
         if best is not None:
             found.append(known[best])
         elif unknown_title is None:
@@ -78,7 +84,8 @@ def cross_references(text: str, titles: Collection[str], phrase: str) -> tuple[
 EDITOR_NOTES = re.compile(
     r"guide's table|the source (?:text|table|lost|says)|table (?:was|were|is) (?:cut|lost)"
     r"|cut off here|were lost|was lost|we named|we left out|in this version we",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 class ContentError(Exception):
@@ -215,7 +222,7 @@ class Term:
 
 @dataclass(frozen=True)
 class UrgentGroup:
-    id: str     # emergency, care_team
+    id: str  # emergency, care_team
     title: str  # who to call ("Call your care team now, day or night, if your child has:")
     signs: tuple[Sign, ...]
 
@@ -237,8 +244,9 @@ class UrgentCard:
 
     def reviewed(self, sign_ids: Collection[str] | None = None) -> bool:
         """Has a clinician signed off every item (or every one of `sign_ids`)?"""
-        return all(s.reviewed_by and s.reviewed_on for s in self.signs
-                   if sign_ids is None or s.id in sign_ids)
+        return all(
+            s.reviewed_by and s.reviewed_on for s in self.signs if sign_ids is None or s.id in sign_ids
+        )
 
     def sign(self, sign_id: str) -> Sign | None:
         return next((s for s in self.signs if s.id == sign_id), None)
@@ -252,11 +260,11 @@ class EmergencyCountry:
     """One row of the emergency-number table: a country (or a group sharing a number)."""
 
     id: str
-    name: str            # "Mexico", as it reads after "in": "the United States"
+    name: str  # "Mexico", as it reads after "in": "the United States"
     zones: tuple[str, ...]  # ISO country codes whose time zones lead here
-    number: str          # the number to call ("911")
-    also: str            # more about it ("131 is the ambulance (SAMU)"), or ""
-    source: str          # the service it comes from
+    number: str  # the number to call ("911")
+    also: str  # more about it ("131 is the ambulance (SAMU)"), or ""
+    source: str  # the service it comes from
     decimal_comma: bool = False  # 38,5 rather than 38.5, as the country writes it
 
 
@@ -288,9 +296,9 @@ class SearchWords:
 class ReadingEase:
     """The reading-ease rule the content check applies to a language."""
 
-    formula: str    # a name in bot.readability.FORMULAS: flesch-kincaid, inflesz
+    formula: str  # a name in bot.readability.FORMULAS: flesch-kincaid, inflesz
     section: float  # each section's bar: at most this grade, or at least this ease
-    guide: float    # the whole guide's bar
+    guide: float  # the whole guide's bar
 
 
 @dataclass(frozen=True)
@@ -303,6 +311,8 @@ class Profile:
     # The bot's commands under this language's names (its "/" menu shows the first; every
     # name works for everyone): command name -> names ("help" -> ("ayuda",)).
     commands: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # How dates and times are typed and shown back (bot/when.py); None: numbers only.
+    dates: DateWords | None = None
 
 
 class _DateFormatter(string.Formatter):
@@ -315,10 +325,12 @@ class _DateFormatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if isinstance(value, date) and format_spec and self.names:
             spec = format_spec
-            for code, key, index in (("%A", "day_names", value.weekday()),
-                                     ("%a", "day_abbr", value.weekday()),
-                                     ("%B", "month_names", value.month - 1),
-                                     ("%b", "month_abbr", value.month - 1)):
+            for code, key, index in (
+                ("%A", "day_names", value.weekday()),
+                ("%a", "day_abbr", value.weekday()),
+                ("%B", "month_names", value.month - 1),
+                ("%b", "month_abbr", value.month - 1),
+            ):
                 if code in spec and key in self.names:
                     spec = spec.replace(code, self.names[key][index].replace("%", "%%"))
             return value.strftime(spec)
@@ -331,9 +343,11 @@ class Strings:
 
     def __init__(self, values: Mapping[str, str]):
         self._values = dict(values)
-        names = {key: self._values[f"dates.{key}"].split()
-                 for key in ("day_names", "day_abbr", "month_names", "month_abbr")
-                 if f"dates.{key}" in self._values}
+        names = {
+            key: self._values[f"dates.{key}"].split()
+            for key in ("day_names", "day_abbr", "month_names", "month_abbr")
+            if f"dates.{key}" in self._values
+        }
         self._formatter = _DateFormatter(names)
 
     def __call__(self, key: str, **fields: object) -> str:
@@ -370,8 +384,7 @@ class Content:
 
     def __post_init__(self) -> None:
         self._by_id.update({s.id: s for s in self.sections})
-        self._questions.update(
-            {q.id: q for g in self.question_groups for q in g.questions})
+        self._questions.update({q.id: q for g in self.question_groups for q in g.questions})
 
     def section(self, section_id: str) -> Section | None:
         return self._by_id.get(section_id)
@@ -392,8 +405,7 @@ class Content:
 # ---- validation helpers ---------------------------------------------------------------------
 # PyYAML's safe loader, in C (libyaml) where PyYAML has it: the same documents and the same
 # errors, ten times faster (every start reads some fifty files).
-_SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
-    yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Reader:
@@ -417,8 +429,9 @@ class _Reader:
             raise self.fail(where, "must be a mapping")
         return node
 
-    def text(self, node: dict[str, Any], key: str, where: str, limit: int | None = None,
-             optional: bool = False) -> str:
+    def text(
+        self, node: dict[str, Any], key: str, where: str, limit: int | None = None, optional: bool = False
+    ) -> str:
         value = node.get(key)
         if value is None and optional:
             return ""
@@ -435,8 +448,15 @@ class _Reader:
             raise self.fail(f"{where}.{key}", f"{value!r} is not an id ([a-z0-9_], 1-24 chars)")
         return value
 
-    def texts(self, node: dict[str, Any], key: str, where: str, low: int = 1,
-              high: int = 1000, limit: int | None = None) -> tuple[str, ...]:
+    def texts(
+        self,
+        node: dict[str, Any],
+        key: str,
+        where: str,
+        low: int = 1,
+        high: int = 1000,
+        limit: int | None = None,
+    ) -> tuple[str, ...]:
         value = node.get(key)
         if not isinstance(value, list):
             raise self.fail(f"{where}.{key}", "must be a list")
@@ -447,8 +467,9 @@ class _Reader:
             if not isinstance(item, str) or not item.strip():
                 raise self.fail(f"{where}.{key}[{i}]", "is missing or empty")
             if limit is not None and len(item.strip()) > limit:
-                raise self.fail(f"{where}.{key}[{i}]",
-                                f"is {len(item.strip())} characters; the limit is {limit}")
+                raise self.fail(
+                    f"{where}.{key}[{i}]", f"is {len(item.strip())} characters; the limit is {limit}"
+                )
             out.append(item.strip())
         return tuple(out)
 
@@ -467,14 +488,11 @@ def _unique(reader: _Reader, where: str, ids: list[str]) -> None:
         seen.add(value)
 
 
-def _page_numbers(reader: _Reader, node: dict[str, Any], where: str,
-                  count: int) -> frozenset[int]:
+def _page_numbers(reader: _Reader, node: dict[str, Any], where: str, count: int) -> frozenset[int]:
     """`sensitive_pages`: page numbers as a parent sees them (1 = the first page)."""
     raw = node.get("sensitive_pages") or []
-    if not isinstance(raw, list) or not all(isinstance(n, int) and 1 <= n <= count
-                                            for n in raw):
-        raise reader.fail(f"{where}.sensitive_pages",
-                          f"must be a list of page numbers from 1 to {count}")
+    if not isinstance(raw, list) or not all(isinstance(n, int) and 1 <= n <= count for n in raw):
+        raise reader.fail(f"{where}.sensitive_pages", f"must be a list of page numbers from 1 to {count}")
     return frozenset(n - 1 for n in raw)
 
 
@@ -484,8 +502,9 @@ def _load_section(reader: _Reader) -> Section:
     where = f"section {sid}"
     command = reader.text(data, "command", where)
     if not COMMAND.match(command):
-        raise reader.fail(f"{where}.command",
-                          f"{command!r} is not a Telegram command (1-32 chars of a-z 0-9 _)")
+        raise reader.fail(
+            f"{where}.command", f"{command!r} is not a Telegram command (1-32 chars of a-z 0-9 _)"
+        )
     description = reader.text(data, "description", where, limit=256)
     if len(description) < 3:
         raise reader.fail(f"{where}.description", "must be 3-256 characters")
@@ -513,36 +532,53 @@ def _load_section(reader: _Reader) -> Section:
         for i, raw in enumerate(reader.items(data, "parts", where)):
             pwhere = f"{where}.parts[{i}]"
             pages = reader.texts(raw, "pages", pwhere, limit=MAX_PAGE)
-            parts.append(Part(
-                id=reader.ident(raw, "id", pwhere),
-                title=reader.text(raw, "title", pwhere, limit=MAX_TITLE),
-                sensitive=bool(raw.get("sensitive", False)),
-                pages=pages,
-                sensitive_pages=_page_numbers(reader, raw, pwhere, len(pages)),
-            ))
+            parts.append(
+                Part(
+                    id=reader.ident(raw, "id", pwhere),
+                    title=reader.text(raw, "title", pwhere, limit=MAX_TITLE),
+                    sensitive=bool(raw.get("sensitive", False)),
+                    pages=pages,
+                    sensitive_pages=_page_numbers(reader, raw, pwhere, len(pages)),
+                )
+            )
         _unique(reader, f"{where}.parts", [p.id for p in parts])
         has_parts = True
     else:
         pages = reader.texts(data, "pages", where, limit=MAX_PAGE)
-        parts = [Part("", title, sensitive, pages,
-                      _page_numbers(reader, data, where, len(pages)))]
+        parts = [Part("", title, sensitive, pages, _page_numbers(reader, data, where, len(pages)))]
         has_parts = False
     aliases = tuple(str(a) for a in data.get("aliases") or ())
     for alias in aliases:
         if not COMMAND.match(alias):
-            raise reader.fail(f"{where}.aliases",
-                              f"{alias!r} is not a Telegram command (1-32 chars of a-z 0-9 _)")
-    return Section(sid, order, title, command, description, opens, sensitive, source,
-                   key_points, tuple(parts), has_parts, aliases)
+            raise reader.fail(
+                f"{where}.aliases", f"{alias!r} is not a Telegram command (1-32 chars of a-z 0-9 _)"
+            )
+    return Section(
+        sid,
+        order,
+        title,
+        command,
+        description,
+        opens,
+        sensitive,
+        source,
+        key_points,
+        tuple(parts),
+        has_parts,
+        aliases,
+    )
 
 
 def _load_checklist(reader: _Reader) -> Checklist:
     data = reader.mapping(reader.load(), "top level")
-    items = [ChecklistItem(
-        id=reader.ident(raw, "id", f"items[{i}]"),
-        label=reader.text(raw, "label", f"items[{i}]", limit=MAX_LABEL),
-        explain=reader.text(raw, "explain", f"items[{i}]", limit=300),
-    ) for i, raw in enumerate(reader.items(data, "items", "checklist"))]
+    items = [
+        ChecklistItem(
+            id=reader.ident(raw, "id", f"items[{i}]"),
+            label=reader.text(raw, "label", f"items[{i}]", limit=MAX_LABEL),
+            explain=reader.text(raw, "explain", f"items[{i}]", limit=300),
+        )
+        for i, raw in enumerate(reader.items(data, "items", "checklist"))
+    ]
     _unique(reader, "items", [i.id for i in items])
     return Checklist(
         title=reader.text(data, "title", "checklist", limit=MAX_TITLE),
@@ -558,17 +594,22 @@ def _load_questions(reader: _Reader) -> tuple[QuestionGroup, ...]:
     for i, raw in enumerate(reader.items(data, "groups", "questions")):
         where = f"groups[{i}]"
         gid = reader.ident(raw, "id", where)
-        questions = tuple(GuideQuestion(
-            id=reader.ident(q, "id", f"{where}.questions[{j}]"),
-            group=gid,
-            text=reader.text(q, "text", f"{where}.questions[{j}]", limit=MAX_QUESTION),
-            section=reader.ident(q, "section", f"{where}.questions[{j}]"),
-            part=str(q.get("part") or ""),
-            explain=(reader.text(q, "explain", f"{where}.questions[{j}]", limit=300)
-                     if q.get("explain") else ""),
-        ) for j, q in enumerate(reader.items(raw, "questions", where)))
-        groups.append(QuestionGroup(gid, reader.text(raw, "title", where, limit=MAX_TITLE),
-                                    questions))
+        questions = tuple(
+            GuideQuestion(
+                id=reader.ident(q, "id", f"{where}.questions[{j}]"),
+                group=gid,
+                text=reader.text(q, "text", f"{where}.questions[{j}]", limit=MAX_QUESTION),
+                section=reader.ident(q, "section", f"{where}.questions[{j}]"),
+                part=str(q.get("part") or ""),
+                explain=(
+                    reader.text(q, "explain", f"{where}.questions[{j}]", limit=300)
+                    if q.get("explain")
+                    else ""
+                ),
+            )
+            for j, q in enumerate(reader.items(raw, "questions", where))
+        )
+        groups.append(QuestionGroup(gid, reader.text(raw, "title", where, limit=MAX_TITLE), questions))
     _unique(reader, "groups", [g.id for g in groups])
     _unique(reader, "questions", [q.id for g in groups for q in g.questions])
     return tuple(groups)
@@ -578,12 +619,15 @@ def _load_late_effects(reader: _Reader) -> LateEffects:
     data = reader.mapping(reader.load(), "top level")
 
     def rows(key: str, subject: str) -> tuple[LateEffect, ...]:
-        out = tuple(LateEffect(
-            id=reader.ident(raw, "id", f"{key}[{i}]"),
-            subject=reader.text(raw, subject, f"{key}[{i}]"),
-            treatment=str(raw.get("treatment") or "").strip(),
-            effects=reader.texts(raw, "effects", f"{key}[{i}]"),
-        ) for i, raw in enumerate(reader.items(data, key, "late_effects")))
+        out = tuple(
+            LateEffect(
+                id=reader.ident(raw, "id", f"{key}[{i}]"),
+                subject=reader.text(raw, subject, f"{key}[{i}]"),
+                treatment=str(raw.get("treatment") or "").strip(),
+                effects=reader.texts(raw, "effects", f"{key}[{i}]"),
+            )
+            for i, raw in enumerate(reader.items(data, key, "late_effects"))
+        )
         _unique(reader, key, [r.id for r in out])
         return out
 
@@ -593,14 +637,16 @@ def _load_late_effects(reader: _Reader) -> LateEffects:
 
 def _load_glossary(reader: _Reader) -> tuple[Term, ...]:
     data = reader.mapping(reader.load(), "top level")
-    terms = tuple(Term(
-        id=reader.ident(raw, "id", f"terms[{i}]"),
-        term=reader.text(raw, "term", f"terms[{i}]", limit=80),
-        definition=reader.text(raw, "definition", f"terms[{i}]", limit=600),
-        section=reader.ident(raw, "section", f"terms[{i}]"),
-        forms=(reader.texts(raw, "forms", f"terms[{i}]", limit=80)
-               if raw.get("forms") else ()),
-    ) for i, raw in enumerate(reader.items(data, "terms", "glossary")))
+    terms = tuple(
+        Term(
+            id=reader.ident(raw, "id", f"terms[{i}]"),
+            term=reader.text(raw, "term", f"terms[{i}]", limit=80),
+            definition=reader.text(raw, "definition", f"terms[{i}]", limit=600),
+            section=reader.ident(raw, "section", f"terms[{i}]"),
+            forms=(reader.texts(raw, "forms", f"terms[{i}]", limit=80) if raw.get("forms") else ()),
+        )
+        for i, raw in enumerate(reader.items(data, "terms", "glossary"))
+    )
     _unique(reader, "terms", [t.id for t in terms])
     return terms
 
@@ -628,12 +674,17 @@ def _load_emergency(reader: _Reader) -> EmergencyTable:
         number = str(raw.get("number", "")).strip()
         if not re.fullmatch(r"\d{3,4}", number):
             raise reader.fail(f"{at}.number", f"{number!r} is not an emergency number (3-4 digits)")
-        rows.append(EmergencyCountry(
-            id=reader.ident(raw, "id", at), name=reader.text(raw, "name", at, limit=60),
-            zones=tuple(z.upper() for z in reader.texts(raw, "zones", at, limit=2)),
-            number=number, also=reader.text(raw, "also", at, limit=200, optional=True),
-            source=reader.text(raw, "source", at, limit=200),
-            decimal_comma=raw.get("decimal_comma") is True))
+        rows.append(
+            EmergencyCountry(
+                id=reader.ident(raw, "id", at),
+                name=reader.text(raw, "name", at, limit=60),
+                zones=tuple(z.upper() for z in reader.texts(raw, "zones", at, limit=2)),
+                number=number,
+                also=reader.text(raw, "also", at, limit=200, optional=True),
+                source=reader.text(raw, "source", at, limit=200),
+                decimal_comma=raw.get("decimal_comma") is True,
+            )
+        )
     _unique(reader, "countries", [r.id for r in rows])
     _unique(reader, "zones", [z for r in rows for z in r.zones])
     return EmergencyTable(reader.text(data, "checked", "emergency", limit=200), tuple(rows))
@@ -663,16 +714,28 @@ def _load_urgent(reader: _Reader) -> UrgentCard:
             reviewed_by = reader.text(sign, "reviewed_by", at, limit=80, optional=True)
             reviewed_on = reader.text(sign, "reviewed_on", at, limit=10, optional=True)
             if bool(reviewed_by) != bool(reviewed_on):
-                raise reader.fail(at, "reviewed_by and reviewed_on go together (a role and "
-                                      "a date), or neither is set")
+                raise reader.fail(
+                    at, "reviewed_by and reviewed_on go together (a role and a date), or neither is set"
+                )
             if reviewed_on and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", reviewed_on):
                 raise reader.fail(f"{at}.reviewed_on", f"{reviewed_on!r} is not YYYY-MM-DD")
-            signs.append(Sign(id=reader.ident(sign, "id", at), group=reader.ident(raw, "id", where),
-                              text=reader.text(sign, "text", at, limit=300), words=words,
-                              reviewed_by=reviewed_by, reviewed_on=reviewed_on))
-        groups.append(UrgentGroup(id=reader.ident(raw, "id", where),
-                                  title=reader.text(raw, "title", where, limit=120),
-                                  signs=tuple(signs)))
+            signs.append(
+                Sign(
+                    id=reader.ident(sign, "id", at),
+                    group=reader.ident(raw, "id", where),
+                    text=reader.text(sign, "text", at, limit=300),
+                    words=words,
+                    reviewed_by=reviewed_by,
+                    reviewed_on=reviewed_on,
+                )
+            )
+        groups.append(
+            UrgentGroup(
+                id=reader.ident(raw, "id", where),
+                title=reader.text(raw, "title", where, limit=120),
+                signs=tuple(signs),
+            )
+        )
     _unique(reader, "signs", [s.id for g in groups for s in g.signs])
     have = {s.id for g in groups for s in g.signs}
     for needed in URGENT_SIGNS:
@@ -691,7 +754,8 @@ def _load_urgent(reader: _Reader) -> UrgentCard:
             temperature=reader.texts(numbers, "temperature", "numbers", limit=40),
             not_temperature=reader.texts(numbers, "not_temperature", "numbers", limit=40),
             fahrenheit=reader.texts(numbers, "fahrenheit", "numbers", limit=20),
-            celsius=reader.texts(numbers, "celsius", "numbers", limit=20)),
+            celsius=reader.texts(numbers, "celsius", "numbers", limit=20),
+        ),
     )
 
 
@@ -701,7 +765,8 @@ PROFILE = "language.yaml"
 def _load_profile(reader: _Reader, reserved: Collection[str] = ()) -> Profile:
     """A language's profile: its names for the bot's commands (each one a Telegram command
     name, unique, naming a command the bot has: `reserved`, when given), its cross-reference
-    phrase, its reading-ease rule and how its words split into syllables."""
+    phrase, its reading-ease rule, how its words split into syllables, and (optional) the
+    words its dates and times are typed with (bot/when.py)."""
     import pyphen
 
     data = reader.mapping(reader.load(), "top level")
@@ -710,8 +775,7 @@ def _load_profile(reader: _Reader, reserved: Collection[str] = ()) -> Profile:
     for command, raw in reader.mapping(data.get("commands") or {}, "commands").items():
         where = f"commands.{command}"
         if not isinstance(command, str) or not COMMAND.match(command):
-            raise reader.fail(where, f"{command!r} is not a Telegram command (1-32 chars of "
-                                     "a-z 0-9 _)")
+            raise reader.fail(where, f"{command!r} is not a Telegram command (1-32 chars of a-z 0-9 _)")
         if reserved and command not in reserved:
             raise reader.fail(where, f"the bot has no command {command!r}")
         names = (raw,) if isinstance(raw, str) else tuple(raw) if isinstance(raw, list) else ()
@@ -719,29 +783,33 @@ def _load_profile(reader: _Reader, reserved: Collection[str] = ()) -> Profile:
             raise reader.fail(where, "must be a command name or a list of them")
         for name in names:
             if not isinstance(name, str) or not COMMAND.match(name):
-                raise reader.fail(where, f"{name!r} is not a Telegram command (1-32 chars of "
-                                         "a-z 0-9 _)")
+                raise reader.fail(where, f"{name!r} is not a Telegram command (1-32 chars of a-z 0-9 _)")
             if owner.setdefault(name, command) != command:
                 raise reader.fail(where, f"{name!r} is already the name of /{owner[name]}")
         commands[command] = names
     phrase = reader.text(data, "cross_reference", "profile", limit=80)
     opening, _, closing = phrase.partition(TITLE)
     if TITLE not in phrase or TITLE in closing or not opening.strip():
-        raise reader.fail("cross_reference", f"{phrase!r} must be words, then {TITLE} once "
-                                             "(\"the {title} section\", \"la sección {title}\")")
+        raise reader.fail(
+            "cross_reference",
+            f'{phrase!r} must be words, then {TITLE} once ("the {{title}} section", "la sección {{title}}")',
+        )
     ease = reader.mapping(data.get("reading_ease"), "reading_ease")
     formula_name = reader.text(ease, "formula", "reading_ease")
     formula = FORMULAS.get(formula_name)
     if formula is None:
-        raise reader.fail("reading_ease.formula",
-                          f"{formula_name!r} is not one of {', '.join(sorted(FORMULAS))}")
+        raise reader.fail(
+            "reading_ease.formula", f"{formula_name!r} is not one of {', '.join(sorted(FORMULAS))}"
+        )
     bound = "min" if formula.higher_is_easier else "max"
     bars = []
     for key in (f"{bound}_section", f"{bound}_guide"):
         value = ease.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise reader.fail(f"reading_ease.{key}", f"must be a number ({formula_name} "
-                                                     f"takes {bound}_section and {bound}_guide)")
+            raise reader.fail(
+                f"reading_ease.{key}",
+                f"must be a number ({formula_name} takes {bound}_section and {bound}_guide)",
+            )
         bars.append(float(value))
     raw_syllables = reader.mapping(data.get("syllables"), "syllables")
     hyphenation = reader.text(raw_syllables, "hyphenation", "syllables", limit=20)
@@ -753,9 +821,67 @@ def _load_profile(reader: _Reader, reserved: Collection[str] = ()) -> Profile:
     silent_e = raw_syllables.get("silent_e", False)
     if not isinstance(silent_e, bool):
         raise reader.fail("syllables.silent_e", "must be true or false")
-    return Profile(cross_reference=phrase,
-                   reading_ease=ReadingEase(formula_name, bars[0], bars[1]),
-                   syllables=Syllables(hyphenation, vowels, silent_e), commands=commands)
+    return Profile(
+        cross_reference=phrase,
+        reading_ease=ReadingEase(formula_name, bars[0], bars[1]),
+        syllables=Syllables(hyphenation, vowels, silent_e),
+        commands=commands,
+        dates=_load_dates(reader, data.get("dates")),
+    )
+
+
+def _load_dates(reader: _Reader, node: Any) -> DateWords | None:
+    """The profile's `dates:` (absent: None, numbers only), each key in the shape its
+    DateWords field names: words, a list per item, the echo's words, or a pattern."""
+    if node is None:
+        return None
+    data = reader.mapping(node, "dates")
+    keys = {each.name: each for each in fields(DateWords)}
+    for key in data:
+        if key not in keys:
+            raise reader.fail(f"dates.{key}", "is not a dates key (docs/CONTENT.md)")
+    values: dict[str, Any] = {}
+    for name, each in keys.items():
+        where, shape, count = f"dates.{name}", each.metadata["shape"], each.metadata.get("count")
+        raw = data.get(name)
+        if raw is None:
+            if each.metadata["required"]:
+                raise reader.fail(where, "is missing")
+            continue
+        if shape in (PHRASES, TEMPLATES):
+            values[name] = _date_words(reader, raw, where)
+        elif shape == NAMES:
+            if not isinstance(raw, list):
+                raise reader.fail(where, "must be a list")
+            values[name] = tuple(
+                _date_words(reader, [item] if isinstance(item, str) else item, f"{where}[{i}]")
+                for i, item in enumerate(raw)
+            )
+        elif shape == SHOWN:
+            if not isinstance(raw, str):
+                raise reader.fail(where, "must be words separated by spaces")
+            values[name] = tuple(raw.split())
+        elif not isinstance(raw, str) or not raw.strip():
+            raise reader.fail(where, 'must be a pattern such as "{weekday} {day} {month}"')
+        else:
+            values[name] = raw.strip()
+        if count and len(values[name]) != count:
+            raise reader.fail(where, f"must have {count} items, has {len(values[name])}")
+    words = DateWords(**values)
+    problem = check_words(words)
+    if problem is not None:
+        raise reader.fail(f"dates.{problem[0]}", problem[1])
+    return words
+
+
+def _date_words(reader: _Reader, raw: Any, where: str) -> tuple[str, ...]:
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or not all(isinstance(word, str) and word.strip() for word in raw)
+    ):
+        raise reader.fail(where, "must be a list of words (quote yes/no/on/off)")
+    return tuple(" ".join(word.split()) for word in raw)
 
 
 def _load_search(reader: _Reader) -> SearchWords:
@@ -783,8 +909,10 @@ def _flatten(reader: _Reader, node: Any, prefix: str, out: dict[str, str]) -> No
         for key, value in node.items():
             if not isinstance(key, str):
                 # YAML reads a bare `no:` or `yes:` key as a boolean: quote it.
-                raise reader.fail(f"{prefix}.{key}" if prefix else str(key),
-                                  "key must be a string (quote yes/no/on/off keys)")
+                raise reader.fail(
+                    f"{prefix}.{key}" if prefix else str(key),
+                    "key must be a string (quote yes/no/on/off keys)",
+                )
             _flatten(reader, value, f"{prefix}.{key}" if prefix else str(key), out)
     elif isinstance(node, str) and node.strip():
         out[prefix] = node.strip("\n")
@@ -809,7 +937,10 @@ def _load_strings(reader: _Reader) -> Strings:
 
 # Keys the engine itself needs; feature keys are checked by tests that scan the handlers.
 REQUIRED_STRINGS = (
-    "start.greeting", "errors.generic", "errors.stale", "menu.home",
+    "start.greeting",
+    "errors.generic",
+    "errors.stale",
+    "menu.home",
 )
 
 
@@ -837,31 +968,32 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
         for q in group.questions:
             section = by_id.get(q.section)
             if section is None:
-                raise qreader.fail(f"question {q.id}.section",
-                                   f"links to {q.section!r}, which is not a section")
+                raise qreader.fail(
+                    f"question {q.id}.section", f"links to {q.section!r}, which is not a section"
+                )
             if q.part and section.part(q.part) is None:
-                raise qreader.fail(f"question {q.id}.part",
-                                   f"links to {q.part!r}, which is not a part of {q.section}")
+                raise qreader.fail(
+                    f"question {q.id}.part", f"links to {q.part!r}, which is not a part of {q.section}"
+                )
     greader = _Reader(root / "glossary.yaml", root)
     glossary = _load_glossary(greader)
     for term in glossary:
         if term.section not in by_id:
-            raise greader.fail(f"term {term.id}.section",
-                               f"links to {term.section!r}, which is not a section")
+            raise greader.fail(
+                f"term {term.id}.section", f"links to {term.section!r}, which is not a section"
+            )
     checklist = _load_checklist(_Reader(root / "symptoms.yaml", root))
     titles = [s.title for s in sections]
     for s in sections:
         sfile = _Reader(root / "sections" / f"{s.order:02d}-{s.id}.yaml", root)
         for part in s.parts:
             for number, page in enumerate(part.pages, start=1):
-                where = f"section {s.id}" + (f" part {part.id}" if part.id else "") + \
-                    f" page {number}"
+                where = f"section {s.id}" + (f" part {part.id}" if part.id else "") + f" page {number}"
                 note = EDITOR_NOTES.search(page)
                 if note:
                     raise sfile.fail(where, f"an editor's note reaches parents: {note.group()!r}")
                 for ref in cross_references(page, titles, profile.cross_reference)[1]:
-                    raise sfile.fail(where, f"refers to the section {ref!r}, which is not a "
-                                            "section title")
+                    raise sfile.fail(where, f"refers to the section {ref!r}, which is not a section title")
     for opens in OPENS:
         if sum(1 for s in sections if s.opens == opens) > 1:
             raise sreader.fail("opens", f"more than one section opens {opens!r}")
@@ -871,10 +1003,12 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
         for alias in s.aliases:
             if alias in taken:
                 raise _Reader(root / "sections", root).fail(
-                    f"section {s.id}.aliases", f"{alias!r} is taken by the bot itself")
+                    f"section {s.id}.aliases", f"{alias!r} is taken by the bot itself"
+                )
         if s.command in taken:
             raise _Reader(root / "sections", root).fail(
-                f"section {s.id}.command", f"{s.command!r} is taken by the bot itself")
+                f"section {s.id}.command", f"{s.command!r} is taken by the bot itself"
+            )
     urgent_reader = _Reader(root / "urgent.yaml", root)
     urgent = _load_urgent(urgent_reader)
     search = _load_search(_Reader(root / "search.yaml", root))
@@ -882,8 +1016,7 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
         common = [page for section in sections for part in section.parts for page in part.pages]
         common += [f"{t.term} {t.definition}" for t in glossary]
         common += _frequent_words(language)
-        red_flags = RedFlags(search.language, urgent.signs, urgent.sets, urgent.numbers,
-                             common_words=common)
+        red_flags = RedFlags(search.language, urgent.signs, urgent.sets, urgent.numbers, common_words=common)
     except ValueError as exc:
         raise urgent_reader.fail("words", str(exc)) from None
     return Content(
@@ -921,16 +1054,17 @@ def load_catalog(root: Path, reserved: Collection[str] = ()) -> dict[str, Conten
     catalog: dict[str, Content] = {}
     for code, folder in language_folders(root).items():
         content = load_content(folder, reserved, code)
-        catalog[code] = content if not catalog else \
-            aligned(catalog[DEFAULT_LANGUAGE], content, folder)
+        catalog[code] = content if not catalog else aligned(catalog[DEFAULT_LANGUAGE], content, folder)
     check_command_names(catalog, reserved)
     return catalog
 
 
 def load_profiles(root: Path) -> dict[str, Profile]:
     """Only the languages' profiles (quick: no pages, no red-flag check), by language code."""
-    return {code: _load_profile(_Reader(folder / PROFILE, root))
-            for code, folder in language_folders(root).items()}
+    return {
+        code: _load_profile(_Reader(folder / PROFILE, root))
+        for code, folder in language_folders(root).items()
+    }
 
 
 def check_command_names(contents: Mapping[str, Content], commands: Collection[str]) -> None:
@@ -944,35 +1078,33 @@ def check_command_names(contents: Mapping[str, Content], commands: Collection[st
         for command, names in content.profile.commands.items():
             for name in names:
                 if owner.setdefault(name, f"/{command}") != f"/{command}":
-                    raise ContentError(f"{where}: commands.{command}: {name!r} is already "
-                                       f"the name of {owner[name]}")
+                    raise ContentError(
+                        f"{where}: commands.{command}: {name!r} is already the name of {owner[name]}"
+                    )
     for code, content in contents.items():
         where = "sections" if code == DEFAULT_LANGUAGE else f"{code}/sections"
         for section in content.sections:
             mine = f"the section {section.id}"
             for name in (section.command, *section.aliases):
                 if owner.setdefault(name, mine) != mine:
-                    taken = f"the bot itself ({owner[name]})" if owner[name].startswith("/") \
-                        else owner[name]
-                    raise ContentError(f"{where}: section {section.id}: command {name!r} is "
-                                       f"taken by {taken}")
+                    taken = f"the bot itself ({owner[name]})" if owner[name].startswith("/") else owner[name]
+                    raise ContentError(f"{where}: section {section.id}: command {name!r} is taken by {taken}")
 
 
 def _ids(content: Content) -> dict[str, list[str]]:
     return {
         "sections": [s.id for s in content.sections],
-        "parts": [f"{s.id}/{p.id}:{len(p.pages)} pages" for s in content.sections
-                  for p in s.parts],
+        "parts": [f"{s.id}/{p.id}:{len(p.pages)} pages" for s in content.sections for p in s.parts],
         "checklist items": [i.id for i in content.checklist.items],
         "question groups": [g.id for g in content.question_groups],
         "questions": [q.id for g in content.question_groups for q in g.questions],
         "glossary terms": sorted(t.id for t in content.glossary),
-        "late effects": [e.id for e in (*content.late_effects.by_treatment,
-                                        *content.late_effects.by_organ)],
+        "late effects": [e.id for e in (*content.late_effects.by_treatment, *content.late_effects.by_organ)],
         "urgent card groups": [g.id for g in content.urgent.groups],
         "urgent card signs": [s.id for s in content.urgent.signs],
-        "emergency numbers": [f"{c.id}:{c.number}:{','.join(c.zones)}:{c.decimal_comma}"
-                              for c in content.emergency.countries],
+        "emergency numbers": [
+            f"{c.id}:{c.number}:{','.join(c.zones)}:{c.decimal_comma}" for c in content.emergency.countries
+        ],
         "strings": sorted(content.strings.keys()),
         "commands": [s.command for s in content.sections],
     }
@@ -986,12 +1118,20 @@ def aligned(first: Content, other: Content, folder: Path) -> Content:
         missing = [i for i in ids if i not in have[kind]]
         extra = [i for i in have[kind] if i not in ids]
         if missing or extra:
-            raise ContentError(f"{folder}: {kind} differ from the first language's: missing "
-                               f"{missing[:5]}, extra {extra[:5]}")
+            raise ContentError(
+                f"{folder}: {kind} differ from the first language's: missing {missing[:5]}, extra {extra[:5]}"
+            )
     firsts = {s.id: s for s in first.sections}
-    sections = tuple(replace(s, parts=tuple(
-        replace(p, anchor_pages=next(fp for fp in firsts[s.id].parts if fp.id == p.id).pages)
-        for p in s.parts)) for s in other.sections)
+    sections = tuple(
+        replace(
+            s,
+            parts=tuple(
+                replace(p, anchor_pages=next(fp for fp in firsts[s.id].parts if fp.id == p.id).pages)
+                for p in s.parts
+            ),
+        )
+        for s in other.sections
+    )
     return replace(other, sections=sections, _by_id={}, _questions={})
 
 
@@ -1011,8 +1151,7 @@ class PerContents(Generic[_Built]):
     def __init__(self, build: Callable[[Mapping[str, Content]], _Built], keep: int = 8):
         self._build = build
         self._keep = keep
-        self._built: dict[tuple[tuple[str, int], ...],
-                          tuple[tuple[Content, ...], _Built]] = {}
+        self._built: dict[tuple[tuple[str, int], ...], tuple[tuple[Content, ...], _Built]] = {}
 
     def __call__(self, contents: Mapping[str, Content]) -> _Built:
         key = tuple((language, id(content)) for language, content in contents.items())
