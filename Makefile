@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_replicas.py
 	$(BIN)/python scripts/bench_storage.py
 	$(BIN)/python scripts/bench_when.py
+	$(BIN)/python scripts/bench_people.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
