@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import logging
 import os
@@ -368,8 +369,14 @@ async def run_child(args: argparse.Namespace) -> dict[str, Any]:
         arrival[chat].append(raw["update_id"])
     meter.reset()
     answer_waits.clear()
+    profiler = cProfile.Profile() if args.profile and args.app == "bot" else None
+    if profiler is not None:
+        profiler.enable()
     cpu0, t0 = time.process_time(), time.perf_counter()
     await feed([raw for _, raw in stream])
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     answered = list(answer_waits)
     elapsed = time.perf_counter() - t0
     cpu_ms = (time.process_time() - cpu0) * 1000 / len(stream)
@@ -964,6 +971,7 @@ def child_command(args: argparse.Namespace, app: str, rtt_ms: int) -> list[str]:
         "--workdir",
         args.workdir,
     ]
+    command += ["--profile", args.profile] if args.profile and rtt_ms == 0 else []
     return command + (["--only", args.only] if args.only else [])
 
 
@@ -1205,6 +1213,11 @@ def main() -> int:
         help="where the benchmark database goes (use a real disk: commits fsync)",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--profile",
+        help="write a cProfile of the bot's timed updates (0 ms round trip) to this file; "
+        "read it with python -m pstats",
+    )
     parser.add_argument(
         "--http",
         action="store_true",
