@@ -143,8 +143,6 @@ _FILLER = frozenset(
         "el",
     }
 )
-# When an abbreviation is shared, these are the readings a family writing in Spanish more
-# likely means (CST in Mexico, AST in Puerto Rico, CET in Spain): they move to the front.
 _T = TypeVar("_T")
 
 
