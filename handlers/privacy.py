@@ -1,4 +1,11 @@
-"""The urgent card, settings (the care team number), privacy, and the user's own data."""
+"""The urgent card, settings (the care team number), privacy, and the user's own data.
+
+The family's numbers are read with bot.phones as they type them (a name on the same line is
+taken as its label), for their country (from their time zone, else from the emergency country
+they chose). Each is stored as typed, without the name, in the one `phone` column, and read
+again each time it is shown: full numbers as +E.164 text, which Telegram makes tappable, short
+ones as their digits, an extension in words; what no longer reads as a number (release 0.1
+kept loose text) is shown exactly as typed, with a calm "please check" in settings."""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
@@ -17,10 +24,11 @@ from telegram.ext import MessageHandler, filters
 from bot.callbacks import CallbackData
 from bot.content import Content
 from bot.context import BotApp, BotContext, Command, services_of
-from bot.places import country_of_zone
+from bot.phones import PhoneAnswer, read_phone, reparse_saved
 from bot.render import esc, utf16_len
 from bot.storage import Contact, LimitReached, Prompt
 from bot.telegram_html import MAX_TEXT, visible_text
+from bot.zones import country_of_zone
 from handlers.common import (
     PRIVATE,
     Home,
@@ -58,31 +66,181 @@ FEVER_PROMPT = "fever_number"  # the fever number, typed
 FEVER_RULE_PROMPT = "fever_rule"  # the team's fever rule, in their words
 MAX_RULE = 120
 MAX_LABEL = 40
-MIN_PHONE, MAX_PHONE, MIN_DIGITS = 3, 32, 3
-# Loose on purpose: numbers are written many ways (+44 (0)20 ..., 020-7946 ...).
-_PHONE = re.compile(r"[0-9 +\-()]+")
+# The longest number kept as typed (without its name; "+44 (0)20 7946-0000 ext. 40219" is 31
+# characters): a longer one is kept as read instead ("+442079460000 ext. 40219"), which bounds
+# what the urgent card shows for each number.
+MAX_PHONE = 40
 EXPORT_FILENAME = "my-data.json"
+# What bot.phones reads that is saved: a full number, a short or emergency one, an internal
+# extension; a number without its area code ("555 0102", `local_only`) is saved as typed, with
+# a word to check it. Nothing else (a national number whose country is unknown) is saved.
+_SAVED_KINDS = ("full", "short", "emergency", "extension")
+# Why a typed number was not saved -> what the parent reads (each says what works instead).
+_REFUSALS = {
+    "region_unknown": "privacy.phone.no_country",
+    "too_long": "privacy.phone.too_long",
+    "country_code_unknown": "privacy.phone.country_code",
+}
+_MIN_DIGITS = 3  # fewer digits are no number anywhere, whatever the country
+_LABEL_GAP = " -–—:;,.|/"  # what may stand between a name and its number (and spaces)
 
 
 # ---- pure helpers ---------------------------------------------------------------------------
-def clean_phone(text: str) -> str | None:
-    """The number as typed (outer spaces trimmed), or None if it does not look like one."""
-    phone = text.strip()
-    if not MIN_PHONE <= len(phone) <= MAX_PHONE or not _PHONE.fullmatch(phone):
+class TypedPhone(NamedTuple):
+    """A number typed in the PHONE or NUMBER prompt, to be saved."""
+
+    phone: str  # what is stored: the number as typed without the name, or as read
+    label: str | None  # the name typed on the same line, if any (not yet checked)
+    answer: PhoneAnswer
+
+
+def phone_refusal(answer: PhoneAnswer) -> str | None:
+    """The content key saying why a typed number is not saved, or None when it is."""
+    if answer.kind in _SAVED_KINDS or (answer.kind == "as_typed" and answer.problem == "local_only"):
         return None
-    if sum(ch.isdigit() for ch in phone) < MIN_DIGITS:
-        return None
-    return phone
+    if answer.problem == "region_unknown" and sum(ch.isdigit() for ch in answer.raw) < _MIN_DIGITS:
+        return "privacy.settings.invalid"  # "39": too short in any country
+    return _REFUSALS.get(answer.problem or "", "privacy.settings.invalid")
+
+
+def typed_phone(text: str, region: str | None) -> TypedPhone | str:
+    """A typed contact line read for the family's country: what to save, or the content key
+    of the calm refusal."""
+    answer = read_phone(text, region)
+    refusal = phone_refusal(answer)
+    return refusal if refusal is not None else TypedPhone(stored_number(answer, region), answer.label, answer)
+
+
+def stored_number(answer: PhoneAnswer, region: str | None) -> str:
+    """What is kept in the `phone` column: the number exactly as typed without the name typed
+    with it (used only when it reads back the same, alone), else the number as read."""
+    for typed in _without_label(answer.raw, answer.label):
+        if len(typed) <= MAX_PHONE and _same_number(read_phone(typed, region), answer):
+            return typed
+    extension = f" ext. {answer.extension}" if answer.extension and answer.kind != "extension" else ""
+    if answer.kind == "full":
+        return f"{answer.e164}{extension}"
+    if answer.kind == "as_typed":
+        return f"{answer.display}{extension}"
+    return answer.tel_text or answer.raw
+
+
+def _without_label(raw: str, label: str | None) -> list[str]:
+    """The line with its name's words taken off its start, its end, or both (some before the
+    number, the rest after): the candidates for the number as typed. One pass each way, so a
+    long line of words costs no more than its length."""
+    if label is None:
+        return [raw]
+    words = label.split()
+    starts = [0]  # starts[k]: where the number may begin once words[:k] are read from the start
+    for word in words:
+        at = _past_gap(raw, starts[-1], 1)
+        if not raw.startswith(word, at):
+            break
+        starts.append(at + len(word))
+    ends = [len(raw)]  # ends[k]: where the number may end once the last k words are read
+    for word in reversed(words):
+        at = _past_gap(raw, ends[-1], -1)
+        if not raw.endswith(word, 0, at):
+            break
+        ends.append(at - len(word))
+    found: list[str] = []
+    for cut in range(len(words) + 1):  # words[:cut] before the number, the rest after it
+        after = len(words) - cut
+        if cut >= len(starts) or after >= len(ends) or starts[cut] >= ends[after]:
+            continue
+        typed = raw[starts[cut] : ends[after]].strip(_LABEL_GAP).strip()
+        if typed and typed not in found:
+            found.append(typed)
+    return found
+
+
+def _past_gap(text: str, at: int, step: int) -> int:
+    """From `at`, past the spaces and punctuation that may stand between a name and its
+    number: forwards (step 1), or backwards (step -1, `at` being the end of what is left)."""
+
+    def gap(char: str) -> bool:
+        return char in _LABEL_GAP or char.isspace()
+
+    if step > 0:
+        while at < len(text) and gap(text[at]):
+            at += 1
+    else:
+        while at > 0 and gap(text[at - 1]):
+            at -= 1
+    return at
+
+
+def _same_number(again: PhoneAnswer, first: PhoneAnswer) -> bool:
+    return again.label is None and (again.kind, again.e164, again.tel_text, again.extension) == (
+        first.kind,
+        first.e164,
+        first.tel_text,
+        first.extension,
+    )
+
+
+def read_emergency_number(text: str, region: str | None) -> str | None:
+    """The family's own emergency number, kept as it is dialled: an emergency or short number
+    of their country (911, 112, 000, 999, 131; 15 in France), an internal line, a full number
+    (+E.164); when their country is unknown, `clean_emergency`'s rule. None: not a number."""
+    answer = read_phone(text, region)
+    if answer.label is None and (
+        answer.kind in ("emergency", "short", "extension") or (answer.kind == "full" and not answer.extension)
+    ):
+        return answer.e164 or answer.tel_text
+    if region is None or answer.problem == "region_unknown":
+        return clean_emergency(text)
+    digits = text.strip()
+    if re.fullmatch(r"[0-9]{2}", digits) and _is_emergency(digits, region):
+        return digits  # bot.phones reads no 2-digit number; a few countries dial one
+    return None
+
+
+def _is_emergency(digits: str, region: str) -> bool:
+    from phonenumbers import shortnumberinfo
+
+    return bool(shortnumberinfo.is_emergency_number(digits, region))
 
 
 def contact_label(content: Content, contact: Contact) -> str:
     return contact.label or content.strings("contacts.default_label")
 
 
-def numbers_lines(content: Content, contacts: Sequence[Contact]) -> list[str]:
+def number_text(content: Content, answer: PhoneAnswer, readable: bool = False) -> str | None:
+    """A read number as HTML: +E.164 (`readable`: grouped, "+1 555-010-2222"), the digits of a
+    short one, an extension in words; None when it did not read as a number on its own."""
+    s = content.strings
+    if answer.kind not in _SAVED_KINDS or answer.label is not None:
+        return None
+    if answer.kind == "extension":
+        return s("privacy.phone.internal", extension=esc(answer.extension or answer.tel_text or ""))
+    number = esc((answer.display if readable else answer.tel_text) or "")
+    if answer.extension:
+        return s("privacy.phone.extension", number=number, extension=esc(answer.extension))
+    return number
+
+
+def phone_text(content: Content, phone: str, region: str | None, mark: bool = False) -> str:
+    """A saved number as HTML, read again for the family's country; one that does not read is
+    shown exactly as typed, never hidden (`mark`: with a calm word to check it)."""
+    shown = number_text(content, reparse_saved(phone, region))
+    if shown is not None:
+        return shown
+    typed = esc(phone.strip())
+    return content.strings("privacy.phone.check", number=typed) if mark else typed
+
+
+def numbers_lines(
+    content: Content, contacts: Sequence[Contact], region: str | None = None, mark: bool = False
+) -> list[str]:
     """Each saved number with its label; plain text, so Telegram makes the number tappable."""
     return [
-        content.strings("contacts.line", label=esc(contact_label(content, c)), phone=esc(c.phone))
+        content.strings(
+            "contacts.line",
+            label=esc(contact_label(content, c)),
+            phone=phone_text(content, c.phone, region, mark),
+        )
         for c in contacts
     ]
 
@@ -100,9 +258,11 @@ def emergency_line(content: Content, country: str | None, own: str | None) -> st
     return f"{line} {esc(row.also)}." if row.also else line
 
 
-def numbers_block(content: Content, contacts: Sequence[Contact], missing: str) -> str:
+def numbers_block(
+    content: Content, contacts: Sequence[Contact], missing: str, region: str | None = None
+) -> str:
     """The family's numbers under their heading, or `missing` when they saved none."""
-    lines = numbers_lines(content, contacts)
+    lines = numbers_lines(content, contacts, region)
     return "\n".join([content.strings("privacy.urgent.numbers"), *lines]) if lines else missing
 
 
@@ -113,9 +273,10 @@ def urgent_text(
     emergency: str | None = None,
     fever: str | None = None,
     advice: bool = True,
+    region: str | None = None,
 ) -> str:
     """The urgent card: title, the general-guidance note, who to call for what, the family's
-    own numbers, then the advice."""
+    own numbers (read for their country, `region`), then the advice."""
     card = content.urgent
     s = content.strings
     chunks = [f"<b>{esc(card.title)}</b>", f"<i>{esc(card.general_note)}</i>"]
@@ -127,7 +288,7 @@ def urgent_text(
         if fever and group.id == "care_team":  # the family's own rule, below the team's list
             chunks.append(fever)
     if numbers:  # a card shared into another chat carries no family's numbers
-        chunks.append(numbers_block(content, contacts, s("privacy.urgent.no_phone")))
+        chunks.append(numbers_block(content, contacts, s("privacy.urgent.no_phone"), region))
     if advice:  # left out only when the card would not fit in one message otherwise
         chunks.append("\n".join(f"• {esc(line)}" for line in card.advice))
     chunks.append(review_line(content))
@@ -181,9 +342,10 @@ def settings_text(
     ask_gates: bool,
     fever_c: float | None = None,
     comma: bool = False,
+    region: str | None = None,
 ) -> str:
     s = content.strings
-    numbers = numbers_lines(content, contacts)
+    numbers = numbers_lines(content, contacts, region, mark=True)
     lines = (
         "\n".join([s("privacy.settings.numbers", count=len(contacts), limit=MAX_CONTACTS), *numbers])
         if numbers
@@ -207,6 +369,20 @@ def fever_lines(content: Content, fever_c: float | None, rule: str | None, comma
     if rule:
         lines.append(s("privacy.fever.rule", rule=esc(rule)))
     return "\n".join(lines) or None
+
+
+async def family_region(update: Update, context: BotContext) -> str | None:
+    """The family's country (ISO), for reading their numbers: from their time zone, else from
+    the emergency country they chose when it is one country; None when neither says."""
+    uid = user_id(update)
+    zone = await context.storage.users.timezone(uid)
+    region = country_of_zone(zone) if zone else None
+    if region is None:
+        country, _ = await context.storage.users.emergency(uid)
+        row = context.content.emergency.country(country)
+        if row is not None and len(row.zones) == 1:
+            region = row.zones[0]
+    return region
 
 
 async def family_lines(update: Update, context: BotContext) -> tuple[str | None, str | None]:
@@ -433,9 +609,15 @@ def settings_keyboard(
     return Markup(rows)
 
 
-def contact_view(content: Content, contact: Contact, notice: str | None = None) -> View:
+def contact_view(
+    content: Content, contact: Contact, notice: str | None = None, region: str | None = None
+) -> View:
     s = content.strings
-    text = s("privacy.contact.title", label=esc(contact_label(content, contact)), phone=esc(contact.phone))
+    text = s(
+        "privacy.contact.title",
+        label=esc(contact_label(content, contact)),
+        phone=phone_text(content, contact.phone, region, mark=True),
+    )
     return View(
         text if notice is None else f"{notice}\n\n{text}",
         Markup(
@@ -475,9 +657,12 @@ def delete_keyboard(content: Content) -> Markup:
 async def urgent_view(update: Update, context: BotContext, prefix: str | None = None) -> View:
     contacts = await context.storage.contacts.list(user_id(update))
     line, fever = await family_lines(update, context)
-    text = urgent_text(context.content, contacts, emergency=line, fever=fever)
+    region = await family_region(update, context)
+    text = urgent_text(context.content, contacts, emergency=line, fever=fever, region=region)
     if utf16_len(visible_text(text, "HTML")) > MAX_TEXT:  # five long names and a long rule
-        text = urgent_text(context.content, contacts, emergency=line, fever=fever, advice=False)
+        text = urgent_text(
+            context.content, contacts, emergency=line, fever=fever, advice=False, region=region
+        )
     markup = urgent_keyboard(context.content)
     if line is None:  # offer to set it, one tap from the card
         markup = Markup(
@@ -505,7 +690,14 @@ async def settings_view(update: Update, context: BotContext, notice: str | None 
     contacts = await context.storage.contacts.list(uid)
     ask_gates = not await context.storage.users.skips_gates(uid)
     fever = await context.storage.users.fever_c(uid)
-    text = settings_text(context.content, contacts, ask_gates, fever, await decimal_comma(update, context))
+    text = settings_text(
+        context.content,
+        contacts,
+        ask_gates,
+        fever,
+        await decimal_comma(update, context),
+        await family_region(update, context),
+    )
     off = not await context.storage.users.urgent_button(uid)
     return View(
         text if notice is None else f"{notice}\n\n{text}",
@@ -708,7 +900,8 @@ async def emergency_view(update: Update, context: BotContext, notice: str | None
         rows.append([button(s("privacy.emergency.clear"), SetCountry(""))])
     else:
         zone = await context.storage.users.timezone(uid)
-        row = content.emergency.for_code(country_of_zone(zone))
+        code = country_of_zone(zone) if zone else None
+        row = content.emergency.for_code(code)
         if row is not None and zone:
             text = "\n\n".join(
                 [
@@ -717,7 +910,7 @@ async def emergency_view(update: Update, context: BotContext, notice: str | None
                 ]
             )
             rows.append([button(s("privacy.emergency.confirm", number=row.number), SetCountry(row.id))])
-        elif zone and country_of_zone(zone):  # a country the table does not have
+        elif zone and code:  # a country the table does not have
             text = "\n\n".join(
                 [s("privacy.emergency.title"), s("privacy.emergency.unknown_zone", zone=esc(zone))]
             )
@@ -772,7 +965,7 @@ async def ask_emergency_number(update: Update, context: BotContext, data: AskEme
 
 
 async def read_emergency(update: Update, context: BotContext, row: None, text: str) -> str | Outcome:
-    number = clean_emergency(text)
+    number = read_emergency_number(text, await family_region(update, context))
     return again(context, "privacy.emergency.invalid") if number is None else number
 
 
@@ -798,23 +991,46 @@ async def ask_phone(update: Update, context: BotContext, data: AskPhone) -> Repl
     )  # may ask consent first
 
 
-async def read_phone(update: Update, context: BotContext, row: object, text: str) -> str | Outcome:
-    phone = clean_phone(text)
-    return again(context, "privacy.settings.invalid") if phone is None else phone
+async def read_typed_phone(
+    update: Update, context: BotContext, row: object, text: str
+) -> TypedPhone | Outcome:
+    """A number as the family writes it, maybe with its name on the same line, read for their
+    country; refused calmly (saying what works) when it cannot be used."""
+    typed = typed_phone(text, await family_region(update, context))
+    return again(context, typed) if isinstance(typed, str) else typed
 
 
-async def save_new_phone(update: Update, context: BotContext, row: None, phone: str) -> Outcome:
-    """A new number: saved with the default name, then its name is asked for (the label
-    prompt replaces this one)."""
+def check_notes(content: Content, answer: PhoneAnswer) -> list[str]:
+    """A gentle word to check a number saved though it may not work: one without its area
+    code, or one that is possible but not in use as far as the phone library knows."""
+    s = content.strings
+    if answer.kind == "as_typed":
+        return [s("privacy.phone.local_saved", number=esc(answer.display or answer.raw))]
+    shown = number_text(content, answer, readable=True)
+    return [s("privacy.phone.check_saved", number=shown)] if answer.check and shown else []
+
+
+async def save_new_phone(update: Update, context: BotContext, row: None, typed: TypedPhone) -> Outcome:
+    """A new number: saved with the name typed with it (done), or with the default name, and
+    then its name is asked for (the label prompt replaces this one)."""
     s = context.content.strings
+    label = clean_label(typed.label) if typed.label else None
     try:
-        contact_id = await context.storage.contacts.add(user_id(update), "", phone, limit=MAX_CONTACTS)
+        contact_id = await context.storage.contacts.add(
+            user_id(update), label or "", typed.phone, limit=MAX_CONTACTS
+        )
     except LimitReached:
         return done(await settings_view(update, context, s("privacy.settings.full", limit=MAX_CONTACTS)))
+    notes = check_notes(context.content, typed.answer)
+    if label is not None:
+        saved = s("privacy.settings.saved_with_label", label=esc(label))
+        return done(await settings_view(update, context, "\n\n".join([saved, *notes])))
+    if typed.label:  # a name too long to keep: asked for again
+        notes.append(s("privacy.settings.label_too_long", limit=MAX_LABEL, length=len(typed.label)))
     await open_prompt(update, context, LABEL.kind, ShowSettings(), ref=contact_id)
     return handed_over(
         View(
-            s("privacy.settings.saved_ask_label", limit=MAX_LABEL),
+            "\n\n".join([*notes, s("privacy.settings.saved_ask_label", limit=MAX_LABEL)]),
             Markup([[button(s("privacy.settings.done"), ShowSettings())]]),
         )
     )
@@ -836,7 +1052,7 @@ async def open_contact(update: Update, context: BotContext, data: OpenContact) -
     contact = await own_contact(update, context, data.num)
     if contact is None:
         return await contact_gone(update, context)
-    return Reply(contact_view(context.content, contact))
+    return Reply(contact_view(context.content, contact, region=await family_region(update, context)))
 
 
 async def ask_label(update: Update, context: BotContext, data: AskLabel) -> Reply:
@@ -890,11 +1106,21 @@ async def ask_number(update: Update, context: BotContext, data: AskNumber) -> Re
     )
 
 
-async def save_number(update: Update, context: BotContext, contact: Contact, phone: str) -> Outcome:
-    await context.storage.contacts.set_phone(user_id(update), contact.id, phone)
+async def save_number(update: Update, context: BotContext, contact: Contact, typed: TypedPhone) -> Outcome:
+    """A changed number; a name typed with it renames the number too, when it fits."""
+    s = context.content.strings
+    uid = user_id(update)
+    await context.storage.contacts.set_phone(uid, contact.id, typed.phone)
+    notes = check_notes(context.content, typed.answer)
+    label = clean_label(typed.label) if typed.label else None
+    if label is not None:
+        await context.storage.contacts.set_label(uid, contact.id, label)
+    elif typed.label:
+        notes.append(s("privacy.contact.label_kept", limit=MAX_LABEL, length=len(typed.label)))
     updated = await own_contact(update, context, contact.id)
     assert updated is not None
-    return done(contact_view(context.content, updated, context.content.strings("privacy.contact.saved")))
+    notice = "\n\n".join([s("privacy.contact.saved"), *notes])
+    return done(contact_view(context.content, updated, notice, await family_region(update, context)))
 
 
 FEVER: Asking[None, float] = Asking(FEVER_PROMPT, Text.TEMPERATURE, read=read_fever, save=save_fever)
@@ -902,12 +1128,14 @@ FEVER_RULE: Asking[None, str] = Asking(FEVER_RULE_PROMPT, Text.FREE, read=read_r
 EMERGENCY: Asking[None, str] = Asking(
     EMERGENCY_PROMPT, Text.STRUCTURED, read=read_emergency, save=save_emergency
 )
-PHONE: Asking[None, str] = Asking(PHONE_PROMPT, Text.STRUCTURED, read=read_phone, save=save_new_phone)
+PHONE: Asking[None, TypedPhone] = Asking(
+    PHONE_PROMPT, Text.STRUCTURED, read=read_typed_phone, save=save_new_phone
+)
 LABEL: Asking[Contact, str] = Asking(
     LABEL_PROMPT, Text.STRUCTURED, load=load_contact, read=read_label, save=save_label
 )
-NUMBER: Asking[Contact, str] = Asking(
-    NUMBER_PROMPT, Text.STRUCTURED, load=load_contact, read=read_phone, save=save_number
+NUMBER: Asking[Contact, TypedPhone] = Asking(
+    NUMBER_PROMPT, Text.STRUCTURED, load=load_contact, read=read_typed_phone, save=save_number
 )
 
 

@@ -4,7 +4,8 @@ Every text a parent sends (typed outside or inside a prompt, a caption, an edit,
 forwarded message, `/search` words, an inline query) goes through `check` before anything
 else reads it; when it names an item of the urgent card, the parent first sees that item's
 line under its group ("call your local emergency number now" or "call your care team now"),
-the family's own numbers as plain text Telegram makes tappable, and the card's button.
+the family's own numbers as plain text Telegram makes tappable (read for their country, as the
+urgent card shows them), and the card's button.
 What cannot be read (a voice note, a sticker, a photo without a caption) always gets the
 urgent line and the numbers, with a word that no person sees or hears it.
 
@@ -32,6 +33,7 @@ from handlers.privacy import (
     ShowSettings,
     ShowUrgent,
     family_lines,
+    family_region,
     numbers_block,
     review_line,
 )
@@ -76,10 +78,11 @@ def alert_text(
     contacts: Sequence[Contact],
     fever: str | None,
     emergency: str | None = None,
+    region: str | None = None,
 ) -> str:
     """The matching lines of the card under their group titles, the family's numbers, their
     emergency number (or, for a line that says to call it, the card's general one), and the
-    card's review status."""
+    card's review status. `region`: the family's country, to read their numbers."""
     s = content.strings
     card = content.urgent
     chunks = [s("redflags.title")]
@@ -89,7 +92,7 @@ def alert_text(
             chunks.append("\n".join([f"<b>{esc(group.title)}</b>", *lines]))
     if fever and ("fever" in match.signs or "low_temperature" in match.signs):
         chunks.append(fever)
-    chunks.append(numbers_block(content, contacts, s("redflags.no_numbers")))
+    chunks.append(numbers_block(content, contacts, s("redflags.no_numbers"), region))
     if emergency:
         chunks.append(emergency)
     elif any(
@@ -114,7 +117,8 @@ async def alert_view(update: Update, context: BotContext, match: Match, after: s
     uid = user_id(update)
     contacts = await context.storage.contacts.list(uid)
     emergency, fever = await family_lines(update, context)
-    text = alert_text(context.content, match, contacts, fever, emergency)
+    region = await family_region(update, context)
+    text = alert_text(context.content, match, contacts, fever, emergency, region)
     if after:
         text = f"{text}\n\n{after}"
     return View(text, Markup(alert_rows(context.content, contacts)))
@@ -133,7 +137,9 @@ async def unreadable_view(update: Update, context: BotContext) -> View:
     text = "\n\n".join(
         [
             s("redflags.unreadable"),
-            numbers_block(context.content, contacts, s("redflags.no_numbers")),
+            numbers_block(
+                context.content, contacts, s("redflags.no_numbers"), await family_region(update, context)
+            ),
             emergency or f"🚑 {esc(context.content.urgent.no_number)}",
             s("redflags.unseen"),
         ]

@@ -189,3 +189,23 @@ async def test_release_0_1_buttons_open_the_same_views(bot: Harness, content: Co
             # editor's notes, sentence-case titles): the same view, reworded in places.
             assert first_line(got["text"]).lower() == first_line(entry["text"]).lower(), entry["data"]
             assert fuzz.ratio(got["text"], entry["text"]) >= 70, entry["data"]
+
+
+def test_typed_date_buttons_of_release_0_2_parse_as_they_were() -> None:
+    """Release 0.2's "which date" buttons (aq, six numbers) are the ✅ of a typed date now,
+    which carries a seventh, the fold: the old layout still parses, as fold 0 (the moment
+    it saved then); anything else of the prefix does not."""
+    from handlers.appointments.buttons import PickTypedDate
+
+    assert PickTypedDate.unpack("aq:0:2027:1:12:9:30") == PickTypedDate(0, 2027, 1, 12, 9, 30, False)
+    assert PickTypedDate.unpack("aq:12:2027:3:2:10:15") == PickTypedDate(12, 2027, 3, 2, 10, 15)
+    assert PickTypedDate.matches("aq:0:2027:1:12:9:30")
+    assert PickTypedDate(0, 2027, 11, 7, 1, 30, True).pack() == "aq:0:2027:11:7:1:30:1"
+    assert PickTypedDate.unpack("aq:0:2027:11:7:1:30:1") == PickTypedDate(0, 2027, 11, 7, 1, 30, True)
+    for bad in (
+        "aq:0:2027:1:12:9",
+        "aq:0:2027:1:12:9:30:2",
+        "aq:0:2027:1:12:9:30:1:0",
+        "aq:x:2027:1:12:9:30",
+    ):
+        assert PickTypedDate.unpack(bad) is None, bad

@@ -140,8 +140,8 @@ async def test_a_prompt_survives_a_restart(settings: Settings, content: Content)
         await bot.storage.users.give_consent(PARENT)
         await open_phone(bot)
     async with Harness(settings, content) as bot:
-        await bot.send("0123 456 789")
-        assert await first_phone(bot, PARENT) == "0123 456 789"
+        await bot.send("+44 20 7946 0000")
+        assert await first_phone(bot, PARENT) == "+44 20 7946 0000"
         assert bot.html() == content.strings("privacy.settings.saved_ask_label", limit=40)
 
 
@@ -190,8 +190,8 @@ async def test_a_refused_answer_keeps_the_prompt_open(consented: Harness, conten
     await open_phone(bot)
     await bot.send("what is a port")
     assert bot.text() == content.strings("privacy.settings.invalid")
-    await bot.send("0123 456 789")
-    assert await first_phone(bot, PARENT) == "0123 456 789"
+    await bot.send("+44 20 7946 0000")
+    assert await first_phone(bot, PARENT) == "+44 20 7946 0000"
     await open_own_question(bot)
     await bot.send("x" * 501)
     assert content.strings("questions.question_too_long", length=501, limit=500) in bot.text()
@@ -206,8 +206,8 @@ async def test_a_prompt_asks_for_consent_first_and_opens_after_ok(bot: Harness, 
     assert await bot.storage.prompts.get(PARENT) is None
     await bot.tap_data(make("y", then=make("sp")))
     assert bot.text() == content.strings("privacy.settings.prompt")
-    await bot.send("0123 456 789")
-    assert await first_phone(bot, PARENT) == "0123 456 789"
+    await bot.send("+44 20 7946 0000")
+    assert await first_phone(bot, PARENT) == "+44 20 7946 0000"
 
 
 async def test_forged_data_with_another_features_prefix_is_stale(

@@ -303,7 +303,7 @@ async def test_structured_prompts_save_nothing_and_stay_open(
     assert after == before
 
 
-FREE_TEXT_KINDS = {"question", "answer", "visit_answer", "fever_rule"}
+FREE_TEXT_KINDS = {"question", "answer", "visit_answer", "fever_rule", "appointment_note"}
 STRUCTURED_KINDS = {
     "phone",
     "contact_label",
@@ -385,7 +385,8 @@ async def test_a_caption_is_checked(consented: Harness, language: str) -> None:
         await bot.feed(media(bot, kind, caption[language]))
         text = bot.html()
         assert alerted(bot) and sign_line(bot.content, "line") in text, kind
-        assert "+1 (555) 010-2222" in text
+        # stored as typed, shown as +E.164 (tappable)
+        assert bot.content.strings("contacts.line", label="Ward nights", phone="+15550102222") in text
         assert bot.content.strings("redflags.unseen") in text
 
 
@@ -815,14 +816,16 @@ async def test_the_fullest_card_fits_one_message(consented: Harness, language: s
     from handlers.privacy import MAX_LABEL, MAX_PHONE, MAX_RULE
 
     bot = consented
-    for n in range(5):
-        await save_phone(bot, 1001, ("+1 555 010 22" + str(n) + " " * MAX_PHONE)[:MAX_PHONE], "W" * MAX_LABEL)
+    for n in range(5):  # the widest a number shows: a saved one that does not read, as typed
+        phone = (f"+1 555 010 22{n}" + " 0" * MAX_PHONE)[:MAX_PHONE]
+        await save_phone(bot, 1001, phone, "W" * MAX_LABEL)
     await bot.storage.users.set_emergency(1001, "ar", None)
     await bot.storage.users.set_fever_c(1001, 38.0)
     await bot.storage.users.set_fever_rule(1001, "R" * MAX_RULE)
     await bot.send({"en": "/urgent", "es": "/urgente"}[language])
     assert bot.content.urgent.title in bot.text()  # sent: within Telegram's 4,096
     assert "R" * MAX_RULE in bot.text() and "107" in bot.text()
+    assert all(c.phone.strip() in bot.text() for c in await bot.storage.contacts.list(1001))
 
 
 async def test_an_emergency_line_without_the_familys_number_gives_the_general_one(

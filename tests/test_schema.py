@@ -38,9 +38,13 @@ USERS = (7, 8, 9)
 
 
 def without_head(export: dict[str, Any]) -> dict[str, Any]:
-    """An export as release 0.2 wrote it (the head, format and schema, is new)."""
+    """An export as release 0.2 wrote it (the head, format and schema, is new; so are an
+    appointment's note and removed_at, schema 12, empty on every migrated row)."""
     assert export.pop("export_format") == 2
     assert export.pop("schema_version") == schema.LATEST
+    for appointment in export.get("appointments", []):
+        assert appointment.pop("note") == ""
+        assert appointment.pop("removed_at") is None
     return export
 
 
@@ -237,3 +241,60 @@ async def test_a_language_is_one_upsert_kept_without_consent(stores: Callable[[]
     again = stores()
     await again.open()
     assert await again.users.language(4) == "en"
+
+
+# ---- schema 12: an appointment's Undo window and its note -------------------------------------
+async def test_a_release_0_2_appointment_takes_a_note_and_undo_after_the_migration(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    shutil.copy(COMPAT / "sqlite_release_0_2.sqlite3", path)
+    storage = open_storage(path, Clock(start=BASE + 100))
+    await storage.open()
+    try:
+        assert await storage.appointments.set_note(7, 2, "Bring the medicine bottle")
+        assert await storage.appointments.remove(7, 2)
+        assert [a.id for a in await storage.appointments.upcoming(7, 0)] == [1]
+        assert await storage.appointments.undo_remove(7, 2, removed_after=BASE, after=0, limit=10)
+        back = await storage.appointments.get(7, 2)
+        assert back is not None and back.note == "Bring the medicine bottle" and back.place == "Day hospital"
+    finally:
+        await storage.close()
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(appointments)")}
+        assert {"note", "removed_at"} <= columns
+
+
+@pytest.mark.every_backend
+async def test_a_deleted_appointment_waits_for_undo_then_is_erased(stores: Callable[[], Store]) -> None:
+    """Both: a deleted appointment is not listed, not reminded, not counted toward the limit,
+    comes back within the window (if there is room), and purge_removed erases it after."""
+    s = stores()
+    await s.open()
+    await s.users.give_consent(1)
+    first = await s.appointments.add(1, 5000.0, 4000.0, after=0, limit=2)
+    second = await s.appointments.add(1, 6000.0, 4000.0, after=0, limit=2)
+    with pytest.raises(LimitReached):
+        await s.appointments.add(1, 7000.0, 4000.0, after=0, limit=2)
+    assert await s.appointments.set_note(1, first, "Nothing to eat after midnight")
+    assert await s.appointments.remove(1, first)
+    assert not await s.appointments.remove(1, first)  # once
+    removed_at = (await s.appointments.all_kept(1))[0].removed_at
+    assert removed_at is not None
+    assert [a.id for a in await s.appointments.upcoming(1, 0)] == [second]
+    assert await s.appointments.get(1, first) is None
+    assert not await s.appointments.set_place(1, first, "x")
+    assert not await s.appointments.reschedule(1, first, 5500.0, 4500.0)
+    assert [a.id for _, a in await s.appointments.claim_due(4500.0, lease=60, by="t")] == [second]
+    third = await s.appointments.add(1, 7000.0, 4000.0, after=0, limit=2)  # room again
+    with pytest.raises(LimitReached):  # no room to bring it back
+        await s.appointments.undo_remove(1, first, removed_after=0, after=0, limit=2)
+    await s.appointments.remove(1, third)
+    assert not await s.appointments.undo_remove(2, first, removed_after=0, after=0, limit=2)  # not theirs
+    assert not await s.appointments.undo_remove(1, first, removed_after=removed_at + 1, after=0, limit=2)
+    assert await s.appointments.undo_remove(1, first, removed_after=removed_at, after=0, limit=2)
+    back = await s.appointments.get(1, first)
+    assert back is not None and back.note == "Nothing to eat after midnight" and back.removed_at is None
+    assert await s.appointments.remove(1, first)
+    assert await s.appointments.purge_removed(removed_at) == 0  # still in its window
+    assert await s.appointments.purge_removed(time.time() + 1) == 2  # it, and the third
+    assert [a.id for a in await s.appointments.all_kept(1)] == [second]
+    assert not await s.appointments.undo_remove(1, first, removed_after=0, after=0, limit=2)

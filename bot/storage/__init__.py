@@ -156,7 +156,7 @@ class Store:
                 "fever_rule": user["fever_rule"],
                 "treatment": user["treatment"],
             },
-            "appointments": [asdict(a) for a in await self.appointments.upcoming(user_id, 0)],
+            "appointments": [asdict(a) for a in await self.appointments.all_kept(user_id)],
             "care_team_numbers": [asdict(c) for c in await self.contacts.list(user_id)],
             "waiting_for_text": asdict(waiting) if waiting else None,
             "bookmarks": [asdict(b) for b in await self.bookmarks.list(user_id)],

@@ -6,16 +6,26 @@ Reminders are sent at least once: `claim_due` leases the due ones to one process
 message. A send that fails, or a process that dies mid-send, leaves the lease to run out,
 and the next look claims it again. A duplicate is harmless: the reminder names its
 appointment, and its buttons open views (a second tap shows the same view).
+
+A deleted appointment is only hidden (`removed_at`) for the Undo window: it is not listed,
+gets no reminder, cannot be changed and does not count toward the limit; `purge_removed`
+erases it for good once the window has ended (and its text from the files).
 """
 
 from __future__ import annotations
 
 from bot.storage.driver import CONSENTED, Driver, limit_or_consent
-from bot.storage.interface import Appointment
+from bot.storage.interface import Appointment, LimitReached
 from bot.storage.rows import APPOINTMENT_COLUMNS, appointment
 
-# Due, not sent, for a parent who still gets reminders, and not leased by a live claim.
-_DUE = "reminded_at IS NULL AND remind_at <= :now AND (claimed_at IS NULL OR claimed_at <= :expired)"
+# Due, not sent, not deleted, for a parent who still gets reminders, and not leased by a
+# live claim.
+_DUE = (
+    "reminded_at IS NULL AND removed_at IS NULL AND remind_at <= :now "
+    "AND (claimed_at IS NULL OR claimed_at <= :expired)"
+)
+# The appointments ahead that count toward the limit (deleted ones waiting for Undo do not).
+_AHEAD = "SELECT COUNT(*) FROM appointments WHERE user_id=:user AND starts_at > :after AND removed_at IS NULL"
 
 
 class AppointmentsRepo:
@@ -25,15 +35,26 @@ class AppointmentsRepo:
     async def upcoming(self, user_id: int, after: float) -> list[Appointment]:
         rows = await self.db.all(
             f"SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE user_id=:user "
-            "AND starts_at > :after ORDER BY starts_at, id",
+            "AND starts_at > :after AND removed_at IS NULL ORDER BY starts_at, id",
             user=user_id,
             after=after,
         )
         return [appointment(r) for r in rows]
 
+    async def all_kept(self, user_id: int) -> list[Appointment]:
+        """Every appointment still stored, past ones and deleted ones within the Undo window
+        too (/mydata)."""
+        rows = await self.db.all(
+            f"SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE user_id=:user ORDER BY starts_at, id",
+            user=user_id,
+        )
+        return [appointment(r) for r in rows]
+
     async def get(self, user_id: int, appointment_id: int) -> Appointment | None:
+        """The appointment, unless it is not this user's or was deleted."""
         row = await self.db.one(
-            f"SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE user_id=:user AND id=:id",
+            f"SELECT {APPOINTMENT_COLUMNS} FROM appointments WHERE user_id=:user AND id=:id "
+            "AND removed_at IS NULL",
             user=user_id,
             id=appointment_id,
         )
@@ -44,8 +65,7 @@ class AppointmentsRepo:
             user_id,
             "INSERT INTO appointments(user_id, starts_at, remind_at, created_at) "
             f"SELECT :user, :starts, :remind, :now WHERE EXISTS ({CONSENTED}) "
-            "AND (SELECT COUNT(*) FROM appointments "
-            "WHERE user_id=:user AND starts_at > :after) < :limit RETURNING id",
+            f"AND ({_AHEAD}) < :limit RETURNING id",
             starts=starts_at,
             remind=remind_at,
             now=self.db.clock(),
@@ -61,7 +81,7 @@ class AppointmentsRepo:
         return bool(
             await self.db.write(
                 "UPDATE appointments SET starts_at=:starts, remind_at=:remind, reminded_at=NULL, "
-                "claimed_at=NULL, claimed_by=NULL WHERE user_id=:user AND id=:id",
+                "claimed_at=NULL, claimed_by=NULL WHERE user_id=:user AND id=:id AND removed_at IS NULL",
                 user=user_id,
                 id=appointment_id,
                 starts=starts_at,
@@ -72,19 +92,77 @@ class AppointmentsRepo:
     async def set_place(self, user_id: int, appointment_id: int, place: str) -> bool:
         return bool(
             await self.db.write(
-                "UPDATE appointments SET place=:place WHERE user_id=:user AND id=:id",
+                "UPDATE appointments SET place=:place WHERE user_id=:user AND id=:id AND removed_at IS NULL",
                 user=user_id,
                 id=appointment_id,
                 place=place,
             )
         )
 
-    async def remove(self, user_id: int, appointment_id: int) -> bool:
+    async def set_note(self, user_id: int, appointment_id: int, note: str) -> bool:
+        """The note for the day before, kept as typed ("" removes it)."""
         return bool(
             await self.db.write(
-                "DELETE FROM appointments WHERE user_id=:user AND id=:id", user=user_id, id=appointment_id
+                "UPDATE appointments SET note=:note WHERE user_id=:user AND id=:id AND removed_at IS NULL",
+                user=user_id,
+                id=appointment_id,
+                note=note,
             )
         )
+
+    async def remove(self, user_id: int, appointment_id: int) -> bool:
+        """Hide the appointment so it can be undone for a while (purge_removed erases it);
+        its reminder is not sent meanwhile."""
+        return bool(
+            await self.db.write(
+                "UPDATE appointments SET removed_at=:now WHERE user_id=:user AND id=:id "
+                "AND removed_at IS NULL",
+                user=user_id,
+                id=appointment_id,
+                now=self.db.clock(),
+            )
+        )
+
+    async def undo_remove(
+        self, user_id: int, appointment_id: int, *, removed_after: float, after: float, limit: int
+    ) -> bool:
+        """Bring back an appointment deleted after `removed_after` (the Undo window), if there
+        is room among those ahead of `after` (LimitReached when there is none). False when it
+        is not deleted, or gone for good."""
+        written = await self.db.as_owner(
+            user_id,
+            "UPDATE appointments SET removed_at=NULL WHERE user_id=:user AND id=:id "
+            f"AND removed_at IS NOT NULL AND removed_at >= :removed_after AND ({_AHEAD}) < :limit "
+            "RETURNING id",
+            consent=False,
+            id=appointment_id,
+            removed_after=removed_after,
+            after=after,
+            limit=limit,
+        )
+        if written:
+            return True
+        waiting = await self.db.value(
+            "SELECT COUNT(*) FROM appointments WHERE user_id=:user AND id=:id "
+            "AND removed_at IS NOT NULL AND removed_at >= :removed_after",
+            user=user_id,
+            id=appointment_id,
+            removed_after=removed_after,
+        )
+        if waiting:
+            raise LimitReached(user_id)
+        return False
+
+    async def purge_removed(self, removed_before: float) -> int:
+        """Erase, for every user, the appointments deleted before this moment (and their text
+        from the files: bot.storage.driver.Driver.erased)."""
+        erased = await self.db.write(
+            "DELETE FROM appointments WHERE removed_at IS NOT NULL AND removed_at < :before",
+            before=removed_before,
+        )
+        if erased:
+            await self.db.erased()
+        return erased
 
     async def claim_due(
         self, now: float, *, lease: float, by: str, batch: int = 100

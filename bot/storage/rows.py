@@ -12,7 +12,7 @@ USER_COLUMNS = (
     "country, emergency_number, urgent_button, fever_rule, treatment"
 )
 QUESTION_COLUMNS = "id, guide_id, text, created_at, asked_at, answer, answered_at, removed_at"
-APPOINTMENT_COLUMNS = "id, starts_at, place, remind_at, reminded_at"
+APPOINTMENT_COLUMNS = "id, starts_at, place, remind_at, reminded_at, note, removed_at"
 CONTACT_COLUMNS = "id, label, phone, created_at"
 PROMPT_COLUMNS = "kind, ref, origin, opened_at, expires_at"
 
@@ -41,6 +41,8 @@ def appointment(row: Any) -> Appointment:
         place=row["place"],
         remind_at=row["remind_at"],
         reminded_at=row["reminded_at"],
+        note=row["note"],
+        removed_at=row["removed_at"],
     )
 
 

@@ -31,6 +31,15 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX IF NOT EXISTS handled_updates_at ON handled_updates(handled_at);
     """,
+    # 12: a deleted appointment is kept for the Undo window (removed_at), then erased by a
+    # job, as removed questions are; the family's note for the day before (kept as typed,
+    # '' for none), shown in the appointment and its reminder.
+    """
+    ALTER TABLE appointments ADD COLUMN removed_at DOUBLE PRECISION;
+    ALTER TABLE appointments ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    CREATE INDEX IF NOT EXISTS appointments_removed ON appointments(removed_at)
+        WHERE removed_at IS NOT NULL;
+    """,
 )
 
 LATEST = FROZEN_END + len(MIGRATIONS)  # the schema this release's code is written for

@@ -1,20 +1,25 @@
-"""Appointments: the next visits, reminders the day before with the unanswered questions, an
-.ics file for the phone's calendar, and "At the appointment", one question per screen.
+"""Appointments: the next visits, reminders the day before with the questions not yet asked
+and the family's note, an .ics file for the phone's calendar, and "At the appointment", one
+question per screen.
 
 The family's time zone is asked first, once; then appointments are added by the calendar's
-taps or typed ("14 Dec 9:30"), given a place and a reminder hour, sent as a file, deleted.
-Its modules, each importing only those before it:
+taps, or typed on any of its screens ("tomorrow 9am", "mañana a las 9", "9:30" on the day
+picked), read by bot.when and shown back with the weekday before ✅ saves them; given a
+place, a note for the day before and a reminder hour, sent as a file, deleted (with Undo).
+Times are shown on the clock of the family's country (rules.TWELVE_HOUR). Its modules,
+each importing only those before it:
 
 - `buttons`: every button type (prefixes fixed: old buttons in chats keep working) and the
   prompt kinds;
 - `rules`: limits, the time zones offered, local time, reminder times, reading a typed date,
-  the questions still open (pure, no Telegram);
+  the 12-hour clock, the questions still open (pure, no Telegram);
 - `calendar_file`: the .ics writer;
 - `views`: the screens and the reminder, content and rows in, a `View` out;
-- `booking`: the list, the time zone, the calendar and typed times, place, reminder hour,
-  delete, the file, and three prompts (TIMEZONE, TIME, PLACE);
+- `booking`: the list, the time zone, the calendar and typed times, place, note, reminder
+  hour, delete and Undo, the file, and four prompts (TIMEZONE, TIME, PLACE, NOTE);
 - `visit`: "At the appointment", and its prompt (VISIT_ANSWER);
 - `reminders`: the job that sends each due reminder once;
+- `purge`: the job that erases deleted appointments once their Undo window ends;
 - here: /appointment and the registrations in `setup`.
 """
 
@@ -24,13 +29,16 @@ from aiolimiter import AsyncLimiter
 
 from bot.context import BotApp, Command
 from handlers.appointments.booking import (
+    NOTE,
     PLACE,
     TIME,
     TIMEZONE,
     appointments_command,
+    ask_note,
     ask_place,
     ask_reminder_hour,
     ask_timezone,
+    clear_note,
     delete_appointment,
     open_appointment,
     send_calendar_file,
@@ -42,14 +50,18 @@ from handlers.appointments.booking import (
     tap_minute,
     tap_month,
     tap_typed_date,
+    type_again,
     type_time,
     type_timezone,
+    undo_delete,
 )
 from handlers.appointments.buttons import (
+    AskNote,
     AskPlace,
     AskReminderHour,
     AskTimezone,
     CalendarMonth,
+    ClearNote,
     DeleteAppointment,
     OpenAppointment,
     PickDay,
@@ -59,12 +71,15 @@ from handlers.appointments.buttons import (
     SendCalendarFile,
     SetReminderHour,
     SetTimezone,
+    TypeAgain,
     TypeTime,
     TypeTimezone,
+    UndoDelete,
     VisitAnswer,
     VisitAsked,
     VisitEnd,
 )
+from handlers.appointments.purge import PURGE_APPOINTMENTS_JOB, PURGE_EVERY, purge_removed_appointments
 from handlers.appointments.reminders import (
     CHECK_EVERY,
     LEASE,
@@ -73,7 +88,7 @@ from handlers.appointments.reminders import (
     REMINDER_JOB,
     send_reminders,
 )
-from handlers.appointments.rules import MAX_AHEAD, MAX_PLACE, TIMEZONES, parse_when, read_when
+from handlers.appointments.rules import MAX_AHEAD, MAX_NOTE, MAX_PLACE, TIMEZONES, TWELVE_HOUR
 from handlers.appointments.visit import (
     VISIT_ANSWER,
     tap_visit,
@@ -89,11 +104,12 @@ __all__ = [
     "COMMANDS",
     "LEASE",
     "MAX_AHEAD",
+    "MAX_NOTE",
     "MAX_PLACE",
+    "PURGE_APPOINTMENTS_JOB",
     "REMINDER_JOB",
     "TIMEZONES",
-    "parse_when",
-    "read_when",
+    "TWELVE_HOUR",
     "setup",
 ]
 
@@ -101,9 +117,10 @@ COMMANDS = (Command("appointment", "help.commands.appointment", appointments_com
 
 
 def setup(app: BotApp) -> None:
-    """Register the feature: every button's tap, the four prompts, and the reminder job with
-    its own rate limit for messages nobody asked for (no menu button: the appointments are
-    reached by /appointment, the settings and My questions)."""
+    """Register the feature: every button's tap, the five prompts, the reminder job with
+    its own rate limit for messages nobody asked for, and the job that erases deleted
+    appointments (no menu button: the appointments are reached by /appointment, the
+    settings and My questions)."""
     for data_type, callback in (
         (ShowAppointments, tap_appointments),
         (AskTimezone, ask_timezone),
@@ -115,9 +132,13 @@ def setup(app: BotApp) -> None:
         (PickMinute, tap_minute),
         (TypeTime, type_time),
         (PickTypedDate, tap_typed_date),
+        (TypeAgain, type_again),
         (OpenAppointment, open_appointment),
         (AskPlace, ask_place),
+        (AskNote, ask_note),
+        (ClearNote, clear_note),
         (DeleteAppointment, delete_appointment),
+        (UndoDelete, undo_delete),
         (SendCalendarFile, send_calendar_file),
         (VisitQuestion, tap_visit),
         (VisitAsked, tap_visit_asked),
@@ -130,8 +151,11 @@ def setup(app: BotApp) -> None:
     on_prompt(app, TIMEZONE)
     on_prompt(app, TIME)
     on_prompt(app, PLACE)
-    # An answer keeps whatever the parent writes, as My questions' own answer prompt does.
+    # The note and an answer keep whatever the parent writes, as My questions' own answer
+    # prompt does.
+    on_prompt(app, NOTE)
     on_prompt(app, VISIT_ANSWER)
     app.bot_data[LIMITER] = AsyncLimiter(PROACTIVE_PER_SECOND, 1)
     # At start-up (reminders missed while the bot was down), then every minute.
     at_start_and_every(app, send_reminders, CHECK_EVERY, REMINDER_JOB)
+    at_start_and_every(app, purge_removed_appointments, PURGE_EVERY, PURGE_APPOINTMENTS_JOB)

@@ -1,7 +1,9 @@
 """Keeping the family's appointments: the list, the time zone, a new appointment or a new
-time (by the calendar's taps or typed), its place, the reminder's hour, delete, and the .ics
-file. The taps return a `Reply`; the three prompts (TIMEZONE, TIME, PLACE) declare their
-load, read and save steps (handlers.prompts) and are registered in the package's setup.
+time (by the calendar's taps, or typed on any of its screens and shown back before it is
+saved), its place, its note for the day before, the reminder's hour, delete with Undo, and
+the .ics file. The taps return a `Reply`; the four prompts (TIMEZONE, TIME, PLACE, NOTE)
+declare their load, read and save steps (handlers.prompts) and are registered in the
+package's setup.
 
 An appointment is always looked up for the tapping parent (`own_appointment`): a button's
 number is never trusted, and one that is gone (deleted meanwhile) shows the list with a
@@ -11,21 +13,27 @@ calm "gone".
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from telegram import Update
 
+from bot.callbacks import CallbackData
 from bot.context import BotContext
 from bot.storage import Appointment, LimitReached, Prompt
+from bot.when import LIMIT_YEARS
 from handlers.appointments.buttons import (
+    NOTE_PROMPT,
     PLACE_PROMPT,
     TIME_PROMPT,
     TIMEZONE_PROMPT,
+    AskNote,
     AskPlace,
     AskReminderHour,
     AskTimezone,
     CalendarMonth,
+    ClearNote,
     DeleteAppointment,
     OpenAppointment,
     PickDay,
@@ -35,49 +43,58 @@ from handlers.appointments.buttons import (
     SendCalendarFile,
     SetReminderHour,
     SetTimezone,
+    TypeAgain,
     TypeTime,
     TypeTimezone,
+    UndoDelete,
 )
 from handlers.appointments.calendar_file import ics_bytes
 from handlers.appointments.rules import (
     MAX_AHEAD,
+    MAX_NOTE,
     MAX_PLACE,
     REMIND_HOUR,
     TIMEZONES,
-    When,
+    day_first_of,
     local,
-    month_names,
-    open_questions,
-    read_when,
+    localize,
+    read_typed,
     remind_time,
+    still_to_ask,
+    too_far,
+    twelve_hour,
     zone,
 )
 from handlers.appointments.views import (
     appointment_view,
     calendar_view,
+    echo_view,
     hour_view,
     list_view,
     minute_view,
+    note_keyboard,
     reminder_hour_view,
     timezone_view,
-    which_date_view,
+    when_text,
 )
 from handlers.common import Reply, ShowAppointments, View, require_consent, show, stale_reply, user_id
-from handlers.prompts import Asking, Outcome, Text, Then, again, ask, done
+from handlers.prompts import Asking, Outcome, Text, Then, again, ask, done, open_prompt, typed_text
 from handlers.questions import localized
 
 
 # ---- the list and the time zone ----------------------------------------------------------------
-async def list_reply(update: Update, context: BotContext, notice: str | None = None) -> Reply:
-    """The parent's next appointments (with `notice` above them), or the time zones first
-    while the family has none."""
+async def list_reply(
+    update: Update, context: BotContext, notice: str | None = None, undo: int | None = None
+) -> Reply:
+    """The parent's next appointments (with `notice` above them, and Undo for `undo`, one
+    just deleted), or the time zones first while the family has none."""
     uid = user_id(update)
     tz_name = await context.storage.users.timezone(uid)
     if zone(tz_name) is None:
         return Reply(timezone_view(context.content, notice))
     assert tz_name is not None
     items = await context.storage.appointments.upcoming(uid, context.now())
-    return Reply(list_view(context.content, tz_name, items, context.now(), notice))
+    return Reply(list_view(context.content, tz_name, items, context.now(), notice, undo))
 
 
 async def appointments_command(update: Update, context: BotContext) -> None:
@@ -155,6 +172,9 @@ async def gone(update: Update, context: BotContext) -> Reply:
 
 
 # ---- a new appointment, or a new time: the calendar, or typed ----------------------------------
+# The calendar, hour and minute screens each wait for typing (the TIME prompt, opened again
+# by each tap that shows one, with that screen's data as its origin: Cancel goes back there);
+# a tap on anything else ends it, as any tap does.
 async def tap_month(update: Update, context: BotContext, data: CalendarMonth) -> Reply:
     """A month of the calendar; a month already past shows this one (an old button)."""
     found = await family_zone(update, context)
@@ -164,40 +184,66 @@ async def tap_month(update: Update, context: BotContext, data: CalendarMonth) ->
         return stale_reply(context)
     today = local(context.now(), found[0]).date()
     if (data.year, data.month) < (today.year, today.month):
-        return Reply(calendar_view(context.content, data.appt, today.year, today.month, today))
+        data = CalendarMonth(data.appt, today.year, today.month)
+    await wait_for_typing(update, context, data, data.appt)
     return Reply(calendar_view(context.content, data.appt, data.year, data.month, today))
 
 
 async def tap_day(update: Update, context: BotContext, data: PickDay) -> Reply:
     """A day tapped: its hours (a day that does not exist is a stale button)."""
-    try:
-        date(data.year, data.month, data.day)
-    except ValueError:
+    found = await family_zone(update, context)
+    if found is None:
+        return Reply(timezone_view(context.content))
+    if picked_day(data) is None:
         return stale_reply(context)
-    return Reply(hour_view(context.content, data))
+    await wait_for_typing(update, context, data, data.appt)
+    return Reply(hour_view(context.content, data, twelve_hour(found[1])))
 
 
 async def tap_hour(update: Update, context: BotContext, data: PickHour) -> Reply:
     """An hour tapped: its minutes."""
-    if not 0 <= data.hour <= 23:
+    found = await family_zone(update, context)
+    if found is None:
+        return Reply(timezone_view(context.content))
+    if not 0 <= data.hour <= 23 or picked_day(data) is None:
         return stale_reply(context)
-    return Reply(minute_view(context.content, data))
+    await wait_for_typing(update, context, data, data.appt)
+    return Reply(minute_view(context.content, data, twelve_hour(found[1])))
 
 
-async def save_time(update: Update, context: BotContext, appt: int, when: When) -> tuple[View, bool]:
-    """Save a new appointment or a new time; (what to show, whether it was saved)."""
+def picked_day(data: PickDay | PickHour) -> date | None:
+    """The day a calendar button was for, or None if there is no such day (forged data)."""
+    try:
+        return date(data.year, data.month, data.day)
+    except ValueError:
+        return None
+
+
+async def wait_for_typing(update: Update, context: BotContext, origin: CallbackData, appt: int) -> None:
+    """Open the TIME prompt for the screen being shown (`origin`), for appointment `appt`
+    (0: a new one)."""
+    await open_prompt(update, context, TIME.kind, origin, ref=appt or None)
+
+
+async def save_time(update: Update, context: BotContext, appt: int, starts: datetime) -> tuple[View, bool]:
+    """Save a new appointment or a new time (`starts`: aware, in the family's zone); (what to
+    show, whether it was saved)."""
     s = context.content.strings
     found = await family_zone(update, context)
     if found is None:
         return timezone_view(context.content), False
     tz, tz_name = found
-    starts = datetime(*when, tzinfo=tz)
     now = context.now()
     today = datetime.fromtimestamp(now, tz).date()
-    if starts.timestamp() <= now:
-        return calendar_view(
-            context.content, appt, today.year, today.month, today, s("appointments.past")
-        ), False
+    if starts.timestamp() <= now or too_far(starts.date(), today):
+        # Back on this month's calendar, which waits for typing again.
+        await wait_for_typing(update, context, CalendarMonth(appt, today.year, today.month), appt)
+        problem = (
+            s("appointments.past")
+            if starts.timestamp() <= now
+            else s("appointments.typed.too_far", years=LIMIT_YEARS)
+        )
+        return calendar_view(context.content, appt, today.year, today.month, today, problem), False
     uid = user_id(update)
     hour = REMIND_HOUR
     if appt and (old := await context.storage.appointments.get(uid, appt)) is not None:
@@ -218,8 +264,8 @@ async def save_time(update: Update, context: BotContext, appt: int, when: When) 
             None,
         )
     ) is not None:
-        # A double tap (on the calendar's minute, on "which date", an old copy of either)
-        # or the same time typed again: one appointment, not two.
+        # A double tap (on the calendar's minute, on ✅, an old copy of either) or the same
+        # time typed again: one appointment, not two.
         saved_id, notice = same.id, s("appointments.saved")
     else:
         try:
@@ -244,21 +290,24 @@ async def save_time(update: Update, context: BotContext, appt: int, when: When) 
 
 async def tap_minute(update: Update, context: BotContext, data: PickMinute) -> Reply:
     """The calendar's last tap: saves (a double tap finds the appointment it saved and
-    shows it: one appointment, not two)."""
+    shows it: one appointment, not two). A time the clocks show twice is the first one."""
     if not 0 <= data.minute <= 59 or not 0 <= data.hour <= 23:
         return stale_reply(context)
+    found = await family_zone(update, context)
+    if found is None:
+        return Reply(timezone_view(context.content))
     try:
-        when = (data.year, data.month, data.day, data.hour, data.minute)
-        datetime(*when)
+        starts = datetime(data.year, data.month, data.day, data.hour, data.minute, tzinfo=found[0])
     except ValueError:
         return stale_reply(context)
-    view, _ = await save_time(update, context, data.appt, when)
+    view, _ = await save_time(update, context, data.appt, starts)
     return Reply(view)
 
 
 async def type_time(update: Update, context: BotContext, data: TypeTime) -> Reply:
-    """Type the date and time: opens the TIME prompt (needs consent first, as it saves);
-    Cancel goes back to the appointment, or to the list for a new one."""
+    """Type the date and time (the button older calendars showed): opens the TIME prompt
+    (needs consent first, as it saves); Cancel goes back to the appointment, or to the list
+    for a new one."""
     await require_consent(update, context)
     return await ask(
         update,
@@ -270,43 +319,126 @@ async def type_time(update: Update, context: BotContext, data: TypeTime) -> Repl
     )
 
 
-async def which_appointment(update: Update, context: BotContext, prompt: Prompt) -> int:
-    """The appointment a typed time is for: its number, or 0 for a new one."""
-    return prompt.ref or 0
+# The screens a typed time can be for, and the appointment each is about.
+_TYPED_ON: tuple[type[CalendarMonth | PickDay | PickHour | OpenAppointment | ShowAppointments], ...] = (
+    CalendarMonth,
+    PickDay,
+    PickHour,
+    OpenAppointment,
+    ShowAppointments,
+)
 
 
-async def read_time(update: Update, context: BotContext, appt: int, text: str) -> When | Outcome:
-    """A typed date and time, read in the family's zone (the year defaults to the next such
-    date); one that can be read two ways shows both to tap, and nothing is saved yet."""
+def typed_on(data: str) -> CalendarMonth | PickDay | PickHour | OpenAppointment | ShowAppointments | None:
+    """The screen a typed time was asked on, from its button data (a prompt's origin), or
+    None for any other data."""
+    for kind in _TYPED_ON:
+        found = kind.unpack(data)
+        if found is not None:
+            return found
+    return None
+
+
+async def type_again(update: Update, context: BotContext, data: TypeAgain) -> Reply:
+    """Type it again, under a date shown back: waits for typing again, for the same screen
+    (Cancel goes back to it)."""
+    screen = typed_on(data.then)
+    if screen is None:
+        return stale_reply(context)
+    appt = screen.num if isinstance(screen, OpenAppointment) else getattr(screen, "appt", 0)
+    if appt and await own_appointment(update, context, appt) is None:
+        return await gone(update, context)
+    if await family_zone(update, context) is None:
+        return Reply(timezone_view(context.content))
+    await require_consent(update, context)
+    s = context.content.strings
+    day = picked_day(screen) if isinstance(screen, (PickDay, PickHour)) else None
+    question = s("appointments.time_prompt_day", day=day) if day else s("appointments.time_prompt")
+    return await ask(update, context, TIME, question, screen, ref=appt or None)
+
+
+@dataclass(frozen=True)
+class TypingFor:
+    """What a typed time is for: the appointment (0: a new one), the day already picked on
+    the hour or minute screen, the screen it was typed on, and the family's zone."""
+
+    appt: int
+    day: date | None
+    origin: CallbackData
+    tz: ZoneInfo
+    tz_name: str
+
+
+async def load_typing(update: Update, context: BotContext, prompt: Prompt) -> TypingFor | Outcome:
+    """The appointment and screen a typed time is for; the prompt closes on the list if the
+    appointment is gone, or on the time zones if there is none."""
     found = await family_zone(update, context)
-    today = datetime.fromtimestamp(context.now(), found[0] if found else UTC).date()
-    readings = read_when(text, today, month_names(context.content))
-    if not readings:
-        return again(context.content, context.content.strings("appointments.time_invalid"))
-    if len(readings) > 1:  # "1/12": ask which; saved only when one is tapped
-        return Outcome(which_date_view(context.content, appt, readings), Then.KEEP)
-    return readings[0]
+    if found is None:
+        return done(timezone_view(context.content))
+    appt = prompt.ref or 0
+    if appt and await own_appointment(update, context, appt) is None:
+        reply = await gone(update, context)
+        assert reply.view is not None
+        return done(reply.view)
+    screen = typed_on(prompt.origin) or (OpenAppointment(appt) if appt else ShowAppointments())
+    day = picked_day(screen) if isinstance(screen, (PickDay, PickHour)) else None
+    return TypingFor(appt, day, screen, found[0], found[1])
 
 
-async def save_typed_time(update: Update, context: BotContext, appt: int, when: When) -> Outcome:
-    """Save the typed time as the calendar's last tap does; the prompt stays open when it was
-    refused (in the past, or the list is full)."""
-    view, saved = await save_time(update, context, appt, when)
-    return Outcome(view, Then.CLOSE if saved else Then.KEEP)
+async def read_time(
+    update: Update, context: BotContext, target: TypingFor, text: str
+) -> tuple[datetime, ...] | Outcome:
+    """A typed date and time, read by bot.when in the family's words, zone and country (a
+    time alone on the picked day); what cannot be used gets a calm line saying what works,
+    and the prompt stays open."""
+    now = datetime.fromtimestamp(context.now(), target.tz)
+    typed = read_typed(
+        text,
+        now,
+        words=context.content.profile.dates,
+        day_first=day_first_of(target.tz_name),
+        day=target.day,
+    )
+    if typed.problem is not None:
+        s = context.content.strings
+        key = f"appointments.typed.{typed.problem}"
+        if key not in s:  # a problem no line is written for (none is reachable here)
+            key = "appointments.typed.not_understood"
+        line = s(key, years=LIMIT_YEARS) if "years" in s.fields(key) else s(key)
+        return again(context.content, line)
+    return typed.readings
+
+
+async def show_back(
+    update: Update, context: BotContext, target: TypingFor, readings: tuple[datetime, ...]
+) -> Outcome:
+    """Nothing typed is saved unseen: the reading(s) shown back with the weekday, each with
+    ✅ (which saves it), Type it again and Cancel; the prompt stays open."""
+    return Outcome(
+        echo_view(context.content, target.appt, readings, twelve_hour(target.tz_name), target.origin),
+        Then.KEEP,
+    )
 
 
 async def tap_typed_date(update: Update, context: BotContext, data: PickTypedDate) -> Reply:
-    """The date the parent meant, of the two a typed one could be: checked again (the data
-    is untrusted), then saved for the tapping parent, like the calendar's last tap."""
-    when = (data.year, data.month, data.day, data.hour, data.minute)
+    """✅ under a typed date shown back: checked again (the data is untrusted: a day and
+    time that exist on the family's clock, the fold only where the clocks show it twice),
+    then saved for the tapping parent, like the calendar's last tap (a double tap saves
+    once)."""
+    found = await family_zone(update, context)
+    if found is None:
+        return Reply(timezone_view(context.content))
     try:
-        datetime(*when)
+        wall = datetime(data.year, data.month, data.day, data.hour, data.minute)
     except ValueError:
+        return stale_reply(context)
+    moments = localize(wall, found[0])
+    if not moments or (data.fold and len(moments) < 2):
         return stale_reply(context)
     await require_consent(update, context)
     if data.appt and await own_appointment(update, context, data.appt) is None:
         return await gone(update, context)
-    view, _ = await save_time(update, context, data.appt, when)  # a double tap saves once
+    view, _ = await save_time(update, context, data.appt, moments[1 if data.fold else 0])
     return Reply(view)
 
 
@@ -371,11 +503,57 @@ async def save_place(
     )
 
 
-async def ask_reminder_hour(update: Update, context: BotContext, data: AskReminderHour) -> Reply:
-    """Change the reminder: the hours it can come at the day before."""
+async def ask_note(update: Update, context: BotContext, data: AskNote) -> Reply:
+    """Write a note for the day before: opens the NOTE prompt for this appointment (with
+    Remove the note when there is one)."""
+    found = await own_appointment(update, context, data.num)
+    if found is None:
+        return await gone(update, context)
+    return await ask(
+        update,
+        context,
+        NOTE,
+        context.content.strings("appointments.note_prompt", limit=MAX_NOTE),
+        OpenAppointment(data.num),
+        ref=data.num,
+        markup=note_keyboard(context.content, found[0]),
+    )
+
+
+async def save_note(
+    update: Update, context: BotContext, found: tuple[Appointment, ZoneInfo, str], note: str
+) -> Outcome:
+    """Store the note exactly as typed, then the appointment with it."""
+    await context.storage.appointments.set_note(user_id(update), found[0].id, note)
+    updated = await own_appointment(update, context, found[0].id)
+    if updated is None:  # deleted from another chat meanwhile
+        reply = await gone(update, context)
+        assert reply.view is not None
+        return done(reply.view)
+    return done(
+        appointment_view(context.content, *updated, context.content.strings("appointments.note_saved"))
+    )
+
+
+async def clear_note(update: Update, context: BotContext, data: ClearNote) -> Reply:
+    """Remove the note for the day before."""
     if await own_appointment(update, context, data.num) is None:
         return await gone(update, context)
-    return Reply(reminder_hour_view(context.content, data.num))
+    await context.storage.appointments.set_note(user_id(update), data.num, "")
+    updated = await own_appointment(update, context, data.num)
+    if updated is None:
+        return await gone(update, context)
+    return Reply(
+        appointment_view(context.content, *updated), context.content.strings("appointments.note_removed")
+    )
+
+
+async def ask_reminder_hour(update: Update, context: BotContext, data: AskReminderHour) -> Reply:
+    """Change the reminder: the hours it can come at the day before."""
+    found = await own_appointment(update, context, data.num)
+    if found is None:
+        return await gone(update, context)
+    return Reply(reminder_hour_view(context.content, data.num, twelve_hour(found[2])))
 
 
 async def set_reminder_hour(update: Update, context: BotContext, data: SetReminderHour) -> Reply:
@@ -399,10 +577,43 @@ async def set_reminder_hour(update: Update, context: BotContext, data: SetRemind
 
 
 async def delete_appointment(update: Update, context: BotContext, data: DeleteAppointment) -> Reply:
-    """Delete: its reminder goes with it (the reminder job reads the appointments)."""
-    await context.storage.appointments.remove(user_id(update), data.num)
-    reply = await list_reply(update, context)
-    return Reply(reply.view, context.content.strings("appointments.deleted"))
+    """Delete: its reminder goes with it (the reminder job skips deleted ones). It is kept
+    for the Undo window (settings.undo_seconds), with Undo on top of the list, then erased
+    for good (purge.purge_removed_appointments). A double tap keeps the Undo."""
+    s = context.content.strings
+    uid = user_id(update)
+    found = await own_appointment(update, context, data.num)
+    if found is None:
+        return await gone(update, context)
+    appointment, tz, _ = found
+    await context.storage.appointments.remove(uid, data.num)
+    notice = s("appointments.deleted_note", when=when_text(context.content, appointment.starts_at, tz))
+    reply = await list_reply(update, context, notice, undo=data.num)
+    return Reply(reply.view, s("appointments.deleted"))
+
+
+async def undo_delete(update: Update, context: BotContext, data: UndoDelete) -> Reply:
+    """Undo: bring the appointment back with its reminder, within the Undo window and while
+    there is room for it among those ahead."""
+    s = context.content.strings
+    uid = user_id(update)
+    now = context.now()
+    try:
+        restored = await context.storage.appointments.undo_remove(
+            uid,
+            data.num,
+            removed_after=now - context.services.settings.undo_seconds,
+            after=now,
+            limit=MAX_AHEAD,
+        )
+    except LimitReached:
+        reply = await list_reply(update, context)
+        return Reply(reply.view, s("appointments.full", limit=MAX_AHEAD), alert=True)
+    found = await own_appointment(update, context, data.num) if restored else None
+    if found is None:
+        reply = await list_reply(update, context)
+        return Reply(reply.view, s("appointments.undo_gone"))
+    return Reply(appointment_view(context.content, *found), s("appointments.restored"))
 
 
 async def send_calendar_file(update: Update, context: BotContext, data: SendCalendarFile) -> Reply:
@@ -413,7 +624,7 @@ async def send_calendar_file(update: Update, context: BotContext, data: SendCale
     if found is None or chat is None:
         return await gone(update, context)
     appointment, tz, _ = found
-    questions = open_questions(
+    questions = still_to_ask(
         localized(context.content, await context.storage.questions.list(user_id(update)))
     )
     s = context.content.strings
@@ -431,9 +642,20 @@ async def send_calendar_file(update: Update, context: BotContext, data: SendCale
 
 # ---- the prompts -------------------------------------------------------------------------------
 TIMEZONE: Asking[None, str] = Asking(TIMEZONE_PROMPT, Text.STRUCTURED, read=read_timezone, save=save_timezone)
-TIME: Asking[int, When] = Asking(
-    TIME_PROMPT, Text.STRUCTURED, load=which_appointment, read=read_time, save=save_typed_time
+# A typed date and time is only shown back here (its "save" step shows the echo and keeps
+# waiting); ✅ under it saves (tap_typed_date).
+TIME: Asking[TypingFor, tuple[datetime, ...]] = Asking(
+    TIME_PROMPT, Text.STRUCTURED, load=load_typing, read=read_time, save=show_back
 )
 PLACE: Asking[tuple[Appointment, ZoneInfo, str], str] = Asking(
     PLACE_PROMPT, Text.STRUCTURED, load=load_placed, read=read_place, save=save_place
+)
+# The note keeps whatever the family writes (a red flag typed there is answered first, and
+# the note is still saved), as My questions' answers do.
+NOTE: Asking[tuple[Appointment, ZoneInfo, str], str] = Asking(
+    NOTE_PROMPT,
+    Text.FREE,
+    load=load_placed,
+    read=typed_text(MAX_NOTE, "appointments.note_empty", "appointments.note_too_long"),
+    save=save_note,
 )

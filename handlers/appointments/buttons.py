@@ -1,9 +1,10 @@
-"""Every button of the appointments feature, and the names of its four prompts.
+"""Every button of the appointments feature, and the names of its five prompts.
 
 The prefixes and field layouts are what parents' chats already hold: a reminder sent last
 week, or a calendar left open, must still mean the same tap, so none of them may change
-(tests/test_compat.py keeps old data working). `appt` 0 in the calendar's buttons means a
-new appointment; any other number is the appointment whose time is being changed.
+(tests/test_compat.py keeps old data working); a field is only ever added at the end, with
+the old layout still read (PickTypedDate). `appt` 0 in the calendar's buttons means a new
+appointment; any other number is the appointment whose time is being changed.
 
 ShowAppointments ("a") is declared in handlers.common (the settings and My questions open
 the list), and VisitQuestion ("vq") in handlers.questions (My questions and the reminder
@@ -13,13 +14,15 @@ offer it); both are handled by this feature.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
-from bot.callbacks import CallbackData
+from bot.callbacks import SEP, CallbackData, Nested
 
 # The prompt kinds, as stored with an open prompt (a restart finds them by these names).
 TIMEZONE_PROMPT = "timezone"
 TIME_PROMPT = "appointment_time"
 PLACE_PROMPT = "appointment_place"
+NOTE_PROMPT = "appointment_note"
 VISIT_ANSWER_PROMPT = "visit_answer"
 
 
@@ -93,8 +96,11 @@ class TypeTime(CallbackData, prefix="ae"):
 
 @dataclass(frozen=True)
 class PickTypedDate(CallbackData, prefix="aq"):
-    """One reading of a typed date that can be read two ways ("1/12": 1 December or
-    January 12), as the parent tapped it: saves the appointment (appt 0: a new one)."""
+    """✅ on a typed date and time shown back (one button per reading when it reads two
+    ways: "1/12", a bare "9"): saves the appointment (appt 0: a new one) at that local time.
+    `fold` 1 is the second of a time the clocks show twice (the autumn night), so the
+    moment saved is the one the button showed. Buttons of release 0.2 had no `fold` (six
+    numbers): they still parse, as fold 0, which is what they saved then."""
 
     appt: int
     year: int
@@ -102,6 +108,26 @@ class PickTypedDate(CallbackData, prefix="aq"):
     day: int
     hour: int
     minute: int
+    fold: bool = False
+
+    @classmethod
+    def unpack(cls, data: object) -> Self | None:
+        found = super().unpack(data)
+        if found is None and isinstance(data, str) and data.count(SEP) == 6:
+            found = super().unpack(data + SEP + "0")  # the layout before `fold`
+        return found
+
+    @classmethod
+    def matches(cls, data: object) -> bool:
+        return cls.unpack(data) is not None
+
+
+@dataclass(frozen=True)
+class TypeAgain(CallbackData, prefix="ag"):
+    """Type it again, under a date shown back: waits for typing again, for the screen it
+    was typed on (`then`: that screen's data, where Cancel goes back to)."""
+
+    then: Nested
 
 
 # ---- one appointment ---------------------------------------------------------------------------
@@ -121,7 +147,28 @@ class AskPlace(CallbackData, prefix="ap"):
 
 @dataclass(frozen=True)
 class DeleteAppointment(CallbackData, prefix="ax"):
-    """Delete the appointment, and its reminder with it."""
+    """Delete the appointment, and its reminder with it (Undo stays possible for a while)."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class UndoDelete(CallbackData, prefix="au"):
+    """Undo: bring back an appointment just deleted, with its reminder."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class AskNote(CallbackData, prefix="an"):
+    """Write a note for the day before ("nothing to eat after midnight"): opens a prompt."""
+
+    num: int
+
+
+@dataclass(frozen=True)
+class ClearNote(CallbackData, prefix="ak"):
+    """Remove the note for the day before."""
 
     num: int
 

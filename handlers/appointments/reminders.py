@@ -1,8 +1,10 @@
 """The reminder job: the day before each appointment (at the hour the parent chose), one
-message with when and where and the questions still to ask, in the parent's language and
-time zone. Runs at start-up (reminders missed while the bot was down) and every CHECK_EVERY
-seconds; with several replicas, each reminder is leased to one of them (LEASE) and marked
-sent only once Telegram took it, so it is sent at least once and a lost one is retried.
+message saying whether it is today, tomorrow or on a date (by the family's calendar when it
+is sent), with when and where, the family's note, and the questions not yet asked, in the
+parent's language and time zone. Runs at start-up (reminders missed while the bot was down)
+and every CHECK_EVERY seconds; with several replicas, each reminder is leased to one of them
+(LEASE) and marked sent only once Telegram took it, so it is sent at least once and a lost
+one is retried.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.ceiling import Priority
 from bot.context import BotContext
-from handlers.appointments.rules import LATE_AFTER, open_questions, zone
+from handlers.appointments.rules import LATE_AFTER, still_to_ask, zone
 from handlers.appointments.views import reminder_view
 from handlers.common import limit_args
 from handlers.questions import localized
@@ -55,9 +57,9 @@ async def _send_due_reminders(context: BotContext) -> None:
             continue
         tz = zone(await storage.users.timezone(uid)) or ZoneInfo("UTC")
         content = contents.get(await storage.users.language(uid) or "", context.content)
-        questions = open_questions(localized(content, await storage.questions.list(uid)))
+        questions = still_to_ask(localized(content, await storage.questions.list(uid)))
         late = now - appointment.remind_at > LATE_AFTER
-        text, keyboard = reminder_view(content, appointment, tz, questions, late)
+        text, keyboard = reminder_view(content, appointment, tz, questions, late, now)
         try:
             async with limiter:
                 await context.bot.send_message(
