@@ -29,7 +29,11 @@ PARENT = 1001
 # and with no prompt open it says there is nothing to cancel, on the home menu.
 CHANGED = {"mx"}
 # Same view, reworded on purpose: the privacy page now says how long a prompt waits.
-REWORDED = {"pv": ("privacy.page", {"undo_minutes": 15, "prompt_minutes": 30})}
+REWORDED = {
+    "pv": ("privacy.page", {"undo_minutes": 15, "prompt_minutes": 30}),
+    # Issue 23: the number may be typed with its name on the same line; the prompt says so.
+    "sp": ("privacy.settings.prompt", {}),
+}
 
 
 def first(bot: Harness, prefix: str) -> str:
