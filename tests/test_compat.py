@@ -18,6 +18,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from bot import render
+from bot.config import Settings
 from bot.content import Content
 from tests.harness import Harness
 
@@ -213,3 +214,33 @@ def test_typed_date_buttons_of_release_0_2_parse_as_they_were() -> None:
         "aq:x:2027:1:12:9:30",
     ):
         assert PickTypedDate.unpack(bad) is None, bad
+
+
+async def test_time_zone_buttons_of_release_0_2_still_work(settings: Settings, content: Content) -> None:
+    """The time zone's buttons as release 0.2 sent them, tapped with their data as it was:
+    "az" the zones to choose from, "at:<n>" one of the short list by its index (saved, now
+    named by its city with the time there), "ay" type one (a city now reads too)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.harness import Clock
+
+    s = content.strings
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/London")).timestamp()
+    async with Harness(settings, content, clock=Clock(start=now)) as bot:
+        await bot.storage.users.give_consent(PARENT)
+        await bot.send("/start", PARENT)
+        await bot.tap_data("az", PARENT)
+        assert bot.html(PARENT) == s("appointments.zone_ask")
+        assert ("London", "at:0") in bot.buttons(PARENT)
+        await bot.tap_data("at:0", PARENT)
+        assert await bot.storage.users.timezone(PARENT) == "Europe/London"
+        assert bot.html(PARENT).startswith(s("appointments.zone_saved", place="London", time="10:00"))
+        await bot.tap_data("at:13", PARENT)
+        assert await bot.storage.users.timezone(PARENT) == "America/Mexico_City"
+        assert bot.html(PARENT).startswith(s("appointments.zone_saved", place="Mexico City", time="04:00"))
+        await bot.tap_data("ay", PARENT)
+        assert bot.html(PARENT) == s("appointments.zone_prompt")
+        await bot.send("Europe/Madrid", PARENT)
+        await bot.tap(s("appointments.zone_option", place="Europe/Madrid", time="11:00"), PARENT)
+        assert await bot.storage.users.timezone(PARENT) == "Europe/Madrid"

@@ -2,7 +2,10 @@
 and the family's note, an .ics file for the phone's calendar, and "At the appointment", one
 question per screen.
 
-The family's time zone is asked first, once; then appointments are added by the calendar's
+The family's time zone is asked first, once: tapped from a short list, or typed as people say
+it (a city, a zone's name in any case, "CST": bot.zones), each reading shown with the time
+there now before a tap saves it; a new zone keeps the appointments' clock times (09:30 stays
+09:30), or, on one more tap, their moments. Then appointments are added by the calendar's
 taps, or typed on any of its screens ("tomorrow 9am", "mañana a las 9", "9:30" on the day
 picked), read by bot.when and shown back with the weekday before ✅ saves them; given a
 place, a note for the day before and a reminder hour, sent as a file, deleted (with Undo).
@@ -11,8 +14,9 @@ each importing only those before it:
 
 - `buttons`: every button type (prefixes fixed: old buttons in chats keep working) and the
   prompt kinds;
-- `rules`: limits, the time zones offered, local time, reminder times, reading a typed date,
-  the 12-hour clock, the questions still open (pure, no Telegram);
+- `rules`: limits, the time zones offered, reading a typed zone, zones on buttons (place
+  and check), moving appointments to a new zone, local time, reminder times, reading a
+  typed date, the 12-hour clock, the questions still open (pure, no Telegram);
 - `calendar_file`: the .ics writer;
 - `views`: the screens and the reminder, content and rows in, a `View` out;
 - `booking`: the list, the time zone, the calendar and typed times, place, note, reminder
@@ -39,7 +43,9 @@ from handlers.appointments.booking import (
     ask_reminder_hour,
     ask_timezone,
     clear_note,
+    confirm_zone,
     delete_appointment,
+    keep_moments,
     open_appointment,
     send_calendar_file,
     set_reminder_hour,
@@ -62,7 +68,9 @@ from handlers.appointments.buttons import (
     AskTimezone,
     CalendarMonth,
     ClearNote,
+    ConfirmZone,
     DeleteAppointment,
+    KeepMoments,
     OpenAppointment,
     PickDay,
     PickHour,
@@ -126,6 +134,8 @@ def setup(app: BotApp) -> None:
         (AskTimezone, ask_timezone),
         (SetTimezone, set_timezone),
         (TypeTimezone, type_timezone),
+        (ConfirmZone, confirm_zone),
+        (KeepMoments, keep_moments),
         (CalendarMonth, tap_month),
         (PickDay, tap_day),
         (PickHour, tap_hour),

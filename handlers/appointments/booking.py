@@ -13,16 +13,19 @@ calm "gone".
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import Message, Update
 
+from bot import render
 from bot.callbacks import CallbackData
 from bot.context import BotContext
 from bot.storage import Appointment, LimitReached, Prompt
 from bot.when import LIMIT_YEARS
+from bot.zones import ZoneCandidate
 from handlers.appointments.buttons import (
     NOTE_PROMPT,
     PLACE_PROMPT,
@@ -34,7 +37,9 @@ from handlers.appointments.buttons import (
     AskTimezone,
     CalendarMonth,
     ClearNote,
+    ConfirmZone,
     DeleteAppointment,
+    KeepMoments,
     OpenAppointment,
     PickDay,
     PickHour,
@@ -58,12 +63,21 @@ from handlers.appointments.rules import (
     day_first_of,
     local,
     localize,
+    moved_among,
+    moved_check,
     read_typed,
+    read_zone,
     remind_time,
+    retimed,
+    same_clock,
     still_to_ask,
     too_far,
     twelve_hour,
+    warm_zones,
     zone,
+    zone_at,
+    zone_place,
+    zone_ref,
 )
 from handlers.appointments.views import (
     appointment_view,
@@ -73,9 +87,12 @@ from handlers.appointments.views import (
     list_view,
     minute_view,
     note_keyboard,
+    place_on_button,
     reminder_hour_view,
     timezone_view,
     when_text,
+    zone_choice_view,
+    zone_time,
 )
 from handlers.common import Reply, ShowAppointments, View, require_consent, show, stale_reply, user_id
 from handlers.prompts import Asking, Outcome, Text, Then, again, ask, done, open_prompt, typed_text
@@ -84,17 +101,36 @@ from handlers.questions import localized
 
 # ---- the list and the time zone ----------------------------------------------------------------
 async def list_reply(
-    update: Update, context: BotContext, notice: str | None = None, undo: int | None = None
+    update: Update,
+    context: BotContext,
+    notice: str | None = None,
+    undo: int | None = None,
+    keep: KeepMoments | None = None,
 ) -> Reply:
     """The parent's next appointments (with `notice` above them, and Undo for `undo`, one
-    just deleted), or the time zones first while the family has none."""
+    just deleted, or `keep` for those a change of zone moved), or the time zones first while
+    the family has none."""
     uid = user_id(update)
     tz_name = await context.storage.users.timezone(uid)
     if zone(tz_name) is None:
-        return Reply(timezone_view(context.content, notice))
+        return Reply(zone_screen(context, notice))
     assert tz_name is not None
     items = await context.storage.appointments.upcoming(uid, context.now())
-    return Reply(list_view(context.content, tz_name, items, context.now(), notice, undo))
+    return Reply(list_view(context.content, tz_name, items, context.now(), notice, undo, keep))
+
+
+_ZONES_WARMED = "appointments.zones_warmed"  # bot_data: the warm-up below was started
+
+
+def zone_screen(context: BotContext, notice: str | None = None) -> View:
+    """The time zones to choose from (views.timezone_view). The first time a bot shows it,
+    what reading a typed zone needs (bot.zones' city index, ~0.5 s to build) starts being
+    built in a worker thread, so the family's first typed city does not wait for it; the
+    screen itself does not wait either (the Application awaits the task when it stops)."""
+    if not context.bot_data.get(_ZONES_WARMED):
+        context.bot_data[_ZONES_WARMED] = True
+        context.application.create_task(context.services.heavy.run(warm_zones), name="zones-warm-up")
+    return timezone_view(context.content, notice)
 
 
 async def appointments_command(update: Update, context: BotContext) -> None:
@@ -111,38 +147,154 @@ async def tap_appointments(update: Update, context: BotContext, data: ShowAppoin
 
 async def ask_timezone(update: Update, context: BotContext, data: AskTimezone) -> Reply:
     """Change time zone: the zones to choose from."""
-    return Reply(timezone_view(context.content))
+    return Reply(zone_screen(context))
 
 
 async def set_timezone(update: Update, context: BotContext, data: SetTimezone) -> Reply:
     """A listed time zone: stored (with consent), then the appointments."""
     if not 0 <= data.n < len(TIMEZONES):
         return stale_reply(context)
-    await context.storage.users.set_timezone(user_id(update), TIMEZONES[data.n])
-    return await list_reply(update, context, context.content.strings("appointments.zone_saved"))
+    name = TIMEZONES[data.n]
+    return await save_zone(update, context, name, zone_place(name))
 
 
 async def type_timezone(update: Update, context: BotContext, data: TypeTimezone) -> Reply:
-    """Type another zone: opens the TIMEZONE prompt (Cancel goes back to the zones)."""
+    """Type a city or a zone: opens the TIMEZONE prompt (Cancel goes back to the zones)."""
+    zone_screen(context)  # the warm-up, if the zones were never shown (an old button)
     return await ask(
         update, context, TIMEZONE, context.content.strings("appointments.zone_prompt"), AskTimezone()
     )
 
 
-async def read_timezone(update: Update, context: BotContext, row: None, text: str) -> str | Outcome:
-    """A typed zone's IANA name ("Europe/Madrid", or UTC); anything else is asked again."""
-    name = text.strip()
-    if zone(name) is None or ("/" not in name and name != "UTC"):
-        return again(context.content, context.content.strings("appointments.zone_invalid"))
-    return name
+async def read_timezone(
+    update: Update, context: BotContext, row: None, text: str
+) -> tuple[ZoneCandidate, ...] | Outcome:
+    """What the family typed, read as a zone (rules.read_zone: a city, a zone's name in any
+    case, an abbreviation), in a worker thread (it may build the city index); what names
+    none gets a calm line with examples, and the prompt stays open."""
+    current = await context.storage.users.timezone(user_id(update))
+    answer = await context.services.heavy.run(read_zone, text, current)
+    if answer.problem is not None or not answer.candidates:
+        key = _ZONE_PROBLEMS.get(answer.problem or "unknown", "appointments.zone_invalid")
+        return again(context.content, context.content.strings(key))
+    return answer.candidates
 
 
-async def save_timezone(update: Update, context: BotContext, row: None, name: str) -> Outcome:
-    """Store the typed zone, then the appointments in it."""
-    await context.storage.users.set_timezone(user_id(update), name)
-    reply = await list_reply(update, context, context.content.strings("appointments.zone_saved"))
-    assert reply.view is not None
-    return done(reply.view)
+_ZONE_PROBLEMS = {
+    "empty": "appointments.zone_empty",
+    "too_long": "appointments.zone_too_long",
+    "unknown": "appointments.zone_invalid",
+}
+
+
+async def show_zones(
+    update: Update, context: BotContext, row: None, candidates: tuple[ZoneCandidate, ...]
+) -> Outcome:
+    """Nothing typed is saved unseen: the zones it can be, each with the time there now (a
+    tap saves one: confirm_zone), Type it again and Cancel; the prompt stays open."""
+    return Outcome(zone_choice_view(context.content, candidates, context.now()), Then.KEEP)
+
+
+async def confirm_zone(update: Update, context: BotContext, data: ConfirmZone) -> Reply:
+    """A zone found from typed text, tapped: saved (with consent) under the place its button
+    showed, then the appointments. Data naming no zone (forged, or from before a tzdata
+    upgrade that shifted the list) gets the calm stale answer and saves nothing."""
+    name = zone_at(data.n, data.check)
+    if name is None:
+        return stale_reply(context)
+    return await save_zone(update, context, name, tapped_place(update, context) or zone_place(name))
+
+
+def tapped_place(update: Update, context: BotContext) -> str | None:
+    """The place on the button just tapped ("Houston, United States"), read from the bot's
+    own message the tap came with; None when Telegram no longer gives it (an old message)
+    or the label is not a zone's (views.place_on_button)."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message) or query.message.reply_markup is None:
+        return None
+    for row in query.message.reply_markup.inline_keyboard:
+        for shown in row:
+            if shown.callback_data == query.data:
+                return place_on_button(context.content, shown.text)
+    return None
+
+
+async def save_zone(update: Update, context: BotContext, name: str, place: str) -> Reply:
+    """Store the family's zone (with consent), then the appointments, under "saved" with the
+    time there now. A change of zone keeps the upcoming appointments' clock times (09:30
+    stays 09:30, each reminder at its local hour), says how many, and offers to keep the
+    same moments instead (KeepMoments)."""
+    s = context.content.strings
+    uid = user_id(update)
+    old_name = await context.storage.users.timezone(uid)
+    await context.storage.users.set_timezone(uid, name)  # NoConsent: asked first, then again
+    now = context.now()
+    notice = s("appointments.zone_saved", place=render.esc(place), time=zone_time(context.content, name, now))
+    old, new = zone(old_name), zone(name)
+    keep = None
+    if old is not None and new is not None and old_name != name:
+        moved = await move_all(context, uid, old, new, lambda a: True)
+        if moved:
+            count = len(moved)
+            kept = s("appointments.zone_kept_one") if count == 1 else s("appointments.zone_kept", count=count)
+            notice = f"{notice}\n{kept}"
+            ref = zone_ref(old_name or "")
+            if ref is not None:
+                keep = KeepMoments(*ref, moved_check(name, moved))
+    return await list_reply(update, context, notice, keep=keep)
+
+
+async def move_all(
+    context: BotContext, uid: int, old: ZoneInfo, new: ZoneInfo, which: Callable[[Appointment], bool]
+) -> list[tuple[int, float]]:
+    """Move the upcoming appointments `which` selects from zone `old`'s clock to the same
+    clock time in `new` (rules.retimed); (id, new start) of each moved. A reminder already
+    sent stays sent: it named the right moment when it was sent."""
+    now = context.now()
+    appointments = context.storage.appointments
+    moved: list[tuple[int, float]] = []
+    for appointment in await appointments.upcoming(uid, now):
+        times = retimed(appointment, old, new, now) if which(appointment) else None
+        if times is None or not await appointments.reschedule(uid, appointment.id, *times):
+            continue
+        if appointment.reminded_at is not None:
+            rescheduled = replace(appointment, starts_at=times[0], remind_at=times[1], reminded_at=None)
+            await appointments.mark_reminded(uid, rescheduled, appointment.reminded_at)
+        moved.append((appointment.id, times[0]))
+    return moved
+
+
+async def keep_moments(update: Update, context: BotContext, data: KeepMoments) -> Reply:
+    """Keep the same moments instead: the appointments a change of zone moved go back to the
+    moments they had (the old zone's clock times), shown on the new zone's clock. Only those
+    still at the times the change gave them (rules.moved_among): a second tap finds them
+    moved back already and changes nothing; if one was changed, deleted or has passed since,
+    or the zone was changed again, nothing moves and the list says so."""
+    s = context.content.strings
+    old_name = zone_at(data.n, data.check)
+    if old_name is None:
+        return stale_reply(context)
+    found = await family_zone(update, context)
+    if found is None:
+        return Reply(zone_screen(context))
+    new, new_name = found
+    old = zone(old_name)
+    assert old is not None
+    uid, now = user_id(update), context.now()
+    items = await context.storage.appointments.upcoming(uid, now)
+    there = moved_among(items, new_name, data.moved, lambda a: a.starts_at)
+    if there is not None:
+        ids = {a.id for a in there}
+        await move_all(context, uid, new, old, lambda a: a.id in ids)
+        notice = s("appointments.zone_moments_kept")
+    elif (
+        moved_among(items, new_name, data.moved, lambda a: same_clock(a.starts_at, old, new).timestamp())
+        is not None
+    ):
+        notice = s("appointments.zone_moments_kept")  # moved back already: a second tap
+    else:
+        notice = s("appointments.zone_moments_changed")
+    return await list_reply(update, context, notice)
 
 
 # ---- the family's zone and appointments, looked up for the tapping parent ----------------------
@@ -179,7 +331,7 @@ async def tap_month(update: Update, context: BotContext, data: CalendarMonth) ->
     """A month of the calendar; a month already past shows this one (an old button)."""
     found = await family_zone(update, context)
     if found is None:
-        return Reply(timezone_view(context.content))
+        return Reply(zone_screen(context))
     if not 1 <= data.month <= 12 or not 2000 <= data.year <= 2100:
         return stale_reply(context)
     today = local(context.now(), found[0]).date()
@@ -193,7 +345,7 @@ async def tap_day(update: Update, context: BotContext, data: PickDay) -> Reply:
     """A day tapped: its hours (a day that does not exist is a stale button)."""
     found = await family_zone(update, context)
     if found is None:
-        return Reply(timezone_view(context.content))
+        return Reply(zone_screen(context))
     if picked_day(data) is None:
         return stale_reply(context)
     await wait_for_typing(update, context, data, data.appt)
@@ -204,7 +356,7 @@ async def tap_hour(update: Update, context: BotContext, data: PickHour) -> Reply
     """An hour tapped: its minutes."""
     found = await family_zone(update, context)
     if found is None:
-        return Reply(timezone_view(context.content))
+        return Reply(zone_screen(context))
     if not 0 <= data.hour <= 23 or picked_day(data) is None:
         return stale_reply(context)
     await wait_for_typing(update, context, data, data.appt)
@@ -231,7 +383,7 @@ async def save_time(update: Update, context: BotContext, appt: int, starts: date
     s = context.content.strings
     found = await family_zone(update, context)
     if found is None:
-        return timezone_view(context.content), False
+        return zone_screen(context), False
     tz, tz_name = found
     now = context.now()
     today = datetime.fromtimestamp(now, tz).date()
@@ -295,7 +447,7 @@ async def tap_minute(update: Update, context: BotContext, data: PickMinute) -> R
         return stale_reply(context)
     found = await family_zone(update, context)
     if found is None:
-        return Reply(timezone_view(context.content))
+        return Reply(zone_screen(context))
     try:
         starts = datetime(data.year, data.month, data.day, data.hour, data.minute, tzinfo=found[0])
     except ValueError:
@@ -349,7 +501,7 @@ async def type_again(update: Update, context: BotContext, data: TypeAgain) -> Re
     if appt and await own_appointment(update, context, appt) is None:
         return await gone(update, context)
     if await family_zone(update, context) is None:
-        return Reply(timezone_view(context.content))
+        return Reply(zone_screen(context))
     await require_consent(update, context)
     s = context.content.strings
     day = picked_day(screen) if isinstance(screen, (PickDay, PickHour)) else None
@@ -374,7 +526,7 @@ async def load_typing(update: Update, context: BotContext, prompt: Prompt) -> Ty
     appointment is gone, or on the time zones if there is none."""
     found = await family_zone(update, context)
     if found is None:
-        return done(timezone_view(context.content))
+        return done(zone_screen(context))
     appt = prompt.ref or 0
     if appt and await own_appointment(update, context, appt) is None:
         reply = await gone(update, context)
@@ -427,7 +579,7 @@ async def tap_typed_date(update: Update, context: BotContext, data: PickTypedDat
     once)."""
     found = await family_zone(update, context)
     if found is None:
-        return Reply(timezone_view(context.content))
+        return Reply(zone_screen(context))
     try:
         wall = datetime(data.year, data.month, data.day, data.hour, data.minute)
     except ValueError:
@@ -641,7 +793,11 @@ async def send_calendar_file(update: Update, context: BotContext, data: SendCale
 
 
 # ---- the prompts -------------------------------------------------------------------------------
-TIMEZONE: Asking[None, str] = Asking(TIMEZONE_PROMPT, Text.STRUCTURED, read=read_timezone, save=save_timezone)
+# A typed zone is only shown back here, each reading with the time there now (its "save" step
+# keeps waiting); a tap on one saves it (confirm_zone).
+TIMEZONE: Asking[None, tuple[ZoneCandidate, ...]] = Asking(
+    TIMEZONE_PROMPT, Text.STRUCTURED, read=read_timezone, save=show_zones
+)
 # A typed date and time is only shown back here (its "save" step shows the echo and keeps
 # waiting); ✅ under it saves (tap_typed_date).
 TIME: Asking[TypingFor, tuple[datetime, ...]] = Asking(

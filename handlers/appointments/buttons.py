@@ -44,6 +44,31 @@ class TypeTimezone(CallbackData, prefix="ay"):
     """Type a time zone's name: opens a prompt."""
 
 
+# A zone name ("America/Argentina/Buenos_Aires") does not fit an id field, so a zone is
+# carried as its place `n` in rules.zone_names() (the system's zones, sorted) and `check`,
+# a CRC of its name (rules.zone_ref): a tzdata upgrade that shifts the list makes an old
+# button stale instead of naming another zone.
+@dataclass(frozen=True)
+class ConfirmZone(CallbackData, prefix="af"):
+    """A time zone found from what the parent typed (a city, a zone's name, "CST"): saves it."""
+
+    n: int
+    check: int
+
+
+@dataclass(frozen=True)
+class KeepMoments(CallbackData, prefix="av"):
+    """Under "time zone saved", when the upcoming appointments kept their clock times in the
+    new zone: put them back at the moments they had, the old zone's clock times (`n`,
+    `check`: the old zone, as in ConfirmZone). `moved`: rules.moved_check of the new zone
+    and the appointments moved, at their new times, so only those still there go back (a
+    second tap, or one added or changed since, is left alone)."""
+
+    n: int
+    check: int
+    moved: int
+
+
 # ---- the calendar: month, day, hour, minute, or a typed date -----------------------------------
 @dataclass(frozen=True)
 class CalendarMonth(CallbackData, prefix="ac"):

@@ -7,14 +7,20 @@ no storage calls (rows and the clock in, values out), so each is tested directly
 
 from __future__ import annotations
 
+import zlib
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from itertools import combinations
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot import when
-from bot.storage import SavedQuestion
+from bot.callbacks import MAX_NUMBER
+from bot.storage import Appointment, SavedQuestion
 from bot.when import DateWords
-from bot.zones import country_of_zone
+from bot.zones import ZoneAnswer, country_of_zone, find_zone, warm_up
 
 MAX_AHEAD = 10  # appointments kept ahead at once (deleted ones waiting for Undo not counted)
 REMIND_HOUR = 18  # the reminder comes the day before at this local hour
@@ -28,8 +34,8 @@ MAX_NOTE = 200  # characters in the note for the day before
 # Spain, Argentina, Chile, Peru and the United Kingdom write "15:00". Everywhere else, and
 # for a zone of no country (UTC): the 24-hour clock.
 TWELVE_HOUR = frozenset({"US", "PR", "CA", "AU", "NZ", "PH", "IN", "PK", "EG", "SA", "CO", "VE", "PA", "DO"})
-# The short list of time zones to tap (by region); any IANA name can be typed. Append only:
-# buttons carry the index.
+# The short list of time zones to tap (by region); any other is typed (a city, a zone's name,
+# an abbreviation: bot.zones). Append only: buttons carry the index.
 TIMEZONES = (
     "Europe/London",
     "Europe/Dublin",
@@ -67,6 +73,112 @@ def zone(name: str | None) -> ZoneInfo | None:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         # OSError: "America" is a folder of the zone database, not a zone.
         return None
+
+
+# ---- time zones: typed, carried by buttons, changed -----------------------------------------
+@cache
+def zone_names() -> tuple[str, ...]:
+    """Every zone the system knows, sorted (read once: listing them walks the zone files,
+    ~35 ms). A zone button carries a zone's place here with a check of its name."""
+    return tuple(sorted(available_timezones()))
+
+
+def zone_check(name: str) -> int:
+    """A zone name's check, as a button carries it (a CRC-32, within a number field)."""
+    return zlib.crc32(name.encode()) % MAX_NUMBER
+
+
+def zone_ref(name: str) -> tuple[int, int] | None:
+    """(place in zone_names(), check) of a zone, for a button; None for a name the system
+    does not list."""
+    names = zone_names()
+    at = bisect_left(names, name)
+    if at < len(names) and names[at] == name:
+        return at, zone_check(name)
+    return None
+
+
+def zone_at(n: int, check: int) -> str | None:
+    """The zone a button names: the one at `n` if its name has this check (an old button
+    after a tzdata upgrade that shifted the list, or forged data, names none)."""
+    names = zone_names()
+    if not 0 <= n < len(names) or zone_check(names[n]) != check or zone(names[n]) is None:
+        return None
+    return names[n]
+
+
+def zone_place(name: str) -> str:
+    """The city part of a zone's name: "America/Argentina/Buenos_Aires" -> "Buenos Aires"."""
+    return name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def read_zone(text: str, current: str | None) -> ZoneAnswer:
+    """A typed zone, read by bot.zones in the country of the family's zone so far (`current`),
+    whose readings of a shared abbreviation come first; only zones a button can carry are
+    kept (none left: unknown). May build bot.zones' city index (~0.5 s): a worker thread's
+    job."""
+    country = country_of_zone(current) if current else None
+    answer = find_zone(text, first=(country,) if country else ())
+    known = tuple(c for c in answer.candidates if zone_ref(c.zone) is not None and zone(c.zone))
+    if answer.problem is None and not known:
+        return answer._replace(candidates=(), problem="unknown")
+    return answer._replace(candidates=known)
+
+
+def warm_zones() -> None:
+    """What the first typed zone needs, built ahead (in a worker thread): bot.zones' city
+    index and tables, and zone_names()."""
+    warm_up()
+    find_zone("Houston")  # the zone tables and the country names too
+    zone_names()
+
+
+def same_clock(moment: float, old: ZoneInfo, new: ZoneInfo) -> datetime:
+    """The moment with the same date and clock time in another zone: 09:30 stays 09:30. A
+    time the clocks show twice stays the first or the second where the new zone shows it
+    twice too; one the new zone skips (its spring night) is an hour later, as its clocks."""
+    shown = datetime.fromtimestamp(moment, old)
+    wall = shown.replace(tzinfo=None)
+    found = localize(wall, new)
+    if not found:
+        # in the gap, fold 0 reads it on the clock before it: 02:30 is 03:30 after
+        return datetime.fromtimestamp(wall.replace(tzinfo=new).timestamp(), new)
+    return found[min(shown.fold, len(found) - 1)]
+
+
+def retimed(appointment: Appointment, old: ZoneInfo, new: ZoneInfo, now: float) -> tuple[float, float] | None:
+    """(starts, remind) of an appointment moved from zone `old` to `new` at the same clock
+    time, its reminder at the same local hour the day before (not before `now`); None when
+    that is the moment it has already, or a moment that has passed (it is left as it is)."""
+    starts = same_clock(appointment.starts_at, old, new)
+    if starts.timestamp() == appointment.starts_at or starts.timestamp() <= now:
+        return None
+    hour = local(appointment.remind_at, old).hour
+    return starts.timestamp(), max(remind_time(starts, hour).timestamp(), now)
+
+
+def moved_check(zone_name: str, moved: Iterable[tuple[int, float]]) -> int:
+    """A check of the appointments moved by a change of zone, (id, new start) each, and the
+    zone they were moved to: KeepMoments carries it."""
+    text = ";".join([zone_name, *(f"{num}:{round(starts)}" for num, starts in sorted(moved))])
+    return zlib.crc32(text.encode()) % MAX_NUMBER
+
+
+_MAX_SEARCHED = MAX_AHEAD + 2  # appointments ahead looked through (there are at most MAX_AHEAD)
+
+
+def moved_among(
+    items: Sequence[Appointment], zone_name: str, check: int, starts: Callable[[Appointment], float]
+) -> tuple[Appointment, ...] | None:
+    """The appointments of `items` that make `check` (moved_check) with their start as
+    `starts` gives it, the most of them first; None if no group does (one of them changed,
+    passed or was deleted since, or the family's zone is another). At most 2^12 groups."""
+    items = items[:_MAX_SEARCHED]
+    for size in range(len(items), 0, -1):
+        for group in combinations(items, size):
+            if moved_check(zone_name, [(a.id, starts(a)) for a in group]) == check:
+                return group
+    return None
 
 
 def remind_time(starts: datetime, hour: int = REMIND_HOUR) -> datetime:

@@ -17,6 +17,7 @@ from bot import render, when
 from bot.callbacks import CallbackData, Nested
 from bot.content import Content
 from bot.storage import Appointment, SavedQuestion
+from bot.zones import ZoneCandidate
 from handlers.appointments.buttons import (
     AskNote,
     AskPlace,
@@ -24,6 +25,7 @@ from handlers.appointments.buttons import (
     AskTimezone,
     CalendarMonth,
     ClearNote,
+    ConfirmZone,
     DeleteAppointment,
     OpenAppointment,
     PickDay,
@@ -50,6 +52,7 @@ from handlers.appointments.rules import (
     twelve_hour,
     utc_offset,
     zone,
+    zone_ref,
 )
 from handlers.common import CancelPrompt, Home, ShowAppointments, View, button
 from handlers.questions import MyQuestions, SendPdf, VisitQuestion
@@ -102,9 +105,11 @@ def list_view(
     now: float,
     notice: str | None = None,
     undo: int | None = None,
+    keep: CallbackData | None = None,
 ) -> View:
     """The next appointments (when, where) and the family's time zone, each appointment a
-    button; Undo first for one just deleted (`undo`); Add while fewer than MAX_AHEAD are
+    button; Undo first for one just deleted (`undo`), or "Keep the same moments instead"
+    (`keep`) for those a change of zone just moved; Add while fewer than MAX_AHEAD are
     ahead, Change time zone, My questions, Home."""
     s = content.strings
     tz = zone(tz_name)
@@ -125,6 +130,8 @@ def list_view(
         s("appointments.zone", zone=render.esc(tz_name)),
     ]
     rows = [[button(s("appointments.undo"), UndoDelete(undo))]] if undo is not None else []
+    if keep is not None:
+        rows.append([button(s("appointments.zone_keep_moments"), keep)])
     rows += [
         [button(render.clip(when_text(content, a.starts_at, tz), 40), OpenAppointment(a.id))] for a in items
     ]
@@ -137,9 +144,10 @@ def list_view(
 
 
 def timezone_view(content: Content, notice: str | None = None) -> View:
-    """The time zones to tap (TIMEZONES, by city, three a row) or Type another: shown instead
-    of the list while the family has none (every time shown and every reminder depends on it),
-    and by Change time zone."""
+    """The time zones to tap (TIMEZONES, by city, three a row) or Type a city or time zone
+    (read by bot.zones, each reading confirmed: zone_choice_view): shown instead of the list
+    while the family has none (every time shown and every reminder depends on it), and by
+    Change time zone."""
     s = content.strings
     buttons = [
         button(name.split("/")[-1].replace("_", " "), SetTimezone(n)) for n, name in enumerate(TIMEZONES)
@@ -149,6 +157,52 @@ def timezone_view(content: Content, notice: str | None = None) -> View:
     rows.append([button(s("menu.home"), Home())])
     text = s("appointments.zone_ask")
     return View(text if notice is None else f"{notice}\n\n{text}", Markup(rows))
+
+
+def zone_time(content: Content, zone_name: str, now: float) -> str:
+    """The time in a zone now, on its country's clock ("8:14 pm" in Houston, "03:14" in
+    Madrid): the simplest check that a zone is the family's, whatever way they named it."""
+    tz = zone(zone_name)
+    assert tz is not None
+    return clock_text(content, local(now, tz), twelve_hour(zone_name))
+
+
+_PLACE_CHARS = 40  # of a place on a zone's button
+
+
+def zone_choice_view(content: Content, candidates: Sequence[ZoneCandidate], now: float) -> View:
+    """The zones a typed text can be, each a button with the place and the time there now
+    (a tap saves it: nothing typed is saved unseen), then Type it again and Cancel (the
+    prompt stays open meanwhile). Candidates come from rules.read_zone (every one has a
+    ref)."""
+    s = content.strings
+    rows = []
+    for candidate in candidates:
+        ref = zone_ref(candidate.zone)
+        if ref is None:
+            continue
+        label = s(
+            "appointments.zone_option",
+            place=render.clip(candidate.label, _PLACE_CHARS),
+            time=zone_time(content, candidate.zone, now),
+        )
+        rows.append([button(label, ConfirmZone(*ref))])
+    rows.append([button(s("appointments.type_again"), TypeTimezone())])
+    rows.append([button(s("questions.cancel"), CancelPrompt())])
+    return View(s("appointments.zone_which"), Markup(rows))
+
+
+def place_on_button(content: Content, label: str) -> str | None:
+    """The place a zone's button showed ("Houston, United States" of "Houston, United
+    States — 8:14 pm"), read back with its string (zone_choice_view); None when the label is
+    not of that shape (another language's button, say)."""
+    shown = content.strings("appointments.zone_option", place="\x00", time="\x01")
+    before, _, rest = shown.partition("\x00")
+    between, _, after = rest.partition("\x01")
+    if not between or not label.startswith(before) or not label.endswith(after):
+        return None
+    place, found, _ = label[len(before) : len(label) - len(after)].rpartition(between)
+    return place if found and place else None
 
 
 # ---- the calendar ------------------------------------------------------------------------------
