@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from telegram.ext import BaseHandler, CallbackQueryHandler
@@ -101,3 +102,41 @@ def test_python_m_bot_routes_prints_the_table(tmp_path: object) -> None:
 
 def test_the_router_is_a_ptb_handler() -> None:
     assert issubclass(TapRouter, BaseHandler)
+
+
+async def test_keyboards_are_sent_exactly_as_ptb_would_write_them(
+    consented: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot writes keyboards' JSON itself (a quarter of its CPU went to PTB's generic
+    to_dict); every keyboard a parent meets on a walk through the bot must come out equal to
+    to_dict, buttons with a URL, an inline query or a chosen chat included."""
+    import handlers.common as common
+
+    real = common.keyboard_json
+    kinds: set[str] = set()
+
+    def checked(markup: Any) -> dict[str, object]:
+        made = real(markup)
+        assert made == markup.to_dict()
+        kinds.update(key for row in markup.to_dict()["inline_keyboard"] for b in row for key in b)
+        return made
+
+    monkeypatch.setattr(common, "keyboard_json", checked)
+    bot = consented
+    for text in (
+        "/start",
+        "/settings",
+        "/urgent",
+        "/myquestions",
+        "/appointment",
+        "/glossary",
+        "/bookmarks",
+        "/privacy",
+        "what is remission",
+        "/menu",
+    ):
+        await bot.send(text)
+    section = bot.content.sections[0]
+    await bot.tap_data(make("s", sid=section.id, part=section.parts[0].id, page=0))
+    # Plain buttons, and the share button's chosen-chat query, each compared.
+    assert {"text", "callback_data", "switch_inline_query_chosen_chat"} <= kinds, kinds
