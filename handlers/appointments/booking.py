@@ -78,6 +78,7 @@ from handlers.appointments.rules import (
     zone_at,
     zone_place,
     zone_ref,
+    zone_words,
 )
 from handlers.appointments.views import (
     appointment_view,
@@ -173,7 +174,8 @@ async def read_timezone(
     case, an abbreviation), in a worker thread (it may build the city index); what names
     none gets a calm line with examples, and the prompt stays open."""
     current = await context.storage.users.timezone(user_id(update))
-    answer = await context.services.heavy.run(read_zone, text, current)
+    named = zone_words(context.services.contents.values())
+    answer = await context.services.heavy.run(read_zone, text, current, named)
     if answer.problem is not None or not answer.candidates:
         key = _ZONE_PROBLEMS.get(answer.problem or "unknown", "appointments.zone_invalid")
         return again(context.content, context.content.strings(key))

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot import when
 from bot.callbacks import MAX_NUMBER
+from bot.content import Content
 from bot.storage import Appointment, SavedQuestion
 from bot.when import DateWords
-from bot.zones import ZoneAnswer, country_of_zone, find_zone, warm_up
+from bot.zones import ZoneAnswer, ZoneWords, country_of_zone, find_zone, warm_up
 
 MAX_AHEAD = 10  # appointments kept ahead at once (deleted ones waiting for Undo not counted)
 REMIND_HOUR = 18  # the reminder comes the day before at this local hour
@@ -112,17 +113,23 @@ def zone_place(name: str) -> str:
     return name.rsplit("/", 1)[-1].replace("_", " ")
 
 
-def read_zone(text: str, current: str | None) -> ZoneAnswer:
+def read_zone(text: str, current: str | None, named: ZoneWords | None = None) -> ZoneAnswer:
     """A typed zone, read by bot.zones in the country of the family's zone so far (`current`),
     whose readings of a shared abbreviation come first; only zones a button can carry are
-    kept (none left: unknown). May build bot.zones' city index (~0.5 s): a worker thread's
-    job."""
+    kept (none left: unknown). `named`: the zones every language names in words (its
+    profile's `zones:`). May build bot.zones' city index (~0.5 s): a worker thread's job."""
     country = country_of_zone(current) if current else None
-    answer = find_zone(text, first=(country,) if country else ())
+    answer = find_zone(text, first=(country,) if country else (), named=named)
     known = tuple(c for c in answer.candidates if zone_ref(c.zone) is not None and zone(c.zone))
     if answer.problem is None and not known:
         return answer._replace(candidates=(), problem="unknown")
     return answer._replace(candidates=known)
+
+
+def zone_words(contents: Iterable[Content]) -> ZoneWords:
+    """Every language's words for zones at once (parents mix languages), the first
+    language's reading first where two name the same words."""
+    return ZoneWords.merged(content.profile.zones for content in contents)
 
 
 def warm_zones() -> None:
