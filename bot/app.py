@@ -107,6 +107,9 @@ async def _post_init(app: BotApp) -> None:
     for language, content in services.contents.items():
         if language != DEFAULT_LANGUAGE:  # phones set to that language show these
             await app.bot.set_my_commands(bot_commands(content, services.commands), language_code=language)
+    for each in services.contents.values():
+        if each.red_flags is not None:
+            each.red_flags.start_warming()  # after start-up, in a thread: it waits for nothing
     log.info(
         "storage open (schema %d), %d commands registered",
         await services.storage.schema_version(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import string
@@ -658,9 +659,9 @@ FREQUENT_WORDS = 30_000
 
 
 def _frequent_words(language: str) -> list[str]:
-    """The language's most used words (wordfreq): read once when content loads, so a long
-    message's ordinary words cost the red-flag check one lookup each. Reading them changes
-    no answer, only how fast it comes."""
+    """The language's most used words (wordfreq): read once, when the red-flag check builds
+    its table after start-up, so a long message's ordinary words cost it one lookup each.
+    Reading them changes no answer, only how fast it comes."""
     from wordfreq import available_languages, top_n_list
 
     return top_n_list(language, FREQUENT_WORDS) if language in available_languages() else []
@@ -1058,8 +1059,14 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
     try:
         common = [page for section in sections for part in section.parts for page in part.pages]
         common += [f"{t.term} {t.definition}" for t in glossary]
-        common += _frequent_words(language)
-        red_flags = RedFlags(search.language, urgent.signs, urgent.sets, urgent.numbers, common_words=common)
+        red_flags = RedFlags(
+            search.language,
+            urgent.signs,
+            urgent.sets,
+            urgent.numbers,
+            common_words=common,
+            more_common_words=functools.partial(_frequent_words, language),
+        )
     except ValueError as exc:
         raise urgent_reader.fail("words", str(exc)) from None
     return Content(

@@ -34,7 +34,7 @@ import re
 import threading
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import Stemmer
@@ -142,6 +142,9 @@ class RedFlags:
     # card word are known to be ordinary, so they skip the typo search, which is the slow
     # part of a long message.
     common_words: Iterable[str] = ()
+    # More such words, read only when the table is built (the language's most used words:
+    # loading them costs about half a second, which start-up should not wait for).
+    more_common_words: Callable[[], Iterable[str]] | None = None
 
     def __post_init__(self) -> None:
         self._stemmer = Stemmer.Stemmer(self.language)
@@ -173,23 +176,34 @@ class RedFlags:
         }
         self._known_both = frozenset(self._by_stem.keys() | self._vocab.keys())
         self._vocab_words = frozenset(self._vocab)
-        # Every common word of the language, read once, in a thread of its own so the bot
-        # does not wait for it at start: then most of a long message is found with one
-        # dictionary lookup each. Until it is ready each message's words are read one by one,
-        # with the same answers (the table holds what _classify says of each word; it only
-        # saves time). It gets a stemmer of its own: one is not shared between threads.
+        # Every common word of the language, read once, in a thread of its own started once
+        # the bot is up (start_warming), so start-up does not wait for it: then most of a
+        # long message is found with one dictionary lookup each. Until it is ready each
+        # message's words are read one by one, with the same answers (the table holds what
+        # _classify says of each word; it only saves time). It gets a stemmer of its own:
+        # one is not shared between threads.
         self._table: tuple[dict[str, str], frozenset[str], frozenset[str]] = ({}, frozenset(), frozenset())
         self._ready = threading.Event()
+        self._warming = threading.Lock()
+        self._started = False
         self._common = tuple(self.common_words)
-        threading.Thread(target=self._warm, name=f"red-flag words ({self.language})", daemon=True).start()
         self._temperature_stems = frozenset(self._stems(self.numbers.temperature))
         self._temperature_words = frozenset(normalise(w) for w in self.numbers.temperature)
         self._not_temperature = frozenset(normalise(w) for w in self.numbers.not_temperature)
 
+    def start_warming(self) -> None:
+        """Build the common-word table in a thread of its own (once; later calls do nothing)."""
+        with self._warming:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._warm, name=f"red-flag words ({self.language})", daemon=True).start()
+
     def _warm(self) -> None:
         stemmer = Stemmer.Stemmer(self.language)
         stemmer.maxCacheSize = 0
-        guide = {token for text in self._common for token in split_words(normalise(text))}
+        texts = [*self._common, *(self.more_common_words() if self.more_common_words else ())]
+        guide = {token for text in texts for token in split_words(normalise(text))}
         read = self._classify([t for t in guide if len(t) <= MAX_WORD and not t.isdigit()], stemmer)
         hits = {token: known for token, known in read.items() if known}
         # As sets: a set operation with a dictionary's keys view copies the whole view.
@@ -197,8 +211,9 @@ class RedFlags:
         self._ready.set()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
-        """Whether the common-word table is ready (waiting up to `timeout`): benchmarks
-        wait for it; the bot does not need to."""
+        """Whether the common-word table is ready (starting it if no one did, and waiting up
+        to `timeout`): benchmarks wait for it; the bot does not need to."""
+        self.start_warming()
         return self._ready.wait(timeout)
 
     # ---- building -----------------------------------------------------------------------
