@@ -662,9 +662,16 @@ def _frequent_words(language: str) -> list[str]:
     """The language's most used words (wordfreq): read once, when the red-flag check builds
     its table after start-up, so a long message's ordinary words cost it one lookup each.
     Reading them changes no answer, only how fast it comes."""
-    from wordfreq import available_languages, top_n_list
+    import wordfreq
 
-    return top_n_list(language, FREQUENT_WORDS) if language in available_languages() else []
+    if language not in wordfreq.available_languages():
+        return []
+    words = list(wordfreq.top_n_list(language, FREQUENT_WORDS))
+    # wordfreq keeps every word's frequency of the language in its caches (about 40 MB for
+    # two languages); the bot needs only this list, once.
+    for cached in (wordfreq.top_n_list, wordfreq.get_frequency_list, wordfreq.get_frequency_dict):
+        cached.cache_clear()
+    return words
 
 
 URGENT_SIGNS = ("fever", "low_temperature")  # the items numbers are read into

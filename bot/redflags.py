@@ -87,6 +87,11 @@ def normalise(text: str) -> str:
     return _MARKS.sub("", unicodedata.normalize("NFKD", folded))
 
 
+# The common-word tables of the languages are built one at a time (each loads its language's
+# word list for a moment).
+_ONE_TABLE_AT_A_TIME = threading.Lock()
+
+
 @dataclass(frozen=True)
 class Sign:
     """One item of the card: its id, its group, its line, and the lines of words for it."""
@@ -200,6 +205,10 @@ class RedFlags:
         threading.Thread(target=self._warm, name=f"red-flag words ({self.language})", daemon=True).start()
 
     def _warm(self) -> None:
+        with _ONE_TABLE_AT_A_TIME:  # languages one after the other: a lower peak of memory
+            self._build_table()
+
+    def _build_table(self) -> None:
         stemmer = Stemmer.Stemmer(self.language)
         stemmer.maxCacheSize = 0
         texts = [*self._common, *(self.more_common_words() if self.more_common_words else ())]
