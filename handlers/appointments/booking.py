@@ -647,14 +647,7 @@ async def save_place(
 ) -> Outcome:
     """Store the place, then the appointment with it."""
     await context.storage.appointments.set_place(user_id(update), found[0].id, place)
-    updated = await own_appointment(update, context, found[0].id)
-    if updated is None:  # deleted from another chat meanwhile
-        reply = await gone(update, context)
-        assert reply.view is not None
-        return done(reply.view)
-    return done(
-        appointment_view(context.content, *updated, context.content.strings("appointments.place_saved"))
-    )
+    return await shown_saved(update, context, found[0].id, "appointments.place_saved")
 
 
 async def ask_note(update: Update, context: BotContext, data: AskNote) -> Reply:
@@ -679,14 +672,18 @@ async def save_note(
 ) -> Outcome:
     """Store the note exactly as typed, then the appointment with it."""
     await context.storage.appointments.set_note(user_id(update), found[0].id, note)
-    updated = await own_appointment(update, context, found[0].id)
-    if updated is None:  # deleted from another chat meanwhile
+    return await shown_saved(update, context, found[0].id, "appointments.note_saved")
+
+
+async def shown_saved(update: Update, context: BotContext, num: int, notice_key: str) -> Outcome:
+    """After a prompt saved something on an appointment: the appointment with `notice_key`,
+    or the list saying it is gone (deleted from another chat meanwhile); the prompt closes."""
+    updated = await own_appointment(update, context, num)
+    if updated is None:
         reply = await gone(update, context)
         assert reply.view is not None
         return done(reply.view)
-    return done(
-        appointment_view(context.content, *updated, context.content.strings("appointments.note_saved"))
-    )
+    return done(appointment_view(context.content, *updated, context.content.strings(notice_key)))
 
 
 async def clear_note(update: Update, context: BotContext, data: ClearNote) -> Reply:
