@@ -658,20 +658,18 @@ def _load_glossary(reader: _Reader) -> tuple[Term, ...]:
 FREQUENT_WORDS = 30_000
 
 
-def _frequent_words(language: str) -> list[str]:
-    """The language's most used words (wordfreq): read once, when the red-flag check builds
-    its table after start-up, so a long message's ordinary words cost it one lookup each.
-    Reading them changes no answer, only how fast it comes."""
-    import wordfreq
+COMMON_WORDS_FILE = "common_words.txt"
 
-    if language not in wordfreq.available_languages():
+
+def _frequent_words(path: Path) -> list[str]:
+    """The language's most used words (`common_words.txt` in its folder, written from
+    wordfreq by scripts/common_words.py; none when the folder has no such file): read once,
+    when the red-flag check builds its table after start-up, so a long message's ordinary
+    words cost it one lookup each. Reading them changes no answer, only how fast it comes."""
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
         return []
-    words = list(wordfreq.top_n_list(language, FREQUENT_WORDS))
-    # wordfreq keeps every word's frequency of the language in its caches (about 40 MB for
-    # two languages); the bot needs only this list, once.
-    for cached in (wordfreq.top_n_list, wordfreq.get_frequency_list, wordfreq.get_frequency_dict):
-        cached.cache_clear()
-    return words
 
 
 URGENT_SIGNS = ("fever", "low_temperature")  # the items numbers are read into
@@ -1072,7 +1070,7 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
             urgent.sets,
             urgent.numbers,
             common_words=common,
-            more_common_words=functools.partial(_frequent_words, language),
+            more_common_words=functools.partial(_frequent_words, root / COMMON_WORDS_FILE),
         )
     except ValueError as exc:
         raise urgent_reader.fail("words", str(exc)) from None

@@ -227,3 +227,18 @@ def test_a_section_may_not_take_a_declared_command(tmp_path: Path) -> None:
     loaded = load_content(root)  # without the reserved list it loads
     with pytest.raises(ContentError, match="myquestions"):
         build_application(make_settings(tmp_path), content=loaded)
+
+
+def test_each_languages_common_words_are_wordfreqs_list() -> None:
+    """content/common_words.txt and content/<code>/common_words.txt are wordfreq's most used
+    words, as scripts/common_words.py writes them: a new wordfreq that changes its list fails
+    here until the files are written again."""
+    import wordfreq
+
+    from bot.content import COMMON_WORDS_FILE, FREQUENT_WORDS, language_folders
+
+    for language, folder in language_folders(ROOT / "content").items():
+        stored = (folder / COMMON_WORDS_FILE).read_text(encoding="utf-8").splitlines()
+        assert language in wordfreq.available_languages()
+        assert stored == list(wordfreq.top_n_list(language, FREQUENT_WORDS)), language
+        assert len(stored) == FREQUENT_WORDS

@@ -89,3 +89,19 @@ def test_telegram_mode_loads_nothing_of_the_offline_stand_in(tmp_path: Path) -> 
     )
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_the_red_flag_word_table_is_built_without_wordfreq(tmp_path: Path) -> None:
+    """The common-word table reads each language's common_words.txt (written from wordfreq
+    by scripts/common_words.py): the running bot never loads wordfreq (about 13 MB)."""
+    script = (
+        "import sys\n"
+        "from bot.config import load_settings\n"
+        "from bot.app import build_application\n"
+        f"s = load_settings({{'BOT_DB_PATH': {str(tmp_path / 'db.sqlite3')!r}}})\n"
+        "app = build_application(s)\n"
+        "flags = [c.red_flags for c in app.bot_data['services'].contents.values()]\n"
+        "print(all(f.wait_ready(60) for f in flags), 'wordfreq' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"], out.stdout + out.stderr
