@@ -13,7 +13,7 @@ calm "gone".
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -235,7 +235,7 @@ async def save_zone(update: Update, context: BotContext, name: str, place: str) 
     old, new = zone(old_name), zone(name)
     keep = None
     if old is not None and new is not None and old_name != name:
-        moved = await move_all(context, uid, old, new, lambda a: True)
+        moved = await move_all(context, uid, old, new, await context.storage.appointments.upcoming(uid, now))
         if moved:
             count = len(moved)
             kept = s("appointments.zone_kept_one") if count == 1 else s("appointments.zone_kept", count=count)
@@ -247,16 +247,16 @@ async def save_zone(update: Update, context: BotContext, name: str, place: str) 
 
 
 async def move_all(
-    context: BotContext, uid: int, old: ZoneInfo, new: ZoneInfo, which: Callable[[Appointment], bool]
+    context: BotContext, uid: int, old: ZoneInfo, new: ZoneInfo, upcoming: Sequence[Appointment]
 ) -> list[tuple[int, float]]:
-    """Move the upcoming appointments `which` selects from zone `old`'s clock to the same
-    clock time in `new` (rules.retimed); (id, new start) of each moved. A reminder already
-    sent stays sent: it named the right moment when it was sent."""
+    """Move the `upcoming` appointments from zone `old`'s clock to the same clock time in
+    `new` (rules.retimed); (id, new start) of each moved. A reminder already sent stays
+    sent: it named the right moment when it was sent."""
     now = context.now()
     appointments = context.storage.appointments
     moved: list[tuple[int, float]] = []
-    for appointment in await appointments.upcoming(uid, now):
-        times = retimed(appointment, old, new, now) if which(appointment) else None
+    for appointment in upcoming:
+        times = retimed(appointment, old, new, now)
         if times is None or not await appointments.reschedule(uid, appointment.id, *times):
             continue
         if appointment.reminded_at is not None:
@@ -286,8 +286,7 @@ async def keep_moments(update: Update, context: BotContext, data: KeepMoments) -
     items = await context.storage.appointments.upcoming(uid, now)
     there = moved_among(items, new_name, data.moved, lambda a: a.starts_at)
     if there is not None:
-        ids = {a.id for a in there}
-        await move_all(context, uid, new, old, lambda a: a.id in ids)
+        await move_all(context, uid, new, old, there)
         notice = s("appointments.zone_moments_kept")
     elif (
         moved_among(items, new_name, data.moved, lambda a: same_clock(a.starts_at, old, new).timestamp())
@@ -379,14 +378,13 @@ async def wait_for_typing(update: Update, context: BotContext, origin: CallbackD
     await open_prompt(update, context, TIME.kind, origin, ref=appt or None)
 
 
-async def save_time(update: Update, context: BotContext, appt: int, starts: datetime) -> tuple[View, bool]:
-    """Save a new appointment or a new time (`starts`: aware, in the family's zone); (what to
-    show, whether it was saved)."""
+async def save_time(
+    update: Update, context: BotContext, appt: int, starts: datetime, family: tuple[ZoneInfo, str]
+) -> tuple[View, bool]:
+    """Save a new appointment or a new time (`starts`: aware, in the family's zone, `family`:
+    that zone and its name, as the caller read them); (what to show, whether it was saved)."""
     s = context.content.strings
-    found = await family_zone(update, context)
-    if found is None:
-        return zone_screen(context), False
-    tz, tz_name = found
+    tz, tz_name = family
     now = context.now()
     today = datetime.fromtimestamp(now, tz).date()
     if starts.timestamp() <= now or too_far(starts.date(), today):
@@ -454,7 +452,7 @@ async def tap_minute(update: Update, context: BotContext, data: PickMinute) -> R
         starts = datetime(data.year, data.month, data.day, data.hour, data.minute, tzinfo=found[0])
     except ValueError:
         return stale_reply(context)
-    view, _ = await save_time(update, context, data.appt, starts)
+    view, _ = await save_time(update, context, data.appt, starts, found)
     return Reply(view)
 
 
@@ -592,7 +590,7 @@ async def tap_typed_date(update: Update, context: BotContext, data: PickTypedDat
     await require_consent(update, context)
     if data.appt and await own_appointment(update, context, data.appt) is None:
         return await gone(update, context)
-    view, _ = await save_time(update, context, data.appt, moments[1 if data.fold else 0])
+    view, _ = await save_time(update, context, data.appt, moments[1 if data.fold else 0], found)
     return Reply(view)
 
 
