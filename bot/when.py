@@ -535,6 +535,31 @@ def _grammar(words: DateWords | None) -> _Grammar:
     return _Grammar(words)
 
 
+# Words that only join others ("at", "the", "de"): naming one is not naming a date.
+_JOINING = ("at", "the_day", "filler")
+
+
+@lru_cache(maxsize=16)
+def _date_phrases(words: DateWords | None) -> tuple[str, ...]:
+    if words is None:
+        return ()
+    return tuple(
+        f" {fold(phrase)} "
+        for key, phrase in _every_phrase(words)
+        if key not in _JOINING and "{" not in phrase
+    )
+
+
+def names_a_date(text: str, words: DateWords | None = None) -> bool:
+    """Whether the text has a digit or one of the language's date and time words or phrases
+    in it ("tomorrow", "tuesday", "noon", "que viene"): a text with neither is no attempt at
+    a date ("what does remission mean"), which a screen that merely offers typing passes on."""
+    if any(ch.isdigit() for ch in text):
+        return True
+    folded = f" {fold(text)} "
+    return any(phrase in folded for phrase in _date_phrases(words))
+
+
 # ---- from what was said to moments -----------------------------------------------------------
 @dataclass(frozen=True)
 class Outcome:

@@ -176,7 +176,8 @@ async def receive_text(update: Update, context: BotContext) -> None:
 async def answer_prompt(update: Update, context: BotContext, prompt: Prompt, text: str) -> bool:
     """Text typed into an open, unexpired prompt: the red-flag check, then the prompt's own
     load, read and save steps (handlers.prompts). False if this release has no such kind of
-    prompt (the caller closes it and treats the text as text)."""
+    prompt, or the text is not meant for it (Then.PASS): the caller closes it and treats the
+    text as text."""
     asking = context.services.prompts.get(prompt.kind)
     if not isinstance(asking, Asking):
         return False
@@ -190,6 +191,8 @@ async def answer_prompt(update: Update, context: BotContext, prompt: Prompt, tex
     if match:
         await send_alert(update, context, match)
     outcome = await _steps(update, context, asking, prompt, text)
+    if outcome.then is Then.PASS:
+        return False  # the caller closes the prompt and handles the text as text
     # Saved first, then the prompt is closed: a crash in between never loses what was typed.
     if outcome.then is Then.CLOSE:
         await context.storage.prompts.close(user_id(update))

@@ -50,6 +50,8 @@ class Then(Enum):
     KEEP = "keep"  # nothing saved (or saved but more is needed): the prompt stays open
     CLOSE = "close"  # done: the prompt closes
     NEXT = "next"  # done, and another prompt was opened in its place: leave that one open
+    PASS = "pass"  # not meant for this prompt at all: it closes, and the text is handled as
+    # text outside any prompt (a question typed on a screen that only offered typing)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,14 @@ def again(content: Content, text: str, markup: Markup | None = None) -> Outcome:
 
 def done(view: View) -> Outcome:
     return Outcome(view, Then.CLOSE)
+
+
+def not_for_this(view: View) -> Outcome:
+    """The text is plainly not what this prompt waits for, and the parent never chose to
+    type into it (a screen that only offered typing): the prompt closes and the text goes
+    where text outside any prompt goes (the search), instead of being refused here. For
+    structured prompts: a red flag has been answered before any step runs."""
+    return Outcome(view, Then.PASS)
 
 
 def handed_over(view: View) -> Outcome:

@@ -159,7 +159,7 @@ async def test_typed_on_the_calendar_is_shown_back_and_saved_only_after_yes(
     await ready(bot)
     await open_calendar(bot)
     assert s("appointments.type_hint") in bot.html()
-    assert await waiting_for(bot) == "appointment_time"
+    assert await waiting_for(bot) == "appointment_time_on_screen"
     await bot.send(typed)
     assert bot.html() == shown_once(bot, meant)
     assert meant.strftime("%a") in bot.html()  # with its weekday
@@ -251,7 +251,7 @@ async def test_a_time_typed_on_the_hour_or_minute_screen_is_on_the_picked_day(
     assert bot.html() == s("appointments.time_prompt_day", day=date(2026, 12, 14))
     await bot.tap(s("questions.cancel"))
     assert bot.html().startswith(s("appointments.pick_hour", day=date(2026, 12, 14)))
-    assert await waiting_for(bot) == "appointment_time"
+    assert await waiting_for(bot) == "appointment_time_on_screen"
     # The minute screen: the hour tapped, a time typed.
     await bot.tap_data(make("ah", appt=0, year=2026, month=12, day=14, hour=9))
     await bot.send("3pm")
@@ -285,10 +285,40 @@ async def test_what_cannot_be_used_gets_a_calm_line_and_nothing_is_saved(
     expected = s(key, years=2) if "years" in s.fields(key) else s(key)
     assert bot.html() == expected
     assert not bot.searched()
-    assert await waiting_for(bot) == "appointment_time"  # still waiting
+    assert await waiting_for(bot) == "appointment_time_on_screen"  # still waiting
     assert await bot.storage.appointments.upcoming(PARENT, 0) == []
     await bot.send("tomorrow 9am")  # then typed right
     assert bot.html() == shown_once(bot, datetime(2026, 12, 2, 9, 0, tzinfo=TZ))
+
+
+async def test_a_question_typed_after_leaving_the_calendar_goes_to_the_search(
+    app: Harness, content: Content
+) -> None:
+    """The calendar only offers typing: a parent who walks away and later asks the guide
+    something is answered by the search, not told their question is no date; a word or two
+    with no date in it ("someday", above) is still a try at one; a red flag comes first."""
+    bot = app
+    await ready(bot)
+    await open_calendar(bot)
+    await bot.send(QUESTION[content.language])
+    assert bot.searched()
+    assert await waiting_for(bot) is None  # the calendar no longer waits
+    assert await bot.storage.appointments.upcoming(PARENT, 0) == []
+    await open_calendar(bot)
+    await bot.send(URGENT[content.language])
+    assert bot.html().startswith(content.strings("redflags.title"))
+    assert content.strings("redflags.kept_open") in bot.html()
+    assert await waiting_for(bot) == "appointment_time_on_screen"
+    # Chosen typing ("Type it again") still refuses it calmly and keeps waiting.
+    await bot.send("tomorrow 9am")
+    await bot.tap(content.strings("appointments.type_again"))
+    await bot.send(QUESTION[content.language])
+    assert bot.html() == content.strings("appointments.typed.not_understood")
+    assert await waiting_for(bot) == "appointment_time"
+
+
+QUESTION = {"en": "what does remission mean", "es": "qué significa remisión"}
+URGENT = {"en": "his port is red and he has a fever", "es": "tiene el catéter rojo y fiebre"}
 
 
 async def test_a_typed_date_has_no_example_in_the_other_language(app: Harness, content: Content) -> None:
@@ -1167,7 +1197,7 @@ async def test_yes_tapped_once_the_time_has_passed_saves_nothing(app: Harness, c
     await bot.tap(s("appointments.echo_yes"))
     assert bot.html().startswith(s("appointments.past"))
     assert await bot.storage.appointments.upcoming(PARENT, 0) == []
-    assert await waiting_for(bot) == "appointment_time"  # the calendar reads typing again
+    assert await waiting_for(bot) == "appointment_time_on_screen"  # the calendar reads typing again
     await bot.send("tomorrow 9am")
     assert bot.html() == shown_once(bot, datetime(2026, 12, 2, 9, 0, tzinfo=TZ))
 
@@ -1372,7 +1402,7 @@ async def test_a_new_zone_keeps_the_clock_times_or_the_same_moments(app: Harness
     )
     # One added since, in Chicago: left alone.
     await bot.tap(s("appointments.add"))
-    assert await waiting_for(bot) == "appointment_time"
+    assert await waiting_for(bot) == "appointment_time_on_screen"
     await bot.tap_data(make("am", appt=0, year=2026, month=12, day=16, hour=11, minute=0))
     (added,) = [a for a in await bot.storage.appointments.upcoming(PARENT, NOW) if a.id not in ahead]
     assert added.starts_at == chicago(2026, 12, 16, 11, 0).timestamp()

@@ -310,6 +310,7 @@ STRUCTURED_KINDS = {
     "contact_phone",
     "timezone",
     "appointment_time",
+    "appointment_time_on_screen",
     "appointment_place",
     "emergency_number",
     "fever_number",

@@ -35,6 +35,7 @@ from bot.when import (
     Prefer,
     day_first_for,
     echo,
+    names_a_date,
     read,
 )
 from tests.harness import ROOT
@@ -519,3 +520,24 @@ def test_a_profile_without_dates_reads_numbers_only(tmp_path: Path) -> None:
     del data["dates"]
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert load_profiles(tmp_path)["en"].dates is None
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "named"),
+    [
+        ("en", "what does remission mean", False),
+        ("en", "is she ok", False),
+        ("en", "someday", False),
+        ("en", "next week sometime", True),
+        ("en", "around noon", True),
+        ("en", "the 12th", True),
+        ("es", "qué significa remisión", False),
+        ("es", "cuándo es la cita", False),
+        ("es", "el martes que viene", True),
+        ("es", "por la tarde", True),
+    ],
+)
+def test_names_a_date_tells_a_try_at_a_date_from_other_text(language: str, text: str, named: bool) -> None:
+    words = load_profiles(ROOT / "content")[language].dates
+    assert names_a_date(text, words) is named
+    assert names_a_date(text, None) is any(ch.isdigit() for ch in text)

@@ -36,6 +36,7 @@ from handlers.appointments.booking import (
     NOTE,
     PLACE,
     TIME,
+    TIME_ON_SCREEN,
     TIMEZONE,
     appointments_command,
     ask_note,
@@ -160,6 +161,7 @@ def setup(app: BotApp) -> None:
         tap(app, data_type, callback)  # type: ignore[arg-type]
     on_prompt(app, TIMEZONE)
     on_prompt(app, TIME)
+    on_prompt(app, TIME_ON_SCREEN)
     on_prompt(app, PLACE)
     # The note and an answer keep whatever the parent writes, as My questions' own answer
     # prompt does.

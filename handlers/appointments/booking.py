@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
 
-from bot import render
+from bot import render, when
 from bot.callbacks import CallbackData
 from bot.context import BotContext
 from bot.storage import Appointment, LimitReached, Prompt
@@ -29,6 +29,7 @@ from bot.zones import ZoneCandidate
 from handlers.appointments.buttons import (
     NOTE_PROMPT,
     PLACE_PROMPT,
+    TIME_ON_SCREEN_PROMPT,
     TIME_PROMPT,
     TIMEZONE_PROMPT,
     AskNote,
@@ -60,6 +61,7 @@ from handlers.appointments.rules import (
     MAX_PLACE,
     REMIND_HOUR,
     TIMEZONES,
+    Typed,
     day_first_of,
     local,
     localize,
@@ -96,7 +98,18 @@ from handlers.appointments.views import (
     zone_time,
 )
 from handlers.common import Reply, ShowAppointments, View, require_consent, show, stale_reply, user_id
-from handlers.prompts import Asking, Outcome, Text, Then, again, ask, done, open_prompt, typed_text
+from handlers.prompts import (
+    Asking,
+    Outcome,
+    Text,
+    Then,
+    again,
+    ask,
+    done,
+    not_for_this,
+    open_prompt,
+    typed_text,
+)
 from handlers.questions import localized
 
 
@@ -375,7 +388,7 @@ def picked_day(data: PickDay | PickHour) -> date | None:
 async def wait_for_typing(update: Update, context: BotContext, origin: CallbackData, appt: int) -> None:
     """Open the TIME prompt for the screen being shown (`origin`), for appointment `appt`
     (0: a new one)."""
-    await open_prompt(update, context, TIME.kind, origin, ref=appt or None)
+    await open_prompt(update, context, TIME_ON_SCREEN.kind, origin, ref=appt or None)
 
 
 async def save_time(
@@ -543,14 +556,43 @@ async def read_time(
     """A typed date and time, read by bot.when in the family's words, zone and country (a
     time alone on the picked day); what cannot be used gets a calm line saying what works,
     and the prompt stays open."""
+    return _readings_or_why(context, _typed(context, target, text))
+
+
+# Words in a text with no date or time in it that make it something else than a try at one.
+NOT_A_DATE_WORDS = 3
+
+
+async def read_time_on_screen(
+    update: Update, context: BotContext, target: TypingFor, text: str
+) -> tuple[datetime, ...] | Outcome:
+    """Text typed on a calendar, hour or minute screen, which offers typing without the
+    parent choosing it: read as a date and time as above, but words with no date or time in
+    them at all ("what does remission mean", typed after leaving the calendar) are not
+    refused here: the prompt closes and they go to the search, as any text would. A word or
+    two ("someday") is still taken as a try at a date and gets the calm line."""
+    typed = _typed(context, target, text)
+    if (
+        typed.problem == "not_understood"
+        and len(text.split()) >= NOT_A_DATE_WORDS
+        and not when.names_a_date(text, context.content.profile.dates)
+    ):
+        return not_for_this(View(""))
+    return _readings_or_why(context, typed)
+
+
+def _typed(context: BotContext, target: TypingFor, text: str) -> Typed:
     now = datetime.fromtimestamp(context.now(), target.tz)
-    typed = read_typed(
+    return read_typed(
         text,
         now,
         words=context.content.profile.dates,
         day_first=day_first_of(target.tz_name),
         day=target.day,
     )
+
+
+def _readings_or_why(context: BotContext, typed: Typed) -> tuple[datetime, ...] | Outcome:
     if typed.problem is not None:
         s = context.content.strings
         key = f"appointments.typed.{typed.problem}"
@@ -799,6 +841,10 @@ TIMEZONE: Asking[None, tuple[ZoneCandidate, ...]] = Asking(
 # waiting); ✅ under it saves (tap_typed_date).
 TIME: Asking[TypingFor, tuple[datetime, ...]] = Asking(
     TIME_PROMPT, Text.STRUCTURED, load=load_typing, read=read_time, save=show_back
+)
+# The same, opened by the calendar, hour and minute screens themselves (read_time_on_screen).
+TIME_ON_SCREEN: Asking[TypingFor, tuple[datetime, ...]] = Asking(
+    TIME_ON_SCREEN_PROMPT, Text.STRUCTURED, load=load_typing, read=read_time_on_screen, save=show_back
 )
 PLACE: Asking[tuple[Appointment, ZoneInfo, str], str] = Asking(
     PLACE_PROMPT, Text.STRUCTURED, load=load_placed, read=read_place, save=save_place

@@ -21,6 +21,7 @@ from bot.callbacks import SEP, CallbackData, Nested
 # The prompt kinds, as stored with an open prompt (a restart finds them by these names).
 TIMEZONE_PROMPT = "timezone"
 TIME_PROMPT = "appointment_time"
+TIME_ON_SCREEN_PROMPT = "appointment_time_on_screen"  # opened by the calendar screens
 PLACE_PROMPT = "appointment_place"
 NOTE_PROMPT = "appointment_note"
 VISIT_ANSWER_PROMPT = "visit_answer"
