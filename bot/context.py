@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.content import Content, Part, Section
 from bot.metrics import Metrics
 from bot.offload import Heavy
-from bot.storage import Storage
+from bot.storage import Member, Storage
 
 CommandCallback = Callable[[Update, "BotContext"], Coroutine[Any, Any, None]]
 
@@ -67,6 +67,11 @@ class Services:
     outside_prompt: CommandCallback | None = None
     # /start <payload>: each feature may turn a payload into the button it opens.
     deep_links: list[Callable[[Content, str], CallbackData | None]] = field(default_factory=list)
+    # /start <prefix><rest> a feature handles itself, before any page link is read (the
+    # family's "j_" invitations: their token never becomes button data).
+    start_payloads: dict[str, Callable[[Update, BotContext, str], Coroutine[Any, Any, None]]] = field(
+        default_factory=dict
+    )
     metrics: Metrics = field(default_factory=Metrics)
     # CPU-heavy work (a PDF, a chart) off the event loop (bot.offload).
     heavy: Heavy = field(default_factory=Heavy)
@@ -82,6 +87,8 @@ class BotContext(CallbackContext[ExtBot[Priority], dict[Any, Any], dict[Any, Any
     # The language of this update's parent, set once before any feature runs
     # (handlers.core); None (jobs, before it is known): the default language.
     language: str | None = None
+    # The person of this update in their care circle, looked up once (handlers.common.me).
+    member: Member | None = None
 
     @property
     def services(self) -> Services:

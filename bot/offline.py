@@ -23,6 +23,7 @@ from bot.telegram_html import MAX_TEXT, visible_text
 BOT_ID = 7000000001
 BOT_USERNAME = "all_guide_offline_bot"
 # Telegram counts message length in UTF-16 code units.
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # sendPhoto's limit for an uploaded photo
 MAX_CAPTION = 1024
 MAX_CALLBACK_ANSWER = 200
 
@@ -386,6 +387,27 @@ class OfflineBotAPI(BaseRequest):
             if caption:
                 extra["caption"] = caption
             return self._public(self._new_message(chat_id, extra))
+        if method == "sendPhoto":
+            chat_id = self._chat_id(params)
+            caption = params.get("caption")
+            if (
+                caption is not None
+                and utf16_len(visible_text(str(caption), params.get("parse_mode"))) > MAX_CAPTION
+            ):
+                raise ApiError(400, "Bad Request: message caption is too long")
+            upload = files.get("photo")
+            if upload is None:
+                raise ApiError(400, "Bad Request: there is no photo in the request")
+            data = upload[1] if isinstance(upload[1], bytes) else upload[1].read()
+            if len(data) > MAX_PHOTO_BYTES:
+                raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+            self.files.append(SentFile(chat_id, str(upload[0]), data, caption))
+            size = {"file_id": f"ph{len(self.files)}", "file_unique_id": f"u{len(self.files)}"}
+            photo = [{**size, "width": 320, "height": 320, "file_size": len(data)}]
+            sent: dict[str, Any] = {"photo": photo}
+            if caption:
+                sent["caption"] = caption
+            return self._public(self._new_message(chat_id, sent))
         raise ApiError(404, "Not Found")
 
     def _answer_inline(self, params: dict[str, Any]) -> bool:
@@ -456,6 +478,20 @@ class UpdateFactory:
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return {"update_id": next(self._ids), "message": message}
+
+    def shared_user(self, request_id: int, user_id: int, first_name: str = "") -> dict[str, Any]:
+        """The user's answer to a `request_users` keyboard button: the person they chose."""
+        chosen: dict[str, Any] = {"user_id": user_id}
+        if first_name:
+            chosen["first_name"] = first_name
+        message = {
+            "message_id": next(self._msg_ids),
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": self.user,
+            "users_shared": {"request_id": request_id, "users": [chosen]},
+        }
         return {"update_id": next(self._ids), "message": message}
 
     def inline(self, query: str) -> dict[str, Any]:

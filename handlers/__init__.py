@@ -16,6 +16,7 @@ from bot.context import Feature
 from handlers import (
     appointments,
     core,
+    family,
     glossary,
     guide,
     privacy,
@@ -32,6 +33,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(questions.COMMANDS, questions.setup),
     Feature(privacy.COMMANDS, privacy.setup),
     Feature(appointments.COMMANDS, appointments.setup),
+    Feature(family.COMMANDS, family.setup),
     Feature(glossary.COMMANDS, glossary.setup),
     Feature(search.COMMANDS, search.setup),
     Feature(share.COMMANDS, share.setup),

@@ -27,7 +27,7 @@ from bot.callbacks import SEP, CallbackData, CallbackDataError, Nested
 from bot.ceiling import Priority
 from bot.content import Content
 from bot.context import BotApp, BotContext, services_of
-from bot.storage import NoConsent
+from bot.storage import Member, NoConsent
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,11 @@ class SetLanguage(CallbackData, prefix="ls"):
 
 
 @dataclass(frozen=True)
+class ShowFamily(CallbackData, prefix="fm"):
+    """The family screen (handlers.family), also reached from Settings."""
+
+
+@dataclass(frozen=True)
 class ShowAppointments(CallbackData, prefix="a"):
     """The appointments (reached from My questions and the settings, handled by
     handlers.appointments)."""
@@ -127,6 +132,7 @@ class Route:
     data_type: type[CallbackData]
     callback: TapCallback[Any]
     feature: str
+    full: bool = False  # only a full member of the family may tap it (a helper is told so)
 
 
 class TapRouter(BaseHandler[Update, BotContext, None]):
@@ -171,9 +177,13 @@ async def run_route(
     """What the tap does; a write refused for want of consent becomes the consent prompt,
     carrying `data` so OK carries the tap out."""
     try:
+        if route.full:
+            await require_full(update, context)
         return await route.callback(update, context, parsed)
     except NoConsent:
         return consent_reply(context, data)
+    except NotAllowed:
+        return Reply(notice=context.content.strings("family.full_only"), alert=True)
 
 
 async def carry_out(update: Update, context: BotContext, reply: Reply) -> None:
@@ -203,8 +213,10 @@ def router(app: BotApp) -> TapRouter:
     return services.taps
 
 
-def tap(app: BotApp, data_type: type[D], callback: TapCallback[D]) -> None:
-    """Register a feature's button type with its callback (each prefix once per bot)."""
+def tap(app: BotApp, data_type: type[D], callback: TapCallback[D], *, full: bool = False) -> None:
+    """Register a feature's button type with its callback (each prefix once per bot).
+    `full`: it changes what only a full member of the family may change (appointments,
+    numbers, the child's settings); a helper's tap gets the calm "ask a full member"."""
     routes = router(app).routes
     if data_type.prefix in routes:
         raise ValueError(
@@ -215,7 +227,7 @@ def tap(app: BotApp, data_type: type[D], callback: TapCallback[D]) -> None:
     # -> appointments).
     module = (getattr(callback, "__module__", "") or "").split(".")
     feature = module[1] if len(module) > 1 and module[0] == "handlers" else module[-1]
-    routes[data_type.prefix] = Route(data_type, callback, feature)
+    routes[data_type.prefix] = Route(data_type, callback, feature, full)
 
 
 async def run_tap(update: Update, context: BotContext, data: str) -> Reply:
@@ -232,6 +244,45 @@ def user_id(update: Update) -> int:
     if user is None:
         raise ValueError("update without a user")
     return user.id
+
+
+# ---- the care circle of the person who tapped or typed ---------------------------------------
+class NotAllowed(Exception):
+    """A helper tried what only a full member of the circle may do; the calm answer says so."""
+
+
+async def me(update: Update, context: BotContext) -> Member:
+    """The person of this update as a member of their circle: looked up once per update (one
+    trip), so every read and write of the child's record in it uses the same circle. Someone
+    in no circle (no consent yet) is circle 0: reads find nothing, writes ask consent."""
+    uid = user_id(update)
+    found = context.member
+    if found is not None and found.user == uid:
+        return found
+    stored = await context.storage.circles.member(uid)
+    if stored is not None and stored.unreachable_at is not None:
+        await context.storage.circles.set_unreachable(uid, None)  # they are back
+    context.member = stored or Member(user=uid, circle=0)
+    return context.member
+
+
+async def circle_of(update: Update, context: BotContext) -> int:
+    """The circle whose record this update reads (0: none)."""
+    return (await me(update, context)).circle
+
+
+def forget_me(context: BotContext) -> None:
+    """After the person's membership changed in this update (consent given, joined, left)."""
+    context.member = None
+
+
+async def require_full(update: Update, context: BotContext) -> Member:
+    """The member, if a full one; a helper gets the calm "ask a full member" (NotAllowed).
+    Someone in no circle passes: their write asks consent first."""
+    member = await me(update, context)
+    if member.circle and not member.full:
+        raise NotAllowed(member.user)
+    return member
 
 
 # ---- showing a view -------------------------------------------------------------------------

@@ -39,8 +39,11 @@ from handlers.common import (
     at_start_and_every,
     button,
     carry_out,
+    circle_of,
+    forget_me,
     home_view,
     main_menu,
+    me,
     run_tap,
     show,
     stale_reply,
@@ -78,6 +81,10 @@ async def start(update: Update, context: BotContext) -> None:
     args = context.args or []
     s = context.content.strings
     if args:
+        for prefix, handle in context.services.start_payloads.items():
+            if len(args) == 1 and args[0].startswith(prefix):
+                await handle(update, context, args[0][len(prefix) :])
+                return
         target = None
         if len(args) == 1 and _PAYLOAD.match(args[0]):
             for resolve in context.services.deep_links:
@@ -94,7 +101,7 @@ async def start(update: Update, context: BotContext) -> None:
     offers = []  # skippable: each row goes once the parent has chosen
     if await context.storage.users.urgent_button(user_id(update)) is None:
         offers.append([button(s("privacy.button.show"), SetUrgentButton(True))])
-    if not await context.storage.contacts.list(user_id(update)):
+    if not await context.storage.contacts.list(await circle_of(update, context)):
         offers.append([button(s("start.save_numbers"), ShowSettings())])
     if offers:
         menu = Markup([*menu.inline_keyboard, *offers])
@@ -122,6 +129,7 @@ async def tap_nothing(update: Update, context: BotContext, data: Noop) -> Reply:
 async def give_consent(update: Update, context: BotContext, data: GiveConsent) -> Reply:
     """Consent given: store its time, then carry out the tap that asked for it."""
     await context.storage.users.give_consent(user_id(update))
+    forget_me(context)  # a circle of one now: read the membership again
     if DeclineConsent.matches(data.then):
         return Reply(home_view(context))
     return await run_tap(update, context, data.then)
@@ -190,6 +198,10 @@ async def answer_prompt(update: Update, context: BotContext, prompt: Prompt, tex
         return True
     if match:
         await send_alert(update, context, match)
+    if asking.full and not (who := await me(update, context)).full and who.circle:
+        await context.storage.prompts.close(user_id(update))
+        await show(update, context, context.content.strings("family.full_only"), main_menu(context))
+        return True
     outcome = await _steps(update, context, asking, prompt, text)
     if outcome.then is Then.PASS:
         return False  # the caller closes the prompt and handles the text as text

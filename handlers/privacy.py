@@ -34,9 +34,12 @@ from handlers.common import (
     Home,
     Reply,
     ShowAppointments,
+    ShowFamily,
     ShowLanguages,
     View,
     button,
+    circle_of,
+    me,
     menu_button,
     show,
     stale_reply,
@@ -375,7 +378,7 @@ async def family_region(update: Update, context: BotContext) -> str | None:
     """The family's country (ISO), for reading their numbers: from their time zone, else from
     the emergency country they chose when it is one country; None when neither says."""
     uid = user_id(update)
-    zone = await context.storage.users.timezone(uid)
+    zone = await context.storage.circles.timezone(await circle_of(update, context))
     region = country_of_zone(zone) if zone else None
     if region is None:
         country, _ = await context.storage.users.emergency(uid)
@@ -393,8 +396,8 @@ async def family_lines(update: Update, context: BotContext) -> tuple[str | None,
     row = context.content.emergency.country(country)
     fever = fever_lines(
         context.content,
-        await context.storage.users.fever_c(uid),
-        await context.storage.users.fever_rule(uid),
+        await context.storage.circles.fever_c(await circle_of(update, context)),
+        await context.storage.circles.fever_rule(await circle_of(update, context)),
         row is not None and row.decimal_comma,
     )
     return emergency_line(context.content, country, own), fever
@@ -594,6 +597,7 @@ def settings_keyboard(
         ]
     )
     rows.append([button(s("privacy.settings.appointments"), ShowAppointments())])
+    rows.append([button(s("family.button"), ShowFamily())])
     rows.append([button(s("privacy.settings.language"), ShowLanguages())])
     rows.append(
         [
@@ -655,7 +659,7 @@ def delete_keyboard(content: Content) -> Markup:
 
 # ---- urgent card ------------------------------------------------------------------------------
 async def urgent_view(update: Update, context: BotContext, prefix: str | None = None) -> View:
-    contacts = await context.storage.contacts.list(user_id(update))
+    contacts = await context.storage.contacts.list(await circle_of(update, context))
     line, fever = await family_lines(update, context)
     region = await family_region(update, context)
     text = urgent_text(context.content, contacts, emergency=line, fever=fever, region=region)
@@ -687,9 +691,9 @@ async def tap_urgent(update: Update, context: BotContext, data: ShowUrgent) -> R
 # ---- settings ---------------------------------------------------------------------------------
 async def settings_view(update: Update, context: BotContext, notice: str | None = None) -> View:
     uid = user_id(update)
-    contacts = await context.storage.contacts.list(uid)
+    contacts = await context.storage.contacts.list(await circle_of(update, context))
     ask_gates = not await context.storage.users.skips_gates(uid)
-    fever = await context.storage.users.fever_c(uid)
+    fever = await context.storage.circles.fever_c(await circle_of(update, context))
     text = settings_text(
         context.content,
         contacts,
@@ -759,11 +763,11 @@ async def decimal_comma(update: Update, context: BotContext) -> bool:
 
 
 async def family_fever_view(update: Update, context: BotContext, notice: str | None = None) -> View:
-    uid = user_id(update)
+    user_id(update)
     return fever_view(
         context.content,
-        await context.storage.users.fever_c(uid),
-        await context.storage.users.fever_rule(uid),
+        await context.storage.circles.fever_c(await circle_of(update, context)),
+        await context.storage.circles.fever_rule(await circle_of(update, context)),
         await decimal_comma(update, context),
         notice,
     )
@@ -789,14 +793,14 @@ async def read_fever(update: Update, context: BotContext, row: None, text: str) 
 
 
 async def save_fever(update: Update, context: BotContext, row: None, celsius: float) -> Outcome:
-    await context.storage.users.set_fever_c(user_id(update), celsius)
+    await context.storage.circles.set_fever_c(await me(update, context), celsius)
     return done(await family_fever_view(update, context, context.content.strings("privacy.fever.saved")))
 
 
 async def ask_fever_rule(update: Update, context: BotContext, data: AskFeverRule) -> Reply:
     s = context.content.strings
     if data.clear:
-        await context.storage.users.set_fever_rule(user_id(update), None)
+        await context.storage.circles.set_fever_rule(await me(update, context), None)
         return Reply(await family_fever_view(update, context), s("privacy.fever.saved_short"))
     return await ask(
         update,
@@ -817,7 +821,7 @@ async def read_rule(update: Update, context: BotContext, row: None, text: str) -
 
 
 async def save_rule(update: Update, context: BotContext, row: None, rule: str) -> Outcome:
-    await context.storage.users.set_fever_rule(user_id(update), rule)
+    await context.storage.circles.set_fever_rule(await me(update, context), rule)
     return done(await family_fever_view(update, context, context.content.strings("privacy.fever.saved")))
 
 
@@ -832,7 +836,7 @@ async def set_fever(update: Update, context: BotContext, data: SetFever) -> Repl
     if data.tenths != 0 and data.tenths not in FEVER_CHOICES:
         return stale_reply(context)
     celsius = data.tenths / 10 if data.tenths else None
-    await context.storage.users.set_fever_c(user_id(update), celsius)  # may ask consent
+    await context.storage.circles.set_fever_c(await me(update, context), celsius)  # may ask consent
     return Reply(
         await settings_view(update, context, s("privacy.fever.saved")), s("privacy.fever.saved_short")
     )
@@ -860,14 +864,18 @@ def treatment_view(content: Content, state: str | None, notice: str | None = Non
 
 
 async def tap_treatment(update: Update, context: BotContext, data: ShowTreatment) -> Reply:
-    return Reply(treatment_view(context.content, await context.storage.users.treatment(user_id(update))))
+    return Reply(
+        treatment_view(
+            context.content, await context.storage.circles.treatment(await circle_of(update, context))
+        )
+    )
 
 
 async def set_treatment(update: Update, context: BotContext, data: SetTreatment) -> Reply:
     """Saved after consent; only one of the four answers, whatever the data says."""
     if data.state not in TREATMENT_STATES:
         return stale_reply(context)
-    await context.storage.users.set_treatment(user_id(update), data.state)
+    await context.storage.circles.set_treatment(await me(update, context), data.state)
     s = context.content.strings
     return Reply(
         treatment_view(context.content, data.state, s("privacy.fever.saved")), s("privacy.fever.saved_short")
@@ -899,7 +907,7 @@ async def emergency_view(update: Update, context: BotContext, notice: str | None
         rows.append([button(s("privacy.emergency.type"), AskEmergencyNumber())])
         rows.append([button(s("privacy.emergency.clear"), SetCountry(""))])
     else:
-        zone = await context.storage.users.timezone(uid)
+        zone = await context.storage.circles.timezone(await circle_of(update, context))
         code = country_of_zone(zone) if zone else None
         row = content.emergency.for_code(code)
         if row is not None and zone:
@@ -979,7 +987,7 @@ async def save_emergency(update: Update, context: BotContext, row: None, number:
 async def ask_phone(update: Update, context: BotContext, data: AskPhone) -> Reply:
     """Add a number: after consent, wait for the parent to type it (at most 5 numbers)."""
     s = context.content.strings
-    if len(await context.storage.contacts.list(user_id(update))) >= MAX_CONTACTS:
+    if len(await context.storage.contacts.list(await circle_of(update, context))) >= MAX_CONTACTS:
         return Reply(await settings_view(update, context, s("privacy.settings.full", limit=MAX_CONTACTS)))
     return await ask(
         update,
@@ -1017,7 +1025,7 @@ async def save_new_phone(update: Update, context: BotContext, row: None, typed: 
     label = clean_label(typed.label) if typed.label else None
     try:
         contact_id = await context.storage.contacts.add(
-            user_id(update), label or "", typed.phone, limit=MAX_CONTACTS
+            await me(update, context), label or "", typed.phone, limit=MAX_CONTACTS
         )
     except LimitReached:
         return done(await settings_view(update, context, s("privacy.settings.full", limit=MAX_CONTACTS)))
@@ -1039,7 +1047,7 @@ async def save_new_phone(update: Update, context: BotContext, row: None, typed: 
 async def own_contact(update: Update, context: BotContext, num: int | None) -> Contact | None:
     if num is None:
         return None
-    return await context.storage.contacts.get(user_id(update), num)
+    return await context.storage.contacts.get(await circle_of(update, context), num)
 
 
 async def contact_gone(update: Update, context: BotContext) -> Reply:
@@ -1087,7 +1095,7 @@ async def read_label(update: Update, context: BotContext, contact: Contact, text
 
 
 async def save_label(update: Update, context: BotContext, contact: Contact, label: str) -> Outcome:
-    await context.storage.contacts.set_label(user_id(update), contact.id, label)
+    await context.storage.contacts.set_label(await me(update, context), contact.id, label)
     return done(await settings_view(update, context, context.content.strings("privacy.contact.saved")))
 
 
@@ -1109,12 +1117,12 @@ async def ask_number(update: Update, context: BotContext, data: AskNumber) -> Re
 async def save_number(update: Update, context: BotContext, contact: Contact, typed: TypedPhone) -> Outcome:
     """A changed number; a name typed with it renames the number too, when it fits."""
     s = context.content.strings
-    uid = user_id(update)
-    await context.storage.contacts.set_phone(uid, contact.id, typed.phone)
+    user_id(update)
+    await context.storage.contacts.set_phone(await me(update, context), contact.id, typed.phone)
     notes = check_notes(context.content, typed.answer)
     label = clean_label(typed.label) if typed.label else None
     if label is not None:
-        await context.storage.contacts.set_label(uid, contact.id, label)
+        await context.storage.contacts.set_label(await me(update, context), contact.id, label)
     elif typed.label:
         notes.append(s("privacy.contact.label_kept", limit=MAX_LABEL, length=len(typed.label)))
     updated = await own_contact(update, context, contact.id)
@@ -1123,34 +1131,38 @@ async def save_number(update: Update, context: BotContext, contact: Contact, typ
     return done(contact_view(context.content, updated, notice, await family_region(update, context)))
 
 
-FEVER: Asking[None, float] = Asking(FEVER_PROMPT, Text.TEMPERATURE, read=read_fever, save=save_fever)
-FEVER_RULE: Asking[None, str] = Asking(FEVER_RULE_PROMPT, Text.FREE, read=read_rule, save=save_rule)
+FEVER: Asking[None, float] = Asking(
+    FEVER_PROMPT, Text.TEMPERATURE, read=read_fever, save=save_fever, full=True
+)
+FEVER_RULE: Asking[None, str] = Asking(
+    FEVER_RULE_PROMPT, Text.FREE, read=read_rule, save=save_rule, full=True
+)
 EMERGENCY: Asking[None, str] = Asking(
     EMERGENCY_PROMPT, Text.STRUCTURED, read=read_emergency, save=save_emergency
 )
 PHONE: Asking[None, TypedPhone] = Asking(
-    PHONE_PROMPT, Text.STRUCTURED, read=read_typed_phone, save=save_new_phone
+    PHONE_PROMPT, Text.STRUCTURED, read=read_typed_phone, save=save_new_phone, full=True
 )
 LABEL: Asking[Contact, str] = Asking(
-    LABEL_PROMPT, Text.STRUCTURED, load=load_contact, read=read_label, save=save_label
+    LABEL_PROMPT, Text.STRUCTURED, load=load_contact, read=read_label, save=save_label, full=True
 )
 NUMBER: Asking[Contact, TypedPhone] = Asking(
-    NUMBER_PROMPT, Text.STRUCTURED, load=load_contact, read=read_typed_phone, save=save_number
+    NUMBER_PROMPT, Text.STRUCTURED, load=load_contact, read=read_typed_phone, save=save_number, full=True
 )
 
 
 async def remove_contact(update: Update, context: BotContext, data: RemoveContact) -> Reply:
     """Remove one saved number (a second tap finds nothing and changes nothing)."""
-    await context.storage.contacts.remove(user_id(update), data.num)
+    await context.storage.contacts.remove(await me(update, context), data.num)
     return Reply(await settings_view(update, context), context.content.strings("privacy.settings.removed"))
 
 
 async def remove_phone(update: Update, context: BotContext, data: RemovePhone) -> Reply:
     """Release 0.1's "remove the number" button: removes the first saved number."""
-    uid = user_id(update)
-    contacts = await context.storage.contacts.list(uid)
+    user_id(update)
+    contacts = await context.storage.contacts.list(await circle_of(update, context))
     if contacts:
-        await context.storage.contacts.remove(uid, contacts[0].id)
+        await context.storage.contacts.remove(await me(update, context), contacts[0].id)
     return Reply(await settings_view(update, context), context.content.strings("privacy.settings.removed"))
 
 
@@ -1287,19 +1299,19 @@ COMMANDS = (
 def setup(app: BotApp) -> None:
     tap(app, ShowUrgent, tap_urgent)
     tap(app, ShowSettings, tap_settings)
-    tap(app, AskPhone, ask_phone)
-    tap(app, RemovePhone, remove_phone)
+    tap(app, AskPhone, ask_phone, full=True)
+    tap(app, RemovePhone, remove_phone, full=True)
     tap(app, OpenContact, open_contact)
-    tap(app, AskLabel, ask_label)
-    tap(app, AskNumber, ask_number)
-    tap(app, RemoveContact, remove_contact)
+    tap(app, AskLabel, ask_label, full=True)
+    tap(app, AskNumber, ask_number, full=True)
+    tap(app, RemoveContact, remove_contact, full=True)
     tap(app, SetAskHardPages, set_ask_hard_pages)
     tap(app, ShowFever, tap_fever)
     tap(app, ShowEmergency, tap_emergency)
     tap(app, ShowTreatment, tap_treatment)
-    tap(app, SetTreatment, set_treatment)
-    tap(app, AskFeverNumber, ask_fever_number)
-    tap(app, AskFeverRule, ask_fever_rule)
+    tap(app, SetTreatment, set_treatment, full=True)
+    tap(app, AskFeverNumber, ask_fever_number, full=True)
+    tap(app, AskFeverRule, ask_fever_rule, full=True)
     on_prompt(app, FEVER)
     on_prompt(app, FEVER_RULE)
     tap(app, SetUrgentButton, set_urgent_button)
@@ -1309,7 +1321,7 @@ def setup(app: BotApp) -> None:
     tap(app, SetCountry, set_country)
     tap(app, AskEmergencyNumber, ask_emergency_number)
     on_prompt(app, EMERGENCY)
-    tap(app, SetFever, set_fever)
+    tap(app, SetFever, set_fever, full=True)
     tap(app, ShowPrivacy, tap_privacy)
     tap(app, AskDelete, tap_delete)
     tap(app, DeleteMyData, delete_my_data)

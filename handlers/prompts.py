@@ -95,6 +95,9 @@ class Asking(Generic[R, V]):
     save: Callable[[Update, BotContext, R, V], Awaitable[Outcome]]
     # None: the prompt is about no saved row (a new question), and read and save get None.
     load: Callable[[Update, BotContext, Prompt], Awaitable[R | Outcome]] | None = None
+    # Only a full member of the family may save it (checked again when the text comes: a
+    # role can change while a prompt waits).
+    full: bool = False
 
 
 def on_prompt(app: BotApp, asking: Asking[Any, Any]) -> None:

@@ -28,7 +28,7 @@ from bot.context import BotApp, BotContext
 from bot.redflags import Match, RedFlags
 from bot.render import esc
 from bot.storage import Contact
-from handlers.common import View, button, show, user_id
+from handlers.common import View, button, circle_of, show
 from handlers.privacy import (
     ShowSettings,
     ShowUrgent,
@@ -60,7 +60,7 @@ async def check(
     content = context.content
     fever = None
     if update.effective_user is not None:
-        fever = await context.storage.users.fever_c(update.effective_user.id)
+        fever = await context.storage.circles.fever_c(await circle_of(update, context))
     own = flags_of(content).check(text, fever, bare_numbers, numbers=numbers)
     found = set(own.signs)
     for other in context.services.contents.values():
@@ -79,10 +79,12 @@ def alert_text(
     fever: str | None,
     emergency: str | None = None,
     region: str | None = None,
+    shared: bool = False,
 ) -> str:
     """The matching lines of the card under their group titles, the family's numbers, their
     emergency number (or, for a line that says to call it, the card's general one), and the
-    card's review status. `region`: the family's country, to read their numbers."""
+    card's review status. `region`: the family's country, to read their numbers. `shared`:
+    others are in the family, and the bot does not tell them (the alert says so)."""
     s = content.strings
     card = content.urgent
     chunks = [s("redflags.title")]
@@ -99,6 +101,8 @@ def alert_text(
         sign.id in match.signs for group in card.groups if group.id != "care_team" for sign in group.signs
     ):  # "call the emergency number", "go to the nearest…"
         chunks.append(f"🚑 {esc(card.no_number)}")
+    if shared:
+        chunks.append(s("redflags.not_shared"))
     chunks.append(review_line(content, match.signs))
     return "\n\n".join(chunks)
 
@@ -114,11 +118,12 @@ def alert_rows(content: Content, contacts: Sequence[Contact]) -> list[list[Butto
 async def alert_view(update: Update, context: BotContext, match: Match, after: str | None = None) -> View:
     """The alert as its own message: the card's lines, the numbers, the card's button, then
     `after` (what happened to the rest of the message)."""
-    uid = user_id(update)
-    contacts = await context.storage.contacts.list(uid)
+    circle = await circle_of(update, context)
+    contacts = await context.storage.contacts.list(circle)
     emergency, fever = await family_lines(update, context)
     region = await family_region(update, context)
-    text = alert_text(context.content, match, contacts, fever, emergency, region)
+    shared = bool(circle) and len(await context.storage.circles.members(circle)) > 1
+    text = alert_text(context.content, match, contacts, fever, emergency, region, shared)
     if after:
         text = f"{text}\n\n{after}"
     return View(text, Markup(alert_rows(context.content, contacts)))
@@ -132,7 +137,7 @@ async def unreadable_view(update: Update, context: BotContext) -> View:
     """A voice note, a sticker, a photo without a caption: the bot cannot read it, so it
     always gives the urgent line and the numbers, and says no person sees or hears it."""
     s = context.content.strings
-    contacts = await context.storage.contacts.list(user_id(update))
+    contacts = await context.storage.contacts.list(await circle_of(update, context))
     emergency, _ = await family_lines(update, context)
     text = "\n\n".join(
         [

@@ -22,11 +22,12 @@ from handlers.common import (
     Reply,
     View,
     button,
+    circle_of,
+    me,
     menu_button,
     show,
     stale_reply,
     tap,
-    user_id,
 )
 from handlers.guide import section_commands, section_start
 from handlers.privacy import ShowTreatment, ShowUrgent, in_treatment
@@ -186,8 +187,8 @@ def info_alert(content: Content, item_id: str) -> str | None:
 # ---- handlers -----------------------------------------------------------------------------
 async def checklist_view(update: Update, context: BotContext) -> View:
     # Always read back from storage: the tapped keyboard may be old or raced by another tap.
-    ticked = await context.storage.marks.all(user_id(update))
-    state = await context.storage.users.treatment(user_id(update))
+    ticked = await context.storage.marks.all(await circle_of(update, context))
+    state = await context.storage.circles.treatment(await circle_of(update, context))
     return View(
         checklist_text(context.content),
         checklist_keyboard(context.content, ticked, in_treatment(state), state is not None),
@@ -212,7 +213,7 @@ async def set_symptom(update: Update, context: BotContext, data: SetSymptom) -> 
         return stale_reply(context)
     # Only a tick stores something (unticking never needs consent); the write itself
     # refuses a parent who has not agreed yet, and then the consent prompt comes up.
-    await context.storage.marks.set(user_id(update), item.id, data.on)
+    await context.storage.marks.set(await me(update, context), item.id, data.on)
     return Reply(
         await checklist_view(update, context),
         content.strings("symptoms.ticked" if data.on else "symptoms.unticked", label=item.label),
@@ -226,7 +227,7 @@ async def explain_symptom(update: Update, context: BotContext, data: ExplainSymp
     item = content.checklist.item(data.item)
     if text is None or item is None:
         return stale_reply(context)
-    state = await context.storage.users.treatment(user_id(update))
+    state = await context.storage.circles.treatment(await circle_of(update, context))
     if (
         in_treatment(state)
         and content.red_flags is not None
@@ -239,7 +240,7 @@ async def explain_symptom(update: Update, context: BotContext, data: ExplainSymp
 
 async def show_summary(update: Update, context: BotContext, data: ShowSummary) -> Reply:
     """The note for the doctor: exactly the ticked signs, then the guide's advice."""
-    ticked = await context.storage.marks.all(user_id(update))
+    ticked = await context.storage.marks.all(await circle_of(update, context))
     return Reply(View(summary_text(context.content, ticked), summary_keyboard(context.content)))
 
 
@@ -250,7 +251,7 @@ async def ask_clear(update: Update, context: BotContext, data: AskClear) -> Repl
 
 async def clear_symptoms(update: Update, context: BotContext, data: ClearSymptoms) -> Reply:
     """Clear all, confirmed: remove every tick of this parent, then the checklist."""
-    await context.storage.marks.clear(user_id(update))
+    await context.storage.marks.clear(await me(update, context))
     return Reply(await checklist_view(update, context), context.content.strings("symptoms.cleared"))
 
 

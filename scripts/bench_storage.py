@@ -26,7 +26,7 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.storage import Prompt, open_storage
+from bot.storage import Member, Prompt, open_storage
 
 TRIPS = [0]
 
@@ -48,19 +48,24 @@ for method in ("execute", "fetch", "fetchrow", "fetchval"):
     count(asyncpg.connection.Connection, method)
 
 Op = Callable[[Any, int], Awaitable[Any]]
-# What taps and typed text make the storage do (per parent, who agreed to saving).
+# What taps and typed text make the storage do (per parent, who agreed to saving: a family
+# of one whose id is their user id).
 OPERATIONS: list[tuple[str, Op]] = [
     ("bookmark a page", lambda s, u: s.bookmarks.add(u, "diagnosis", "", 1)),
-    ("tick a sign", lambda s, u: s.marks.set(u, "fever", True)),
-    ("save a guide question", lambda s, u: s.questions.save_guide(u, "g1", "G?", limit=200)),
-    ("type an own question", lambda s, u: s.questions.add_own(u, "Mine?", limit=200)),
+    ("read the family (once per update)", lambda s, u: s.circles.member(u)),
+    ("tick a sign", lambda s, u: s.marks.set(Member(u, u), "fever", True)),
+    ("save a guide question", lambda s, u: s.questions.save_guide(Member(u, u), "g1", "G?", limit=200)),
+    ("type an own question", lambda s, u: s.questions.add_own(Member(u, u), "Mine?", limit=200)),
     ("open a prompt", lambda s, u: s.prompts.open(u, Prompt("answer", 1, "m:0", 0.0, 9e9))),
     ("close a prompt", lambda s, u: s.prompts.close(u)),
     ("a tap with no prompt open", lambda s, u: s.prompts.close(u)),
     ("ask before hard pages", lambda s, u: s.users.set_skip_gates(u, True)),
-    ("set the fever number", lambda s, u: s.users.set_fever_c(u, 38.3)),
-    ("save a care-team number", lambda s, u: s.contacts.add(u, "Ward", "+1 555", limit=5)),
-    ("add an appointment", lambda s, u: s.appointments.add(u, 2e9, 2e9 - 3600, after=0, limit=10)),
+    ("set the fever number", lambda s, u: s.circles.set_fever_c(Member(u, u), 38.3)),
+    ("save a care-team number", lambda s, u: s.contacts.add(Member(u, u), "Ward", "+1 555", limit=5)),
+    (
+        "add an appointment",
+        lambda s, u: s.appointments.add(Member(u, u), 2e9, 2e9 - 3600, after=0, limit=10),
+    ),
     ("read the language", lambda s, u: s.users.language(u)),
 ]
 

@@ -14,13 +14,13 @@ from bot.config import Settings, load_settings
 from bot.content import Content
 from bot.context import BotApp, services_of
 from bot.offline import OfflineBotAPI, UpdateFactory
-from bot.storage import Storage, Store, schema
+from bot.storage import Member, Storage, Store, schema
 from bot.storage.sqlite import SqliteDriver
 from tests.virtual_time import VirtualTime
 
 ROOT = Path(__file__).resolve().parent.parent
 # /mydata of a parent with nothing stored (the format and schema it was written at first).
-NOTHING_STORED = {"export_format": 2, "schema_version": schema.LATEST, "user_id": 1001, "stored": False}
+NOTHING_STORED = {"export_format": 3, "schema_version": schema.LATEST, "user_id": 1001, "stored": False}
 # Every text a simulated parent typed in this test, so the log check can look for it.
 TYPED: list[str] = []
 
@@ -243,9 +243,15 @@ async def first_phone(bot: Harness, user_id: int = 1001) -> str | None:
     return contacts[0].phone if contacts else None
 
 
+def who(user_id: int) -> Member:
+    """A parent as the member of their circle of one (after consent its id is their user id,
+    as every circle from before families is)."""
+    return Member(user=user_id, circle=user_id)
+
+
 async def save_phone(bot: Harness, user_id: int, phone: str, label: str = "") -> int:
     """A care-team number put straight into storage (the parent must have agreed)."""
-    return await bot.storage.contacts.add(user_id, label, phone, limit=5)
+    return await bot.storage.contacts.add(who(user_id), label, phone, limit=5)
 
 
 LANGUAGES = ("en", "es")  # modules that run their flows in every language use this

@@ -234,13 +234,13 @@ async def test_time_zone_buttons_of_release_0_2_still_work(settings: Settings, c
         assert bot.html(PARENT) == s("appointments.zone_ask")
         assert ("London", "at:0") in bot.buttons(PARENT)
         await bot.tap_data("at:0", PARENT)
-        assert await bot.storage.users.timezone(PARENT) == "Europe/London"
+        assert await bot.storage.circles.timezone(PARENT) == "Europe/London"
         assert bot.html(PARENT).startswith(s("appointments.zone_saved", place="London", time="10:00"))
         await bot.tap_data("at:13", PARENT)
-        assert await bot.storage.users.timezone(PARENT) == "America/Mexico_City"
+        assert await bot.storage.circles.timezone(PARENT) == "America/Mexico_City"
         assert bot.html(PARENT).startswith(s("appointments.zone_saved", place="Mexico City", time="04:00"))
         await bot.tap_data("ay", PARENT)
         assert bot.html(PARENT) == s("appointments.zone_prompt")
         await bot.send("Europe/Madrid", PARENT)
         await bot.tap(s("appointments.zone_option", place="Europe/Madrid", time="11:00"), PARENT)
-        assert await bot.storage.users.timezone(PARENT) == "Europe/Madrid"
+        assert await bot.storage.circles.timezone(PARENT) == "Europe/Madrid"

@@ -18,7 +18,7 @@ from handlers.privacy import (
     stored_number,
     typed_phone,
 )
-from tests.harness import Harness, first_phone, make, save_phone
+from tests.harness import Harness, first_phone, make, save_phone, who
 
 pytestmark = pytest.mark.every_language
 
@@ -87,7 +87,7 @@ def line(content: Content, label: str | None, number: str) -> str:
 
 async def open_phone(bot: Harness, zone: str | None = None) -> None:
     if zone:
-        await bot.storage.users.set_timezone(PARENT, zone)
+        await bot.storage.circles.set_timezone(who(PARENT), zone)
     await bot.send("/settings")
     await bot.tap_data(make("sp"))
     assert bot.html() == bot.content.strings("privacy.settings.prompt")
@@ -214,7 +214,7 @@ async def test_the_emergency_country_chosen_reads_national_numbers(consented: Ha
 async def test_a_changed_number_with_a_name_renames_it_too(consented: Harness) -> None:
     bot = consented
     s = bot.content.strings
-    await bot.storage.users.set_timezone(PARENT, "Europe/London")
+    await bot.storage.circles.set_timezone(who(PARENT), "Europe/London")
     contact = await save_phone(bot, PARENT, "020 7946 0000", "Ward")
     await bot.send("/settings")
     await bot.tap_data(make("sc", num=contact))
@@ -258,7 +258,7 @@ async def test_an_old_number_that_does_not_read_is_shown_as_typed(consented: Har
         assert s("privacy.phone.check", number="0161 000 2222") not in bot.html(), view
     # Once the family's country is known, the same saved text reads: shown tappable.
     await save_phone(bot, PARENT, "020 7946 0000", "Day clinic")
-    await bot.storage.users.set_timezone(PARENT, "Europe/London")
+    await bot.storage.circles.set_timezone(who(PARENT), "Europe/London")
     await bot.send("/urgent")
     assert line(bot.content, "Day clinic", "+442079460000") in bot.html()
 
@@ -285,7 +285,7 @@ async def test_the_emergency_number_typed(
     bot = consented
     s = bot.content.strings
     if zone:
-        await bot.storage.users.set_timezone(PARENT, zone)
+        await bot.storage.circles.set_timezone(who(PARENT), zone)
     await bot.send("/settings")
     await bot.tap_data(make("sz"))
     await bot.send(typed)
@@ -303,7 +303,7 @@ async def test_what_is_not_an_emergency_number_is_refused(
 ) -> None:
     bot = consented
     if zone:
-        await bot.storage.users.set_timezone(PARENT, zone)
+        await bot.storage.circles.set_timezone(who(PARENT), zone)
     await bot.send("/settings")
     await bot.tap_data(make("sz"))
     await bot.send(typed)

@@ -16,7 +16,7 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-from tests.harness import Harness, make
+from tests.harness import Harness, make, who
 
 MARKER = "Zebraquokka"
 SKIP_TYPES = (
@@ -80,7 +80,7 @@ async def test_erased_text_is_in_no_process_cache(bot: Harness) -> None:
     await bot.tap_data(make("ma", num=qid))
     await bot.send(f"{MARKER}nurse said yes")  # an answer
     await bot.send(f"what is {MARKER}")  # a search for the parent's own word
-    await bot.storage.contacts.add(1001, f"{MARKER} ward", "0123 456 789", limit=5)
+    await bot.storage.contacts.add(who(1001), f"{MARKER} ward", "0123 456 789", limit=5)
     await bot.send("/settings")  # a keyboard with the contact's name
     assert any(MARKER in label for label, _ in bot.buttons())
     await bot.send("/deletemydata")

@@ -12,8 +12,9 @@ import asyncpg
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.storage import LimitReached, Prompt, Store, open_storage, schema
+from bot.storage import LimitReached, Member, Prompt, Store, open_storage, schema
 from tests.fakeapi import ROOT, FakeBotAPI, bot_env, free_port
+from tests.harness import who
 from tests.pgserver import PostgresServer
 
 
@@ -37,8 +38,8 @@ async def test_replicas_migrate_once_and_see_each_others_writes(pair) -> None:
     await a.prompts.open(1, Prompt("answer", 3, "m:0", 0.0, 1800.0))
     assert await b.prompts.close(1)  # a tap on the other replica ends it
     assert await a.prompts.get(1) is None
-    qid = await b.questions.add_own(1, "Asked on b", limit=200)
-    assert await a.questions.remove(1, qid)
+    qid = await b.questions.add_own(who(1), "Asked on b", limit=200)
+    assert await a.questions.remove(who(1), qid)
     assert await a.questions.purge_removed(time.time() + 1) == 1
     assert await b.questions.get(1, qid) is None
 
@@ -48,7 +49,8 @@ async def test_limits_hold_when_two_replicas_save_at_once(pair) -> None:
     a, b = pair
     await a.users.give_consent(1)
     results = await asyncio.gather(
-        *(s.questions.add_own(1, f"q{n}", limit=3) for n in range(4) for s in (a, b)), return_exceptions=True
+        *(s.questions.add_own(who(1), f"q{n}", limit=3) for n in range(4) for s in (a, b)),
+        return_exceptions=True,
     )
     assert sum(isinstance(r, int) for r in results) == 3
     assert [type(r) for r in results if not isinstance(r, int)] == [LimitReached] * 5
@@ -167,15 +169,48 @@ async def test_two_replicas_never_both_send_a_reminder_inside_one_lease(pair) ->
     a, b = pair
     for uid in range(1, 21):
         await a.users.give_consent(uid)
-        await a.appointments.add(uid, 5000.0, 100.0 + uid, after=0, limit=10)
+        await a.appointments.add(who(uid), 5000.0, 100.0 + uid, after=0, limit=10)
     got_a, got_b = await asyncio.gather(
         a.appointments.claim_due(1000.0, lease=60, by="a"), b.appointments.claim_due(1000.0, lease=60, by="b")
     )
-    ids_a, ids_b = {x.id for _, x in got_a}, {x.id for _, x in got_b}
+    ids_a, ids_b = {x.id for _, _, x in got_a}, {x.id for _, _, x in got_b}
     assert not ids_a & ids_b and len(ids_a | ids_b) == 20
     assert await b.appointments.claim_due(1059.0, lease=60, by="b") == []
-    for uid, appointment in got_b:
-        assert await b.appointments.mark_reminded(uid, appointment, 1001.0)
+    for uid, _, appointment in got_b:
+        assert await b.appointments.mark_sent(uid, appointment, 1001.0)
     # a died without sending: its lease runs out and b claims exactly a's share.
     again = await b.appointments.claim_due(1061.0, lease=60, by="b")
-    assert {x.id for _, x in again} == ids_a
+    assert {x.id for _, _, x in again} == ids_a
+
+
+async def test_two_replicas_send_each_family_member_each_reminder_once(pair) -> None:
+    """One family of three on two replicas: every member who gets reminders is claimed once
+    (by one replica), a member removed before the claim gets none, and a reminder moved to
+    a new time is due again to each."""
+    a, b = pair
+    for uid in (1, 2, 3, 4):
+        await a.users.give_consent(uid)
+    family = [Member(1, 1), Member(2, 2), Member(3, 3)]
+    for joiner in (2, 3):
+        token_hash = f"hash-{joiner}"
+        invite = await a.circles.invite_link(family[0], "helper", token_hash, 10_000.0)
+        assert await a.circles.take(invite, joiner, 50.0)
+        assert await a.circles.approve(family[0], invite)
+        assert await b.circles.join(joiner, invite, frozenset()) is not None
+    owner = Member(1, 1)
+    assert [m.user for m in await b.circles.members(1)] == [1, 2, 3]
+    await b.users.set_reminders_off(3, True)  # chose no reminders
+    first = await a.appointments.add(owner, 5000.0, 100.0, after=0, limit=10)
+    got_a, got_b = await asyncio.gather(
+        a.appointments.claim_due(1000.0, lease=60, by="a"), b.appointments.claim_due(1000.0, lease=60, by="b")
+    )
+    sends = sorted((uid, x.id) for uid, _, x in [*got_a, *got_b])
+    assert sends == [(1, first), (2, first)]
+    for uid, _, appointment in [*got_a, *got_b]:
+        assert await a.appointments.mark_sent(uid, appointment, 1001.0)
+    assert await b.appointments.claim_due(2000.0, lease=60, by="b") == []
+    # A new time: due again to each member (after a removal, to those left).
+    assert await a.circles.remove(owner, 2)
+    assert await b.appointments.reschedule(owner, first, 6000.0, 2500.0)
+    again = await b.appointments.claim_due(3000.0, lease=60, by="b")
+    assert [(uid, circle) for uid, circle, _ in again] == [(1, 1)]

@@ -11,7 +11,16 @@ from bot.content import Content
 from bot.render import esc
 from handlers.privacy import EXPORT_FILENAME, with_utc_times
 from handlers.questions import MAX_QUESTIONS
-from tests.harness import NOTHING_STORED, Harness, first_phone, make, save_phone, sqlite_of, stored_anywhere
+from tests.harness import (
+    NOTHING_STORED,
+    Harness,
+    first_phone,
+    make,
+    save_phone,
+    sqlite_of,
+    stored_anywhere,
+    who,
+)
 
 # Every flow here runs for an English and a Spanish parent.
 pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
@@ -124,7 +133,7 @@ async def test_settings_saves_a_valid_number(
     bot = consented
     s = content.strings
     if zone:
-        await bot.storage.users.set_timezone(1001, zone)
+        await bot.storage.circles.set_timezone(who(1001), zone)
     await bot.send("/settings")
     assert s("privacy.settings.no_phone") in bot.text()
     await tap_once(bot, s("privacy.settings.set"))
@@ -275,12 +284,12 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     assert await bot.storage.users.has_consent(1001)
 
     item = content.checklist.items[0].id
-    await bot.storage.marks.set(1001, item, True)
+    await bot.storage.marks.set(who(1001), item, True)
     guide_q = content.question_groups[0].questions[0]
-    await bot.storage.questions.save_guide(1001, guide_q.id, guide_q.text, limit=MAX_QUESTIONS)
+    await bot.storage.questions.save_guide(who(1001), guide_q.id, guide_q.text, limit=MAX_QUESTIONS)
     own = "Можно ли ему в школу? — «école» 💊 & <b>"
-    own_id = await bot.storage.questions.add_own(1001, own, limit=MAX_QUESTIONS)
-    await bot.storage.questions.set_answer(1001, own_id, "Après la phase 2 & pas avant")
+    own_id = await bot.storage.questions.add_own(who(1001), own, limit=MAX_QUESTIONS)
+    await bot.storage.questions.set_answer(who(1001), own_id, "Après la phase 2 & pas avant")
     await bot.send("/settings")
     await tap_once(bot, s("privacy.settings.set"))
     await bot.send("+44 (0)20 7946-0000")
@@ -294,26 +303,32 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
     assert isinstance(data["consent_at"], float) and data["consent_at_utc"].endswith("+00:00")
     assert data["settings"] == {
         "ask_before_hard_pages": True,
-        "time_zone": None,
         "reminders_off": False,
         "language": None,
-        "fever_number_c": None,
         "country": None,
         "emergency_number": None,
         "urgent_button": None,
-        "fever_rule": None,
-        "treatment": None,
     }
-    assert data["appointments"] == []
-    assert [(c["label"], c["phone"]) for c in data["care_team_numbers"]] == [("", "+44 (0)20 7946-0000")]
     assert data["waiting_for_text"] is None
     assert [(b["section_id"], b["page"]) for b in data["bookmarks"]] == [(section.id, 0)]
     assert data["bookmarks"][0]["created_at_utc"]
-    assert [m["item_id"] for m in data["checklist_marks"]] == [item]
-    assert data["checklist_marks"][0]["created_at_utc"]
-    questions = {q["text"]: q for q in data["questions"]}
+    # The child's record, in the family of one this parent is: all of it, theirs.
+    family = data["circle"]
+    assert (family["role"], family["members"], family["whole_record"]) == ("full", 1, True)
+    assert family["child_settings"] == {
+        "time_zone": None,
+        "fever_number_c": None,
+        "fever_rule": None,
+        "treatment": None,
+    }
+    assert family["appointments"] == []
+    assert [(c["label"], c["phone"]) for c in family["care_team_numbers"]] == [("", "+44 (0)20 7946-0000")]
+    assert [m["item_id"] for m in family["checklist_marks"]] == [item]
+    assert family["checklist_marks"][0]["created_at_utc"]
+    questions = {q["text"]: q for q in family["questions"]}
     assert set(questions) == {guide_q.text, own}
     assert questions[guide_q.text]["guide_id"] == guide_q.id
+    assert {q["added_by"] for q in family["questions"]} == {1001}
     assert questions[own]["answer"] == "Après la phase 2 & pas avant"
     assert questions[own]["answered_at_utc"] and questions[own]["created_at_utc"]
 
@@ -334,7 +349,7 @@ async def test_mydata_shows_what_the_bot_is_waiting_for(consented: Harness, cont
 async def test_delete_asks_first_and_keep_keeps_everything(consented: Harness, content: Content) -> None:
     bot = consented
     s = content.strings
-    await bot.storage.questions.add_own(1001, "keep me", limit=MAX_QUESTIONS)
+    await bot.storage.questions.add_own(who(1001), "keep me", limit=MAX_QUESTIONS)
     await bot.send("/deletemydata")
     assert s("privacy.delete.ask") in bot.text()
     assert [d for _, d in bot.buttons()] == [make("dy"), make("h")]
@@ -342,7 +357,7 @@ async def test_delete_asks_first_and_keep_keeps_everything(consented: Harness, c
     await tap_once(bot, s("privacy.delete.keep"))
     assert s("menu.home_title") in bot.text()
     data = await bot.storage.export_user(1001)
-    assert data["stored"] is True and [q["text"] for q in data["questions"]] == ["keep me"]
+    assert data["stored"] is True and [q["text"] for q in data["circle"]["questions"]] == ["keep me"]
 
 
 async def test_delete_from_privacy_page_then_export_shows_nothing(bot: Harness, content: Content) -> None:
@@ -350,14 +365,14 @@ async def test_delete_from_privacy_page_then_export_shows_nothing(bot: Harness, 
     marker = "ZQX distinctive question about the lumbar puncture 7731"
     answer_marker = "QJW distinctive answer from the oncologist 4412"
     await bot.storage.users.give_consent(1001)
-    qid = await bot.storage.questions.add_own(1001, marker, limit=MAX_QUESTIONS)
-    await bot.storage.questions.set_answer(1001, qid, answer_marker)
-    await bot.storage.marks.set(1001, content.checklist.items[0].id, True)
+    qid = await bot.storage.questions.add_own(who(1001), marker, limit=MAX_QUESTIONS)
+    await bot.storage.questions.set_answer(who(1001), qid, answer_marker)
+    await bot.storage.marks.set(who(1001), content.checklist.items[0].id, True)
     await bot.storage.bookmarks.add(1001, content.sections[0].id, "", 0)
     await save_phone(bot, 1001, "0123 456 789")
     # Another parent's notes must survive this parent's erase.
     await bot.storage.users.give_consent(2002)
-    await bot.storage.questions.add_own(2002, "the other parent's question", limit=MAX_QUESTIONS)
+    await bot.storage.questions.add_own(who(2002), "the other parent's question", limit=MAX_QUESTIONS)
     assert await stored_anywhere(bot, marker)  # the search below can find it
 
     await bot.send("/privacy")

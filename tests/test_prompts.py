@@ -13,7 +13,7 @@ from bot.content import Content
 from handlers.core import FORGET_JOB, REMEMBER_UPDATES
 from handlers.privacy import settings_text
 from handlers.questions import MAX_QUESTIONS, PURGE_JOB
-from tests.harness import Clock, Harness, first_phone, make, stored_anywhere
+from tests.harness import Clock, Harness, first_phone, make, stored_anywhere, who
 
 # Every flow here runs for an English and a Spanish parent.
 pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
@@ -40,7 +40,7 @@ async def open_phone(bot: Harness) -> None:
 
 
 async def open_answer(bot: Harness) -> None:
-    qid = await bot.storage.questions.add_own(PARENT, "What is MRD?", limit=MAX_QUESTIONS)
+    qid = await bot.storage.questions.add_own(who(PARENT), "What is MRD?", limit=MAX_QUESTIONS)
     await bot.tap_data(make("ma", num=qid), message=await _any_message(bot))
 
 
@@ -245,7 +245,7 @@ async def test_removed_questions_are_erased_by_the_job_after_the_window(
     marker = "PURGE-ME-4471 my removed question"
     async with Harness(settings, content, clock=clock) as bot:
         await bot.storage.users.give_consent(PARENT)
-        qid = await bot.storage.questions.add_own(PARENT, marker, limit=MAX_QUESTIONS)
+        qid = await bot.storage.questions.add_own(who(PARENT), marker, limit=MAX_QUESTIONS)
         await bot.send("/myquestions")
         await bot.tap_data(make("mr", num=qid))
         assert bot.answers()[-1]["text"] == content.strings("questions.removed")
@@ -253,11 +253,11 @@ async def test_removed_questions_are_erased_by_the_job_after_the_window(
 
         clock.advance(settings.undo_seconds - 60)
         await job.run(bot.app)
-        assert marker in [q["text"] for q in (await bot.storage.export_user(PARENT))["questions"]]
+        assert marker in [q["text"] for q in (await bot.storage.export_user(PARENT))["circle"]["questions"]]
 
         clock.advance(61)
         await job.run(bot.app)
-        assert (await bot.storage.export_user(PARENT))["questions"] == []
+        assert (await bot.storage.export_user(PARENT))["circle"]["questions"] == []
         # Gone from the bytes on disk too (SQLite, the write-ahead log included), or from
         # every row of every table (PostgreSQL).
         assert not await stored_anywhere(bot, marker)

@@ -26,7 +26,7 @@ from handlers.questions import (
     question_view,
     visible_len,
 )
-from tests.harness import Harness, make
+from tests.harness import Harness, make, who
 
 # Every flow here runs for an English and a Spanish parent.
 pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
@@ -204,9 +204,9 @@ async def test_resaving_a_just_unsaved_question_keeps_its_answer(
 ) -> None:
     bot = consented
     q = content.question_groups[0].questions[0]
-    await bot.storage.questions.save_guide(1001, q.id, q.text, limit=MAX_QUESTIONS)
+    await bot.storage.questions.save_guide(who(1001), q.id, q.text, limit=MAX_QUESTIONS)
     saved = (await bot.storage.questions.list(1001))[0]
-    await bot.storage.questions.set_answer(1001, saved.id, "The doctor said B-cell ALL.")
+    await bot.storage.questions.set_answer(who(1001), saved.id, "The doctor said B-cell ALL.")
     await bot.send("/questions")
     await bot.tap_data(make("qs", item=q.id, on=False))
     await bot.tap_data(make("qs", item=q.id, on=True))
@@ -264,12 +264,12 @@ async def test_forged_guide_taps_are_stale(consented: Harness, content: Content)
 async def test_list_in_order_saved_with_asked_and_answer(consented: Harness, content: Content) -> None:
     bot = consented
     g1, g2 = content.question_groups[0].questions[:2]
-    await bot.storage.questions.save_guide(1001, g2.id, g2.text, limit=MAX_QUESTIONS)
-    own = await bot.storage.questions.add_own(1001, "Can she go to school?", limit=MAX_QUESTIONS)
-    await bot.storage.questions.save_guide(1001, g1.id, g1.text, limit=MAX_QUESTIONS)
-    await bot.storage.questions.mark_asked(1001, own, True)
+    await bot.storage.questions.save_guide(who(1001), g2.id, g2.text, limit=MAX_QUESTIONS)
+    own = await bot.storage.questions.add_own(who(1001), "Can she go to school?", limit=MAX_QUESTIONS)
+    await bot.storage.questions.save_guide(who(1001), g1.id, g1.text, limit=MAX_QUESTIONS)
+    await bot.storage.questions.mark_asked(who(1001), own, True)
     first = (await bot.storage.questions.list(1001))[0]
-    await bot.storage.questions.set_answer(1001, first.id, "Tests show B-cell ALL.")
+    await bot.storage.questions.set_answer(who(1001), first.id, "Tests show B-cell ALL.")
     await bot.send("/myquestions")
     text = bot.text()
     assert content.strings("questions.list_title", count=3) in text
@@ -300,7 +300,7 @@ async def test_empty_list_offers_add_and_lists(bot: Harness, content: Content) -
 
 async def test_mark_asked_and_not_asked_stays_for_next_visit(consented: Harness, content: Content) -> None:
     bot = consented
-    qid = await bot.storage.questions.add_own(1001, "How long is maintenance?", limit=MAX_QUESTIONS)
+    qid = await bot.storage.questions.add_own(who(1001), "How long is maintenance?", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     await bot.tap(list_label(content, 1, "How long"))
     assert "How long is maintenance?" in bot.text()
@@ -323,7 +323,7 @@ async def test_mark_asked_and_not_asked_stays_for_next_visit(consented: Harness,
 
 async def test_write_down_the_answer(consented: Harness, content: Content) -> None:
     bot = consented
-    qid = await bot.storage.questions.add_own(1001, "What is MRD?", limit=MAX_QUESTIONS)
+    qid = await bot.storage.questions.add_own(who(1001), "What is MRD?", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     await bot.tap(list_label(content, 1, "What is MRD?"))
     await bot.tap(content.strings("questions.answer_add"))
@@ -351,7 +351,7 @@ async def test_answer_empty_or_too_long_is_refused_and_still_waits(
     consented: Harness, content: Content
 ) -> None:
     bot = consented
-    qid = await bot.storage.questions.add_own(1001, "What is MRD?", limit=MAX_QUESTIONS)
+    qid = await bot.storage.questions.add_own(who(1001), "What is MRD?", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     await bot.tap_data(make("ma", num=qid))
     await bot.send("   ")
@@ -369,7 +369,10 @@ async def test_answer_empty_or_too_long_is_refused_and_still_waits(
 
 async def test_remove_and_undo(consented: Harness, content: Content) -> None:
     bot = consented
-    ids = [await bot.storage.questions.add_own(1001, f"Question {n}", limit=MAX_QUESTIONS) for n in (1, 2, 3)]
+    ids = [
+        await bot.storage.questions.add_own(who(1001), f"Question {n}", limit=MAX_QUESTIONS)
+        for n in (1, 2, 3)
+    ]
     await bot.send("/myquestions")
     await bot.tap(list_label(content, 2, "Question 2"))
     view = bot.last_message()
@@ -395,10 +398,10 @@ async def test_remove_and_undo(consented: Harness, content: Content) -> None:
 
 async def test_tapping_a_removed_question_is_calm(consented: Harness, content: Content) -> None:
     bot = consented
-    qid = await bot.storage.questions.add_own(1001, "Question one", limit=MAX_QUESTIONS)
+    qid = await bot.storage.questions.add_own(who(1001), "Question one", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     message = bot.last_message()
-    await bot.storage.questions.remove(1001, qid)
+    await bot.storage.questions.remove(who(1001), qid)
     for data in (make("mo", num=qid), make("mk", num=qid, on=True), make("ma", num=qid)):
         await bot.tap_data(data, message=message)
         assert bot.answers()[-1]["text"] == content.strings("questions.gone"), data
@@ -473,7 +476,7 @@ async def test_501_characters_and_empty_text_refused(consented: Harness, content
 async def test_limit_reached_is_said_plainly(consented: Harness, content: Content) -> None:
     bot = consented
     for n in range(MAX_QUESTIONS):
-        await bot.storage.questions.add_own(1001, f"Question {n}", limit=MAX_QUESTIONS)
+        await bot.storage.questions.add_own(who(1001), f"Question {n}", limit=MAX_QUESTIONS)
     limit = content.strings("questions.limit", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     await bot.tap_data(make("mn"))
@@ -505,7 +508,7 @@ async def test_cancel_while_waiting(consented: Harness, content: Content) -> Non
     assert await bot.storage.questions.list(1001) == []
     assert bot.searched()
     # /cancel while writing an answer.
-    qid = await bot.storage.questions.add_own(1001, "Question one", limit=MAX_QUESTIONS)
+    qid = await bot.storage.questions.add_own(who(1001), "Question one", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     await bot.tap_data(make("ma", num=qid))
     await bot.send("/cancel")
@@ -525,7 +528,7 @@ async def test_cancel_while_waiting(consented: Harness, content: Content) -> Non
 async def test_waiting_state_survives_a_restart(settings: Settings, content: Content) -> None:
     async with Harness(settings, content) as bot:
         await bot.storage.users.give_consent(1001)
-        qid = await bot.storage.questions.add_own(1001, "Question one", limit=MAX_QUESTIONS)
+        qid = await bot.storage.questions.add_own(who(1001), "Question one", limit=MAX_QUESTIONS)
         await bot.send("/myquestions")
         await bot.tap_data(make("mn"))
     async with Harness(settings, content) as bot:
@@ -545,10 +548,10 @@ async def test_waiting_state_survives_a_restart(settings: Settings, content: Con
 
 async def test_waiting_for_an_answer_to_a_removed_question(consented: Harness, content: Content) -> None:
     bot = consented
-    qid = await bot.storage.questions.add_own(1001, "Question one", limit=MAX_QUESTIONS)
+    qid = await bot.storage.questions.add_own(who(1001), "Question one", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     await bot.tap_data(make("ma", num=qid))
-    await bot.storage.questions.remove(1001, qid)
+    await bot.storage.questions.remove(who(1001), qid)
     await bot.send("An answer to nothing")
     assert content.strings("questions.gone_waiting") in bot.text()
     assert await bot.storage.prompts.get(1001) is None
@@ -560,17 +563,19 @@ async def test_waiting_for_an_answer_to_a_removed_question(consented: Harness, c
 async def test_pdf_is_valid_and_holds_every_question(consented: Harness, content: Content) -> None:
     bot = consented
     g = content.question_groups[0].questions[0]
-    await bot.storage.questions.save_guide(1001, g.id, g.text, limit=MAX_QUESTIONS)
+    await bot.storage.questions.save_guide(who(1001), g.id, g.text, limit=MAX_QUESTIONS)
     own = await bot.storage.questions.add_own(
-        1001, "Can my son still play {nb} football?", limit=MAX_QUESTIONS
+        who(1001), "Can my son still play {nb} football?", limit=MAX_QUESTIONS
     )
-    asked = await bot.storage.questions.add_own(1001, "Which blood counts are normal?", limit=MAX_QUESTIONS)
-    await bot.storage.questions.set_answer(1001, own, "Yes, gently.")
-    await bot.storage.questions.mark_asked(1001, asked, True)
+    asked = await bot.storage.questions.add_own(
+        who(1001), "Which blood counts are normal?", limit=MAX_QUESTIONS
+    )
+    await bot.storage.questions.set_answer(who(1001), own, "Yes, gently.")
+    await bot.storage.questions.mark_asked(who(1001), asked, True)
     # The date is the parent's day on the bot's clock: 23:30 UTC on New Year's Eve is
     # already New Year's Day in their time zone.
     bot.clock.fixed = NEW_YEARS_EVE
-    await bot.storage.users.set_timezone(1001, "Pacific/Auckland")
+    await bot.storage.circles.set_timezone(who(1001), "Pacific/Auckland")
     await bot.send("/myquestions")
     await bot.tap(content.strings("questions.pdf"))
     assert bot.answers()[-1]["text"] == content.strings("questions.pdf_preparing")
@@ -609,9 +614,9 @@ async def test_text_export_holds_every_question(consented: Harness, content: Con
     bot = consented
     texts = [f"Question {n}: <dose> & *timing* 💊 " + "detail " * 60 for n in range(30)]
     for text in texts:
-        await bot.storage.questions.add_own(1001, text, limit=MAX_QUESTIONS)
+        await bot.storage.questions.add_own(who(1001), text, limit=MAX_QUESTIONS)
     ids = [q.id for q in await bot.storage.questions.list(1001)]
-    await bot.storage.questions.set_answer(1001, ids[3], "Answer <three> & more")
+    await bot.storage.questions.set_answer(who(1001), ids[3], "Answer <three> & more")
     bot.clock.fixed = NEW_YEARS_EVE  # no time zone given: the day in UTC, on the bot's clock
     await bot.send("/myquestions")
     before = len(bot.api.of("sendMessage"))
@@ -632,7 +637,7 @@ async def test_text_export_holds_every_question(consented: Harness, content: Con
 async def test_list_pages_fit_and_number_across_pages(consented: Harness, content: Content) -> None:
     bot = consented
     for n in range(1, 24):
-        await bot.storage.questions.add_own(1001, f"Question {n} " + "🩸<&>" * 90, limit=MAX_QUESTIONS)
+        await bot.storage.questions.add_own(who(1001), f"Question {n} " + "🩸<&>" * 90, limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     seen = []
     while True:
@@ -655,10 +660,10 @@ async def test_list_pages_fit_and_number_across_pages(consented: Harness, conten
 async def test_other_parent_sees_nothing_and_cannot_touch(consented: Harness, content: Content) -> None:
     bot = consented
     g = content.question_groups[0].questions[0]
-    await bot.storage.questions.save_guide(1001, g.id, g.text, limit=MAX_QUESTIONS)
-    a1 = await bot.storage.questions.add_own(1001, "Private question of parent A", limit=MAX_QUESTIONS)
-    a2 = await bot.storage.questions.add_own(1001, "Removed question of parent A", limit=MAX_QUESTIONS)
-    await bot.storage.questions.remove(1001, a2)
+    await bot.storage.questions.save_guide(who(1001), g.id, g.text, limit=MAX_QUESTIONS)
+    a1 = await bot.storage.questions.add_own(who(1001), "Private question of parent A", limit=MAX_QUESTIONS)
+    a2 = await bot.storage.questions.add_own(who(1001), "Removed question of parent A", limit=MAX_QUESTIONS)
+    await bot.storage.questions.remove(who(1001), a2)
     before = await bot.storage.export_user(1001)
 
     await bot.send("/myquestions", user_id=OTHER)
@@ -794,6 +799,6 @@ async def test_saved_guide_questions_keep_their_explanation(consented: Harness, 
     await bot.tap_data(make("mp"))
     assert squash(question.explain) in squash(pdf_text(bot.api.files[-1].data))
     # An own question has no explanation line.
-    await bot.storage.questions.add_own(1001, "Cytogenetic?", limit=MAX_QUESTIONS)
+    await bot.storage.questions.add_own(who(1001), "Cytogenetic?", limit=MAX_QUESTIONS)
     await bot.send("/myquestions")
     assert bot.html().count(s("questions.entry_explain", explain=question.explain)) == 1

@@ -24,7 +24,7 @@ from bot.context import services_of
 from bot.redflags import RedFlags
 from bot.render import esc
 from bot.storage import Prompt
-from tests.harness import ROOT, Harness, make, save_phone
+from tests.harness import ROOT, Harness, make, save_phone, who
 
 pytestmark = pytest.mark.every_language
 
@@ -200,7 +200,7 @@ async def test_the_familys_own_fever_number(consented: Harness) -> None:
     await bot.tap_data(make("st"))
     await bot.tap(s("privacy.fever.button"))
     await bot.tap_data(make("sv", tenths=385))
-    assert await bot.storage.users.fever_c(1001) == 38.5
+    assert await bot.storage.circles.fever_c(1001) == 38.5
     assert s("privacy.fever.saved") in bot.html()
     await bot.send("38.2")
     assert not alerted(bot)  # under the family's number, and no sign's words
@@ -212,9 +212,9 @@ async def test_the_familys_own_fever_number(consented: Harness) -> None:
     assert alerted(bot) and sign_line(content, "fever") in bot.html()
     # Only a number from the list is saved, whatever arrives in the data.
     await bot.tap_data(make("sv", tenths=300))
-    assert await bot.storage.users.fever_c(1001) == 37.8
+    assert await bot.storage.circles.fever_c(1001) == 37.8
     await bot.tap_data(make("sv", tenths=0))
-    assert await bot.storage.users.fever_c(1001) is None
+    assert await bot.storage.circles.fever_c(1001) is None
 
 
 async def test_the_fever_number_asks_consent_first(bot: Harness) -> None:
@@ -222,7 +222,7 @@ async def test_the_fever_number_asks_consent_first(bot: Harness) -> None:
     await bot.tap_data(make("sv", tenths=380))
     assert bot.html() == bot.content.strings("consent.prompt")
     await bot.tap(bot.content.strings("consent.ok"))
-    assert await bot.storage.users.fever_c(1001) == 38.0
+    assert await bot.storage.circles.fever_c(1001) == 38.0
 
 
 # ---- inside every prompt ------------------------------------------------------------------------
@@ -248,7 +248,7 @@ async def test_free_text_prompts_save_and_warn_first(consented: Harness, languag
     saved = await bot.storage.questions.get(1001, qid)
     assert saved is not None and saved.answer == URGENT[language]
     # And an answer written at the appointment.
-    other = await bot.storage.questions.add_own(1001, "How long is maintenance?", limit=50)
+    other = await bot.storage.questions.add_own(who(1001), "How long is maintenance?", limit=50)
     await bot.tap_data(make("vw", num=other))
     await bot.send(URGENT[language])
     saved = await bot.storage.questions.get(1001, other)
@@ -268,9 +268,9 @@ async def test_structured_prompts_save_nothing_and_stay_open(
     bot = consented
     s = bot.content.strings
     contact = await save_phone(bot, 1001, "0123 456 789", "Ward")
-    await bot.storage.users.set_timezone(1001, "Europe/London")
+    await bot.storage.circles.set_timezone(who(1001), "Europe/London")
     appt = await bot.storage.appointments.add(
-        1001, bot.clock() + 86_400 * 3, bot.clock() + 86_400 * 2, after=bot.clock(), limit=20
+        who(1001), bot.clock() + 86_400 * 3, bot.clock() + 86_400 * 2, after=bot.clock(), limit=20
     )
     taps = {
         "phone": make("sp"),
@@ -287,7 +287,7 @@ async def test_structured_prompts_save_nothing_and_stay_open(
     assert prompt is not None
     before = (
         await bot.storage.contacts.list(1001),
-        await bot.storage.users.timezone(1001),
+        await bot.storage.circles.timezone(1001),
         await bot.storage.appointments.upcoming(1001, 0),
     )
     await bot.send(URGENT[language])
@@ -297,7 +297,7 @@ async def test_structured_prompts_save_nothing_and_stay_open(
     assert await bot.storage.prompts.get(1001) == prompt  # still waiting
     after = (
         await bot.storage.contacts.list(1001),
-        await bot.storage.users.timezone(1001),
+        await bot.storage.circles.timezone(1001),
         await bot.storage.appointments.upcoming(1001, 0),
     )
     assert after == before
@@ -305,6 +305,7 @@ async def test_structured_prompts_save_nothing_and_stay_open(
 
 FREE_TEXT_KINDS = {"question", "answer", "visit_answer", "fever_rule", "appointment_note"}
 STRUCTURED_KINDS = {
+    "family_name",
     "phone",
     "contact_label",
     "contact_phone",
@@ -613,7 +614,7 @@ async def test_the_emergency_number_from_the_time_zone_once_confirmed(
     bot = consented
     content = bot.content
     s = content.strings
-    await bot.storage.users.set_timezone(1001, zone)
+    await bot.storage.circles.set_timezone(who(1001), zone)
     command = {"en": "/urgent", "es": "/urgente"}[content.language]
     await bot.send(command)
     assert esc(content.urgent.no_number) in bot.html()  # nothing guessed before it is confirmed
@@ -634,7 +635,7 @@ async def test_the_emergency_number_from_the_time_zone_once_confirmed(
 async def test_a_country_the_table_lacks_asks_for_the_local_number(consented: Harness) -> None:
     bot = consented
     s = bot.content.strings
-    await bot.storage.users.set_timezone(1001, "Asia/Kolkata")
+    await bot.storage.circles.set_timezone(who(1001), "Asia/Kolkata")
     await bot.send("/settings")
     await bot.tap(s("privacy.emergency.button"))
     assert s("privacy.emergency.unknown_zone", zone="Asia/Kolkata") in bot.html()
@@ -734,15 +735,15 @@ async def test_the_fever_number_typed_in_either_unit_and_decimal_mark(consented:
     for wrong in ("39.5", "37", "high", "98.6F"):  # out of range or no number: nothing saved
         await bot.send(wrong)
         assert bot.html() == s("privacy.fever.invalid"), wrong
-        assert await bot.storage.users.fever_c(1001) is None
+        assert await bot.storage.circles.fever_c(1001) is None
     await bot.send("38,3")
-    assert await bot.storage.users.fever_c(1001) == 38.3
+    assert await bot.storage.circles.fever_c(1001) == 38.3
     await bot.tap(s("privacy.fever.type"))
     await bot.send("100.9F")
-    assert await bot.storage.users.fever_c(1001) == 38.3
+    assert await bot.storage.circles.fever_c(1001) == 38.3
     await bot.tap(s("privacy.fever.type"))
     await bot.send("101")  # °F by its size
-    assert await bot.storage.users.fever_c(1001) == 38.3
+    assert await bot.storage.circles.fever_c(1001) == 38.3
     # Written as the family's country writes it: Spain a comma, Mexico a point.
     await bot.storage.users.set_emergency(1001, "es", None)
     await bot.send("/settings")
@@ -762,7 +763,7 @@ async def test_the_teams_rule_in_their_words_on_the_card_and_the_alert(
     await bot.tap(s("privacy.fever.button"))
     await bot.tap(s("privacy.fever.write_rule"))
     await bot.send(rule)
-    assert await bot.storage.users.fever_rule(1001) == rule
+    assert await bot.storage.circles.fever_rule(1001) == rule
     shown = s("privacy.fever.rule", rule=esc(rule))
     assert shown in bot.html()
     await bot.send({"en": "/urgent", "es": "/urgente"}[language])
@@ -772,7 +773,7 @@ async def test_the_teams_rule_in_their_words_on_the_card_and_the_alert(
     await bot.send("/settings")
     await bot.tap(s("privacy.fever.button"))
     await bot.tap(s("privacy.fever.forget_rule"))
-    assert await bot.storage.users.fever_rule(1001) is None
+    assert await bot.storage.circles.fever_rule(1001) is None
 
 
 # ---- in treatment or not ----------------------------------------------------------------------------
@@ -793,7 +794,7 @@ async def test_in_treatment_puts_the_card_first_on_the_early_signs(bot: Harness,
     await bot.tap_data(make("ts", state="finished"))
     assert bot.html() == s("consent.prompt")
     await bot.tap(s("consent.ok"))
-    assert await bot.storage.users.treatment(1001) == "finished"
+    assert await bot.storage.circles.treatment(1001) == "finished"
     await bot.send(command)
     labels = [label for label, _ in bot.buttons()]
     assert labels[0] != s("symptoms.urgent_button") and s("privacy.treatment.ask") not in labels
@@ -804,9 +805,9 @@ async def test_in_treatment_puts_the_card_first_on_the_early_signs(bot: Harness,
     await bot.send("/settings")
     await bot.tap(s("privacy.treatment.button"))
     await bot.tap(s("privacy.treatment.treated"))
-    assert await bot.storage.users.treatment(1001) == "treated"
+    assert await bot.storage.circles.treatment(1001) == "treated"
     await bot.tap_data(make("ts", state="cured"))
-    assert await bot.storage.users.treatment(1001) == "treated"
+    assert await bot.storage.circles.treatment(1001) == "treated"
     # A red flag typed by the parent of a child who finished treatment is still heard.
     await bot.tap_data(make("ts", state="finished"))
     await bot.send({"en": "she is not breathing", "es": "no respira"}[language])
@@ -821,8 +822,8 @@ async def test_the_fullest_card_fits_one_message(consented: Harness, language: s
         phone = (f"+1 555 010 22{n}" + " 0" * MAX_PHONE)[:MAX_PHONE]
         await save_phone(bot, 1001, phone, "W" * MAX_LABEL)
     await bot.storage.users.set_emergency(1001, "ar", None)
-    await bot.storage.users.set_fever_c(1001, 38.0)
-    await bot.storage.users.set_fever_rule(1001, "R" * MAX_RULE)
+    await bot.storage.circles.set_fever_c(who(1001), 38.0)
+    await bot.storage.circles.set_fever_rule(who(1001), "R" * MAX_RULE)
     await bot.send({"en": "/urgent", "es": "/urgente"}[language])
     assert bot.content.urgent.title in bot.text()  # sent: within Telegram's 4,096
     assert "R" * MAX_RULE in bot.text() and "107" in bot.text()
@@ -855,6 +856,6 @@ async def test_the_fever_number_prompt_still_hears_words(consented: Harness, lan
     # A slip ("temprature") is found by its stem or spelling, as anywhere else.
     await bot.send({"en": "her temprature is high", "es": "tiene calentuta"}[language])
     assert alerted(bot) and s("redflags.kept_open") in bot.html()
-    assert await bot.storage.users.fever_c(1001) is None
+    assert await bot.storage.circles.fever_c(1001) is None
     await bot.send("38,5")  # the number the prompt asked for: saved, no alert
-    assert await bot.storage.users.fever_c(1001) == 38.5 and not alerted(bot)
+    assert await bot.storage.circles.fever_c(1001) == 38.5 and not alerted(bot)

@@ -18,7 +18,7 @@ from bot.content import Content
 from bot.offline import UpdateFactory
 from bot.storage import open_storage
 from tests.fakeapi import FakeBotAPI, bot_env, bot_process, free_port, tap
-from tests.harness import make
+from tests.harness import make, who
 from tests.pgserver import PostgresServer
 from tests.test_webhook import SECRET, wait_listening
 from tests.webhook_poster import Telegram
@@ -35,9 +35,9 @@ async def seed(url: str) -> None:
     try:
         for uid in (*PARENTS, REMINDED):
             await storage.users.give_consent(uid)
-        await storage.users.set_timezone(REMINDED, "Europe/London")
+        await storage.circles.set_timezone(who(REMINDED), "Europe/London")
         now = time.time()
-        await storage.appointments.add(REMINDED, now + 86_400, now - 5, after=now, limit=10)
+        await storage.appointments.add(who(REMINDED), now + 86_400, now - 5, after=now, limit=10)
     finally:
         await storage.close()
 

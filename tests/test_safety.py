@@ -13,7 +13,7 @@ from bot import render
 from bot.content import Content, ContentError, load_content
 from handlers.guide import next_section, referenced_sections
 from handlers.privacy import MAX_CONTACTS, MAX_LABEL
-from tests.harness import ROOT, Harness, make
+from tests.harness import ROOT, Harness, make, who
 
 # Every flow here runs for an English and a Spanish parent.
 pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
@@ -27,8 +27,10 @@ async def test_urgent_card_shows_both_units_and_every_number_with_its_label(
 ) -> None:
     bot = consented
     s = content.strings
-    await bot.storage.contacts.add(PARENT, "Day clinic", "020 7946 0000", limit=MAX_CONTACTS)
-    await bot.storage.contacts.add(PARENT, "Ward, nights & weekends", "020 7946 1111", limit=MAX_CONTACTS)
+    await bot.storage.contacts.add(who(PARENT), "Day clinic", "020 7946 0000", limit=MAX_CONTACTS)
+    await bot.storage.contacts.add(
+        who(PARENT), "Ward, nights & weekends", "020 7946 1111", limit=MAX_CONTACTS
+    )
     await bot.send("/urgent")
     html = bot.html()
     assert "38.0 °C" in html and "100.4 °F" in html
@@ -43,7 +45,7 @@ async def test_urgent_card_shows_both_units_and_every_number_with_its_label(
 async def test_care_team_numbers_add_two_change_one_remove_one(consented: Harness, content: Content) -> None:
     bot = consented
     s = content.strings
-    await bot.storage.users.set_timezone(PARENT, "Europe/London")  # numbers read as the UK's
+    await bot.storage.circles.set_timezone(who(PARENT), "Europe/London")  # numbers read as the UK's
     await bot.send("/settings")
     await bot.tap_data(make("sp"))
     await bot.send("0161 000 1111")
@@ -88,7 +90,7 @@ async def test_care_team_numbers_add_two_change_one_remove_one(consented: Harnes
 async def test_at_most_five_numbers(consented: Harness, content: Content) -> None:
     bot = consented
     for n in range(MAX_CONTACTS):
-        await bot.storage.contacts.add(PARENT, f"Line {n}", f"0{n}0 000", limit=MAX_CONTACTS)
+        await bot.storage.contacts.add(who(PARENT), f"Line {n}", f"0{n}0 000", limit=MAX_CONTACTS)
     await bot.send("/settings")
     assert make("sp") not in [d for _, d in bot.buttons()]
     await bot.tap_data(make("sp"))  # an old "add" button
@@ -101,7 +103,7 @@ async def test_another_parents_number_cannot_be_opened_or_changed(
 ) -> None:
     bot = consented
     await bot.storage.users.give_consent(2002)
-    theirs = await bot.storage.contacts.add(2002, "Theirs", "0999 999", limit=MAX_CONTACTS)
+    theirs = await bot.storage.contacts.add(who(2002), "Theirs", "0999 999", limit=MAX_CONTACTS)
     await bot.send("/settings")
     for data in (
         make("sc", num=theirs),

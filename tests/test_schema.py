@@ -28,7 +28,7 @@ from bot.storage import (
     schema,
 )
 from bot.storage.postgres import APPLICATION
-from tests.harness import Clock, Harness, make, make_settings
+from tests.harness import Clock, Harness, make, make_settings, who
 from tests.pgserver import PostgresServer
 
 COMPAT = Path(__file__).parent / "compat"
@@ -38,13 +38,43 @@ USERS = (7, 8, 9)
 
 
 def without_head(export: dict[str, Any]) -> dict[str, Any]:
-    """An export as release 0.2 wrote it (the head, format and schema, is new; so are an
-    appointment's note and removed_at, schema 12, empty on every migrated row)."""
-    assert export.pop("export_format") == 2
+    """An export as release 0.2 wrote it. New since: the head (format and schema); an
+    appointment's note and removed_at (schema 12, empty on every migrated row); and the
+    family (schema 13, format 3): the child's record and settings moved under `circle`, of
+    which each migrated parent is the only, full member, who added every item."""
+    assert export.pop("export_format") == 3
     assert export.pop("schema_version") == schema.LATEST
-    for appointment in export.get("appointments", []):
+    circle = export.pop("circle", None)
+    if not export.get("stored"):
+        assert circle is None
+        return export
+    uid = export["user_id"]
+    if circle is None:  # kept a language only: in no family, nothing of a child's
+        export["settings"].update(time_zone=None, fever_number_c=None, fever_rule=None, treatment=None)
+        return {**export, "appointments": [], "care_team_numbers": [], "checklist_marks": [], "questions": []}
+    assert {k: circle.pop(k) for k in ("role", "name", "members", "whole_record", "notices")} == {
+        "role": "full",
+        "name": "",
+        "members": 1,
+        "whole_record": True,
+        "notices": False,
+    }
+    assert circle.pop("joined_at") in (export["consent_at"], export["created_at"])
+    child = circle.pop("child_settings")
+    export["settings"].update(
+        time_zone=child["time_zone"],
+        fever_number_c=child["fever_number_c"],
+        fever_rule=child["fever_rule"],
+        treatment=child["treatment"],
+    )
+    for kind in ("appointments", "care_team_numbers", "questions"):
+        for item in circle[kind]:
+            assert (item.pop("added_by"), item.pop("changed_by"), item.pop("changed_at")) == (uid, None, None)
+    for appointment in circle["appointments"]:
+        assert appointment.pop("created_at") > 0  # kept since 0.1, exported since schema 13
         assert appointment.pop("note") == ""
         assert appointment.pop("removed_at") is None
+    export.update(circle)
     return export
 
 
@@ -67,10 +97,14 @@ async def check_release_0_2(storage: Storage, backend: str) -> None:
     assert [c.id for c in await storage.contacts.list(7)] == [1, 2]
     assert [a.id for a in await storage.appointments.upcoming(7, 0)] == [1, 2]
     assert [q.id for q in await storage.questions.list(8)] == [6]
+    # Each parent is a family of one whose id is their user id.
+    for uid in (7, 8):
+        found = await storage.circles.member(uid)
+        assert found is not None and (found.circle, found.role) == (uid, "full")
     # New rows number on from the old ones (never reusing an id a button may carry).
     await storage.users.give_consent(8)
-    assert await storage.questions.add_own(8, "new", limit=200) == 7
-    assert await storage.questions.undo_remove(7, 4, limit=200)  # within its undo window
+    assert await storage.questions.add_own(who(8), "new", limit=200) == 7
+    assert await storage.questions.undo_remove(who(7), 4, limit=200)  # within its undo window
 
 
 async def test_a_release_0_2_sqlite_file_migrates_with_nothing_lost(tmp_path: Path) -> None:
@@ -208,23 +242,23 @@ async def test_saving_a_guide_question_at_the_limit(stores: Callable[[], Store])
     s = stores()
     await s.open()
     await s.users.give_consent(1)
-    assert await s.questions.save_guide(1, "g1", "G1?", limit=2)
+    assert await s.questions.save_guide(who(1), "g1", "G1?", limit=2)
     (q,) = await s.questions.list(1)
-    await s.questions.set_answer(1, q.id, "kept")
-    await s.questions.add_own(1, "own", limit=2)
-    assert await s.questions.save_guide(1, "g1", "G1?", limit=2) is False  # full, but saved
+    await s.questions.set_answer(who(1), q.id, "kept")
+    await s.questions.add_own(who(1), "own", limit=2)
+    assert await s.questions.save_guide(who(1), "g1", "G1?", limit=2) is False  # full, but saved
     with pytest.raises(LimitReached):
-        await s.questions.save_guide(1, "g2", "G2?", limit=2)
-    assert await s.questions.remove_guide(1, "g1")
-    assert await s.questions.save_guide(1, "g2", "G2?", limit=2)
+        await s.questions.save_guide(who(1), "g2", "G2?", limit=2)
+    assert await s.questions.remove_guide(who(1), "g1")
+    assert await s.questions.save_guide(who(1), "g2", "G2?", limit=2)
     with pytest.raises(LimitReached):  # g1 is removed and there is no room for it
-        await s.questions.save_guide(1, "g1", "G1?", limit=2)
-    await s.questions.remove_guide(1, "g2")
-    assert await s.questions.save_guide(1, "g1", "G1?", limit=2)
+        await s.questions.save_guide(who(1), "g1", "G1?", limit=2)
+    await s.questions.remove_guide(who(1), "g2")
+    assert await s.questions.save_guide(who(1), "g1", "G1?", limit=2)
     back = await s.questions.get(1, q.id)
     assert back is not None and back.answer == "kept" and back.removed_at is None
     with pytest.raises(NoConsent):
-        await s.questions.save_guide(2, "g1", "G1?", limit=2)
+        await s.questions.save_guide(who(2), "g1", "G1?", limit=2)
 
 
 @pytest.mark.every_backend
@@ -250,10 +284,10 @@ async def test_a_release_0_2_appointment_takes_a_note_and_undo_after_the_migrati
     storage = open_storage(path, Clock(start=BASE + 100))
     await storage.open()
     try:
-        assert await storage.appointments.set_note(7, 2, "Bring the medicine bottle")
-        assert await storage.appointments.remove(7, 2)
+        assert await storage.appointments.set_note(who(7), 2, "Bring the medicine bottle")
+        assert await storage.appointments.remove(who(7), 2)
         assert [a.id for a in await storage.appointments.upcoming(7, 0)] == [1]
-        assert await storage.appointments.undo_remove(7, 2, removed_after=BASE, after=0, limit=10)
+        assert await storage.appointments.undo_remove(who(7), 2, removed_after=BASE, after=0, limit=10)
         back = await storage.appointments.get(7, 2)
         assert back is not None and back.note == "Bring the medicine bottle" and back.place == "Day hospital"
     finally:
@@ -270,31 +304,33 @@ async def test_a_deleted_appointment_waits_for_undo_then_is_erased(stores: Calla
     s = stores()
     await s.open()
     await s.users.give_consent(1)
-    first = await s.appointments.add(1, 5000.0, 4000.0, after=0, limit=2)
-    second = await s.appointments.add(1, 6000.0, 4000.0, after=0, limit=2)
+    first = await s.appointments.add(who(1), 5000.0, 4000.0, after=0, limit=2)
+    second = await s.appointments.add(who(1), 6000.0, 4000.0, after=0, limit=2)
     with pytest.raises(LimitReached):
-        await s.appointments.add(1, 7000.0, 4000.0, after=0, limit=2)
-    assert await s.appointments.set_note(1, first, "Nothing to eat after midnight")
-    assert await s.appointments.remove(1, first)
-    assert not await s.appointments.remove(1, first)  # once
+        await s.appointments.add(who(1), 7000.0, 4000.0, after=0, limit=2)
+    assert await s.appointments.set_note(who(1), first, "Nothing to eat after midnight")
+    assert await s.appointments.remove(who(1), first)
+    assert not await s.appointments.remove(who(1), first)  # once
     removed_at = (await s.appointments.all_kept(1))[0].removed_at
     assert removed_at is not None
     assert [a.id for a in await s.appointments.upcoming(1, 0)] == [second]
     assert await s.appointments.get(1, first) is None
-    assert not await s.appointments.set_place(1, first, "x")
-    assert not await s.appointments.reschedule(1, first, 5500.0, 4500.0)
-    assert [a.id for _, a in await s.appointments.claim_due(4500.0, lease=60, by="t")] == [second]
-    third = await s.appointments.add(1, 7000.0, 4000.0, after=0, limit=2)  # room again
+    assert not await s.appointments.set_place(who(1), first, "x")
+    assert not await s.appointments.reschedule(who(1), first, 5500.0, 4500.0)
+    assert [a.id for _, _, a in await s.appointments.claim_due(4500.0, lease=60, by="t")] == [second]
+    third = await s.appointments.add(who(1), 7000.0, 4000.0, after=0, limit=2)  # room again
     with pytest.raises(LimitReached):  # no room to bring it back
-        await s.appointments.undo_remove(1, first, removed_after=0, after=0, limit=2)
-    await s.appointments.remove(1, third)
-    assert not await s.appointments.undo_remove(2, first, removed_after=0, after=0, limit=2)  # not theirs
-    assert not await s.appointments.undo_remove(1, first, removed_after=removed_at + 1, after=0, limit=2)
-    assert await s.appointments.undo_remove(1, first, removed_after=removed_at, after=0, limit=2)
+        await s.appointments.undo_remove(who(1), first, removed_after=0, after=0, limit=2)
+    await s.appointments.remove(who(1), third)
+    assert not await s.appointments.undo_remove(
+        who(2), first, removed_after=0, after=0, limit=2
+    )  # not theirs
+    assert not await s.appointments.undo_remove(who(1), first, removed_after=removed_at + 1, after=0, limit=2)
+    assert await s.appointments.undo_remove(who(1), first, removed_after=removed_at, after=0, limit=2)
     back = await s.appointments.get(1, first)
     assert back is not None and back.note == "Nothing to eat after midnight" and back.removed_at is None
-    assert await s.appointments.remove(1, first)
+    assert await s.appointments.remove(who(1), first)
     assert await s.appointments.purge_removed(removed_at) == 0  # still in its window
     assert await s.appointments.purge_removed(time.time() + 1) == 2  # it, and the third
     assert [a.id for a in await s.appointments.all_kept(1)] == [second]
-    assert not await s.appointments.undo_remove(1, first, removed_after=0, after=0, limit=2)
+    assert not await s.appointments.undo_remove(who(1), first, removed_after=0, after=0, limit=2)

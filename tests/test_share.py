@@ -10,7 +10,7 @@ from bot import render
 from bot.content import Content, page_anchors
 from handlers.guide import page_payload
 from handlers.share import LINE, clip_line
-from tests.harness import ROOT, Harness
+from tests.harness import ROOT, Harness, who
 
 pytestmark = pytest.mark.every_backend
 
@@ -125,8 +125,8 @@ def test_a_long_card_line_ends_at_a_sentence() -> None:
 
 async def test_inline_answers_hold_no_parents_data(consented: Harness, content: Content) -> None:
     bot = consented
-    await bot.storage.questions.add_own(1001, "SECRET-QUESTION-about lumbar puncture", limit=5)
-    await bot.storage.contacts.add(1001, "SECRET-LABEL", "0123 999", limit=5)
+    await bot.storage.questions.add_own(who(1001), "SECRET-QUESTION-about lumbar puncture", limit=5)
+    await bot.storage.contacts.add(who(1001), "SECRET-LABEL", "0123 999", limit=5)
     await bot.feed(bot.user(1001).inline("lumbar puncture"))
     answered = json.dumps(list(bot.api.inline_answers.values())[-1])
     assert "SECRET" not in answered and "0123 999" not in answered

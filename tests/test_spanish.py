@@ -17,7 +17,7 @@ from bot.app import reserved_commands
 from bot.content import Content, ContentError, load_catalog
 from handlers.guide import page_payload
 from handlers.search import build_index
-from tests.harness import ROOT, Harness, make
+from tests.harness import ROOT, Harness, make, who
 
 PARENT = 1001
 
@@ -116,7 +116,7 @@ async def test_a_saved_guide_question_shows_in_the_current_language_own_text_nev
     await bot.tap_data(make("qg", group=question.group))
     await bot.tap_data(make("qs", item=question.id, on=True))
     own = "¿Puede ir al colegio? — ñandú ¿¡ 🙂 <b>&"
-    await bot.storage.questions.add_own(PARENT, own, limit=200)
+    await bot.storage.questions.add_own(who(PARENT), own, limit=200)
     await bot.tap_data(make("ls", code="es"), message=await _menu(bot))
     await bot.send("/mispreguntas")
     spanish = es.question("leukemia_type")
@@ -131,7 +131,7 @@ async def test_a_saved_guide_question_shows_in_the_current_language_own_text_nev
 async def test_spanish_pdf_dates_and_accents(consented: Harness, catalog: dict[str, Content]) -> None:
     bot = consented
     await bot.tap_data(make("ls", code="es"), message=await _menu(bot))
-    await bot.storage.questions.add_own(PARENT, "¿Cuándo termina la inducción? ñ", limit=200)
+    await bot.storage.questions.add_own(who(PARENT), "¿Cuándo termina la inducción? ñ", limit=200)
     await bot.send("/mispreguntas")
     await bot.tap_data(make("mp"))
     sent = bot.api.files[-1]

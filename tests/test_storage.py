@@ -13,7 +13,7 @@ import pytest
 
 from bot.storage import LimitReached, NoConsent, Prompt, Storage, Store, open_storage, schema
 from bot.storage.sqlite import FROZEN
-from tests.harness import Clock
+from tests.harness import Clock, who
 
 pytestmark = pytest.mark.every_backend
 LIMIT = 200
@@ -98,15 +98,15 @@ async def test_writes_need_consent(store: Storage) -> None:
     with pytest.raises(NoConsent):
         await store.bookmarks.add(5, "diagnosis", "", 0)
     with pytest.raises(NoConsent):
-        await store.marks.set(5, "fever", True)
+        await store.marks.set(who(5), "fever", True)
     with pytest.raises(NoConsent):
-        await store.questions.add_own(5, "q", limit=LIMIT)
+        await store.questions.add_own(who(5), "q", limit=LIMIT)
     with pytest.raises(NoConsent):
-        await store.questions.save_guide(5, "g", "q", limit=LIMIT)
+        await store.questions.save_guide(who(5), "g", "q", limit=LIMIT)
     with pytest.raises(NoConsent):
         await store.prompts.open(5, prompt())
     with pytest.raises(NoConsent):
-        await store.contacts.add(5, "Ward", "123", limit=5)
+        await store.contacts.add(who(5), "Ward", "123", limit=5)
     with pytest.raises(NoConsent):
         await store.users.set_skip_gates(5, True)
     assert (await store.export_user(5))["stored"] is False
@@ -117,10 +117,10 @@ async def test_every_method_is_keyed_by_user(store: Storage) -> None:
     for uid in (1, 2):
         await store.users.give_consent(uid)
     await store.bookmarks.add(1, "diagnosis", "", 0)
-    await store.marks.set(1, "fever", True)
-    qid = await store.questions.add_own(1, "Only mine?", limit=LIMIT)
-    await store.questions.save_guide(1, "what_type", "What type?", limit=LIMIT)
-    contact = await store.contacts.add(1, "Ward", "+1 555 0100", limit=5)
+    await store.marks.set(who(1), "fever", True)
+    qid = await store.questions.add_own(who(1), "Only mine?", limit=LIMIT)
+    await store.questions.save_guide(who(1), "what_type", "What type?", limit=LIMIT)
+    contact = await store.contacts.add(who(1), "Ward", "+1 555 0100", limit=5)
     await store.prompts.open(1, prompt("answer", qid))
     # User 2 sees nothing of user 1 and cannot change it through user 1's ids.
     assert await store.bookmarks.list(2) == []
@@ -129,18 +129,18 @@ async def test_every_method_is_keyed_by_user(store: Storage) -> None:
     assert await store.questions.get(2, qid) is None
     assert await store.contacts.list(2) == []
     assert await store.contacts.get(2, contact) is None
-    assert not await store.contacts.set_label(2, contact, "hijack")
-    assert not await store.contacts.set_phone(2, contact, "000")
-    assert not await store.contacts.remove(2, contact)
+    assert not await store.contacts.set_label(who(2), contact, "hijack")
+    assert not await store.contacts.set_phone(who(2), contact, "000")
+    assert not await store.contacts.remove(who(2), contact)
     assert await store.prompts.get(2) is None
-    assert not await store.questions.mark_asked(2, qid, True)
-    assert not await store.questions.set_answer(2, qid, "hijack")
-    assert not await store.questions.remove(2, qid)
-    assert not await store.questions.remove_guide(2, "what_type")
-    assert not await store.questions.undo_remove(2, qid, limit=LIMIT)
+    assert not await store.questions.mark_asked(who(2), qid, True)
+    assert not await store.questions.set_answer(who(2), qid, "hijack")
+    assert not await store.questions.remove(who(2), qid)
+    assert not await store.questions.remove_guide(who(2), "what_type")
+    assert not await store.questions.undo_remove(who(2), qid, limit=LIMIT)
     assert not await store.prompts.close(2)
     await store.bookmarks.remove(2, "diagnosis", "", 0)
-    await store.marks.clear(2)
+    await store.marks.clear(who(2))
     await store.delete_user(2)
     assert len(await store.bookmarks.list(1)) == 1
     assert set(await store.marks.all(1)) == {"fever"}
@@ -150,33 +150,33 @@ async def test_every_method_is_keyed_by_user(store: Storage) -> None:
 
 async def test_marks_set_is_idempotent(store: Storage) -> None:
     await store.users.give_consent(1)
-    await store.marks.set(1, "fever", True)
-    await store.marks.set(1, "fever", False)
+    await store.marks.set(who(1), "fever", True)
+    await store.marks.set(who(1), "fever", False)
     assert await store.marks.all(1) == {}
-    await store.marks.set(1, "pale", True)
-    await store.marks.set(1, "pale", True)
+    await store.marks.set(who(1), "pale", True)
+    await store.marks.set(who(1), "pale", True)
     assert set(await store.marks.all(1)) == {"pale"}
-    assert await store.marks.clear(1) == 1
+    assert await store.marks.clear(who(1)) == 1
 
 
 async def test_questions_lifecycle_and_undo(store: Storage) -> None:
     q = store.questions
     await store.users.give_consent(1)
-    assert await q.save_guide(1, "q1", "Guide question?", limit=LIMIT)
-    assert not await q.save_guide(1, "q1", "Guide question?", limit=LIMIT)  # double tap
-    own = await q.add_own(1, "<b>mine</b> & 🙂", limit=LIMIT)
-    assert await q.mark_asked(1, own, True)
-    assert await q.set_answer(1, own, "An answer")
+    assert await q.save_guide(who(1), "q1", "Guide question?", limit=LIMIT)
+    assert not await q.save_guide(who(1), "q1", "Guide question?", limit=LIMIT)  # double tap
+    own = await q.add_own(who(1), "<b>mine</b> & 🙂", limit=LIMIT)
+    assert await q.mark_asked(who(1), own, True)
+    assert await q.set_answer(who(1), own, "An answer")
     saved = await q.get(1, own)
     assert saved is not None and saved.answer == "An answer" and saved.asked_at is not None
-    assert await q.remove(1, own)
+    assert await q.remove(who(1), own)
     assert [x.guide_id for x in await q.list(1)] == ["q1"]
-    assert await q.undo_remove(1, own, limit=LIMIT)
+    assert await q.undo_remove(who(1), own, limit=LIMIT)
     assert [x.text for x in await q.list(1)][-1] == "<b>mine</b> & 🙂"
-    assert await q.remove_guide(1, "q1")
+    assert await q.remove_guide(who(1), "q1")
     assert await q.saved_guide_ids(1) == set()
     # Saved again within the window: the same row comes back.
-    assert await q.save_guide(1, "q1", "Guide question?", limit=LIMIT)
+    assert await q.save_guide(who(1), "q1", "Guide question?", limit=LIMIT)
     assert await q.saved_guide_ids(1) == {"q1"}
 
 
@@ -184,13 +184,13 @@ async def test_question_limit_is_the_callers(store: Storage) -> None:
     q = store.questions
     await store.users.give_consent(1)
     for i in range(3):
-        await q.add_own(1, f"q{i}", limit=3)
+        await q.add_own(who(1), f"q{i}", limit=3)
     with pytest.raises(LimitReached):
-        await q.add_own(1, "one too many", limit=3)
+        await q.add_own(who(1), "one too many", limit=3)
     with pytest.raises(LimitReached):
-        await q.save_guide(1, "g", "guide", limit=3)
+        await q.save_guide(who(1), "g", "guide", limit=3)
     assert await q.count(1) == 3
-    await q.add_own(1, "a larger limit lets it in", limit=4)
+    await q.add_own(who(1), "a larger limit lets it in", limit=4)
     assert await q.count(1) == 4
 
 
@@ -199,20 +199,20 @@ async def test_purge_erases_only_removals_older_than_the_window(new_store: Opene
     s = await new_store(clock)
     for uid in (1, 2):
         await s.users.give_consent(uid)
-    old = await s.questions.add_own(1, "removed long ago", limit=LIMIT)
-    other = await s.questions.add_own(2, "another parent's removal", limit=LIMIT)
-    await s.questions.remove(1, old)
-    await s.questions.remove(2, other)
+    old = await s.questions.add_own(who(1), "removed long ago", limit=LIMIT)
+    other = await s.questions.add_own(who(2), "another parent's removal", limit=LIMIT)
+    await s.questions.remove(who(1), old)
+    await s.questions.remove(who(2), other)
     clock.advance(600)
-    recent = await s.questions.add_own(1, "removed just now", limit=LIMIT)
-    await s.questions.remove(1, recent)
-    kept = await s.questions.add_own(1, "still saved", limit=LIMIT)
+    recent = await s.questions.add_own(who(1), "removed just now", limit=LIMIT)
+    await s.questions.remove(who(1), recent)
+    kept = await s.questions.add_own(who(1), "still saved", limit=LIMIT)
     assert await s.questions.purge_removed(clock() - 300) == 2
     assert await s.questions.get(1, old) is None
     assert await s.questions.get(2, other) is None
     assert await s.questions.get(1, recent) is not None
     assert await s.questions.get(1, kept) is not None
-    assert not await s.questions.undo_remove(1, old, limit=LIMIT)
+    assert not await s.questions.undo_remove(who(1), old, limit=LIMIT)
 
 
 async def test_prompts_open_replace_and_close(store: Storage) -> None:
@@ -233,9 +233,9 @@ async def test_delete_user_erases_rows_and_bytes(tmp_path: Path) -> None:
     await s.users.give_consent(1)
     await s.users.give_consent(2)
     secret = "ZEBRA-QUOKKA-7731 question text"
-    await s.questions.add_own(1, secret, limit=LIMIT)
+    await s.questions.add_own(who(1), secret, limit=LIMIT)
     await s.prompts.open(1, prompt())
-    await s.questions.add_own(2, "kept", limit=LIMIT)
+    await s.questions.add_own(who(2), "kept", limit=LIMIT)
     await s.delete_user(1)
     assert (await s.export_user(1))["stored"] is False
     assert await s.prompts.get(1) is None
@@ -249,10 +249,10 @@ async def test_failed_write_rolls_back(store: Storage) -> None:
     await store.users.give_consent(1)
     with pytest.raises(LimitReached):
         async with cast(Store, store).driver.transaction() as tx:
-            await tx.write("INSERT INTO marks(user_id, item_id, created_at) VALUES (1, 'x', 0)")
+            await tx.write("INSERT INTO marks(circle_id, item_id, created_at) VALUES (1, 'x', 0)")
             raise LimitReached(1)
     assert await store.marks.all(1) == {}
-    await store.marks.set(1, "fever", True)  # the connection is usable afterwards
+    await store.marks.set(who(1), "fever", True)  # the connection is usable afterwards
     assert set(await store.marks.all(1)) == {"fever"}
 
 
@@ -272,10 +272,10 @@ async def test_a_prompt_opened_before_a_restart_is_still_closed_by_the_next_tap(
 async def test_erased_user_is_not_readable_back_by_any_query(store: Storage) -> None:
     await store.users.give_consent(1)
     await store.users.set_language(1, "es")
-    await store.questions.add_own(1, "Secret question", limit=LIMIT)
+    await store.questions.add_own(who(1), "Secret question", limit=LIMIT)
     await store.bookmarks.add(1, "diagnosis", "", 0)
-    await store.contacts.add(1, "Ward", "+1 555", limit=5)
-    await store.appointments.add(1, 2e9, 2e9 - 3600, after=0, limit=10)
+    await store.contacts.add(who(1), "Ward", "+1 555", limit=5)
+    await store.appointments.add(who(1), 2e9, 2e9 - 3600, after=0, limit=10)
     await store.delete_user(1)
     assert (await store.export_user(1))["stored"] is False
     assert await store.users.language(1) is None
@@ -291,31 +291,36 @@ async def test_language_kept_without_consent_and_appointments_due_once(store: St
     assert not await store.users.has_consent(3)
     await store.users.give_consent(3)
     assert await store.users.language(3) == "es"  # consent keeps the row's language
-    first = await store.appointments.add(3, 1000.0, 500.0, after=0, limit=10)
-    await store.appointments.add(3, 5000.0, 4000.0, after=0, limit=10)
-    ((uid, due),) = await store.appointments.claim_due(600.0, lease=60, by="a")
-    assert (uid, due.id) == (3, first)
+    first = await store.appointments.add(who(3), 1000.0, 500.0, after=0, limit=10)
+    await store.appointments.add(who(3), 5000.0, 4000.0, after=0, limit=10)
+    ((uid, circle, due),) = await store.appointments.claim_due(600.0, lease=60, by="a")
+    assert (uid, circle, due.id) == (3, 3, first)
     assert await store.appointments.claim_due(601.0, lease=60, by="b") == []  # leased to a
-    assert await store.appointments.mark_reminded(3, due, 600.0)
-    assert not await store.appointments.mark_reminded(3, due, 601.0)
-    assert await store.appointments.claim_due(6000.0, lease=60, by="a") != []
+    assert await store.appointments.mark_sent(3, due, 600.0)
+    assert not await store.appointments.mark_sent(3, due, 601.0)
+    assert await store.appointments.claim_due(4500.0, lease=60, by="a") != []
+    # One whose appointment has begun is never sent (its round is closed).
+    late = await store.appointments.add(who(3), 7000.0, 6000.0, after=0, limit=10)
+    assert await store.appointments.claim_due(7001.0, lease=60, by="a") == []
+    assert (await store.appointments.get(3, late)).reminded_at == 7001.0  # type: ignore[union-attr]
+    await store.appointments.add(who(3), 9000.0, 8000.0, after=0, limit=10)
     await store.users.set_reminders_off(3, True)
-    assert await store.appointments.claim_due(10_000.0, lease=60, by="a") == []
+    assert await store.appointments.claim_due(8500.0, lease=60, by="a") == []
 
 
 async def test_contacts_limit_order_and_changes(store: Storage) -> None:
     c = store.contacts
     await store.users.give_consent(1)
-    ids = [await c.add(1, f"Line {n}", f"0{n}0 000", limit=3) for n in range(3)]
+    ids = [await c.add(who(1), f"Line {n}", f"0{n}0 000", limit=3) for n in range(3)]
     with pytest.raises(LimitReached):
-        await c.add(1, "One too many", "999", limit=3)
-    assert await c.set_label(1, ids[1], "Ward, nights")
-    assert await c.set_phone(1, ids[1], "0161 000")
-    assert await c.remove(1, ids[0])
+        await c.add(who(1), "One too many", "999", limit=3)
+    assert await c.set_label(who(1), ids[1], "Ward, nights")
+    assert await c.set_phone(who(1), ids[1], "0161 000")
+    assert await c.remove(who(1), ids[0])
     assert [(x.label, x.phone) for x in await c.list(1)] == [
         ("Ward, nights", "0161 000"),
         ("Line 2", "020 000"),
     ]
-    assert (await store.export_user(1))["care_team_numbers"][0]["label"] == "Ward, nights"
+    assert (await store.export_user(1))["circle"]["care_team_numbers"][0]["label"] == "Ward, nights"
     await store.delete_user(1)
     assert await c.list(1) == []

@@ -20,7 +20,7 @@ from bot.content import Content
 from bot.storage import NotSaved, open_storage
 from bot.webhook import StatusServer, WebhookServer
 from tests.fakeapi import free_port
-from tests.harness import ROOT, Harness, make, make_settings, sqlite_of
+from tests.harness import ROOT, Harness, make, make_settings, sqlite_of, who
 
 PARENT = 1001
 SECRET = "s3cret_Token-for-tests"
@@ -37,7 +37,7 @@ async def test_the_file_its_log_and_its_folder_are_the_owners_alone(tmp_path: Pa
         s = open_storage(path, time.time)
         await s.open()
         await s.users.give_consent(1)
-        await s.questions.add_own(1, "kept private", limit=10)
+        await s.questions.add_own(who(1), "kept private", limit=10)
         for part in (path, path.with_name("bot.sqlite3-wal"), path.with_name("bot.sqlite3-shm")):
             assert mode(part) == 0o600, part.name
         assert mode(path.parent) == 0o700
@@ -107,7 +107,7 @@ async def test_a_database_file_gone_while_running_refuses_writes_calmly(
         else "not saving: the database file was replaced"
     )
     with pytest.raises(NotSaved):  # every write, not only bookmarks
-        await bot.storage.marks.set(PARENT, "fever", True)
+        await bot.storage.marks.set(who(PARENT), "fever", True)
 
 
 async def test_a_full_disk_says_not_saved_and_recovers(health: tuple[Harness, str], content: Content) -> None:

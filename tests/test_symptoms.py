@@ -12,7 +12,7 @@ from bot import render
 from bot.config import Settings
 from bot.content import Content
 from handlers.symptoms import MAX_ALERT, fit_alert
-from tests.harness import NOTHING_STORED, Harness, make
+from tests.harness import NOTHING_STORED, Harness, make, who
 
 # Every flow here runs for an English and a Spanish parent.
 pytestmark = [pytest.mark.every_language, pytest.mark.every_backend]
@@ -196,7 +196,7 @@ async def test_summary_with_nothing_ticked_says_so(bot: Harness, content: Conten
 async def test_summary_with_every_item_ticked_fits(consented: Harness, content: Content) -> None:
     bot = consented
     for item in content.checklist.items:
-        await bot.storage.marks.set(1001, item.id, True)
+        await bot.storage.marks.set(who(1001), item.id, True)
     await bot.send("/symptoms")
     await bot.tap(content.strings("symptoms.summary_button"))
     text = bot.text()

@@ -61,8 +61,8 @@ async def _full_session(bot: Harness) -> None:
 async def test_b_cannot_read_or_change_anything_of_a(bot: Harness) -> None:
     await _full_session(bot)
     before = await bot.storage.export_user(A)
-    assert before["stored"] and before["bookmarks"] and before["checklist_marks"]
-    assert len(before["questions"]) == 2 and before["care_team_numbers"]
+    assert before["stored"] and before["bookmarks"] and before["circle"]["checklist_marks"]
+    assert len(before["circle"]["questions"]) == 2 and before["circle"]["care_team_numbers"]
     a_data = _all_button_data(bot, A)
     assert any(d.startswith("mo:") for d in a_data) and any(d.startswith("bx:") for d in a_data)
     files_before = len(bot.api.files)

@@ -1,7 +1,7 @@
 """Storage, written once for SQLite and PostgreSQL.
 
-Layout: one module per aggregate (`users`, `bookmarks`, `marks`, `questions`, `contacts`,
-`appointments`, `prompts`), each a repository whose SQL both databases speak, over a
+Layout: one module per aggregate (`users`, `circles`, `bookmarks`, `marks`, `questions`,
+`contacts`, `appointments`, `prompts`), each a repository whose SQL both databases speak, over a
 driver (`driver`: `sqlite` for one process and one file, the default; `postgres` for
 several processes on DATABASE_URL); `schema` holds the one migration chain from schema 11
 on; `coordination` what processes agree on apart from the data (chat and job locks,
@@ -20,19 +20,26 @@ from bot.storage import schema
 from bot.storage.appointments import AppointmentsRepo
 from bot.storage.bookmarks import BookmarksRepo
 from bot.storage.cached import CachedPrompts, CachedUsers
+from bot.storage.circles import CirclesRepo, erase_circle_rows
 from bot.storage.contacts import ContactsRepo
 from bot.storage.coordination import Advisory, Local
 from bot.storage.driver import Driver
 from bot.storage.interface import (
+    FULL,
+    HELPER,
     Appointment,
     Appointments,
     Bookmark,
     Bookmarks,
+    Circle,
+    Circles,
     Contact,
     Contacts,
     Coordination,
+    Invite,
     LimitReached,
     Marks,
+    Member,
     NoConsent,
     NotSaved,
     Prompt,
@@ -50,14 +57,20 @@ from bot.storage.rows import USER_COLUMNS
 from bot.storage.users import UsersRepo
 
 __all__ = [
+    "FULL",
+    "HELPER",
     "Appointment",
     "Appointments",
     "Bookmark",
     "Bookmarks",
+    "Circle",
+    "Circles",
     "Contact",
     "Contacts",
+    "Invite",
     "LimitReached",
     "Marks",
+    "Member",
     "NoConsent",
     "NotSaved",
     "Prompt",
@@ -71,9 +84,12 @@ __all__ = [
     "open_storage",
 ]
 
-# Tables holding a user's rows, erased together (children before the users row).
-USER_TABLES = ("prompts", "contacts", "appointments", "bookmarks", "marks", "questions", "users")
-EXPORT_FORMAT = 2  # /mydata's own layout (2: with the schema version it was written at)
+# Tables holding a person's own rows, erased together (children before the users row); the
+# circle's record is erased with them only when nobody else shares it.
+USER_TABLES = ("prompts", "bookmarks", "reminder_sends", "members", "users")
+# /mydata's own layout (2: with the schema version it was written at; 3: the person's own
+# settings apart from the circle's record, with who added each item).
+EXPORT_FORMAT = 3
 
 
 class Store:
@@ -85,6 +101,7 @@ class Store:
         self.shared = driver.shared
         cached = not driver.shared  # one process owns the database: keep the copies
         self.users: UsersRepo = CachedUsers(driver) if cached else UsersRepo(driver)
+        self.circles = CirclesRepo(driver)
         self.prompts: PromptsRepo = CachedPrompts(driver) if cached else PromptsRepo(driver)
         self.bookmarks = BookmarksRepo(driver)
         self.marks = MarksRepo(driver)
@@ -127,8 +144,10 @@ class Store:
         return "ok" if version == schema.LATEST else f"schema {version}"
 
     async def export_user(self, user_id: int) -> dict[str, Any]:
-        """Everything stored about one user, as plain data (/mydata), with the schema and
-        export format it was written at, so it can be read back later."""
+        """Everything stored about one person, as plain data (/mydata), with the schema and
+        export format it was written at, so it can be read back later: their own settings,
+        their membership, and the circle's record — all of it for a full member, what they
+        added themselves for a helper (a helper does not export the shared record)."""
         user = await self.driver.one(f"SELECT {USER_COLUMNS} FROM users WHERE user_id=:user", user=user_id)
         head: dict[str, Any] = {
             "export_format": EXPORT_FORMAT,
@@ -137,36 +156,86 @@ class Store:
         }
         if user is None:
             return {**head, "stored": False}
-        marks = await self.marks.all(user_id)
         waiting = await self.prompts.get(user_id)
-        return {
+        me = await self.circles.member(user_id)
+        out: dict[str, Any] = {
             **head,
             "stored": True,
             "created_at": user["created_at"],
             "consent_at": user["consent_at"],
             "settings": {
                 "ask_before_hard_pages": not user["skip_gates"],
-                "time_zone": user["timezone"],
                 "reminders_off": bool(user["reminders_off"]),
                 "language": user["language"],
-                "fever_number_c": user["fever_c"],
                 "country": user["country"],
                 "emergency_number": user["emergency_number"],
                 "urgent_button": None if user["urgent_button"] is None else bool(user["urgent_button"]),
-                "fever_rule": user["fever_rule"],
-                "treatment": user["treatment"],
             },
-            "appointments": [asdict(a) for a in await self.appointments.all_kept(user_id)],
-            "care_team_numbers": [asdict(c) for c in await self.contacts.list(user_id)],
             "waiting_for_text": asdict(waiting) if waiting else None,
             "bookmarks": [asdict(b) for b in await self.bookmarks.list(user_id)],
-            "checklist_marks": [{"item_id": k, "created_at": v} for k, v in sorted(marks.items())],
-            "questions": [asdict(q) for q in await self.questions.all_kept(user_id)],
+            "circle": None,
         }
+        if me is None:
+            return out
+        everyone = await self.circles.members(me.circle)
+        record = await self.circles.get(me.circle)
+        mine = me.full or len(everyone) == 1
+
+        def kept(items: list[Any]) -> list[dict[str, Any]]:
+            return [asdict(i) for i in items if mine or i.added_by == user_id]
+
+        marks = await self.marks.all(me.circle)
+        out["circle"] = {
+            "role": me.role,
+            "name": me.name,
+            "joined_at": me.joined_at,
+            "notices": me.notices,
+            "members": len(everyone),
+            "whole_record": mine,
+            "child_settings": (
+                {
+                    "time_zone": record.timezone,
+                    "fever_number_c": record.fever_c,
+                    "fever_rule": record.fever_rule,
+                    "treatment": record.treatment,
+                }
+                if record and mine
+                else None
+            ),
+            "appointments": kept(await self.appointments.all_kept(me.circle)),
+            "care_team_numbers": kept(await self.contacts.list(me.circle)),
+            "checklist_marks": [{"item_id": k, "created_at": v} for k, v in sorted(marks.items())]
+            if mine
+            else [],
+            "questions": kept(await self.questions.all_kept(me.circle)),
+        }
+        return out
 
     async def delete_user(self, user_id: int) -> None:
-        """Erase every row of this user in one transaction, then from the files too."""
+        """Erase every row of this person in one transaction, then from the files too. Their
+        circle's record goes with them when nobody else shares it; otherwise it stays with
+        the others (what they added shows as a former member's), and if they were its last
+        full member, everyone left becomes full, so the record is never nobody's."""
         async with self.driver.transaction() as tx:
+            circle = await tx.value("SELECT circle_id FROM members WHERE user_id=:user", user=user_id)
+            if circle is not None:
+                others = await tx.all(
+                    "SELECT user_id, role FROM members WHERE circle_id=:circle AND user_id<>:user",
+                    circle=circle,
+                    user=user_id,
+                )
+                await tx.write("DELETE FROM members WHERE user_id=:user", user=user_id)
+                if not others:
+                    await erase_circle_rows(tx, circle)
+                elif not any(r["role"] == FULL for r in others):
+                    await tx.write(
+                        "UPDATE members SET role=:full WHERE circle_id=:circle", circle=circle, full=FULL
+                    )
+            await tx.write(
+                "UPDATE invites SET revoked_at=:now WHERE for_user=:user AND revoked_at IS NULL",
+                user=user_id,
+                now=self.driver.clock(),
+            )
             for table in USER_TABLES:  # the module's own names, never input
                 await tx.write(f"DELETE FROM {table} WHERE user_id=:user", user=user_id)
         for repo in (self.users, self.prompts):

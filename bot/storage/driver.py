@@ -1,5 +1,6 @@
 """What the repositories need from a database, and nothing more: `one`, `all`, `value`,
-`write`, and a transaction scoped to one owner (the user whose rows it writes).
+`write`, and a transaction scoped to one owner (the care circle whose rows it writes, on
+behalf of one of its members).
 
 SQL is written once, in what SQLite 3.40 and PostgreSQL 15 both speak, with named
 parameters (`:user`, `:now`). Each driver runs it in its own way: SQLite takes the names as
@@ -7,7 +8,8 @@ they are; PostgreSQL's are rewritten to `$1, $2…` once per statement and cache
 (`positional`). The few words the two spell differently are `{placeholders}` filled per
 driver when a statement is first seen (`DIALECT` in each driver): `{seq}` is the insertion
 order of a table without an id of its own; `{id}` an id column that numbers itself (used in
-migrations).
+migrations); `{lock}` locks the rows read until the transaction ends (PostgreSQL's FOR
+UPDATE; SQLite's one writer needs none).
 """
 
 from __future__ import annotations
@@ -56,12 +58,15 @@ class Driver(Queries, Protocol):
         """One writing statement with RETURNING, committed on its own: the rows it wrote."""
         ...
 
-    async def as_owner(self, user_id: int, sql: str, *, consent: bool = True, **params: Any) -> list[Row]:
-        """One writing statement with RETURNING that must see no other write of `user_id`
-        between its checks and its change (a "room left?" guard in its WHERE): the rows it
-        wrote. SQLite: one statement under the process's write lock (one trip; the
-        statement itself must check consent); PostgreSQL: in `owner(user_id, consent=…)`
-        (their row locked, NoConsent raised there)."""
+    async def as_owner(
+        self, circle: int, by: int, sql: str, *, consent: bool = True, **params: Any
+    ) -> list[Row]:
+        """One writing statement with RETURNING (parameters `:circle` and `:by` given) that
+        must see no other write to the circle between its checks and its change (a "room
+        left?" guard in its WHERE), whichever member makes it: the rows it wrote. SQLite:
+        one statement under the process's write lock (one trip; the statement itself must
+        check membership, MEMBER); PostgreSQL: in `owner(circle, by, consent=…)` (the
+        circle's row locked, NoConsent raised there)."""
         ...
 
     def migrating(self) -> AbstractAsyncContextManager[Transaction]:
@@ -79,11 +84,14 @@ class Driver(Queries, Protocol):
         """Raises when a write would not be kept (unreachable, the file gone, disk full)."""
         ...
 
-    def owner(self, user_id: int, *, consent: bool = True) -> AbstractAsyncContextManager[Transaction]:
-        """A transaction holding `user_id`'s write lock (SQLite: the process's write lock and
-        BEGIN IMMEDIATE; PostgreSQL: their users row FOR UPDATE). With `consent`, NoConsent
-        is raised inside unless they agreed to storage. Every multi-step write of a user
-        (a "room left?" check and its insert) runs in one."""
+    def owner(
+        self, circle: int, by: int, *, consent: bool = True
+    ) -> AbstractAsyncContextManager[Transaction]:
+        """A transaction holding the circle's write lock (SQLite: the process's write lock
+        and BEGIN IMMEDIATE; PostgreSQL: the circles row FOR UPDATE), so two members writing
+        at once, in any process, take turns. With `consent`, NoConsent is raised inside
+        unless `by` is a member of it (members agreed to storage; a removed one is not).
+        Every multi-step write of a circle (a "room left?" check and its insert) runs in one."""
         ...
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
@@ -101,14 +109,17 @@ class Driver(Queries, Protocol):
 
 
 CONSENTED = "SELECT 1 FROM users WHERE user_id=:user AND consent_at IS NOT NULL"
+# The guard of every write to a circle's record: `:by` is a member of circle `:circle` now
+# (a member agreed to storage; circle 0, nobody's, has none).
+MEMBER = "SELECT 1 FROM members WHERE user_id=:by AND circle_id=:circle"
 
 
-async def limit_or_consent(db: Queries, user_id: int) -> Exception:
-    """Why a guarded insert (consent and room left) wrote nothing: NoConsent, else
+async def limit_or_consent(db: Queries, circle: int, by: int) -> Exception:
+    """Why a guarded insert (membership and room left) wrote nothing: NoConsent, else
     LimitReached. Read only then, so the usual save costs one statement."""
-    if await db.value(CONSENTED, user=user_id) is None:
-        return NoConsent(user_id)
-    return LimitReached(user_id)
+    if await db.value(MEMBER, circle=circle, by=by) is None:
+        return NoConsent(by)
+    return LimitReached(by)
 
 
 _NAME = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")

@@ -22,10 +22,10 @@ from typing import Any
 import asyncpg
 
 from bot.config import check_database_url
-from bot.storage.driver import CONSENTED, Queries, Row, Transaction, dialect, positional
+from bot.storage.driver import MEMBER, Queries, Row, Transaction, dialect, positional
 from bot.storage.interface import NoConsent, StorageUnavailable
 
-DIALECT = {"seq": "seq", "id": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"}
+DIALECT = {"seq": "seq", "id": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "lock": " FOR UPDATE"}
 APPLICATION = "childhood-all-bot/schema="  # + the schema version the code expects
 
 # Release 0.2's own chain (table schema_version, 1-6; 6 is SQLite's 10 plus the handled
@@ -133,8 +133,8 @@ FROZEN: tuple[str, ...] = (
 # Advisory lock class of the migration lock (bot.storage.coordination keeps its own keys).
 MIGRATION_LOCK = (7_405_001, 1)
 
-_OWNER = CONSENTED + " FOR UPDATE"
-_ROW = "SELECT 1 FROM users WHERE user_id=:user FOR UPDATE"
+# The circle's row locked, and whether `:by` is a member of it, in one trip.
+_CIRCLE = f"SELECT EXISTS ({MEMBER}) FROM circles WHERE id=:circle FOR UPDATE"
 
 
 @lru_cache(maxsize=1024)
@@ -288,11 +288,13 @@ class PostgresDriver:
     async def returning(self, sql: str, **params: Any) -> list[Row]:
         return await self.all(sql, **params)
 
-    async def as_owner(self, user_id: int, sql: str, *, consent: bool = True, **params: Any) -> list[Row]:
-        """Their row locked first, so the statement's snapshot (taken after the lock) sees
-        every write another replica made for them."""
-        async with self.owner(user_id, consent=consent) as tx:
-            return await tx.all(sql, user=user_id, **params)
+    async def as_owner(
+        self, circle: int, by: int, sql: str, *, consent: bool = True, **params: Any
+    ) -> list[Row]:
+        """The circle's row locked first, so the statement's snapshot (taken after the lock)
+        sees every write another member made to it, from any replica."""
+        async with self.owner(circle, by, consent=consent) as tx:
+            return await tx.all(sql, circle=circle, by=by, **params)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -326,10 +328,10 @@ class PostgresDriver:
         return sorted(int(v) for v in versions if v.isdigit() and int(v) < schema)
 
     @asynccontextmanager
-    async def owner(self, user_id: int, *, consent: bool = True) -> AsyncIterator[Transaction]:
-        """The owner's users row FOR UPDATE: one writer per user across replicas."""
+    async def owner(self, circle: int, by: int, *, consent: bool = True) -> AsyncIterator[Transaction]:
+        """The circle's row FOR UPDATE: one writer per circle across replicas and members."""
         async with self.transaction() as tx:
-            found = await tx.value(_OWNER if consent else _ROW, user=user_id)
-            if consent and found is None:
-                raise NoConsent(user_id)
+            member = await tx.value(_CIRCLE, circle=circle, by=by)
+            if consent and not member:
+                raise NoConsent(by)
             yield tx

@@ -23,11 +23,11 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.driver import CONSENTED, Queries, Row, Transaction, dialect
+from bot.storage.driver import MEMBER, Queries, Row, Transaction, dialect
 from bot.storage.interface import NoConsent, NotSaved, StorageUnavailable
 
 # The spelling of the words the two dialects write differently (bot.storage.driver).
-DIALECT = {"seq": "rowid", "id": "INTEGER PRIMARY KEY AUTOINCREMENT"}
+DIALECT = {"seq": "rowid", "id": "INTEGER PRIMARY KEY AUTOINCREMENT", "lock": ""}
 
 # Release 0.1 and 0.2's own chain (PRAGMA user_version 1-10). Frozen: it still runs on an
 # old file, and is never edited again; new migrations are written once, in bot.storage.schema.
@@ -332,10 +332,12 @@ class SqliteDriver:
         finally:
             self._timed(started)
 
-    async def as_owner(self, user_id: int, sql: str, *, consent: bool = True, **params: Any) -> list[Row]:
+    async def as_owner(
+        self, circle: int, by: int, sql: str, *, consent: bool = True, **params: Any
+    ) -> list[Row]:
         """One process writes this file, one statement at a time under the write lock: a
         single statement sees no other write between its guard and its change."""
-        return await self.returning(sql, user=user_id, **params)
+        return await self.returning(sql, circle=circle, by=by, **params)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -364,11 +366,11 @@ class SqliteDriver:
         return []
 
     @asynccontextmanager
-    async def owner(self, user_id: int, *, consent: bool = True) -> AsyncIterator[Transaction]:
+    async def owner(self, circle: int, by: int, *, consent: bool = True) -> AsyncIterator[Transaction]:
         """The process's write lock and BEGIN IMMEDIATE: nothing else writes meanwhile."""
         async with self.transaction() as tx:
-            if consent and await tx.value(CONSENTED, user=user_id) is None:
-                raise NoConsent(user_id)
+            if consent and await tx.value(MEMBER, circle=circle, by=by) is None:
+                raise NoConsent(by)
             yield tx
 
     @asynccontextmanager

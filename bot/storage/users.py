@@ -1,7 +1,9 @@
-"""Users: consent, the language, and the family's settings (one row per parent)."""
+"""Users: consent, the language, and each person's own settings (one row per person; the
+child's settings are the circle's, bot.storage.circles)."""
 
 from __future__ import annotations
 
+from bot.storage.circles import start_circle
 from bot.storage.driver import CONSENTED, Driver
 from bot.storage.interface import NoConsent
 
@@ -28,13 +30,18 @@ class UsersRepo:
         return await self.db.value(CONSENTED, user=user_id) is not None
 
     async def give_consent(self, user_id: int) -> None:
-        await self.db.write(
-            "INSERT INTO users(user_id, created_at, consent_at) VALUES (:user, :now, :now) "
-            "ON CONFLICT(user_id) DO UPDATE SET "
-            "consent_at=COALESCE(users.consent_at, excluded.consent_at)",
-            user=user_id,
-            now=self.db.clock(),
-        )
+        """Agree to storage; someone in no circle yet starts a circle of one (one
+        transaction: nobody has consent without a circle)."""
+        now = self.db.clock()
+        async with self.db.transaction() as tx:
+            await tx.write(
+                "INSERT INTO users(user_id, created_at, consent_at) VALUES (:user, :now, :now) "
+                "ON CONFLICT(user_id) DO UPDATE SET "
+                "consent_at=COALESCE(users.consent_at, excluded.consent_at)",
+                user=user_id,
+                now=now,
+            )
+            await start_circle(tx, user_id, now)
 
     async def count(self) -> int:
         return int(await self.db.value("SELECT COUNT(*) FROM users"))
@@ -76,34 +83,6 @@ class UsersRepo:
 
     async def set_skip_gates(self, user_id: int, skip: bool) -> None:
         await self._set(user_id, "skip_gates=:skip", skip=skip)
-
-    async def timezone(self, user_id: int) -> str | None:
-        value = await self._read("timezone", user_id)
-        return None if value is None else str(value)
-
-    async def set_timezone(self, user_id: int, name: str) -> None:
-        await self._set(user_id, "timezone=:name", name=name)
-
-    async def fever_c(self, user_id: int) -> float | None:
-        value = await self._read("fever_c", user_id)
-        return None if value is None else float(str(value))
-
-    async def set_fever_c(self, user_id: int, celsius: float | None) -> None:
-        await self._set(user_id, "fever_c=:celsius", celsius=celsius)
-
-    async def treatment(self, user_id: int) -> str | None:
-        value = await self._read("treatment", user_id)
-        return None if value is None else str(value)
-
-    async def set_treatment(self, user_id: int, state: str) -> None:
-        await self._set(user_id, "treatment=:state", state=state)
-
-    async def fever_rule(self, user_id: int) -> str | None:
-        value = await self._read("fever_rule", user_id)
-        return None if value is None else str(value)
-
-    async def set_fever_rule(self, user_id: int, rule: str | None) -> None:
-        await self._set(user_id, "fever_rule=:rule", rule=rule)
 
     async def emergency(self, user_id: int) -> tuple[str | None, str | None]:
         row = await self.db.one(

@@ -122,6 +122,9 @@ __all__ = [
     "setup",
 ]
 
+SEEN_BY_HELPERS = frozenset(
+    {ShowAppointments, OpenAppointment, SendCalendarFile, VisitQuestion, VisitAsked, VisitAnswer, VisitEnd}
+)
 COMMANDS = (Command("appointment", "help.commands.appointment", appointments_command),)
 
 
@@ -158,7 +161,10 @@ def setup(app: BotApp) -> None:
         (AskReminderHour, ask_reminder_hour),
         (SetReminderHour, set_reminder_hour),
     ):
-        tap(app, data_type, callback)  # type: ignore[arg-type]
+        # A helper sees the appointments, takes one to the visit and files its questions;
+        # only a full member adds, moves, places, notes or deletes one, or sets the zone.
+        full = data_type not in SEEN_BY_HELPERS
+        tap(app, data_type, callback, full=full)  # type: ignore[arg-type]
     on_prompt(app, TIMEZONE)
     on_prompt(app, TIME)
     on_prompt(app, TIME_ON_SCREEN)

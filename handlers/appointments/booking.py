@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from telegram import Message, Update
 from bot import render, when
 from bot.callbacks import CallbackData
 from bot.context import BotContext
-from bot.storage import Appointment, LimitReached, Prompt
+from bot.storage import Appointment, LimitReached, Member, Prompt
 from bot.when import LIMIT_YEARS
 from bot.zones import ZoneCandidate
 from handlers.appointments.buttons import (
@@ -97,7 +97,20 @@ from handlers.appointments.views import (
     zone_choice_view,
     zone_time,
 )
-from handlers.common import Reply, ShowAppointments, View, require_consent, show, stale_reply, user_id
+from handlers.common import (
+    Reply,
+    ShowAppointments,
+    View,
+    circle_of,
+    me,
+    require_consent,
+    require_full,
+    show,
+    stale_reply,
+    user_id,
+)
+from handlers.family.notify import notice as tell_added
+from handlers.family.notify import signature
 from handlers.prompts import (
     Asking,
     Outcome,
@@ -124,12 +137,12 @@ async def list_reply(
     """The parent's next appointments (with `notice` above them, and Undo for `undo`, one
     just deleted, or `keep` for those a change of zone moved), or the time zones first while
     the family has none."""
-    uid = user_id(update)
-    tz_name = await context.storage.users.timezone(uid)
+    user_id(update)
+    tz_name = await context.storage.circles.timezone(await circle_of(update, context))
     if zone(tz_name) is None:
         return Reply(zone_screen(context, notice))
     assert tz_name is not None
-    items = await context.storage.appointments.upcoming(uid, context.now())
+    items = await context.storage.appointments.upcoming(await circle_of(update, context), context.now())
     return Reply(list_view(context.content, tz_name, items, context.now(), notice, undo, keep))
 
 
@@ -186,7 +199,7 @@ async def read_timezone(
     """What the family typed, read as a zone (rules.read_zone: a city, a zone's name in any
     case, an abbreviation), in a worker thread (it may build the city index); what names
     none gets a calm line with examples, and the prompt stays open."""
-    current = await context.storage.users.timezone(user_id(update))
+    current = await context.storage.circles.timezone(await circle_of(update, context))
     named = zone_words(context.services.contents.values())
     answer = await context.services.heavy.run(read_zone, text, current, named)
     if answer.problem is not None or not answer.candidates:
@@ -240,15 +253,23 @@ async def save_zone(update: Update, context: BotContext, name: str, place: str) 
     stays 09:30, each reminder at its local hour), says how many, and offers to keep the
     same moments instead (KeepMoments)."""
     s = context.content.strings
-    uid = user_id(update)
-    old_name = await context.storage.users.timezone(uid)
-    await context.storage.users.set_timezone(uid, name)  # NoConsent: asked first, then again
+    who = await require_full(update, context)
+    old_name = await context.storage.circles.timezone(who.circle)
+    await context.storage.circles.set_timezone(
+        await me(update, context), name
+    )  # NoConsent: asked first, then again
     now = context.now()
     notice = s("appointments.zone_saved", place=render.esc(place), time=zone_time(context.content, name, now))
     old, new = zone(old_name), zone(name)
     keep = None
     if old is not None and new is not None and old_name != name:
-        moved = await move_all(context, uid, old, new, await context.storage.appointments.upcoming(uid, now))
+        moved = await move_all(
+            context,
+            who,
+            old,
+            new,
+            await context.storage.appointments.upcoming(await circle_of(update, context), now),
+        )
         if moved:
             count = len(moved)
             kept = s("appointments.zone_kept_one") if count == 1 else s("appointments.zone_kept", count=count)
@@ -260,21 +281,19 @@ async def save_zone(update: Update, context: BotContext, name: str, place: str) 
 
 
 async def move_all(
-    context: BotContext, uid: int, old: ZoneInfo, new: ZoneInfo, upcoming: Sequence[Appointment]
+    context: BotContext, who: Member, old: ZoneInfo, new: ZoneInfo, upcoming: Sequence[Appointment]
 ) -> list[tuple[int, float]]:
     """Move the `upcoming` appointments from zone `old`'s clock to the same clock time in
-    `new` (rules.retimed); (id, new start) of each moved. A reminder already sent stays
-    sent: it named the right moment when it was sent."""
+    `new` (rules.retimed); (id, new start) of each moved. A reminder already sent to a
+    member stays sent: it named the right moment when it was sent."""
     now = context.now()
     appointments = context.storage.appointments
     moved: list[tuple[int, float]] = []
     for appointment in upcoming:
         times = retimed(appointment, old, new, now)
-        if times is None or not await appointments.reschedule(uid, appointment.id, *times):
+        if times is None or not await appointments.reschedule(who, appointment.id, *times):
             continue
-        if appointment.reminded_at is not None:
-            rescheduled = replace(appointment, starts_at=times[0], remind_at=times[1], reminded_at=None)
-            await appointments.mark_reminded(uid, rescheduled, appointment.reminded_at)
+        await appointments.carry_sends(appointment.id, appointment.remind_at, times[1])
         moved.append((appointment.id, times[0]))
     return moved
 
@@ -295,11 +314,11 @@ async def keep_moments(update: Update, context: BotContext, data: KeepMoments) -
     new, new_name = found
     old = zone(old_name)
     assert old is not None
-    uid, now = user_id(update), context.now()
-    items = await context.storage.appointments.upcoming(uid, now)
+    who, now = await require_full(update, context), context.now()
+    items = await context.storage.appointments.upcoming(who.circle, now)
     there = moved_among(items, new_name, data.moved, lambda a: a.starts_at)
     if there is not None:
-        await move_all(context, uid, new, old, there)
+        await move_all(context, who, new, old, there)
         notice = s("appointments.zone_moments_kept")
     elif (
         moved_among(items, new_name, data.moved, lambda a: same_clock(a.starts_at, old, new).timestamp())
@@ -314,7 +333,7 @@ async def keep_moments(update: Update, context: BotContext, data: KeepMoments) -
 # ---- the family's zone and appointments, looked up for the tapping parent ----------------------
 async def family_zone(update: Update, context: BotContext) -> tuple[ZoneInfo, str] | None:
     """The family's time zone and its name, or None while none is stored (or it is unknown)."""
-    name = await context.storage.users.timezone(user_id(update))
+    name = await context.storage.circles.timezone(await circle_of(update, context))
     tz = zone(name)
     return (tz, name) if tz is not None and name is not None else None
 
@@ -325,7 +344,7 @@ async def own_appointment(
     """The tapping parent's appointment `num` with the family's zone and its name; None if it
     is not theirs, is gone, or no zone is stored."""
     found = await family_zone(update, context)
-    appointment = await context.storage.appointments.get(user_id(update), num)
+    appointment = await context.storage.appointments.get(await circle_of(update, context), num)
     if found is None or appointment is None:
         return None
     return appointment, found[0], found[1]
@@ -411,19 +430,25 @@ async def save_time(
         return calendar_view(context.content, appt, today.year, today.month, today, problem), False
     uid = user_id(update)
     hour = REMIND_HOUR
-    if appt and (old := await context.storage.appointments.get(uid, appt)) is not None:
+    if (
+        appt
+        and (old := await context.storage.appointments.get(await circle_of(update, context), appt))
+        is not None
+    ):
         hour = local(old.remind_at, tz).hour  # a new time keeps the hour the parent picked
     remind = max(remind_time(starts, hour).timestamp(), now)
     if appt:
-        if not await context.storage.appointments.reschedule(uid, appt, starts.timestamp(), remind):
-            items = await context.storage.appointments.upcoming(uid, now)
+        if not await context.storage.appointments.reschedule(
+            await me(update, context), appt, starts.timestamp(), remind
+        ):
+            items = await context.storage.appointments.upcoming(await circle_of(update, context), now)
             return list_view(context.content, tz_name, items, now, s("appointments.gone")), False
         saved_id, notice = appt, s("appointments.time_saved")
     elif (
         same := next(
             (
                 a
-                for a in await context.storage.appointments.upcoming(uid, now)
+                for a in await context.storage.appointments.upcoming(await circle_of(update, context), now)
                 if a.starts_at == starts.timestamp()
             ),
             None,
@@ -435,20 +460,27 @@ async def save_time(
     else:
         try:
             saved_id = await context.storage.appointments.add(
-                uid, starts.timestamp(), remind, after=now, limit=MAX_AHEAD
+                await me(update, context), starts.timestamp(), remind, after=now, limit=MAX_AHEAD
             )
         except LimitReached:
-            items = await context.storage.appointments.upcoming(uid, now)
+            items = await context.storage.appointments.upcoming(await circle_of(update, context), now)
             return list_view(
                 context.content, tz_name, items, now, s("appointments.full", limit=MAX_AHEAD)
             ), False
         notice = s("appointments.saved")
+        moment = starts.timestamp()
+        await tell_added(
+            context,
+            await me(update, context),
+            "family.notice_appointment",
+            when=lambda c: when_text(c, moment, tz),
+        )
         if await context.storage.users.language(uid) is None:
             # Reminders are sent with no message to read the language from: keep it.
             await context.storage.users.set_language(uid, context.content.language)
-    appointment = await context.storage.appointments.get(uid, saved_id)
+    appointment = await context.storage.appointments.get(await circle_of(update, context), saved_id)
     if appointment is None:  # deleted from another chat meanwhile
-        items = await context.storage.appointments.upcoming(uid, now)
+        items = await context.storage.appointments.upcoming(await circle_of(update, context), now)
         return list_view(context.content, tz_name, items, now, s("appointments.gone")), False
     return appointment_view(context.content, appointment, tz, tz_name, notice), True
 
@@ -642,7 +674,8 @@ async def open_appointment(update: Update, context: BotContext, data: OpenAppoin
     found = await own_appointment(update, context, data.num)
     if found is None:
         return await gone(update, context)
-    return Reply(appointment_view(context.content, *found))
+    signed = await signature(context, await me(update, context), found[0])
+    return Reply(appointment_view(context.content, *found, signed=signed))
 
 
 async def ask_place(update: Update, context: BotContext, data: AskPlace) -> Reply:
@@ -686,7 +719,7 @@ async def save_place(
     update: Update, context: BotContext, found: tuple[Appointment, ZoneInfo, str], place: str
 ) -> Outcome:
     """Store the place, then the appointment with it."""
-    await context.storage.appointments.set_place(user_id(update), found[0].id, place)
+    await context.storage.appointments.set_place(await me(update, context), found[0].id, place)
     return await shown_saved(update, context, found[0].id, "appointments.place_saved")
 
 
@@ -711,7 +744,7 @@ async def save_note(
     update: Update, context: BotContext, found: tuple[Appointment, ZoneInfo, str], note: str
 ) -> Outcome:
     """Store the note exactly as typed, then the appointment with it."""
-    await context.storage.appointments.set_note(user_id(update), found[0].id, note)
+    await context.storage.appointments.set_note(await me(update, context), found[0].id, note)
     return await shown_saved(update, context, found[0].id, "appointments.note_saved")
 
 
@@ -730,7 +763,7 @@ async def clear_note(update: Update, context: BotContext, data: ClearNote) -> Re
     """Remove the note for the day before."""
     if await own_appointment(update, context, data.num) is None:
         return await gone(update, context)
-    await context.storage.appointments.set_note(user_id(update), data.num, "")
+    await context.storage.appointments.set_note(await me(update, context), data.num, "")
     updated = await own_appointment(update, context, data.num)
     if updated is None:
         return await gone(update, context)
@@ -758,7 +791,7 @@ async def set_reminder_hour(update: Update, context: BotContext, data: SetRemind
     starts = local(appointment.starts_at, tz)
     remind = max(remind_time(starts, data.hour).timestamp(), context.now())
     await context.storage.appointments.reschedule(
-        user_id(update), appointment.id, appointment.starts_at, remind
+        await me(update, context), appointment.id, appointment.starts_at, remind
     )
     updated = await own_appointment(update, context, appointment.id)
     if updated is None:  # deleted from another chat meanwhile
@@ -772,12 +805,12 @@ async def delete_appointment(update: Update, context: BotContext, data: DeleteAp
     for the Undo window (settings.undo_seconds), with Undo on top of the list, then erased
     for good (purge.purge_removed_appointments). A double tap keeps the Undo."""
     s = context.content.strings
-    uid = user_id(update)
+    user_id(update)
     found = await own_appointment(update, context, data.num)
     if found is None:
         return await gone(update, context)
     appointment, tz, _ = found
-    await context.storage.appointments.remove(uid, data.num)
+    await context.storage.appointments.remove(await me(update, context), data.num)
     notice = s("appointments.deleted_note", when=when_text(context.content, appointment.starts_at, tz))
     reply = await list_reply(update, context, notice, undo=data.num)
     return Reply(reply.view, s("appointments.deleted"))
@@ -787,11 +820,11 @@ async def undo_delete(update: Update, context: BotContext, data: UndoDelete) -> 
     """Undo: bring the appointment back with its reminder, within the Undo window and while
     there is room for it among those ahead."""
     s = context.content.strings
-    uid = user_id(update)
+    user_id(update)
     now = context.now()
     try:
         restored = await context.storage.appointments.undo_remove(
-            uid,
+            await me(update, context),
             data.num,
             removed_after=now - context.services.settings.undo_seconds,
             after=now,
@@ -816,7 +849,7 @@ async def send_calendar_file(update: Update, context: BotContext, data: SendCale
         return await gone(update, context)
     appointment, tz, _ = found
     questions = still_to_ask(
-        localized(context.content, await context.storage.questions.list(user_id(update)))
+        localized(context.content, await context.storage.questions.list(await circle_of(update, context)))
     )
     s = context.content.strings
 
@@ -835,19 +868,24 @@ async def send_calendar_file(update: Update, context: BotContext, data: SendCale
 # A typed zone is only shown back here, each reading with the time there now (its "save" step
 # keeps waiting); a tap on one saves it (confirm_zone).
 TIMEZONE: Asking[None, tuple[ZoneCandidate, ...]] = Asking(
-    TIMEZONE_PROMPT, Text.STRUCTURED, read=read_timezone, save=show_zones
+    TIMEZONE_PROMPT, Text.STRUCTURED, read=read_timezone, save=show_zones, full=True
 )
 # A typed date and time is only shown back here (its "save" step shows the echo and keeps
 # waiting); ✅ under it saves (tap_typed_date).
 TIME: Asking[TypingFor, tuple[datetime, ...]] = Asking(
-    TIME_PROMPT, Text.STRUCTURED, load=load_typing, read=read_time, save=show_back
+    TIME_PROMPT, Text.STRUCTURED, load=load_typing, read=read_time, save=show_back, full=True
 )
 # The same, opened by the calendar, hour and minute screens themselves (read_time_on_screen).
 TIME_ON_SCREEN: Asking[TypingFor, tuple[datetime, ...]] = Asking(
-    TIME_ON_SCREEN_PROMPT, Text.STRUCTURED, load=load_typing, read=read_time_on_screen, save=show_back
+    TIME_ON_SCREEN_PROMPT,
+    Text.STRUCTURED,
+    load=load_typing,
+    read=read_time_on_screen,
+    save=show_back,
+    full=True,
 )
 PLACE: Asking[tuple[Appointment, ZoneInfo, str], str] = Asking(
-    PLACE_PROMPT, Text.STRUCTURED, load=load_placed, read=read_place, save=save_place
+    PLACE_PROMPT, Text.STRUCTURED, load=load_placed, read=read_place, save=save_place, full=True
 )
 # The note keeps whatever the family writes (a red flag typed there is answered first, and
 # the note is still saved), as My questions' answers do.
@@ -857,4 +895,5 @@ NOTE: Asking[tuple[Appointment, ZoneInfo, str], str] = Asking(
     load=load_placed,
     read=typed_text(MAX_NOTE, "appointments.note_empty", "appointments.note_too_long"),
     save=save_note,
+    full=True,
 )

@@ -1,10 +1,12 @@
-"""The reminder job: the day before each appointment (at the hour the parent chose), one
-message saying whether it is today, tomorrow or on a date (by the family's calendar when it
-is sent), with when and where, the family's note, and the questions not yet asked, in the
-parent's language and time zone. Runs at start-up (reminders missed while the bot was down)
-and every CHECK_EVERY seconds; with several replicas, each reminder is leased to one of them
-(LEASE) and marked sent only once Telegram took it, so it is sent at least once and a lost
-one is retried.
+"""The reminder job: the day before each appointment (at the hour the family chose), to
+each member of the circle who gets reminders, one message saying whether it is today,
+tomorrow or on a date (by the family's calendar when it is sent), with when and where, the
+family's note, and the questions not yet asked, in the member's language and the child's
+time zone. Membership is read when each send is claimed (a removed member gets none, a late
+one included). Runs at start-up (reminders missed while the bot was down) and every
+CHECK_EVERY seconds; with several replicas, each send is leased to one of them (LEASE) and
+marked sent only once Telegram took it, so it is sent at least once and a lost one is
+retried.
 """
 
 from __future__ import annotations
@@ -49,15 +51,12 @@ async def _send_due_reminders(context: BotContext) -> None:
     now = context.now()
     limiter: AsyncLimiter = context.bot_data[LIMITER]
     contents = context.services.contents
-    for uid, appointment in await storage.appointments.claim_due(
+    for uid, circle, appointment in await storage.appointments.claim_due(
         now, lease=LEASE, by=context.services.replica
     ):
-        if appointment.starts_at <= now:  # the appointment has passed: too late to remind
-            await storage.appointments.mark_reminded(uid, appointment, now)
-            continue
-        tz = zone(await storage.users.timezone(uid)) or ZoneInfo("UTC")
+        tz = zone(await storage.circles.timezone(circle)) or ZoneInfo("UTC")
         content = contents.get(await storage.users.language(uid) or "", context.content)
-        questions = still_to_ask(localized(content, await storage.questions.list(uid)))
+        questions = still_to_ask(localized(content, await storage.questions.list(circle)))
         late = now - appointment.remind_at > LATE_AFTER
         text, keyboard = reminder_view(content, appointment, tz, questions, late, now)
         try:
@@ -66,11 +65,13 @@ async def _send_due_reminders(context: BotContext) -> None:
                     uid, text, reply_markup=keyboard, rate_limit_args=limit_args(context, Priority.REMINDER)
                 )
         except Forbidden:
+            # They blocked the bot: no more reminders; the others see "not receiving".
             await storage.users.set_reminders_off(uid, True)
-            await storage.appointments.mark_reminded(uid, appointment, now)
+            await storage.circles.set_unreachable(uid, now)
+            await storage.appointments.mark_sent(uid, appointment, now)
             log.info("reminders turned off for a user who blocked the bot")
         except TelegramError as exc:
             # Perhaps not sent: the lease runs out and the next look sends it again.
             log.warning("reminder not sent (%s); will try again after %d s", exc.__class__.__name__, LEASE)
         else:
-            await storage.appointments.mark_reminded(uid, appointment, context.now())
+            await storage.appointments.mark_sent(uid, appointment, context.now())

@@ -299,10 +299,16 @@ def echo_view(
 
 # ---- one appointment ---------------------------------------------------------------------------
 def appointment_view(
-    content: Content, appointment: Appointment, tz: ZoneInfo, tz_name: str, notice: str | None = None
+    content: Content,
+    appointment: Appointment,
+    tz: ZoneInfo,
+    tz_name: str,
+    notice: str | None = None,
+    signed: str | None = None,
 ) -> View:
-    """One appointment: when (with the zone), where, when its reminder comes; Change time,
-    place or reminder, the .ics file, Delete, Back, Home."""
+    """One appointment: when (with the zone), where, when its reminder comes, who in the
+    family added and changed it (`signed`); Change time, place or reminder, the .ics file,
+    Delete, Back, Home."""
     s = content.strings
     chunks = [notice] if notice else []
     chunks += [
@@ -314,6 +320,8 @@ def appointment_view(
     if appointment.note:
         chunks.append(s("appointments.note", note=render.esc(appointment.note)))
     chunks.append(s("appointments.reminder_at", when=when_text(content, appointment.remind_at, tz)))
+    if signed:
+        chunks.append(signed)
     start = local(appointment.starts_at, tz)
     rows = [
         [button(s("appointments.visit"), VisitQuestion(0))],

@@ -15,7 +15,8 @@ from bot.storage import Prompt, SavedQuestion
 from handlers.appointments.buttons import VISIT_ANSWER_PROMPT, VisitAnswer, VisitAsked, VisitEnd
 from handlers.appointments.rules import following, open_questions, visit_target
 from handlers.appointments.views import visit_answer_view, visit_end_view, visit_view
-from handlers.common import Reply, View, user_id
+from handlers.common import Reply, View, circle_of, me, user_id
+from handlers.family.notify import notice
 from handlers.prompts import Asking, Outcome, Text, ask, done, typed_text
 from handlers.questions import MAX_ANSWER, VisitQuestion, localized, own_question
 
@@ -23,7 +24,9 @@ from handlers.questions import MAX_ANSWER, VisitQuestion, localized, own_questio
 async def visit_reply(update: Update, context: BotContext, question_id: int) -> Reply:
     """The visit's screen for `question_id` (see rules.visit_target: 0 is the first question
     without an answer), or its end once every question has an answer."""
-    questions = localized(context.content, await context.storage.questions.list(user_id(update)))
+    questions = localized(
+        context.content, await context.storage.questions.list(await circle_of(update, context))
+    )
     question = visit_target(questions, question_id)
     if question is None:
         return await visit_end_reply(update, context)
@@ -38,7 +41,7 @@ async def tap_visit(update: Update, context: BotContext, data: VisitQuestion) ->
 async def tap_visit_asked(update: Update, context: BotContext, data: VisitAsked) -> Reply:
     """Asked: the same question stays on screen, shown as asked, so Write the answer is
     for the question just asked; Next question goes on."""
-    marked = await context.storage.questions.mark_asked(user_id(update), data.num, True)
+    marked = await context.storage.questions.mark_asked(await me(update, context), data.num, True)
     reply = await visit_reply(update, context, data.num)
     s = context.content.strings
     return Reply(reply.view, s("questions.marked_asked") if marked else s("questions.gone"))
@@ -80,9 +83,12 @@ async def save_visit_answer(
     """The answer typed at the appointment: stored on the question it was opened for, shown
     back with Next question (the next one without an answer), or the end when none is left."""
     s = context.content.strings
-    uid = user_id(update)
-    await context.storage.questions.set_answer(uid, question.id, text)
-    questions = localized(context.content, await context.storage.questions.list(uid))
+    user_id(update)
+    await context.storage.questions.set_answer(await me(update, context), question.id, text)
+    await notice(context, await me(update, context), "family.notice_answer", text=render.esc(question.text))
+    questions = localized(
+        context.content, await context.storage.questions.list(await circle_of(update, context))
+    )
     onward = following(questions, question.id)
     if onward is None:
         end = await visit_end_reply(update, context)
@@ -93,7 +99,7 @@ async def save_visit_answer(
 
 async def visit_end_reply(update: Update, context: BotContext) -> Reply:
     """The end of the visit: how many of all the parent's questions were asked."""
-    questions = await context.storage.questions.list(user_id(update))
+    questions = await context.storage.questions.list(await circle_of(update, context))
     asked = sum(1 for q in questions if q.asked_at is not None)
     return Reply(visit_end_view(context.content, asked, len(questions)))
 

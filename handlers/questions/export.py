@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from telegram import Update
 
 from bot.context import BotContext
-from handlers.common import Reply, user_id
+from handlers.common import Reply, circle_of
 from handlers.questions.buttons import SendPdf, SendText
 from handlers.questions.my_questions import my_list
 from handlers.questions.rules import explanation, export_messages, localized
@@ -18,7 +18,7 @@ from handlers.questions.rules import explanation, export_messages, localized
 async def parent_today(update: Update, context: BotContext) -> date:
     """Today on the bot's clock, in the parent's time zone where they gave one (for their
     appointments), else in UTC."""
-    name = await context.storage.users.timezone(user_id(update))
+    name = await context.storage.circles.timezone(await circle_of(update, context))
     try:
         tz: tzinfo = ZoneInfo(name) if name else UTC
     except (ZoneInfoNotFoundError, ValueError):  # a zone this system's tzdata lacks
@@ -29,7 +29,9 @@ async def parent_today(update: Update, context: BotContext) -> date:
 async def send_pdf(update: Update, context: BotContext, data: SendPdf) -> Reply:
     """Send the list as a printable PDF with the date and room to write answers."""
     s = context.content.strings
-    questions = localized(context.content, await context.storage.questions.list(user_id(update)))
+    questions = localized(
+        context.content, await context.storage.questions.list(await circle_of(update, context))
+    )
     chat = update.effective_chat
     if not questions or chat is None:
         return Reply(await my_list(update, context), s("questions.nothing_to_export"))
@@ -58,7 +60,9 @@ async def send_pdf(update: Update, context: BotContext, data: SendPdf) -> Reply:
 async def send_text(update: Update, context: BotContext, data: SendText) -> Reply:
     """Send the list as plain text messages the parent can forward."""
     s = context.content.strings
-    questions = localized(context.content, await context.storage.questions.list(user_id(update)))
+    questions = localized(
+        context.content, await context.storage.questions.list(await circle_of(update, context))
+    )
     chat = update.effective_chat
     if not questions or chat is None:
         return Reply(await my_list(update, context), s("questions.nothing_to_export"))

@@ -12,7 +12,7 @@ from telegram import Update
 from bot.content import GuideQuestion, QuestionGroup, Section
 from bot.context import BotContext
 from bot.storage import LimitReached
-from handlers.common import Reply, View, show, stale_reply, user_id
+from handlers.common import Reply, View, circle_of, me, show, stale_reply, user_id
 from handlers.questions.buttons import (
     SaveAboutQuestion,
     SaveGroupQuestion,
@@ -26,7 +26,7 @@ from handlers.questions.views import about_view, group_view, groups_view
 
 async def groups_reply_view(update: Update, context: BotContext) -> View:
     """The question groups with this parent's saved counts."""
-    saved = await context.storage.questions.saved_guide_ids(user_id(update))
+    saved = await context.storage.questions.saved_guide_ids(await circle_of(update, context))
     return groups_view(context.content, saved)
 
 
@@ -42,7 +42,7 @@ async def tap_groups(update: Update, context: BotContext, data: ShowGroups) -> R
 
 async def one_group(update: Update, context: BotContext, group: QuestionGroup) -> View:
     """One group's questions, with this parent's saved ones starred."""
-    saved = await context.storage.questions.saved_guide_ids(user_id(update))
+    saved = await context.storage.questions.saved_guide_ids(await circle_of(update, context))
     return group_view(context.content, group, saved)
 
 
@@ -60,13 +60,15 @@ async def set_guide_question(
     """Make the stored state what the button showed; the notice and whether it is an alert.
     NoConsent (a save before consent) brings up the consent prompt."""
     s = context.content.strings
-    uid = user_id(update)
+    user_id(update)
     if not on:
         # Taken off like a removal, not erased: saving it again soon brings back its answer.
-        await context.storage.questions.remove_guide(uid, question.id)
+        await context.storage.questions.remove_guide(await me(update, context), question.id)
         return s("questions.unsaved"), False
     try:
-        await context.storage.questions.save_guide(uid, question.id, question.text, limit=MAX_QUESTIONS)
+        await context.storage.questions.save_guide(
+            await me(update, context), question.id, question.text, limit=MAX_QUESTIONS
+        )
     except LimitReached:
         return s("questions.limit", limit=MAX_QUESTIONS), True
     return s("questions.saved"), False
@@ -84,7 +86,7 @@ async def toggle_group_question(update: Update, context: BotContext, data: SaveG
 
 async def about(update: Update, context: BotContext, section: Section) -> View:
     """The questions linked to one section, with this parent's saved ones starred."""
-    saved = await context.storage.questions.saved_guide_ids(user_id(update))
+    saved = await context.storage.questions.saved_guide_ids(await circle_of(update, context))
     return about_view(context.content, section, saved)
 
 

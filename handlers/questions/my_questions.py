@@ -14,7 +14,8 @@ from telegram import Update
 from bot import render
 from bot.context import BotContext
 from bot.storage import LimitReached, Prompt, SavedQuestion
-from handlers.common import Reply, View, require_consent, show, user_id
+from handlers.common import Reply, View, circle_of, me, require_consent, show, user_id
+from handlers.family.notify import notice, signature
 from handlers.prompts import Asking, Outcome, Text, ask, done, typed_text
 from handlers.questions.buttons import (
     ANSWER_PROMPT,
@@ -36,7 +37,9 @@ async def my_list(
 ) -> View:
     """A page of this parent's My questions, in their current language, with an optional
     note on top and an Undo button for a question just removed."""
-    questions = localized(context.content, await context.storage.questions.list(user_id(update)))
+    questions = localized(
+        context.content, await context.storage.questions.list(await circle_of(update, context))
+    )
     return list_view(context.content, questions, page, notice, undo_id)
 
 
@@ -54,13 +57,16 @@ async def one_question(
     update: Update, context: BotContext, question: SavedQuestion, notice: str | None = None
 ) -> View:
     """One of this parent's questions in full, numbered as in their list."""
-    questions = localized(context.content, await context.storage.questions.list(user_id(update)))
-    return question_view(context.content, questions, question, notice)
+    questions = localized(
+        context.content, await context.storage.questions.list(await circle_of(update, context))
+    )
+    signed = await signature(context, await me(update, context), question)
+    return question_view(context.content, questions, question, notice, signed)
 
 
 async def own_question(update: Update, context: BotContext, num: int) -> SavedQuestion | None:
     """The tapping parent's live question with this number, or None (anyone else's, removed)."""
-    question = await context.storage.questions.get(user_id(update), num)
+    question = await context.storage.questions.get(await circle_of(update, context), num)
     if question is None or question.removed_at is not None:
         return None
     return localized(context.content, [question])[0]
@@ -83,7 +89,7 @@ async def open_question(update: Update, context: BotContext, data: OpenQuestion)
 async def mark_question(update: Update, context: BotContext, data: MarkAsked) -> Reply:
     """Mark as asked / not asked, as the button showed (a double tap changes nothing)."""
     s = context.content.strings
-    if not await context.storage.questions.mark_asked(user_id(update), data.num, data.on):
+    if not await context.storage.questions.mark_asked(await me(update, context), data.num, data.on):
         return await question_gone(update, context)
     question = await own_question(update, context, data.num)
     if question is None:  # removed meanwhile
@@ -112,17 +118,19 @@ async def ask_answer(update: Update, context: BotContext, data: AskAnswer) -> Re
 
 async def remove_question(update: Update, context: BotContext, data: RemoveQuestion) -> Reply:
     """Remove one question, keeping an Undo button right after (also after a double tap)."""
-    uid = user_id(update)
-    question = await context.storage.questions.get(uid, data.num)
+    user_id(update)
+    question = await context.storage.questions.get(await circle_of(update, context), data.num)
     if question is None:
         return await question_gone(update, context)
-    await context.storage.questions.remove(uid, data.num)
+    await context.storage.questions.remove(await me(update, context), data.num)
     # Numbered as it was in the list, so the note names the question the parent tapped.
     questions = sorted(
         [
             *(
                 q
-                for q in localized(context.content, await context.storage.questions.list(uid))
+                for q in localized(
+                    context.content, await context.storage.questions.list(await circle_of(update, context))
+                )
                 if q.id != data.num
             ),
             question,
@@ -141,14 +149,18 @@ async def remove_question(update: Update, context: BotContext, data: RemoveQuest
 async def undo_remove(update: Update, context: BotContext, data: UndoRemove) -> Reply:
     """Undo: bring a just-removed question back where it was."""
     s = context.content.strings
-    uid = user_id(update)
+    user_id(update)
     try:
-        restored = await context.storage.questions.undo_remove(uid, data.num, limit=MAX_QUESTIONS)
+        restored = await context.storage.questions.undo_remove(
+            await me(update, context), data.num, limit=MAX_QUESTIONS
+        )
     except LimitReached:
         return Reply(await my_list(update, context), s("questions.limit", limit=MAX_QUESTIONS), alert=True)
     if not restored:
         return Reply(await my_list(update, context), s("questions.undo_gone"))
-    questions = localized(context.content, await context.storage.questions.list(uid))
+    questions = localized(
+        context.content, await context.storage.questions.list(await circle_of(update, context))
+    )
     return Reply(
         await my_list(update, context, page_of(context.content, questions, data.num)), s("questions.restored")
     )
@@ -158,7 +170,7 @@ async def ask_own_question(update: Update, context: BotContext, data: AskOwnQues
     """Add my own question: after consent, the next text message becomes a question."""
     s = context.content.strings
     await require_consent(update, context)
-    if await context.storage.questions.count(user_id(update)) >= MAX_QUESTIONS:
+    if await context.storage.questions.count(await circle_of(update, context)) >= MAX_QUESTIONS:
         return Reply(await my_list(update, context, notice=s("questions.limit", limit=MAX_QUESTIONS)))
     return await ask(update, context, QUESTION, s("questions.question_prompt", limit=MAX_OWN), MyQuestions(0))
 
@@ -167,11 +179,14 @@ async def save_question(update: Update, context: BotContext, row: None, text: st
     """The parent's own question, typed: stored exactly as typed, shown back."""
     s = context.content.strings
     try:
-        question_id = await context.storage.questions.add_own(user_id(update), text, limit=MAX_QUESTIONS)
+        question_id = await context.storage.questions.add_own(
+            await me(update, context), text, limit=MAX_QUESTIONS
+        )
     except LimitReached:
         return done(await my_list(update, context, notice=s("questions.limit", limit=MAX_QUESTIONS)))
     question = await own_question(update, context, question_id)
     assert question is not None
+    await notice(context, await me(update, context), "family.notice_question", text=render.esc(text))
     return done(await one_question(update, context, question, s("questions.question_saved")))
 
 
@@ -185,9 +200,10 @@ async def load_answered(update: Update, context: BotContext, prompt: Prompt) -> 
 
 async def save_answer(update: Update, context: BotContext, question: SavedQuestion, text: str) -> Outcome:
     """The answer to one saved question, typed: stored exactly as typed, shown back."""
-    await context.storage.questions.set_answer(user_id(update), question.id, text)
+    await context.storage.questions.set_answer(await me(update, context), question.id, text)
     updated = await own_question(update, context, question.id)
     assert updated is not None
+    await notice(context, await me(update, context), "family.notice_answer", text=render.esc(updated.text))
     return done(
         await one_question(update, context, updated, context.content.strings("questions.answer_saved"))
     )

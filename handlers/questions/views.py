@@ -201,9 +201,14 @@ def list_view(
 
 
 def question_view(
-    content: Content, questions: Sequence[SavedQuestion], question: SavedQuestion, notice: str | None = None
+    content: Content,
+    questions: Sequence[SavedQuestion],
+    question: SavedQuestion,
+    notice: str | None = None,
+    signed: str | None = None,
 ) -> View:
-    """One saved question in full, its answer, and what can be done with it."""
+    """One saved question in full, its answer, and what can be done with it; `signed`: who
+    in the family added and last changed it."""
     s = content.strings
     number = next((n for n, q in enumerate(questions, start=1) if q.id == question.id), 1)
     chunks = [notice] if notice else []
@@ -219,6 +224,8 @@ def question_view(
         chunks.append(s("questions.status_asked"))
     else:
         chunks.append(s("questions.status_new"))
+    if signed:
+        chunks.append(signed)
     asked = question.asked_at is not None
     rows = (
         []
