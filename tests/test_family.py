@@ -533,3 +533,32 @@ async def test_a_link_to_an_erased_family_and_forged_links_are_refused(fam: Harn
         await bot.send(f"/start {payload}", C)
         assert bot.html(C) == s(bot, "family.link_bad"), payload
     assert await bot.storage.circles.member(C) is None
+
+
+async def test_a_prompt_opened_as_full_member_saves_nothing_once_made_a_helper(fam: Harness) -> None:
+    """A role can change while a prompt waits: the text is checked against the role then."""
+    bot = fam
+    await consent(bot, A)
+    await join_by_link(bot, B, role=1)
+    await bot.send("/settings", B)
+    await bot.tap(s(bot, "privacy.settings.set"), B)  # B waits to type a number
+    await open_family(bot, A)
+    await bot.tap(s(bot, "family.no_name") + " ›", A)
+    await bot.tap(s(bot, "family.make_helper"), A)
+    assert (await member(bot, B)).role == HELPER
+    await bot.send("+44 20 7946 0000", B)
+    assert bot.html(B) == s(bot, "family.full_only")
+    assert await bot.storage.contacts.list(A) == []
+    assert await bot.storage.prompts.get(B) is None
+
+
+async def test_a_full_member_cannot_demote_the_last_full_member(fam: Harness) -> None:
+    bot = fam
+    await consent(bot, A)
+    await join_by_link(bot, B, role=2)
+    a = await member(bot, A)
+    assert not await bot.storage.circles.set_role(a, A, HELPER)  # itself, the last full one
+    b = await member(bot, B)
+    assert not await bot.storage.circles.set_role(b, A, HELPER)  # a helper changes no role
+    assert not await bot.storage.circles.remove(b, A)
+    assert (await member(bot, A)).role == FULL

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup as Markup
 from bot import render
 from bot.content import Content
 from bot.storage import FULL, Circle, Member
-from handlers.common import View, button, home_row
+from handlers.common import Home, View, button
 from handlers.family.buttons import (
     AskName,
     Bring,
@@ -28,6 +28,7 @@ from handlers.family.buttons import (
     ShowFamily,
     check_of,
 )
+from handlers.privacy import ShowSettings
 
 MAX_NAME = 32  # letters in a name the family shows
 LINK_HOURS = 48  # an invitation link works this long, once
@@ -112,7 +113,7 @@ def family_view(
             if who.erase_ok_at is None:
                 rows.append([button(s("family.erase_agree"), Erase(True))])
             rows.append([button(s("family.erase_undo"), KeepRecord())])
-    rows.append(home_row(content))
+    rows.append([button(s("privacy.contact.back"), ShowSettings()), button(s("menu.home"), Home())])
     text = "\n\n".join(lines)
     return View(text if notice is None else f"{notice}\n\n{text}", Markup(rows))
 
