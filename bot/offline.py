@@ -199,6 +199,17 @@ class OfflineBotAPI(BaseRequest):
         return message
 
     @staticmethod
+    def _caption(params: dict[str, Any]) -> Any:
+        """A file's caption, refused past Telegram's limit (of what shows, as for text)."""
+        caption = params.get("caption")
+        if (
+            caption is not None
+            and utf16_len(visible_text(str(caption), params.get("parse_mode"))) > MAX_CAPTION
+        ):
+            raise ApiError(400, "Bad Request: message caption is too long")
+        return caption
+
+    @staticmethod
     def _chat_id(params: dict[str, Any]) -> int:
         raw = params.get("chat_id")
         if raw is None or raw == "":
@@ -364,12 +375,7 @@ class OfflineBotAPI(BaseRequest):
             return self._answer_inline(params)
         if method == "sendDocument":
             chat_id = self._chat_id(params)
-            caption = params.get("caption")
-            if (
-                caption is not None
-                and utf16_len(visible_text(str(caption), params.get("parse_mode"))) > MAX_CAPTION
-            ):
-                raise ApiError(400, "Bad Request: message caption is too long")
+            caption = self._caption(params)
             upload = files.get("document")
             if upload is None:
                 raise ApiError(400, "Bad Request: there is no document in the request")
@@ -389,12 +395,7 @@ class OfflineBotAPI(BaseRequest):
             return self._public(self._new_message(chat_id, extra))
         if method == "sendPhoto":
             chat_id = self._chat_id(params)
-            caption = params.get("caption")
-            if (
-                caption is not None
-                and utf16_len(visible_text(str(caption), params.get("parse_mode"))) > MAX_CAPTION
-            ):
-                raise ApiError(400, "Bad Request: message caption is too long")
+            caption = self._caption(params)
             upload = files.get("photo")
             if upload is None:
                 raise ApiError(400, "Bad Request: there is no photo in the request")

@@ -52,16 +52,16 @@ async def start_circle(tx: Queries, user_id: int, now: float) -> int:
 async def _alone_again(tx: Queries, user_id: int, now: float) -> int:
     """Take the person out of their circle into a new empty one of their own (keeping their
     name and notice choice)."""
-    name = await tx.value("SELECT name FROM members WHERE user_id=:user", user=user_id)
-    notices = await tx.value("SELECT notices FROM members WHERE user_id=:user", user=user_id)
+    kept = await tx.one("SELECT name, notices FROM members WHERE user_id=:user", user=user_id)
     await tx.write("DELETE FROM members WHERE user_id=:user", user=user_id)
     circle_id = await start_circle(tx, user_id, now)
-    await tx.write(
-        "UPDATE members SET name=:name, notices=:notices WHERE user_id=:user",
-        user=user_id,
-        name=name or "",
-        notices=bool(notices),
-    )
+    if kept is not None:
+        await tx.write(
+            "UPDATE members SET name=:name, notices=:notices WHERE user_id=:user",
+            user=user_id,
+            name=kept["name"],
+            notices=bool(kept["notices"]),
+        )
     return circle_id
 
 
@@ -238,15 +238,6 @@ class CirclesRepo:
             f"SELECT {INVITE_COLUMNS} FROM invites WHERE token_hash=:hash", hash=token_hash
         )
         return invite(row) if row else None
-
-    async def open_links(self, circle_id: int, now: float) -> list[Invite]:
-        rows = await self.db.all(
-            f"SELECT {INVITE_COLUMNS} FROM invites WHERE circle_id=:circle AND token_hash IS NOT NULL "
-            "AND used_at IS NULL AND revoked_at IS NULL AND expires_at > :now ORDER BY id",
-            circle=circle_id,
-            now=now,
-        )
-        return [invite(r) for r in rows]
 
     async def take(self, invite_id: int, user_id: int, now: float) -> bool:
         """The one use of an invitation: open (not used, revoked or expired) and for this

@@ -80,6 +80,7 @@ from handlers.family.views import (
     clean_name,
     family_view,
     how_view,
+    join_buttons,
     member_view,
     name_of,
     role_name,
@@ -244,9 +245,7 @@ async def pick_person(update: Update, context: BotContext, data: PickPerson) -> 
     return Reply(after=send_picker)
 
 
-async def _restore_keyboard(
-    update: Update, context: BotContext, text: str, markup: Markup | None = None
-) -> None:
+async def _restore_keyboard(update: Update, context: BotContext, text: str) -> None:
     """Answer below the picker and put back the 🚨 button the person keeps (or none)."""
     from handlers.privacy import urgent_reply_keyboard
 
@@ -256,8 +255,6 @@ async def _restore_keyboard(
     keep = await context.storage.users.urgent_button(user_id(update))
     below = urgent_reply_keyboard(context.content) if keep else ReplyKeyboardRemove()
     await context.bot.send_message(chat.id, text, reply_markup=below)
-    if markup is not None:
-        await show(update, context, *await family_view_for(update, context))
 
 
 async def users_shared(update: Update, context: BotContext) -> None:
@@ -283,14 +280,7 @@ async def users_shared(update: Update, context: BotContext) -> None:
     )
     content = content_for(context, await context.storage.users.language(chosen.user_id))
     text = content.strings("family.invited", name=name_of(content, who), role=role_name(content, role))
-    markup = Markup(
-        [
-            [
-                button(content.strings("family.join"), Answer(invite_id, True)),
-                button(content.strings("family.not_now"), Answer(invite_id, False)),
-            ]
-        ]
-    )
+    markup = join_buttons(content, invite_id)
     if await tell(context, chosen.user_id, text.strip(), markup):
         await _restore_keyboard(update, context, s("family.pick_sent", name=name))
     else:
@@ -378,14 +368,7 @@ async def decide(update: Update, context: BotContext, data: Decide) -> Reply:
             context,
             joiner,
             content.strings("family.you_may_join"),
-            Markup(
-                [
-                    [
-                        button(content.strings("family.join"), Answer(found.id, True)),
-                        button(content.strings("family.not_now"), Answer(found.id, False)),
-                    ]
-                ]
-            ),
+            join_buttons(content, found.id),
         )
         return Reply(View(s("family.allowed")))
     await circles.revoke(who, found.id)
@@ -467,14 +450,9 @@ async def _join(update: Update, context: BotContext, invite_id: int, mask: int) 
             filename="left-behind.json",
             caption=s("family.left_behind_caption"),
         )
-    await tell_members(
-        context, who, "family.someone_joined", only_notices=False, role=_role_text(context, who)
-    )
+    role = role_name(context.content, who.role)
+    await tell_members(context, who, "family.someone_joined", only_notices=False, role=role)
     return Reply(await family_view_for(update, context, s("family.joined")))
-
-
-def _role_text(context: BotContext, who: Member) -> Any:
-    return role_name(context.content, who.role)
 
 
 # ---- members --------------------------------------------------------------------------------------
@@ -576,8 +554,7 @@ async def erase(update: Update, context: BotContext, data: Erase) -> Reply:
         return Reply(await family_view_for(update, context))
     forget_me(context)
     if first:
-        circle = await circles.get(who.circle)
-        zone_name = circle.timezone if circle else None
+        zone_name = before.timezone if before else None
 
         def undo_for(content: Any, member: Member) -> Markup | None:
             if member.role != FULL:

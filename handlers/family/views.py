@@ -13,6 +13,7 @@ from bot.content import Content
 from bot.storage import FULL, Circle, Member
 from handlers.common import Home, View, button
 from handlers.family.buttons import (
+    Answer,
     AskName,
     Bring,
     ChooseRole,
@@ -108,7 +109,8 @@ def family_view(
         rows.append([button(s("family.leave"), Leave())])
     if who.full and circle is not None:
         if circle.erase_at is None:
-            rows.append([button(s("family.erase"), Erase())])
+            if len(members) > 1:  # alone, /deletemydata erases it
+                rows.append([button(s("family.erase"), Erase())])
         else:
             if who.erase_ok_at is None:
                 rows.append([button(s("family.erase_agree"), Erase(True))])
@@ -140,6 +142,14 @@ def how_view(content: Content, role: int) -> View:
         *back_rows(content),
     ]
     return View(f"{s('family.invite_title')}\n\n{s('family.invite_how')}", Markup(rows))
+
+
+def join_buttons(content: Content, invite: int) -> Markup:
+    """Under an invitation or a "you may join": Join, or No thanks."""
+    s = content.strings
+    return Markup(
+        [[button(s("family.join"), Answer(invite, True)), button(s("family.not_now"), Answer(invite, False))]]
+    )
 
 
 def member_view(content: Content, member: Member, n: int, date: str, can_demote: bool) -> View:
