@@ -562,3 +562,30 @@ async def test_a_full_member_cannot_demote_the_last_full_member(fam: Harness) ->
     assert not await bot.storage.circles.set_role(b, A, HELPER)  # a helper changes no role
     assert not await bot.storage.circles.remove(b, A)
     assert (await member(bot, A)).role == FULL
+
+
+async def test_no_at_each_step_leaves_everything_as_it_was(fam: Harness) -> None:
+    """A full member says no to a link's user; an invited person says no thanks; the picker
+    is put away with its own button."""
+    bot = fam
+    await consent(bot, A)
+    token = await make_link(bot, A, 1)
+    await bot.send(f"/start j_{token}", B)
+    await bot.tap(s(bot, "family.deny"), A)
+    assert bot.html(A) == s(bot, "family.denied")
+    assert bot.html(B) == s(bot, "family.you_were_denied")
+    assert await bot.storage.circles.member(B) is None
+    await open_family(bot, A)
+    await bot.tap(s(bot, "family.invite"), A)
+    await bot.tap(s(bot, "family.as_helper"), A)
+    await bot.tap(s(bot, "family.pick"), A)
+    await bot.send(s(bot, "family.pick_cancel"), A)
+    put_away = bot.api.chat_messages(A)[-1]
+    assert put_away["text"] == s(bot, "prompt.cancelled")
+    assert put_away["_reply_keyboard"] == {"remove_keyboard": True}
+    await bot.tap_data(make("fp", role=2), A)
+    await bot.feed(bot.user(A).shared_user(2402, C, "Carmen"))
+    await bot.tap(s(bot, "family.not_now"), C)
+    assert bot.html(C) == s(bot, "family.declined_self")
+    assert await bot.storage.circles.member(C) is None
+    assert [m.user for m in await bot.storage.circles.members(A)] == [A]
