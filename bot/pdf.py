@@ -261,3 +261,36 @@ def build_pdf(
             _rules(pdf, _RULES_OPEN, text_x, text_w)
         pdf.ln(3)
     return bytes(pdf.output())
+
+
+def build_list_pdf(
+    strings: Strings, title: str, intro: Sequence[str], items: Sequence[Sequence[str]], language: str = "en"
+) -> bytes:
+    """A printable list (the medication list): title, intro lines, then each item's lines
+    (the first in bold), with space beside each to note what the nurse or pharmacist says.
+    Plain text in: what a family typed is drawn as typed."""
+    pdf = _Sheet(strings)
+    pdf.str_alias_nb_pages = None  # type: ignore[assignment]
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.set_margins(18, 18, 18)
+    pdf.add_font(FAMILY, "", str(REGULAR))
+    pdf.add_font(FAMILY, "B", str(BOLD))
+    pdf.glyphs = {"": _font_glyphs(pdf, FAMILY), "B": _font_glyphs(pdf, FAMILY + "B")}
+    pdf.set_title(title)
+    pdf.set_lang(language)
+    pdf.add_page()
+    left = pdf.l_margin
+    full = pdf.w - pdf.l_margin - pdf.r_margin
+    _paragraph(pdf, title, left, full, "B", 16)
+    for line in intro:
+        _paragraph(pdf, line, left, full, "", 10)
+    pdf.ln(4)
+    for item in items:
+        needed = _LINE * (len(item) + 1) + 2 * _RULE
+        if pdf.get_y() + needed > pdf.page_break_trigger and pdf.get_y() > pdf.t_margin + 1:
+            pdf.add_page()
+        for n, line in enumerate(item):
+            _paragraph(pdf, line, left, full, "B" if n == 0 else "", 12 if n == 0 else 10)
+        _rules(pdf, 2, left, full)
+        pdf.ln(3)
+    return bytes(pdf.output())

@@ -92,6 +92,12 @@ class ShowFamily(CallbackData, prefix="fm"):
 
 
 @dataclass(frozen=True)
+class ShowMedicines(CallbackData, prefix="da"):
+    """The family's medicines (reached from the home menu and the appointments, handled by
+    handlers.medicines)."""
+
+
+@dataclass(frozen=True)
 class ShowAppointments(CallbackData, prefix="a"):
     """The appointments (reached from My questions and the settings, handled by
     handlers.appointments)."""
@@ -425,6 +431,7 @@ HOME_MENU: tuple[tuple[str, ...], ...] = (
     ("menu.guide", "menu.search"),
     ("menu.checklist", "menu.questions"),
     ("menu.myquestions", "menu.bookmarks"),
+    ("menu.medicines",),
     ("menu.treatment", "menu.glossary"),
     ("menu.urgent",),
     ("menu.settings", "menu.privacy"),

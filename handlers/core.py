@@ -128,7 +128,12 @@ async def tap_nothing(update: Update, context: BotContext, data: Noop) -> Reply:
 
 async def give_consent(update: Update, context: BotContext, data: GiveConsent) -> Reply:
     """Consent given: store its time, then carry out the tap that asked for it."""
-    await context.storage.users.give_consent(user_id(update))
+    uid = user_id(update)
+    await context.storage.users.give_consent(uid)
+    if context.content.language != DEFAULT_LANGUAGE and await context.storage.users.language(uid) is None:
+        # Their Telegram app's language, kept: reminders and notices, sent when they have
+        # written nothing, come in it too (a chosen language is never overwritten).
+        await context.storage.users.set_language(uid, context.content.language)
     forget_me(context)  # a circle of one now: read the membership again
     if DeclineConsent.matches(data.then):
         return Reply(home_view(context))

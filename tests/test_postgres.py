@@ -214,3 +214,49 @@ async def test_two_replicas_send_each_family_member_each_reminder_once(pair) -> 
     assert await b.appointments.reschedule(owner, first, 6000.0, 2500.0)
     again = await b.appointments.claim_due(3000.0, lease=60, by="b")
     assert [(uid, circle) for uid, circle, _ in again] == [(1, 1)]
+
+
+async def test_two_replicas_send_each_member_one_dose_reminder_per_due_minute(pair) -> None:
+    """Two medicines due at one minute, a family of three on two replicas doing the dose job at
+    once: each dose is recorded once, each member who gets medicine reminders is claimed once
+    for the minute (one message for both medicines), nobody again inside the lease, and a send
+    whose replica died goes out after it."""
+    from bot.doses import DAY, Schedule
+
+    a, b = pair
+    for uid in (1, 2, 3):
+        await a.users.give_consent(uid)
+    owner = Member(1, 1)
+    for joiner in (2, 3):
+        invite = await a.circles.invite_link(owner, "helper", f"hash-{joiner}", 10_000.0)
+        assert await a.circles.take(invite, joiner, 50.0)
+        assert await a.circles.approve(owner, invite)
+        assert await b.circles.join(joiner, invite, frozenset()) is not None
+    await b.medicines.set_reminders(3, False)  # chose no medicine reminders
+    due_at = 1000.0
+    schedule = Schedule(every=DAY, times=("20:00",)).dumps()
+    for name in ("6-MP", "co-trimoxazole"):
+        med = await a.medicines.start(owner, name, limit=30)
+        assert await a.medicines.edit_draft(owner, med, dose="1 tablet", schedule=schedule)
+        assert await a.medicines.activate(owner, med, due_at)
+
+    async def come_due(store: Store) -> None:
+        for item in await store.medicines.due(due_at + 5):
+            await store.medicines.come_due(
+                item.medicine, due_at, "2026-11-30", "20:00", "1 tablet", due_at + 86400
+            )
+
+    await asyncio.gather(come_due(a), come_due(b))
+    assert len(await a.medicines.at_minute(1, due_at)) == 2  # each dose recorded once
+    assert [m.next_due_at for m in await a.medicines.listed(1)] == [due_at + 86400] * 2
+    got_a, got_b = await asyncio.gather(
+        a.medicines.claim_sends(due_at + 5, lease=60, by="a"),
+        b.medicines.claim_sends(due_at + 5, lease=60, by="b"),
+    )
+    assert sorted([*got_a, *got_b]) == [(1, 1, due_at), (2, 1, due_at)]
+    for uid, circle, minute in got_b:
+        await b.medicines.mark_sent(circle, minute, uid, 77, due_at + 6)
+    assert await b.medicines.claim_sends(due_at + 30, lease=60, by="b") == []
+    # a's replica died without sending: after its lease, exactly a's share goes out.
+    again = await b.medicines.claim_sends(due_at + 70, lease=60, by="b")
+    assert sorted(again) == sorted(got_a)

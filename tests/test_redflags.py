@@ -303,7 +303,7 @@ async def test_structured_prompts_save_nothing_and_stay_open(
     assert after == before
 
 
-FREE_TEXT_KINDS = {"question", "answer", "visit_answer", "fever_rule", "appointment_note"}
+FREE_TEXT_KINDS = {"question", "answer", "visit_answer", "fever_rule", "appointment_note", "medicine_note"}
 STRUCTURED_KINDS = {
     "family_name",
     "phone",
@@ -315,6 +315,15 @@ STRUCTURED_KINDS = {
     "appointment_place",
     "emergency_number",
     "fever_number",
+    "medicine_name",
+    "medicine_dose",
+    "medicine_times",
+    "medicine_start",
+    "medicine_end",
+    "medicine_day_dose",
+    "count_day",
+    "count_value",
+    "count_unit",
 }
 
 

@@ -41,7 +41,8 @@ def without_head(export: dict[str, Any]) -> dict[str, Any]:
     """An export as release 0.2 wrote it. New since: the head (format and schema); an
     appointment's note and removed_at (schema 12, empty on every migrated row); and the
     family (schema 13, format 3): the child's record and settings moved under `circle`, of
-    which each migrated parent is the only, full member, who added every item."""
+    which each migrated parent is the only, full member, who added every item; medicines,
+    doses and blood counts (schema 14), empty."""
     assert export.pop("export_format") == 3
     assert export.pop("schema_version") == schema.LATEST
     circle = export.pop("circle", None)
@@ -67,6 +68,12 @@ def without_head(export: dict[str, Any]) -> dict[str, Any]:
         fever_rule=child["fever_rule"],
         treatment=child["treatment"],
     )
+    # Schema 14: medicines, doses and blood counts, none on a migrated record.
+    assert {k: circle.pop(k) for k in ("medicines", "doses", "blood_counts")} == {
+        "medicines": [],
+        "doses": [],
+        "blood_counts": [],
+    }
     for kind in ("appointments", "care_team_numbers", "questions"):
         for item in circle[kind]:
             assert (item.pop("added_by"), item.pop("changed_by"), item.pop("changed_at")) == (uid, None, None)

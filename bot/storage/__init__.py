@@ -23,6 +23,7 @@ from bot.storage.cached import CachedPrompts, CachedUsers
 from bot.storage.circles import CirclesRepo, erase_circle_rows
 from bot.storage.contacts import ContactsRepo
 from bot.storage.coordination import Advisory, Local
+from bot.storage.counts import CountsRepo
 from bot.storage.driver import Driver
 from bot.storage.interface import (
     FULL,
@@ -51,6 +52,7 @@ from bot.storage.interface import (
     Users,
 )
 from bot.storage.marks import MarksRepo
+from bot.storage.medicines import MedicinesRepo
 from bot.storage.prompts import PromptsRepo
 from bot.storage.questions import QuestionsRepo
 from bot.storage.rows import USER_COLUMNS
@@ -86,7 +88,7 @@ __all__ = [
 
 # Tables holding a person's own rows, erased together (children before the users row); the
 # circle's record is erased with them only when nobody else shares it.
-USER_TABLES = ("prompts", "bookmarks", "reminder_sends", "members", "users")
+USER_TABLES = ("prompts", "bookmarks", "reminder_sends", "dose_sends", "members", "users")
 # /mydata's own layout (2: with the schema version it was written at; 3: the person's own
 # settings apart from the circle's record, with who added each item).
 EXPORT_FORMAT = 3
@@ -108,6 +110,8 @@ class Store:
         self.questions = QuestionsRepo(driver)
         self.contacts = ContactsRepo(driver)
         self.appointments = AppointmentsRepo(driver)
+        self.counts = CountsRepo(driver)
+        self.medicines = MedicinesRepo(driver)
 
     async def open(self) -> None:
         await self.driver.open()
@@ -208,6 +212,15 @@ class Store:
             if mine
             else [],
             "questions": kept(await self.questions.all_kept(me.circle)),
+            "medicines": [
+                {**asdict(m), "changes": [asdict(c) for c in await self.medicines.changes(me.circle, m.id)]}
+                for m in await self.medicines.listed(me.circle, stopped=True)
+                if mine or m.added_by == user_id
+            ],
+            "doses": [
+                asdict(d) for d in await self.medicines.all_doses(me.circle) if mine or d.marked_by == user_id
+            ],
+            "blood_counts": kept(await self.counts.list(me.circle)),
         }
         return out
 

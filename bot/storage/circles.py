@@ -22,7 +22,20 @@ from bot.storage.rows import CIRCLE_COLUMNS, INVITE_COLUMNS, MEMBER_COLUMNS, cir
 
 # What a person joining another circle may bring from their own: the record's parts.
 BRINGABLE = ("questions", "appointments", "contacts")
-_CHILD_TABLES = ("questions", "appointments", "contacts", "marks", "invites")
+# Children before their parents (dose_events before doses before medicines).
+_CHILD_TABLES = (
+    "questions",
+    "appointments",
+    "contacts",
+    "marks",
+    "invites",
+    "dose_events",
+    "dose_sends",
+    "doses",
+    "medicine_changes",
+    "medicines",
+    "counts",
+)
 
 
 class NotAlone(Exception):
@@ -352,6 +365,14 @@ class CirclesRepo:
                 "questions": await tx.all("SELECT * FROM questions WHERE circle_id=:old", old=old),
                 "appointments": await tx.all("SELECT * FROM appointments WHERE circle_id=:old", old=old),
                 "contacts": await tx.all("SELECT * FROM contacts WHERE circle_id=:old", old=old),
+                # Not brought (the new family's plan is its own): sent back with the rest.
+                "medicines": await tx.all("SELECT * FROM medicines WHERE circle_id=:old", old=old),
+                "medicine_changes": await tx.all(
+                    "SELECT * FROM medicine_changes WHERE circle_id=:old", old=old
+                ),
+                "doses": await tx.all("SELECT * FROM doses WHERE circle_id=:old", old=old),
+                "dose_events": await tx.all("SELECT * FROM dose_events WHERE circle_id=:old", old=old),
+                "blood_counts": await tx.all("SELECT * FROM counts WHERE circle_id=:old", old=old),
             }
             await tx.write(
                 "UPDATE members SET circle_id=:new, role=:role, joined_at=:now, erase_ok_at=NULL "

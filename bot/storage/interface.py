@@ -55,6 +55,8 @@ class Member:
     notices: bool = False  # told when others add a question, an answer, an appointment
     unreachable_at: float | None = None  # Telegram refused a message to them (blocked)
     erase_ok_at: float | None = None  # agreed to erase the shared record
+    dose_reminders: bool = True  # gets medicine reminders
+    discreet: bool = False  # medicine reminders worded for a lock screen ("💊 Medicine reminder")
 
     @property
     def full(self) -> bool:
@@ -248,6 +250,139 @@ class Contacts(Protocol):
     async def remove(self, who: Member, contact_id: int) -> bool: ...
 
 
+# ---- medicines (bot.storage.medicines) ----
+@dataclass(frozen=True)
+class Medicine:
+    id: int
+    circle_id: int
+    name: str
+    dose: str
+    schedule: str  # bot.doses.Schedule as JSON
+    notes: str
+    status: str
+    next_due_at: float | None
+    created_at: float
+    added_by: int | None
+    changed_by: int | None
+    changed_at: float | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """The state a change led to: what changed, by whom, when."""
+
+    at: float
+    by_user: int | None
+    what: str
+    dose: str
+    schedule: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class Dose:
+    id: int
+    circle_id: int
+    medicine_id: int
+    due_at: float | None  # None: an "only when needed" dose, recorded when given
+    day: str  # the local day, ISO
+    clock: str  # the local clock time, "20:00"
+    dose: str  # as the label said then (the weekday's own, if it has one)
+    status: str | None  # None: not marked (yet)
+    marked_by: int | None
+    marked_at: float | None
+
+
+@dataclass(frozen=True)
+class Event:
+    dose_id: int
+    what: str
+    by_user: int | None
+    at: float
+
+
+@dataclass(frozen=True)
+class Due:
+    """A medicine whose next dose has come, with its family's time zone."""
+
+    medicine: Medicine
+    timezone: str | None
+
+
+class Medicines(Protocol):
+    async def listed(self, circle: int, *, stopped: bool = False) -> list[Medicine]: ...
+    async def get(self, circle: int, medicine_id: int) -> Medicine | None: ...
+    async def start(self, who: Member, name: str, *, limit: int) -> int: ...
+    async def edit_draft(self, who: Member, medicine_id: int, **fields: str) -> bool: ...
+    async def activate(self, who: Member, medicine_id: int, next_due_at: float | None) -> bool: ...
+    async def change(
+        self, who: Member, medicine_id: int, what: str, next_due_at: float | None, **fields: str
+    ) -> bool: ...
+    async def set_status(
+        self, who: Member, medicine_id: int, status: str, next_due_at: float | None
+    ) -> bool: ...
+    async def discard_draft(self, who: Member, medicine_id: int) -> bool: ...
+    async def changes(self, circle: int, medicine_id: int) -> list[Change]: ...
+    async def rescheduled(self, circle: int, next_due: dict[int, float | None]) -> None: ...
+    async def due(self, now: float, *, batch: int = 500) -> list[Due]: ...
+    async def come_due(
+        self, medicine: Medicine, due_at: float, day: str, clock: str, dose: str, next_due_at: float | None
+    ) -> None: ...
+    async def claim_sends(
+        self, now: float, *, lease: float, by: str, batch: int = 500
+    ) -> list[tuple[int, int, float]]: ...
+    async def mark_sent(
+        self, circle: int, due_at: float, user: int, message_id: int | None, at: float
+    ) -> None: ...
+    async def sent_messages(self, circle: int, due_at: float) -> list[tuple[int, int]]: ...
+    async def snooze(self, who: Member, due_at: float, again_at: float) -> bool: ...
+    async def receivers(self, circle: int) -> int: ...
+    async def set_reminders(self, user_id: int, on: bool) -> None: ...
+    async def set_discreet(self, user_id: int, on: bool) -> None: ...
+    async def set_window(self, who: Member, minutes: int) -> bool: ...
+    async def window(self, circle: int) -> int: ...
+    async def dose(self, circle: int, dose_id: int) -> Dose | None: ...
+    async def at_minute(self, circle: int, due_at: float) -> list[Dose]: ...
+    async def on_days(self, circle: int, first: str, last: str) -> list[Dose]: ...
+    async def of_medicine(self, circle: int, medicine_id: int, *, limit: int = 50) -> list[Dose]: ...
+    async def all_doses(self, circle: int) -> list[Dose]: ...
+    async def events(self, circle: int, dose_id: int) -> list[Event]: ...
+    async def last_given(self, circle: int, medicine_id: int) -> Dose | None: ...
+    async def mark(self, who: Member, dose_id: int, status: str) -> tuple[bool, Dose | None]: ...
+    async def given_again(self, who: Member, dose_id: int) -> bool: ...
+    async def undo(self, who: Member, dose_id: int) -> Dose | None: ...
+    async def record_needed(
+        self, who: Member, medicine: Medicine, day: str, clock: str, dose: str
+    ) -> int: ...
+
+
+# ---- blood counts (bot.storage.counts) ----
+@dataclass(frozen=True)
+class Count:
+    """One value of one count, as the family typed it from the lab report."""
+
+    id: int
+    taken_on: str  # ISO date 'YYYY-MM-DD': the day the blood was taken
+    name: str  # "platelets", or the name as typed ("lymphocytes")
+    value: str  # as typed: "45", "1,2", "<0.1"
+    number: float  # read from the value, for the chart only
+    unit: str  # as typed: "x10^9/L", "g/dL"
+    created_at: float
+    added_by: int | None = None
+
+
+class Counts(Protocol):
+    async def add(
+        self, who: Member, taken_on: str, name: str, value: str, number: float, unit: str, *, limit: int
+    ) -> int: ...
+    async def names(self, circle: int) -> list[str]: ...
+    async def units(self, circle: int, name: str) -> list[str]: ...
+    async def list(self, circle: int, since: str | None = None) -> list[Count]: ...
+    async def get(self, circle: int, count_id: int) -> Count | None: ...
+    async def total(self, circle: int) -> int: ...
+    async def remove(self, who: Member, count_id: int) -> bool: ...
+
+
 class Appointments(Protocol):
     async def upcoming(self, circle: int, after: float) -> list[Appointment]: ...
     async def get(self, circle: int, appointment_id: int) -> Appointment | None: ...
@@ -322,6 +457,10 @@ class Storage(Protocol):
     def contacts(self) -> Contacts: ...
     @property
     def appointments(self) -> Appointments: ...
+    @property
+    def medicines(self) -> Medicines: ...
+    @property
+    def counts(self) -> Counts: ...
     @property
     def coordination(self) -> Coordination: ...
 

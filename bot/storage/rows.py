@@ -14,7 +14,10 @@ _BY = "added_by, changed_by, changed_at"
 QUESTION_COLUMNS = f"id, guide_id, text, created_at, asked_at, answer, answered_at, removed_at, {_BY}"
 APPOINTMENT_COLUMNS = f"id, starts_at, place, remind_at, reminded_at, note, removed_at, created_at, {_BY}"
 CONTACT_COLUMNS = f"id, label, phone, created_at, {_BY}"
-MEMBER_COLUMNS = "user_id, circle_id, role, name, joined_at, notices, unreachable_at, erase_ok_at"
+MEMBER_COLUMNS = (
+    "user_id, circle_id, role, name, joined_at, notices, unreachable_at, erase_ok_at, discreet, "
+    "dose_reminders"
+)
 CIRCLE_COLUMNS = "id, created_at, timezone, fever_c, fever_rule, treatment, erase_at"
 INVITE_COLUMNS = (
     "id, circle_id, role, created_by, for_user, created_at, expires_at, used_by, used_at, "
@@ -76,6 +79,8 @@ def member(row: Any) -> Member:
         joined_at=row["joined_at"],
         notices=bool(row["notices"]),
         unreachable_at=row["unreachable_at"],
+        discreet=bool(row["discreet"]),
+        dose_reminders=bool(row["dose_reminders"]),
         erase_ok_at=row["erase_ok_at"],
     )
 

@@ -120,6 +120,97 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX reminder_sends_user ON reminder_sends(user_id);
     """,
+    # 14: medicines and blood counts, the circle's. A medicine as the pharmacy label says
+    # (name, dose and notes as typed; its schedule as JSON, bot.doses), with the next moment
+    # a dose is due (the reminder job's one query) and a history of each change; a draft is
+    # a medicine being added, kept so a restart loses nothing. Each scheduled dose becomes a
+    # row when it comes due (given, skipped, or not marked), with every tap on it in
+    # dose_events (Undo included); one reminder send per member per due minute, with the
+    # message it became so a Given edits everyone's in place. Counts as the family typed
+    # them, with the number read for the chart. Per member: medicine reminders on or off,
+    # and worded discreetly.
+    # Per circle: the minutes after which an unmarked dose is "not marked".
+    """
+    CREATE TABLE medicines (
+        id          {id},
+        circle_id   BIGINT NOT NULL REFERENCES circles(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL DEFAULT '',
+        dose        TEXT NOT NULL DEFAULT '',
+        schedule    TEXT NOT NULL DEFAULT '',
+        notes       TEXT NOT NULL DEFAULT '',
+        status      TEXT NOT NULL,
+        next_due_at DOUBLE PRECISION,
+        created_at  DOUBLE PRECISION NOT NULL,
+        added_by    BIGINT,
+        changed_by  BIGINT,
+        changed_at  DOUBLE PRECISION
+    );
+    CREATE INDEX medicines_circle ON medicines(circle_id, id);
+    CREATE INDEX medicines_due ON medicines(next_due_at) WHERE next_due_at IS NOT NULL;
+    CREATE TABLE medicine_changes (
+        id          {id},
+        medicine_id BIGINT NOT NULL REFERENCES medicines(id) ON DELETE CASCADE,
+        circle_id   BIGINT NOT NULL,
+        at          DOUBLE PRECISION NOT NULL,
+        by_user     BIGINT,
+        what        TEXT NOT NULL,
+        dose        TEXT NOT NULL,
+        schedule    TEXT NOT NULL,
+        notes       TEXT NOT NULL
+    );
+    CREATE INDEX medicine_changes_medicine ON medicine_changes(medicine_id, id);
+    CREATE TABLE doses (
+        id          {id},
+        circle_id   BIGINT NOT NULL REFERENCES circles(id) ON DELETE CASCADE,
+        medicine_id BIGINT NOT NULL REFERENCES medicines(id) ON DELETE CASCADE,
+        due_at      DOUBLE PRECISION,
+        day         TEXT NOT NULL,
+        clock       TEXT NOT NULL,
+        dose        TEXT NOT NULL,
+        status      TEXT,
+        marked_by   BIGINT,
+        marked_at   DOUBLE PRECISION
+    );
+    CREATE UNIQUE INDEX doses_due ON doses(medicine_id, due_at);
+    CREATE INDEX doses_circle ON doses(circle_id, due_at);
+    CREATE TABLE dose_events (
+        id        {id},
+        dose_id   BIGINT NOT NULL REFERENCES doses(id) ON DELETE CASCADE,
+        circle_id BIGINT NOT NULL,
+        what      TEXT NOT NULL,
+        by_user   BIGINT,
+        at        DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX dose_events_dose ON dose_events(dose_id, id);
+    CREATE TABLE dose_sends (
+        circle_id  BIGINT NOT NULL REFERENCES circles(id) ON DELETE CASCADE,
+        due_at     DOUBLE PRECISION NOT NULL,
+        user_id    BIGINT NOT NULL,
+        claimed_at DOUBLE PRECISION,
+        claimed_by TEXT,
+        sent_at    DOUBLE PRECISION,
+        message_id BIGINT,
+        again_at   DOUBLE PRECISION,
+        PRIMARY KEY (circle_id, due_at, user_id)
+    );
+    CREATE INDEX dose_sends_user ON dose_sends(user_id);
+    CREATE INDEX dose_sends_again ON dose_sends(again_at) WHERE again_at IS NOT NULL;
+    CREATE TABLE counts (
+        id         {id},
+        circle_id  BIGINT NOT NULL REFERENCES circles(id) ON DELETE CASCADE,
+        taken_on   TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        value      TEXT NOT NULL,
+        number     DOUBLE PRECISION NOT NULL,
+        unit       TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        added_by   BIGINT
+    );
+    CREATE INDEX counts_circle ON counts(circle_id, name, taken_on);
+    ALTER TABLE circles ADD COLUMN dose_window INTEGER NOT NULL DEFAULT 120;
+    ALTER TABLE members ADD COLUMN discreet BOOLEAN NOT NULL DEFAULT FALSE;
+    ALTER TABLE members ADD COLUMN dose_reminders BOOLEAN NOT NULL DEFAULT TRUE;
+    """,
 )
 
 # Migration 13's first part, per driver: the child's tables keyed by circle, not by user.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
@@ -23,6 +23,7 @@ from telegram import Message, Update
 from bot import render, when
 from bot.callbacks import CallbackData
 from bot.context import BotContext
+from bot.doses import Schedule, next_due
 from bot.storage import Appointment, LimitReached, Member, Prompt
 from bot.when import LIMIT_YEARS
 from bot.zones import ZoneCandidate
@@ -277,7 +278,23 @@ async def save_zone(update: Update, context: BotContext, name: str, place: str) 
             ref = zone_ref(old_name or "")
             if ref is not None:
                 keep = KeepMoments(*ref, moved_check(name, moved))
+    if new is not None and old_name != name and await retime_medicines(context, who, new, now):
+        notice = f"{notice}\n{s('appointments.zone_medicines')}"
     return await list_reply(update, context, notice, keep=keep)
+
+
+async def retime_medicines(context: BotContext, who: Member, new: ZoneInfo, now: float) -> int:
+    """A new zone: each active medicine's next dose at the same clock time there (20:00
+    stays 20:00); how many there are (the notice then says so, and to ask the care team
+    how to move doses after a big time change)."""
+    medicines = [m for m in await context.storage.medicines.listed(who.circle) if m.next_due_at is not None]
+    after = datetime.fromtimestamp(now, UTC)
+    following = {}
+    for m in medicines:
+        due = next_due(Schedule.loads(m.schedule), new, after)
+        following[m.id] = due.at.timestamp() if due else None
+    await context.storage.medicines.rescheduled(who.circle, following)
+    return len(medicines)
 
 
 async def move_all(

@@ -54,7 +54,7 @@ from handlers.appointments.rules import (
     zone,
     zone_ref,
 )
-from handlers.common import CancelPrompt, Home, ShowAppointments, View, button
+from handlers.common import CancelPrompt, Home, ShowAppointments, ShowMedicines, View, button
 from handlers.questions import MyQuestions, SendPdf, VisitQuestion
 
 
@@ -139,7 +139,10 @@ def list_view(
     if len(items) < MAX_AHEAD:
         rows.append([button(s("appointments.add"), CalendarMonth(0, today.year, today.month))])
     rows.append([button(s("appointments.change_zone"), AskTimezone())])
-    rows.append([button(s("appointments.my_questions"), MyQuestions(0)), button(s("menu.home"), Home())])
+    rows.append(
+        [button(s("appointments.my_questions"), MyQuestions(0)), button(s("menu.medicines"), ShowMedicines())]
+    )
+    rows.append([button(s("menu.home"), Home())])
     return View("\n\n".join(chunks), Markup(rows))
 
 

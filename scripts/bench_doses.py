@@ -1,0 +1,203 @@
+"""The dose reminder job's costs, printed (never asserted).
+
+1. The due-dose scan: 10,000 families with 3 active medicines each (30,000 medicines), on a
+   real SQLite file (and PostgreSQL when scripts/ensure-postgres.sh finds a server): the time
+   of `medicines.due(now)` when nothing is due and when 1% of families have a dose due now,
+   and of `claim_sends` at that minute.
+2. A shared due minute: 2,000 families, one member each, one medicine due at 20:00, through
+   the real Application (offline Bot API, the production rate limiter on): the job records
+   the 2,000 doses and sends 2,000 reminders. Printed: the job's own work per reminder (the
+   limiter's waits taken out: its 25 a second is `PER_SECOND`), the wall time at 25 a second
+   (2,000 / 25 = 80 s: the bound is Telegram's limit, not the bot), and a bare PTB
+   send_message loop beside it for the same number of messages.
+
+    .venv/bin/python scripts/bench_doses.py [--families 10000] [--shared 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aiolimiter import AsyncLimiter
+
+from bot.doses import DAY, Schedule
+from bot.storage import Member, open_storage
+
+SCHEDULE = Schedule(every=DAY, times=("08:00", "20:00")).dumps()
+
+
+async def seed(store: object, families: int, due_share: float, due_at: float) -> None:
+    """`families` families of one, 3 medicines each; `due_share` of them due at `due_at`."""
+    s = store  # the Store
+    driver = s.driver  # type: ignore[attr-defined]
+    now = time.time()
+    rows_users = [(u, now, now) for u in range(1, families + 1)]
+    if driver.name == "sqlite":
+        db = driver.db
+        await db.executemany(
+            "INSERT INTO users(user_id, created_at, consent_at) VALUES (?, ?, ?)", rows_users
+        )
+        await db.executemany(
+            "INSERT INTO circles(id, created_at, timezone) VALUES (?, ?, 'Europe/Madrid')",
+            [(u, now) for u in range(1, families + 1)],
+        )
+        await db.executemany(
+            "INSERT INTO members(user_id, circle_id, role, joined_at) VALUES (?, ?, 'full', ?)",
+            [(u, u, now) for u in range(1, families + 1)],
+        )
+        due_every = max(1, round(1 / due_share)) if due_share else 0
+        meds = []
+        for u in range(1, families + 1):
+            for k in range(3):
+                nxt = due_at if due_every and u % due_every == 0 and k == 0 else due_at + 3600 + k
+                meds.append((u, f"med {k}", "1 tablet", SCHEDULE, "active", nxt, now, u))
+        await db.executemany(
+            "INSERT INTO medicines(circle_id, name, dose, schedule, status, next_due_at, created_at, "
+            "added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            meds,
+        )
+        await db.commit()
+    else:
+        async with driver._pool.acquire() as conn:
+            await conn.executemany(
+                "INSERT INTO users(user_id, created_at, consent_at) VALUES ($1, $2, $3)", rows_users
+            )
+            await conn.executemany(
+                "INSERT INTO circles(id, created_at, timezone) VALUES ($1, $2, 'Europe/Madrid')",
+                [(u, now) for u in range(1, families + 1)],
+            )
+            await conn.executemany(
+                "INSERT INTO members(user_id, circle_id, role, joined_at) VALUES ($1, $2, 'full', $3)",
+                [(u, u, now) for u in range(1, families + 1)],
+            )
+            due_every = max(1, round(1 / due_share)) if due_share else 0
+            meds = []
+            for u in range(1, families + 1):
+                for k in range(3):
+                    nxt = due_at if due_every and u % due_every == 0 and k == 0 else due_at + 3600 + k
+                    meds.append((u, f"med {k}", "1 tablet", SCHEDULE, "active", nxt, now, u))
+            await conn.executemany(
+                "INSERT INTO medicines(circle_id, name, dose, schedule, status, next_due_at, created_at, "
+                "added_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                meds,
+            )
+
+
+async def timed(label: str, call: object, repeat: int = 20) -> None:
+    samples = []
+    result = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = await call()  # type: ignore[operator]
+        samples.append((time.perf_counter() - start) * 1000)
+    size = len(result) if isinstance(result, list) else result
+    print(
+        f"  {label:<48} median {statistics.median(samples):7.2f} ms   max {max(samples):7.2f} ms   ({size})"
+    )
+
+
+async def scan(url: str | None, families: int) -> None:
+    due_at = 1_800_000_000.0
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_storage(str(Path(tmp) / "bench.sqlite3"), time.time, url or "")
+        await store.open()
+        try:
+            await seed(store, families, 0.01, due_at)
+            print(f"{store.driver.name}: {families:,} families, {3 * families:,} medicines")
+            await timed("scan, nothing due", lambda: store.medicines.due(due_at - 60))
+            await timed("scan, 1% of families due now", lambda: store.medicines.due(due_at + 5))
+            for item in await store.medicines.due(due_at + 5):
+                await store.medicines.come_due(
+                    item.medicine, due_at, "2026-12-03", "20:00", "1 tablet", due_at + 86400
+                )
+            claims = iter(range(10_000))
+            await timed(
+                "claim the minute's sends (first look claims)",
+                lambda: store.medicines.claim_sends(due_at + 5 + next(claims), lease=120, by="bench"),
+                repeat=1,
+            )
+            await timed(
+                "claim again (all leased: nothing)",
+                lambda: store.medicines.claim_sends(due_at + 10, lease=120, by="bench"),
+            )
+        finally:
+            await store.close()
+
+
+async def shared_minute(count: int) -> None:
+    """2,000 families due at one minute, through the real Application."""
+    from bot.app import build_application, start_app, stop_app
+    from bot.config import load_settings
+    from bot.context import services_of
+    from bot.offline import OfflineBotAPI
+    from handlers.medicines import rounds
+
+    due_at = 1_800_000_000.0
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({"BOT_DB_PATH": str(Path(tmp) / "bench.sqlite3")})
+        clock = [due_at - 600]
+        api = OfflineBotAPI(record=False)
+        app = build_application(settings, request=api, clock=lambda: clock[0])
+        await start_app(app)
+        try:
+            store = services_of(app).storage
+            for u in range(1, count + 1):
+                await store.users.give_consent(u)
+                await store.circles.set_timezone(Member(u, u), "Europe/Madrid")
+                med = await store.medicines.start(Member(u, u), "6-MP", limit=30)
+                await store.medicines.edit_draft(Member(u, u), med, dose="1 tablet", schedule=SCHEDULE)
+                await store.medicines.activate(Member(u, u), med, due_at)
+            clock[0] = due_at + 1
+            app.bot_data[rounds.LIMITER] = AsyncLimiter(10**6, 1)  # the job's own work only
+            (job,) = app.job_queue.get_jobs_by_name(rounds.DOSE_JOB)  # type: ignore[union-attr]
+            cpu, start = time.process_time(), time.perf_counter()
+            await job.run(app)
+            wall, used = time.perf_counter() - start, time.process_time() - cpu
+            sent = await store.driver.value("SELECT COUNT(*) FROM dose_sends WHERE sent_at IS NOT NULL")
+            print(
+                f"shared minute: {sent:,} reminders sent; the job's own work {wall:.2f} s wall, "
+                f"{used / max(sent, 1) * 1000:.2f} ms CPU per reminder"
+            )
+            print(
+                f"  at the bot's {rounds.PER_SECOND} a second: the last leaves after "
+                f"{count / rounds.PER_SECOND + wall:.0f} s (target: 120 s)"
+            )
+        finally:
+            await stop_app(app)
+    # The bare-PTB baseline: the same number of send_message calls, nothing else.
+    from telegram import Bot
+
+    bare = Bot("1:bench", request=OfflineBotAPI(record=False))
+    await bare.initialize()
+    start = time.perf_counter()
+    for u in range(1, count + 1):
+        await bare.send_message(u, "💊 20:00")
+    print(f"  bare PTB baseline: {count:,} send_message in {time.perf_counter() - start:.2f} s")
+    await bare.shutdown()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--families", type=int, default=10_000)
+    parser.add_argument("--shared", type=int, default=2_000)
+    args = parser.parse_args()
+    await scan(None, args.families)
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        await scan(url, args.families)
+    else:
+        print("PostgreSQL: DATABASE_URL not set, skipped")
+    await shared_minute(args.shared)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
