@@ -136,6 +136,24 @@ class Schedule:
         return self.doses.get(day.weekday(), usual)
 
 
+def shifted(schedule: Schedule, minutes: int) -> Schedule | None:
+    """The schedule with every clock time moved by `minutes` (a change of time zone that keeps
+    the doses' moments: 20:00 in Madrid is 13:00 in Chicago). None when a time would cross
+    midnight and the days matter (weekdays, every N days, courses, a first or last day):
+    that one is left for the family to change by hand."""
+    moved = []
+    for hhmm in schedule.times:
+        parsed = clock(hhmm)
+        if parsed is None:
+            return None
+        total = parsed[0] * 60 + parsed[1] + minutes
+        if not 0 <= total < 24 * 60 and (schedule.every != DAY or schedule.start or schedule.end):
+            return None
+        total %= 24 * 60
+        moved.append(f"{total // 60:02d}:{total % 60:02d}")
+    return replace(schedule, times=tuple(sorted(set(moved))))
+
+
 def clock(text: str) -> tuple[int, int] | None:
     """ "20:00" -> (20, 0); None for anything else."""
     hours, sep, minutes = text.partition(":")

@@ -18,6 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from bot.doses import CYCLE, WEEKDAYS, Schedule
+from bot.doses import DAY as DAY_KIND
 from bot.offline import ApiError
 from bot.storage import Member
 from handlers.medicines import DOSE_JOB
@@ -460,3 +461,91 @@ async def test_spanish_times_and_a_reminder_in_each_members_language(settings: A
 def names_es(bot: Harness) -> str:
     """The first suggested name containing 6-MP, in the parent's language."""
     return next(n for n in s(bot, "medicines.name_names").split("; ") if "6-MP" in n)
+
+
+async def test_discreet_wording_and_the_warning_when_nobody_gets_reminders(meds: Harness) -> None:
+    bot = meds
+    await family(bot)
+    await add_6mp(bot)
+    await bot.tap(s(bot, "medicines.save"), A)
+    # B chooses the discreet first line; A turns reminders to them off.
+    await bot.send("/medicines", B)
+    await bot.tap(s(bot, "medicines.settings"), B)
+    await bot.tap(s(bot, "medicines.discreet_off"), B)
+    assert s(bot, "medicines.discreet_on") in [label for label, _ in bot.buttons(B)]
+    await bot.send("/medicines", A)
+    await bot.tap(s(bot, "medicines.settings"), A)
+    await bot.tap(s(bot, "medicines.reminders_on"), A)
+    assert s(bot, "medicines.reminders_off") in [label for label, _ in bot.buttons(A)]
+    at(bot, datetime(2026, 11, 30, 20, 0, 5, tzinfo=MADRID))
+    await run_job(bot)
+    assert not reminders(bot, A)
+    (to_b,) = reminders(bot, B)
+    first_line = str(to_b["text"]).split("\n")[0]
+    assert first_line == s(bot, "medicines.reminder_discreet", time="20:00")
+    assert "6-MP" not in first_line  # a locked screen shows the first line
+    # Nobody gets them now: the list says so.
+    await bot.send("/medicines", B)
+    await bot.tap(s(bot, "medicines.settings"), B)
+    await bot.tap(s(bot, "medicines.reminders_on"), B)
+    await bot.send("/medicines", A)
+    assert s(bot, "medicines.nobody") in bot.html(A)
+
+
+async def test_room_for_thirty_medicines_and_a_schedule_needs_a_time(meds: Harness) -> None:
+    bot = meds
+    await family(bot, with_b=False)
+    await bot.send("/medicines", A)
+    await bot.tap(s(bot, "medicines.add"), A)
+    await bot.send("co-trimoxazole", A)
+    await bot.send("5 mL", A)
+    await bot.tap(s(bot, "medicines.every_day"), A)
+    assert s(bot, "medicines.done") not in [label for label, _ in bot.buttons(A)]  # no Done before a time
+    await bot.tap_data(make("dn", med=1), A)  # an old Done, tapped anyway
+    assert bot.answers()[-1]["text"] == s(bot, "medicines.times_none")
+    for n in range(29):
+        await bot.storage.medicines.start(Member(A, A), f"med {n}", limit=30)
+    await bot.send("/medicines", A)
+    await bot.tap(s(bot, "medicines.add"), A)
+    await bot.send("one more", A)
+    assert s(bot, "medicines.full", limit=30) in bot.html(A)
+
+
+async def test_a_new_time_zone_keeps_clock_times_or_on_one_tap_the_moments(meds: Harness) -> None:
+    bot = meds
+    await family(bot)
+    await add_6mp(bot)  # every day at 20:00 in Madrid
+    await bot.tap(s(bot, "medicines.save"), A)
+    await bot.storage.appointments.add(Member(A, A), NOW + 86400, NOW + 3600, after=NOW, limit=10)
+    await bot.send("/appointment", A)
+    await bot.tap(s(bot, "appointments.change_zone"), A)
+    await bot.tap("Chicago", A)
+    assert s(bot, "appointments.zone_medicines") in bot.html(A)
+    (m,) = await bot.storage.medicines.listed(A)
+    chicago = ZoneInfo("America/Chicago")
+    assert m.next_due_at == datetime(2026, 11, 30, 20, 0, tzinfo=chicago).timestamp()  # 20:00 stays 20:00
+    await bot.tap(s(bot, "appointments.zone_keep_dose_moments"), A)
+    assert s(bot, "appointments.zone_doses_kept") in bot.html(A)
+    (m,) = await bot.storage.medicines.listed(A)
+    assert Schedule.loads(m.schedule).times == ("13:00",)  # 20:00 in Madrid is 13:00 in Chicago
+    assert m.next_due_at == datetime(2026, 11, 30, 20, 0, tzinfo=MADRID).timestamp()  # the same moment
+    assert "moved the times of mercaptopurine (6-MP)" in bot.html(B)
+    assert [c.what for c in await bot.storage.medicines.changes(A, m.id)] == ["added", "schedule"]
+    # A second tap moves nothing.
+    await bot.tap_data(
+        bot.api.chat_messages(A)[-1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"], A
+    )
+    (again,) = await bot.storage.medicines.listed(A)
+    assert Schedule.loads(again.schedule).times == ("13:00",)
+
+
+def test_shifting_times_leaves_a_day_bound_schedule_that_crosses_midnight() -> None:
+    from bot.doses import shifted
+
+    assert shifted(Schedule(every=DAY_KIND, times=("20:00", "08:00")), -7 * 60) == Schedule(
+        every=DAY_KIND, times=("01:00", "13:00")
+    )
+    assert shifted(Schedule(every=WEEKDAYS, weekdays=(0,), times=("02:00",)), -7 * 60) is None
+    assert shifted(Schedule(every=WEEKDAYS, weekdays=(0,), times=("20:00",)), -7 * 60) == Schedule(
+        every=WEEKDAYS, weekdays=(0,), times=("13:00",)
+    )

@@ -13,18 +13,20 @@ calm "gone".
 from __future__ import annotations
 
 import io
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
 
 from bot import render, when
-from bot.callbacks import CallbackData
+from bot.callbacks import MAX_NUMBER, CallbackData
 from bot.context import BotContext
-from bot.doses import Schedule, next_due
+from bot.doses import NEEDED, Schedule, next_due, shifted
 from bot.storage import Appointment, LimitReached, Member, Prompt
+from bot.storage.interface import Medicine
 from bot.when import LIMIT_YEARS
 from bot.zones import ZoneCandidate
 from handlers.appointments.buttons import (
@@ -41,6 +43,7 @@ from handlers.appointments.buttons import (
     ClearNote,
     ConfirmZone,
     DeleteAppointment,
+    KeepDoseMoments,
     KeepMoments,
     OpenAppointment,
     PickDay,
@@ -111,7 +114,7 @@ from handlers.common import (
     user_id,
 )
 from handlers.family.notify import notice as tell_added
-from handlers.family.notify import signature
+from handlers.family.notify import signature, tell_members
 from handlers.prompts import (
     Asking,
     Outcome,
@@ -134,6 +137,7 @@ async def list_reply(
     notice: str | None = None,
     undo: int | None = None,
     keep: KeepMoments | None = None,
+    keep_doses: KeepDoseMoments | None = None,
 ) -> Reply:
     """The parent's next appointments (with `notice` above them, and Undo for `undo`, one
     just deleted, or `keep` for those a change of zone moved), or the time zones first while
@@ -144,7 +148,7 @@ async def list_reply(
         return Reply(zone_screen(context, notice))
     assert tz_name is not None
     items = await context.storage.appointments.upcoming(await circle_of(update, context), context.now())
-    return Reply(list_view(context.content, tz_name, items, context.now(), notice, undo, keep))
+    return Reply(list_view(context.content, tz_name, items, context.now(), notice, undo, keep, keep_doses))
 
 
 _ZONES_WARMED = "appointments.zones_warmed"  # bot_data: the warm-up below was started
@@ -278,9 +282,68 @@ async def save_zone(update: Update, context: BotContext, name: str, place: str) 
             ref = zone_ref(old_name or "")
             if ref is not None:
                 keep = KeepMoments(*ref, moved_check(name, moved))
+    keep_doses = None
     if new is not None and old_name != name and await retime_medicines(context, who, new, now):
         notice = f"{notice}\n{s('appointments.zone_medicines')}"
-    return await list_reply(update, context, notice, keep=keep)
+        ref = zone_ref(old_name or "")
+        if ref is not None:
+            keep_doses = KeepDoseMoments(
+                *ref, doses_check(await context.storage.medicines.listed(who.circle))
+            )
+    return await list_reply(update, context, notice, keep=keep, keep_doses=keep_doses)
+
+
+def doses_check(medicines: Sequence[Medicine]) -> int:
+    """A CRC of the medicines' schedules as they are: a button made with it acts only on
+    them unchanged."""
+    return zlib.crc32("|".join(f"{m.id}:{m.status}:{m.schedule}" for m in medicines).encode()) % MAX_NUMBER
+
+
+async def keep_dose_moments(update: Update, context: BotContext, data: KeepDoseMoments) -> Reply:
+    """Keep the doses at the same moments instead: each active medicine's times move by the
+    difference between the old zone's clock and the new one's (now), recorded as a change
+    of times with who and when, and every member is told. A medicine whose times would cross
+    midnight while its days matter is left for the family to change by hand, and named."""
+    s = context.content.strings
+    old_name = zone_at(data.n, data.check)
+    found = await family_zone(update, context)
+    if old_name is None or found is None:
+        return stale_reply(context)
+    new, _ = found
+    old = zone(old_name)
+    assert old is not None
+    who, now = await require_full(update, context), context.now()
+    medicines = await context.storage.medicines.listed(who.circle)
+    if doses_check(medicines) != data.doses:
+        return await list_reply(update, context, s("appointments.zone_doses_changed"))
+    moment = datetime.fromtimestamp(now, UTC)
+    delta = int(
+        (
+            (moment.astimezone(new).utcoffset() or timedelta())
+            - (moment.astimezone(old).utcoffset() or timedelta())
+        ).total_seconds()
+        // 60
+    )
+    by_hand = []
+    for m in medicines:
+        schedule = Schedule.loads(m.schedule)
+        if schedule.every == NEEDED or not schedule.times:
+            continue
+        moved = shifted(schedule, delta)
+        if moved is None:
+            by_hand.append(render.esc(m.name))
+            continue
+        due = next_due(moved, new, moment) if m.status == "active" else None
+        await context.storage.medicines.change(
+            who, m.id, "schedule", due.at.timestamp() if due else None, schedule=moved.dumps()
+        )
+        await tell_members(
+            context, who, "medicines.notice_moved", only_notices=False, medicine=render.esc(m.name)
+        )
+    notice = s("appointments.zone_doses_kept")
+    if by_hand:
+        notice += "\n" + s("appointments.zone_doses_by_hand", names=", ".join(by_hand))
+    return await list_reply(update, context, notice)
 
 
 async def retime_medicines(context: BotContext, who: Member, new: ZoneInfo, now: float) -> int:

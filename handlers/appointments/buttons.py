@@ -58,6 +58,18 @@ class ConfirmZone(CallbackData, prefix="af"):
 
 
 @dataclass(frozen=True)
+class KeepDoseMoments(CallbackData, prefix="aj"):
+    """Under "time zone saved", when the medicines kept their clock times in the new zone:
+    move each one's times so its doses come at the same moments as before (`n`, `check`:
+    the old zone, as in ConfirmZone; `doses`: rules.doses_check of the medicines as they
+    were left, so a second tap, or a medicine changed since, moves nothing)."""
+
+    n: int
+    check: int
+    doses: int
+
+
+@dataclass(frozen=True)
 class KeepMoments(CallbackData, prefix="av"):
     """Under "time zone saved", when the upcoming appointments kept their clock times in the
     new zone: put them back at the moments they had, the old zone's clock times (`n`,

@@ -106,6 +106,7 @@ def list_view(
     notice: str | None = None,
     undo: int | None = None,
     keep: CallbackData | None = None,
+    keep_doses: CallbackData | None = None,
 ) -> View:
     """The next appointments (when, where) and the family's time zone, each appointment a
     button; Undo first for one just deleted (`undo`), or "Keep the same moments instead"
@@ -132,6 +133,8 @@ def list_view(
     rows = [[button(s("appointments.undo"), UndoDelete(undo))]] if undo is not None else []
     if keep is not None:
         rows.append([button(s("appointments.zone_keep_moments"), keep)])
+    if keep_doses is not None:
+        rows.append([button(s("appointments.zone_keep_dose_moments"), keep_doses)])
     rows += [
         [button(render.clip(when_text(content, a.starts_at, tz), 40), OpenAppointment(a.id))] for a in items
     ]

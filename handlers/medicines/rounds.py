@@ -70,6 +70,7 @@ SNOOZE = 15 * 60  # "In 15 min"
 LATE_AFTER = 10 * 60  # a reminder this late says so
 LIMITER = "dose_limiter"  # bot_data key of this job's AsyncLimiter
 PER_SECOND = 25
+MAX_ROUNDS = 200  # batches a look works through (200 × 500 = 100,000 doses or sends)
 
 
 # ---- one due minute, as each member sees it ---------------------------------------------------
@@ -140,7 +141,7 @@ async def come_due(context: BotContext, *, batch: int = 500) -> int:
     only while within the family's window."""
     recorded = 0
     now = context.now()
-    while True:
+    for _ in range(MAX_ROUNDS):  # a bound, in case a medicine could not be moved on
         due = await context.storage.medicines.due(now, batch=batch)
         if not due:
             return recorded
@@ -168,6 +169,8 @@ async def come_due(context: BotContext, *, batch: int = 500) -> int:
             recorded += 1
         if len(due) < batch:
             return recorded
+    log.warning("doses still due after %d rounds; the next look goes on", MAX_ROUNDS)
+    return recorded
 
 
 async def send_due(context: BotContext) -> int:
@@ -176,7 +179,7 @@ async def send_due(context: BotContext) -> int:
     storage = context.storage
     limiter: AsyncLimiter = context.bot_data[LIMITER]
     sent = 0
-    while True:
+    for _ in range(MAX_ROUNDS):
         now = context.now()
         claimed = await storage.medicines.claim_sends(now, lease=LEASE, by=context.services.replica)
         if not claimed:
@@ -206,6 +209,7 @@ async def send_due(context: BotContext) -> int:
             else:
                 await storage.medicines.mark_sent(circle, due_at, uid, message.message_id, context.now())
                 sent += 1
+    return sent
 
 
 # ---- the taps on a reminder -------------------------------------------------------------------
