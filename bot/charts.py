@@ -132,7 +132,8 @@ def draw(points: Sequence[Point], labels: Labels, start: date, end: date) -> Cha
     dates: Any = matplotlib.dates  # its date helpers carry no annotations
     date2num, num2date = dates.date2num, dates.num2date
     height = HEIGHT + PANEL * (len(panels) - 1)
-    fig = Figure(figsize=(WIDTH / DPI, height / DPI), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(WIDTH / DPI, height / DPI), dpi=DPI)
+    fig.subplots_adjust(left=0.12, right=0.97, top=1 - 60 / height, bottom=70 / height, hspace=0.25)
     FigureCanvasAgg(fig)
     try:
         grid = fig.subplots(len(panels), 1, sharex=True, squeeze=False)
@@ -154,6 +155,12 @@ def draw(points: Sequence[Point], labels: Labels, start: date, end: date) -> Cha
         return Chart(out.getvalue(), panels)
     finally:
         fig.clear()
+
+
+def warm_up() -> None:
+    """Draw a throw-away chart: matplotlib's modules and fonts are loaded after it."""
+    day = date(2000, 1, 3)
+    draw([Point(day, 1.0, "1", "u")], Labels("", "", "", "", ()), day, day)
 
 
 def _panel(ax: Any, panel: Series, labels: Labels, date2num: Any) -> None:

@@ -1,7 +1,7 @@
 """The dose reminder job's costs, printed (never asserted).
 
 1. The due-dose scan: 10,000 families with 3 active medicines each (30,000 medicines), on a
-   real SQLite file (and PostgreSQL when scripts/ensure-postgres.sh finds a server): the time
+   real SQLite file and on PostgreSQL (DATABASE_URL, else a server started as the tests do): the time
    of `medicines.due(now)` when nothing is due and when 1% of families have a dose due now,
    and of `claim_sends` at that minute.
 2. A shared due minute: 2,000 families, one member each, one medicine due at 20:00, through
@@ -10,6 +10,8 @@
    limiter's waits taken out: its 25 a second is `PER_SECOND`), the wall time at 25 a second
    (2,000 / 25 = 80 s: the bound is Telegram's limit, not the bot), and a bare PTB
    send_message loop beside it for the same number of messages.
+3. A blood-count chart (matplotlib, two units, 90 days): first and typical drawing time,
+   and a tap's answer through the Application while four charts are drawn off the loop.
 
     .venv/bin/python scripts/bench_doses.py [--families 10000] [--shared 2000]
 """
@@ -185,6 +187,74 @@ async def shared_minute(count: int) -> None:
     await bare.shutdown()
 
 
+async def charts() -> None:
+    """A count's chart (two units, 90 days), drawn on the heavy-work threads, and a tap's
+    answer through the Application while four are being drawn, beside one with none."""
+    from datetime import date, timedelta
+
+    from telegram import Update
+
+    from bot.app import build_application, start_app, stop_app
+    from bot.charts import Labels, Point, draw
+    from bot.config import load_settings
+    from bot.context import services_of
+    from bot.offline import OfflineBotAPI, UpdateFactory
+
+    labels = Labels(
+        "Platelets", "Entered by your family; the lab report is the record.", "<", ">", ("Jan",) * 12
+    )
+    start = date(2026, 9, 3)
+    points = [
+        Point(start + timedelta(days=3 * i), 40 + i, str(40 + i), "x10^9/L", "platelets") for i in range(30)
+    ]
+    points += [
+        Point(start + timedelta(days=9 * i), 4e4 + i, str(40000 + i), "/mm3", "platelets") for i in range(10)
+    ]
+    first = time.perf_counter()
+    draw(points, labels, start, date(2026, 12, 3))
+    first_ms = (time.perf_counter() - first) * 1000
+    samples = []
+    for _ in range(10):
+        begin = time.perf_counter()
+        chart = draw(points, labels, start, date(2026, 12, 3))
+        samples.append((time.perf_counter() - begin) * 1000)
+    print(
+        f"chart: first {first_ms:.0f} ms (fonts loaded), then median {statistics.median(samples):.0f} ms, "
+        f"max {max(samples):.0f} ms; {len(chart.png):,} bytes, {len(chart.panels)} panels (target 300 ms)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        app = build_application(
+            load_settings({"BOT_DB_PATH": str(Path(tmp) / "b.sqlite3")}), request=OfflineBotAPI()
+        )
+        await start_app(app)
+        try:
+            heavy = services_of(app).heavy
+            parents = iter(range(1, 10_000))  # a new chat each time: no per-chat wait
+
+            async def tap_ms() -> float:
+                begin = time.perf_counter()
+                parent = UpdateFactory(user_id=next(parents), first_name="P", language="en")
+                await app.process_update(Update.de_json(parent.text("/start"), app.bot))
+                return (time.perf_counter() - begin) * 1000
+
+            idle = [await tap_ms() for _ in range(20)]
+            drawing = [
+                asyncio.ensure_future(heavy.run(draw, points, labels, start, date(2026, 12, 3)))
+                for _ in range(4)
+            ]
+            busy = []
+            while not all(d.done() for d in drawing):
+                busy.append(await tap_ms())
+            await asyncio.gather(*drawing)
+            print(
+                f"  a tap's answer: median {statistics.median(idle):.1f} ms idle, "
+                f"{statistics.median(busy):.1f} ms (max {max(busy):.1f}) "
+                f"while 4 charts draw ({len(busy)} taps)"
+            )
+        finally:
+            await stop_app(app)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--families", type=int, default=10_000)
@@ -195,7 +265,14 @@ async def main() -> None:
     if url:
         await scan(url, args.families)
     else:
-        print("PostgreSQL: DATABASE_URL not set, skipped")
+        try:
+            from tests.pgserver import PostgresServer, PostgresUnavailable
+
+            with PostgresServer() as server:
+                await scan(server.create_database(), args.families)
+        except (ImportError, PostgresUnavailable) as exc:
+            print(f"PostgreSQL skipped: {exc}")
+    await charts()
     await shared_minute(args.shared)
 
 

@@ -29,7 +29,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 
 from bot import render, when
-from bot.charts import Chart, draw
+from bot.charts import Chart, draw, warm_up
 from bot.context import BotApp, BotContext, Command
 from bot.storage import LimitReached, Member, NoConsent, Prompt
 from bot.storage.interface import Count, Counts
@@ -147,7 +147,20 @@ def _words(context: BotContext) -> dict[str, str]:
 
 
 # ---- the screen ---------------------------------------------------------------------------------------
+_CHARTS_WARMED = "counts.charts_warmed"  # bot_data: the warm-up below was started
+
+
+def warm_charts(context: BotContext) -> None:
+    """The first chart costs about a second (matplotlib's import and fonts): the first time a
+    bot shows the counts, that is paid on the heavy-work pool, so the family's first chart
+    does not wait for it, and no tap waits either."""
+    if not context.bot_data.get(_CHARTS_WARMED):
+        context.bot_data[_CHARTS_WARMED] = True
+        context.application.create_task(context.services.heavy.run(warm_up), name="charts-warm-up")
+
+
 async def _screen(update: Update, context: BotContext, notice: str | None = None) -> View:
+    warm_charts(context)
     who = await me(update, context)
     repo = counts_of(context)
     if not who.circle:
