@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,7 +24,7 @@ from bot.offline import ApiError
 from bot.storage import Member
 from handlers.medicines import DOSE_JOB
 from handlers.medicines.rounds import cell
-from tests.harness import Clock, Harness, make
+from tests.harness import Clock, Harness, make, stored_anywhere
 from tests.test_family import consent, join_by_link
 
 pytestmark = pytest.mark.every_backend
@@ -549,3 +550,65 @@ def test_shifting_times_leaves_a_day_bound_schedule_that_crosses_midnight() -> N
     assert shifted(Schedule(every=WEEKDAYS, weekdays=(0,), times=("20:00",)), -7 * 60) == Schedule(
         every=WEEKDAYS, weekdays=(0,), times=("13:00",)
     )
+
+
+async def test_changing_the_times_of_a_saved_medicine(meds: Harness) -> None:
+    bot = meds
+    await family(bot)
+    await add_6mp(bot)
+    await bot.tap(s(bot, "medicines.save"), A)
+    await bot.tap(s(bot, "medicines.open", name="mercaptopurine (6-MP)"), A)
+    await bot.tap(s(bot, "medicines.change_times"), A)
+    await bot.send("8", A)  # reads two ways: asked again, nothing changed
+    assert s(bot, "medicines.time_which", part="8") in bot.html(A)
+    await bot.send("8am and 8pm", A)
+    (m,) = await bot.storage.medicines.listed(A)
+    assert Schedule.loads(m.schedule).times == ("08:00", "20:00")
+    assert m.next_due_at == datetime(2026, 11, 30, 20, 0, tzinfo=MADRID).timestamp()
+    assert "Every day at 08:00, 20:00" in bot.html(B)  # told, with the new times
+    assert [c.what for c in await bot.storage.medicines.changes(A, m.id)] == ["added", "schedule"]
+
+
+@pytest.mark.sqlite_only
+async def test_mydata_has_the_medicines_and_erasing_leaves_no_trace(meds: Harness) -> None:
+    bot = meds
+    await family(bot, with_b=False)
+    await bot.send("/medicines", A)
+    await bot.tap(s(bot, "medicines.add"), A)
+    await bot.send("ZQXMARKER", A)
+    await bot.send("1 tablet", A)
+    await bot.tap(s(bot, "medicines.every_day"), A)
+    await bot.send("20:00", A)
+    await bot.tap(s(bot, "medicines.done"), A)
+    await bot.tap(s(bot, "medicines.save"), A)
+    at(bot, datetime(2026, 11, 30, 20, 0, 5, tzinfo=MADRID))
+    await run_job(bot)
+    await bot.tap(s(bot, "medicines.given"), A)
+    await bot.send("/mydata", A)
+    export = json.loads(bot.api.files[-1].data)
+    (medicine,) = export["circle"]["medicines"]
+    assert medicine["name"] == "ZQXMARKER" and [c["what"] for c in medicine["changes"]] == ["added"]
+    assert [d["status"] for d in export["circle"]["doses"]] == ["given"]
+    assert await stored_anywhere(bot, "ZQXMARKER")
+    await bot.send("/deletemydata", A)
+    await bot.tap(s(bot, "privacy.delete.confirm"), A)
+    assert not await stored_anywhere(bot, "ZQXMARKER")
+    assert await bot.storage.medicines.listed(A, stopped=True) == []
+
+
+async def test_a_medicine_left_half_added_is_kept_a_day_then_dropped(meds: Harness) -> None:
+    bot = meds
+    await family(bot, with_b=False)
+    await bot.send("/medicines", A)
+    await bot.tap(s(bot, "medicines.add"), A)
+    await bot.send("dexamethasone", A)
+    (draft,) = await bot.storage.driver.all("SELECT id FROM medicines WHERE status='draft'")  # type: ignore[attr-defined]
+    bot.clock.advance(23 * 3600)  # a night later the prompt has ended; the draft is there
+    await bot.send("/medicines", A)
+    await bot.tap(s(bot, "medicines.finish", name="dexamethasone"), A)
+    assert "Type the dose exactly" in bot.html(A)
+    await bot.send("2 mL", A)
+    assert s(bot, "medicines.every_ask", name="dexamethasone", dose="2 mL") in bot.html(A)
+    bot.clock.advance(2 * 3600)
+    await bot.storage.medicines.start(Member(A, A), "another", limit=30)
+    assert await bot.storage.medicines.get(A, int(draft["id"])) is None

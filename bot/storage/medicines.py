@@ -87,6 +87,17 @@ class MedicinesRepo:
         )
         return [_medicine(r) for r in rows]
 
+    async def drafts(self, circle: int) -> list[Medicine]:
+        """The medicines being added (kept a day), the newest first."""
+        rows = await self.db.all(
+            f"SELECT {_MEDICINE} FROM medicines WHERE circle_id=:circle AND status=:draft "
+            "AND created_at >= :since ORDER BY id DESC",
+            circle=circle,
+            draft=DRAFT,
+            since=self.db.clock() - DRAFT_HOURS * 3600,
+        )
+        return [_medicine(r) for r in rows]
+
     async def get(self, circle: int, medicine_id: int) -> Medicine | None:
         row = await self.db.one(
             f"SELECT {_MEDICINE} FROM medicines WHERE circle_id=:circle AND id=:id",

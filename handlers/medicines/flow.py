@@ -156,7 +156,9 @@ async def list_reply(update: Update, context: BotContext, notice: str | None = N
     twelve = clock[1] if clock else False
     medicines = await context.storage.medicines.listed(who.circle)
     receivers = await context.storage.medicines.receivers(who.circle) if who.circle else 0
-    return Reply(list_view(context.content, medicines, twelve, receivers=receivers, notice=notice))
+    drafts = await context.storage.medicines.drafts(who.circle) if who.full else []
+    view = list_view(context.content, medicines, twelve, receivers=receivers, notice=notice, drafts=drafts)
+    return Reply(view)
 
 
 async def gone(update: Update, context: BotContext) -> Reply:

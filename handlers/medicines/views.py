@@ -148,6 +148,7 @@ def list_view(
     *,
     receivers: int,
     notice: str | None = None,
+    drafts: Sequence[Medicine] = (),
 ) -> View:
     s = content.strings
     lines = [notice] if notice else []
@@ -170,6 +171,7 @@ def list_view(
         lines.append(s("medicines.nobody"))
     lines.append(s("medicines.about"))
     rows = [[button(s("medicines.open", name=m.name[:40]), OpenMedicine(m.id))] for m in medicines]
+    rows += [[button(s("medicines.finish", name=m.name[:40]), ShowDraft(m.id))] for m in drafts]
     rows.append([button(s("medicines.add"), AddMedicine()), button(s("medicines.today"), ShowToday())])
     rows.append(
         [button(s("medicines.counts"), ShowCounts()), button(s("medicines.settings"), DoseSettings(0, 0))]
