@@ -202,6 +202,23 @@ def _rules(pdf: _Sheet, count: int, x: float, width: float) -> None:
     pdf.set_y(pdf.get_y() + 2)
 
 
+def _new_sheet(strings: Strings, title: str, language: str) -> _Sheet:
+    """An A4 sheet with the fonts loaded, titled, on its first page."""
+    pdf = _Sheet(strings)
+    # "{nb}" in a parent's text must stay literal, not become the page count. fpdf2
+    # documents None as "off" but types the attribute as str.
+    pdf.str_alias_nb_pages = None  # type: ignore[assignment]
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.set_margins(18, 18, 18)
+    pdf.add_font(FAMILY, "", str(REGULAR))
+    pdf.add_font(FAMILY, "B", str(BOLD))
+    pdf.glyphs = {"": _font_glyphs(pdf, FAMILY), "B": _font_glyphs(pdf, FAMILY + "B")}
+    pdf.set_title(title)
+    pdf.set_lang(language)
+    pdf.add_page()
+    return pdf
+
+
 def build_pdf(
     questions: Sequence[SavedQuestion],
     strings: Strings,
@@ -212,20 +229,8 @@ def build_pdf(
     """The printable list: title, date, then each question (with what its hard words mean,
     from `explains` by question id) and its answer or lines to write on."""
     explains = explains or {}
-    pdf = _Sheet(strings)
-    # "{nb}" in a parent's text must stay literal, not become the page count. fpdf2
-    # documents None as "off" but types the attribute as str.
-    pdf.str_alias_nb_pages = None  # type: ignore[assignment]
-    pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.set_margins(18, 18, 18)
-    pdf.add_font(FAMILY, "", str(REGULAR))
-    pdf.add_font(FAMILY, "B", str(BOLD))
-    pdf.glyphs = {"": _font_glyphs(pdf, FAMILY), "B": _font_glyphs(pdf, FAMILY + "B")}
     title = strings("questions.pdf_title")
-    pdf.set_title(title)
-    pdf.set_lang(language)
-    pdf.add_page()
-
+    pdf = _new_sheet(strings, title, language)
     left = pdf.l_margin
     full = pdf.w - pdf.l_margin - pdf.r_margin
     _paragraph(pdf, title, left, full, "B", 16)
@@ -269,16 +274,7 @@ def build_list_pdf(
     """A printable list (the medication list): title, intro lines, then each item's lines
     (the first in bold), with space beside each to note what the nurse or pharmacist says.
     Plain text in: what a family typed is drawn as typed."""
-    pdf = _Sheet(strings)
-    pdf.str_alias_nb_pages = None  # type: ignore[assignment]
-    pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.set_margins(18, 18, 18)
-    pdf.add_font(FAMILY, "", str(REGULAR))
-    pdf.add_font(FAMILY, "B", str(BOLD))
-    pdf.glyphs = {"": _font_glyphs(pdf, FAMILY), "B": _font_glyphs(pdf, FAMILY + "B")}
-    pdf.set_title(title)
-    pdf.set_lang(language)
-    pdf.add_page()
+    pdf = _new_sheet(strings, title, language)
     left = pdf.l_margin
     full = pdf.w - pdf.l_margin - pdf.r_margin
     _paragraph(pdf, title, left, full, "B", 16)

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,61 +38,45 @@ from bot.storage import Member, open_storage
 SCHEDULE = Schedule(every=DAY, times=("08:00", "20:00")).dumps()
 
 
-async def seed(store: object, families: int, due_share: float, due_at: float) -> None:
-    """`families` families of one, 3 medicines each; `due_share` of them due at `due_at`."""
-    s = store  # the Store
-    driver = s.driver  # type: ignore[attr-defined]
+async def seed(store: Any, families: int, due_share: float, due_at: float) -> None:
+    """`families` families of one, 3 medicines each; `due_share` of them due at `due_at`
+    (written in bulk on the driver's own connection: the storage API would take minutes)."""
     now = time.time()
-    rows_users = [(u, now, now) for u in range(1, families + 1)]
+    every = max(1, round(1 / due_share)) if due_share else 0
+    people = range(1, families + 1)
+    tables = [
+        ("users(user_id, created_at, consent_at)", [(u, now, now) for u in people]),
+        ("circles(id, created_at, timezone)", [(u, now, "Europe/Madrid") for u in people]),
+        ("members(user_id, circle_id, role, joined_at)", [(u, u, "full", now) for u in people]),
+        (
+            "medicines(circle_id, name, dose, schedule, status, next_due_at, created_at, added_by)",
+            [
+                (
+                    u,
+                    f"med {k}",
+                    "1 tablet",
+                    SCHEDULE,
+                    "active",
+                    due_at if every and u % every == 0 and k == 0 else due_at + 3600 + k,
+                    now,
+                    u,
+                )
+                for u in people
+                for k in range(3)
+            ],
+        ),
+    ]
+    driver = store.driver
     if driver.name == "sqlite":
-        db = driver.db
-        await db.executemany(
-            "INSERT INTO users(user_id, created_at, consent_at) VALUES (?, ?, ?)", rows_users
-        )
-        await db.executemany(
-            "INSERT INTO circles(id, created_at, timezone) VALUES (?, ?, 'Europe/Madrid')",
-            [(u, now) for u in range(1, families + 1)],
-        )
-        await db.executemany(
-            "INSERT INTO members(user_id, circle_id, role, joined_at) VALUES (?, ?, 'full', ?)",
-            [(u, u, now) for u in range(1, families + 1)],
-        )
-        due_every = max(1, round(1 / due_share)) if due_share else 0
-        meds = []
-        for u in range(1, families + 1):
-            for k in range(3):
-                nxt = due_at if due_every and u % due_every == 0 and k == 0 else due_at + 3600 + k
-                meds.append((u, f"med {k}", "1 tablet", SCHEDULE, "active", nxt, now, u))
-        await db.executemany(
-            "INSERT INTO medicines(circle_id, name, dose, schedule, status, next_due_at, created_at, "
-            "added_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            meds,
-        )
-        await db.commit()
-    else:
-        async with driver._pool.acquire() as conn:
-            await conn.executemany(
-                "INSERT INTO users(user_id, created_at, consent_at) VALUES ($1, $2, $3)", rows_users
-            )
-            await conn.executemany(
-                "INSERT INTO circles(id, created_at, timezone) VALUES ($1, $2, 'Europe/Madrid')",
-                [(u, now) for u in range(1, families + 1)],
-            )
-            await conn.executemany(
-                "INSERT INTO members(user_id, circle_id, role, joined_at) VALUES ($1, $2, 'full', $3)",
-                [(u, u, now) for u in range(1, families + 1)],
-            )
-            due_every = max(1, round(1 / due_share)) if due_share else 0
-            meds = []
-            for u in range(1, families + 1):
-                for k in range(3):
-                    nxt = due_at if due_every and u % due_every == 0 and k == 0 else due_at + 3600 + k
-                    meds.append((u, f"med {k}", "1 tablet", SCHEDULE, "active", nxt, now, u))
-            await conn.executemany(
-                "INSERT INTO medicines(circle_id, name, dose, schedule, status, next_due_at, created_at, "
-                "added_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                meds,
-            )
+        for table, rows in tables:
+            marks = ", ".join("?" * len(rows[0]))
+            await driver.db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        await driver.db.commit()
+        return
+    async with driver._pool.acquire() as conn:
+        for table, rows in tables:
+            marks = ", ".join(f"${n}" for n in range(1, len(rows[0]) + 1))
+            await conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
 
 async def timed(label: str, call: object, repeat: int = 20) -> None:

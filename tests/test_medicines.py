@@ -71,6 +71,18 @@ async def add_6mp(bot: Harness, user: int = A) -> None:
     await bot.tap(s(bot, "medicines.done"), user)
 
 
+async def add_daily(bot: Harness, name: str, dose: str, time: str = "20:00", user: int = A) -> None:
+    """A medicine typed in, every day at one time, saved."""
+    await bot.send("/medicines", user)
+    await bot.tap(s(bot, "medicines.add"), user)
+    await bot.send(name, user)
+    await bot.send(dose, user)
+    await bot.tap(s(bot, "medicines.every_day"), user)
+    await bot.send(time, user)
+    await bot.tap(s(bot, "medicines.done"), user)
+    await bot.tap(s(bot, "medicines.save"), user)
+
+
 async def run_job(bot: Harness) -> None:
     (job,) = bot.app.job_queue.get_jobs_by_name(DOSE_JOB)  # type: ignore[union-attr]
     await job.run(bot.app)
@@ -229,13 +241,7 @@ async def test_one_message_per_due_minute_and_not_marked_after_the_window(meds: 
     await family(bot, with_b=False)
     await add_6mp(bot)
     await bot.tap(s(bot, "medicines.save"), A)
-    await bot.tap(s(bot, "medicines.add"), A)
-    await bot.send("co-trimoxazole", A)
-    await bot.send("5 mL", A)
-    await bot.tap(s(bot, "medicines.every_day"), A)
-    await bot.send("20:00", A)
-    await bot.tap(s(bot, "medicines.done"), A)
-    await bot.tap(s(bot, "medicines.save"), A)
+    await add_daily(bot, "co-trimoxazole", "5 mL")
     at(bot, datetime(2026, 11, 30, 20, 0, 5, tzinfo=MADRID))
     await run_job(bot)
     (sent,) = reminders(bot, A)
@@ -384,14 +390,7 @@ async def test_a_reminder_for_a_medicine_stopped_since_still_records(meds: Harne
 async def test_the_csv_neutralises_formulas_and_the_pdf_lists_each_medicine(meds: Harness) -> None:
     bot = meds
     await family(bot, with_b=False)
-    await bot.send("/medicines", A)
-    await bot.tap(s(bot, "medicines.add"), A)
-    await bot.send("=HYPERLINK(1)", A)
-    await bot.send("+2 mL", A)
-    await bot.tap(s(bot, "medicines.every_day"), A)
-    await bot.send("20:00", A)
-    await bot.tap(s(bot, "medicines.done"), A)
-    await bot.tap(s(bot, "medicines.save"), A)
+    await add_daily(bot, "=HYPERLINK(1)", "+2 mL")
     at(bot, datetime(2026, 11, 30, 20, 0, 5, tzinfo=MADRID))
     await run_job(bot)
     await bot.tap(s(bot, "medicines.given"), A)
@@ -573,14 +572,7 @@ async def test_changing_the_times_of_a_saved_medicine(meds: Harness) -> None:
 async def test_mydata_has_the_medicines_and_erasing_leaves_no_trace(meds: Harness) -> None:
     bot = meds
     await family(bot, with_b=False)
-    await bot.send("/medicines", A)
-    await bot.tap(s(bot, "medicines.add"), A)
-    await bot.send("ZQXMARKER", A)
-    await bot.send("1 tablet", A)
-    await bot.tap(s(bot, "medicines.every_day"), A)
-    await bot.send("20:00", A)
-    await bot.tap(s(bot, "medicines.done"), A)
-    await bot.tap(s(bot, "medicines.save"), A)
+    await add_daily(bot, "ZQXMARKER", "1 tablet")
     at(bot, datetime(2026, 11, 30, 20, 0, 5, tzinfo=MADRID))
     await run_job(bot)
     await bot.tap(s(bot, "medicines.given"), A)

@@ -442,18 +442,7 @@ async def send_doses_csv(update: Update, context: BotContext, data: SendDosesCsv
                 datetime.fromtimestamp(d.marked_at, tz).strftime("%Y-%m-%d %H:%M") if d.marked_at else "",
             )
         )
-    body = doses_csv(content, rows)
-    s = content.strings
-
-    async def send() -> None:
-        await context.bot.send_document(
-            chat.id,
-            document=io.BytesIO(body),
-            filename=s("medicines.csv_filename"),
-            caption=s("medicines.csv_caption"),
-        )
-
-    return Reply(notice=s("medicines.sending"), after=send)
+    return _file_reply(context, chat.id, doses_csv(content, rows), "csv")
 
 
 async def send_medication_list(update: Update, context: BotContext, data: SendMedicationList) -> Reply:
@@ -488,13 +477,20 @@ async def send_medication_list(update: Update, context: BotContext, data: SendMe
         items,
         content.language,
     )
+    return _file_reply(context, chat.id, body, "pdf")
+
+
+def _file_reply(context: BotContext, chat_id: int, body: bytes, kind: str) -> Reply:
+    """ "Sending the file", then the file (`kind`: its strings, medicines.<kind>_filename and
+    _caption), after the tap is answered."""
+    s = context.content.strings
 
     async def send() -> None:
         await context.bot.send_document(
-            chat.id,
+            chat_id,
             document=io.BytesIO(body),
-            filename=s("medicines.pdf_filename"),
-            caption=s("medicines.pdf_caption"),
+            filename=s(f"medicines.{kind}_filename"),
+            caption=s(f"medicines.{kind}_caption"),
         )
 
     return Reply(notice=s("medicines.sending"), after=send)
