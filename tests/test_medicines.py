@@ -604,3 +604,41 @@ async def test_a_medicine_left_half_added_is_kept_a_day_then_dropped(meds: Harne
     bot.clock.advance(2 * 3600)
     await bot.storage.medicines.start(Member(A, A), "another", limit=30)
     assert await bot.storage.medicines.get(A, int(draft["id"])) is None
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "sure", "two_ways"),
+    [
+        ("en", "20:00", [20 * 60], []),
+        ("en", "8pm", [20 * 60], []),
+        ("en", "8 pm", [20 * 60], []),
+        ("en", "20h", [20 * 60], []),
+        ("en", "8", [], [[8 * 60, 20 * 60]]),
+        ("en", "8am and 8pm", [8 * 60, 20 * 60], []),
+        ("en", "08:00, 14:30; 20:00", [8 * 60, 14 * 60 + 30, 20 * 60], []),
+        ("es", "a las 8 de la noche", [20 * 60], []),
+        ("es", "8 de la mañana y 8 de la noche", [8 * 60, 20 * 60], []),
+        ("es", "a las 8", [], [[8 * 60, 20 * 60]]),
+    ],
+)
+def test_medicine_times_as_people_type_them(
+    catalog: Any, language: str, typed: str, sure: list[int], two_ways: list[list[int]]
+) -> None:
+    from types import SimpleNamespace
+
+    from handlers.medicines.flow import read_times
+
+    context: Any = SimpleNamespace(content=catalog[language])
+    got_sure, got_unsure, bad = read_times(context, typed)
+    assert bad is None
+    assert got_sure == sure and [readings for _, readings in got_unsure] == two_ways
+
+
+@pytest.mark.parametrize("typed", ["whenever", "25:00", "13am", "at night"])
+def test_times_that_cannot_be_read_are_named(catalog: Any, typed: str) -> None:
+    from types import SimpleNamespace
+
+    from handlers.medicines.flow import read_times
+
+    _, _, bad = read_times(SimpleNamespace(content=catalog["en"]), typed)  # type: ignore[arg-type]
+    assert bad is not None
