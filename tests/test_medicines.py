@@ -642,3 +642,20 @@ def test_times_that_cannot_be_read_are_named(catalog: Any, typed: str) -> None:
 
     _, _, bad = read_times(SimpleNamespace(content=catalog["en"]), typed)  # type: ignore[arg-type]
     assert bad is not None
+
+
+async def test_vomited_a_dose_brings_the_cards_line_and_leaves_the_reminder(meds: Harness) -> None:
+    bot = meds
+    await family(bot, with_b=False)
+    await add_6mp(bot)
+    await bot.tap(s(bot, "medicines.save"), A)
+    at(bot, datetime(2026, 11, 30, 20, 0, 5, tzinfo=MADRID))
+    await run_job(bot)
+    (reminder,) = reminders(bot, A)
+    await bot.tap(s(bot, "medicines.vomited"), A)
+    alert = bot.html(A)
+    vomiting = next(sign for sign in bot.content.urgent.signs if sign.id == "vomiting")
+    assert alert.startswith(s(bot, "redflags.title")) and vomiting.text in alert
+    assert s(bot, "medicines.vomited_after") in alert
+    assert bot.api.message(A, int(reminder["message_id"]))["text"] == reminder["text"]  # left as it was
+    assert "1½ tablets" not in alert  # no dose in the alert

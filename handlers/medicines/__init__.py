@@ -55,6 +55,7 @@ from handlers.medicines.buttons import (
     ToggleWeekday,
     TypeStart,
     UndoDose,
+    VomitedDose,
     WeekdaysDone,
 )
 from handlers.prompts import on_prompt
@@ -100,6 +101,7 @@ def setup(app: BotApp) -> None:
         (UndoDose, rounds.undo_dose, False),
         (GiveAgain, rounds.give_again, False),
         (ShowRound, rounds.show_round, False),
+        (VomitedDose, rounds.vomited, False),
         (RecordNeeded, rounds.record_needed, False),
         (ShowToday, rounds.show_today, False),
         (SendMedicationList, rounds.send_medication_list, False),

@@ -228,6 +228,13 @@ class ShowStopped(CallbackData, prefix="pi"):
 
 
 @dataclass(frozen=True)
+class VomitedDose(CallbackData, prefix="pj"):
+    """🚨 Vomited a dose? on a reminder: the urgent card's vomiting line, as a new message."""
+
+    dose: int
+
+
+@dataclass(frozen=True)
 class ShowDraft(CallbackData, prefix="ds"):
     """The check screen of a medicine being added."""
 

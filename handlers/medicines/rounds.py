@@ -29,6 +29,7 @@ from bot.content import Content
 from bot.context import BotContext
 from bot.doses import NEEDED, Schedule, due_on, next_due
 from bot.pdf import build_list_pdf
+from bot.redflags import Match
 from bot.storage import Member
 from bot.storage.interface import Dose
 from bot.storage.medicines import ACTIVE, GIVEN, SKIPPED
@@ -47,6 +48,7 @@ from handlers.medicines.buttons import (
     SkipDose,
     SnoozeDoses,
     UndoDose,
+    VomitedDose,
 )
 from handlers.medicines.flow import clock_of, gone, medicine_reply, members_of, own
 from handlers.medicines.views import (
@@ -60,8 +62,11 @@ from handlers.medicines.views import (
     today_view,
     when_text,
 )
+from handlers.redflags import alert_view
 
 log = logging.getLogger(__name__)
+
+VOMITING = "vomiting"  # the urgent card's item a vomited dose points to
 
 DOSE_JOB = "dose-reminders"
 CHECK_EVERY = 30  # seconds between looks: a dose reminder leaves within this of its minute
@@ -321,6 +326,24 @@ async def snooze(update: Update, context: BotContext, data: SnoozeDoses) -> Repl
     clock = await clock_of(update, context)
     tz, twelve = clock if clock else (ZoneInfo("UTC"), False)
     return Reply(notice=s("medicines.snoozed", time=when_text(context.content, again_at, tz, twelve)[1]))
+
+
+async def vomited(update: Update, context: BotContext, data: VomitedDose) -> Reply:
+    """The urgent card's line on vomiting, with the family's numbers, as a new message (the
+    reminder stays as it is); whether to give the dose again is the care team's to say."""
+    chat = update.effective_chat
+    if chat is None or VOMITING not in {sign.id for sign in context.content.urgent.signs}:
+        return stale_reply(context)
+    view = await alert_view(
+        update, context, Match((VOMITING,)), after=context.content.strings("medicines.vomited_after")
+    )
+
+    async def send() -> None:
+        await context.bot.send_message(
+            chat.id, view.text, reply_markup=view.markup, rate_limit_args=limit_args(context, Priority.URGENT)
+        )
+
+    return Reply(after=send)
 
 
 # ---- as needed ---------------------------------------------------------------------------------

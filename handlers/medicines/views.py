@@ -59,9 +59,9 @@ from handlers.medicines.buttons import (
     ToggleWeekday,
     TypeStart,
     UndoDose,
+    VomitedDose,
     WeekdaysDone,
 )
-from handlers.privacy import ShowUrgent
 from handlers.prompts import cancel_keyboard
 
 STATUSES = (PAUSED, ACTIVE, STOPPED)  # SetStatus.status, append only
@@ -553,7 +553,7 @@ def round_view(
         lines.append(s("medicines.reminder_late"))
     if any(d.status is None for d in doses) and not not_marked:
         rows.append([button(s("medicines.snooze"), SnoozeDoses(doses[0].id))])
-    rows.append([button(s("medicines.vomited"), ShowUrgent())])
+    rows.append([button(s("medicines.vomited"), VomitedDose(doses[0].id))])
     return View("\n".join(lines), Markup(rows))
 
 
