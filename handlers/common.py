@@ -431,7 +431,7 @@ HOME_MENU: tuple[tuple[str, ...], ...] = (
     ("menu.guide", "menu.search"),
     ("menu.checklist", "menu.questions"),
     ("menu.myquestions", "menu.bookmarks"),
-    ("menu.medicines",),
+    ("menu.log", "menu.medicines"),
     ("menu.treatment", "menu.glossary"),
     ("menu.urgent",),
     ("menu.settings", "menu.privacy"),

@@ -42,7 +42,7 @@ def without_head(export: dict[str, Any]) -> dict[str, Any]:
     appointment's note and removed_at (schema 12, empty on every migrated row); and the
     family (schema 13, format 3): the child's record and settings moved under `circle`, of
     which each migrated parent is the only, full member, who added every item; medicines,
-    doses and blood counts (schema 14), empty."""
+    doses and blood counts (schema 14), the log and the card's facts (schema 15), empty."""
     assert export.pop("export_format") == 3
     assert export.pop("schema_version") == schema.LATEST
     circle = export.pop("circle", None)
@@ -69,10 +69,12 @@ def without_head(export: dict[str, Any]) -> dict[str, Any]:
         treatment=child["treatment"],
     )
     # Schema 14: medicines, doses and blood counts, none on a migrated record.
-    assert {k: circle.pop(k) for k in ("medicines", "doses", "blood_counts")} == {
+    assert {k: circle.pop(k) for k in ("medicines", "doses", "blood_counts", "log", "emergency_card")} == {
         "medicines": [],
         "doses": [],
         "blood_counts": [],
+        "log": [],
+        "emergency_card": {},
     }
     for kind in ("appointments", "care_team_numbers", "questions"):
         for item in circle[kind]:

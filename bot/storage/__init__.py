@@ -51,6 +51,7 @@ from bot.storage.interface import (
     StorageUnavailable,
     Users,
 )
+from bot.storage.log import LogRepo
 from bot.storage.marks import MarksRepo
 from bot.storage.medicines import MedicinesRepo
 from bot.storage.prompts import PromptsRepo
@@ -112,6 +113,7 @@ class Store:
         self.appointments = AppointmentsRepo(driver)
         self.counts = CountsRepo(driver)
         self.medicines = MedicinesRepo(driver)
+        self.log = LogRepo(driver)
 
     async def open(self) -> None:
         await self.driver.open()
@@ -220,6 +222,12 @@ class Store:
             "doses": [
                 asdict(d) for d in await self.medicines.all_doses(me.circle) if mine or d.marked_by == user_id
             ],
+            "log": [
+                asdict(e) for e in await self.log.all_entries(me.circle) if mine or e.added_by == user_id
+            ],
+            "emergency_card": {k: asdict(v) for k, v in (await self.log.facts(me.circle)).items()}
+            if mine
+            else {},
             "blood_counts": kept(await self.counts.list(me.circle)),
         }
         return out

@@ -35,6 +35,8 @@ _CHILD_TABLES = (
     "medicine_changes",
     "medicines",
     "counts",
+    "log_entries",
+    "child_facts",
 )
 
 
@@ -134,6 +136,14 @@ class CirclesRepo:
         )
         if not changed:
             raise NoConsent(who.user)
+
+    async def phase(self, circle_id: int) -> tuple[str | None, str | None]:
+        """The treatment phase (a content id) and the day it began (ISO), as the family said."""
+        row = await self.db.one("SELECT phase, phase_since FROM circles WHERE id=:circle", circle=circle_id)
+        return (row["phase"], row["phase_since"]) if row else (None, None)
+
+    async def set_phase(self, who: Member, phase: str | None, since: str | None) -> None:
+        await self._set(who, "phase=:phase, phase_since=:since", phase=phase, since=since)
 
     async def timezone(self, circle_id: int) -> str | None:
         value = await self._read("timezone", circle_id)

@@ -56,6 +56,7 @@ class Member:
     unreachable_at: float | None = None  # Telegram refused a message to them (blocked)
     erase_ok_at: float | None = None  # agreed to erase the shared record
     dose_reminders: bool = True  # gets medicine reminders
+    flag_notices: bool = True  # told when another member logs a red-flag entry
     discreet: bool = False  # medicine reminders worded for a lock screen ("💊 Medicine reminder")
 
     @property
@@ -357,6 +358,64 @@ class Medicines(Protocol):
     ) -> int: ...
 
 
+# ---- the day-by-day log (bot.storage.log) ----
+@dataclass(frozen=True)
+class LogEntry:
+    """One thing the family noted, as they gave it."""
+
+    id: int
+    circle_id: int
+    kind: str  # temperature, symptom, note, photo
+    at: float  # when it happened (UTC)
+    temp_c: float | None  # a temperature read in its unit, in °C
+    temp_typed: str | None  # the number as typed ("101.2F", "38,4")
+    site: str | None  # where it was taken: mouth, armpit, ear, other
+    symptom: str | None  # a content id (log.symptoms)
+    severity: str | None  # mild, moderate, severe
+    note: str
+    photo: str | None  # Telegram's file id
+    added_by: int | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One line of the card for the emergency department, as the family wrote it."""
+
+    value: str
+    changed_by: int | None
+    changed_at: float
+
+
+class Log(Protocol):
+    async def add(
+        self,
+        who: Member,
+        kind: str,
+        at: float,
+        *,
+        limit: int,
+        temp_c: float | None = None,
+        temp_typed: str | None = None,
+        site: str | None = None,
+        symptom: str | None = None,
+        severity: str | None = None,
+        note: str = "",
+        photo: str | None = None,
+    ) -> int: ...
+    async def get(self, circle: int, entry_id: int) -> LogEntry | None: ...
+    async def between(
+        self, circle: int, start: float, end: float, *, limit: int = 1000, offset: int = 0
+    ) -> list[LogEntry]: ...
+    async def count_between(self, circle: int, start: float, end: float) -> int: ...
+    async def all_entries(self, circle: int) -> list[LogEntry]: ...
+    async def set_time(self, who: Member, entry_id: int, at: float) -> bool: ...
+    async def set_note(self, who: Member, entry_id: int, note: str) -> bool: ...
+    async def remove(self, who: Member, entry_id: int) -> bool: ...
+    async def facts(self, circle: int) -> dict[str, Fact]: ...
+    async def set_fact(self, who: Member, fact: str, value: str) -> bool: ...
+
+
 # ---- blood counts (bot.storage.counts) ----
 @dataclass(frozen=True)
 class Count:
@@ -462,6 +521,8 @@ class Storage(Protocol):
     def medicines(self) -> Medicines: ...
     @property
     def counts(self) -> Counts: ...
+    @property
+    def log(self) -> Log: ...
     @property
     def coordination(self) -> Coordination: ...
 

@@ -16,7 +16,7 @@ APPOINTMENT_COLUMNS = f"id, starts_at, place, remind_at, reminded_at, note, remo
 CONTACT_COLUMNS = f"id, label, phone, created_at, {_BY}"
 MEMBER_COLUMNS = (
     "user_id, circle_id, role, name, joined_at, notices, unreachable_at, erase_ok_at, discreet, "
-    "dose_reminders"
+    "dose_reminders, flag_notices"
 )
 CIRCLE_COLUMNS = "id, created_at, timezone, fever_c, fever_rule, treatment, erase_at"
 INVITE_COLUMNS = (
@@ -81,6 +81,7 @@ def member(row: Any) -> Member:
         unreachable_at=row["unreachable_at"],
         discreet=bool(row["discreet"]),
         dose_reminders=bool(row["dose_reminders"]),
+        flag_notices=bool(row["flag_notices"]),
         erase_ok_at=row["erase_ok_at"],
     )
 

@@ -211,6 +211,40 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE members ADD COLUMN discreet BOOLEAN NOT NULL DEFAULT FALSE;
     ALTER TABLE members ADD COLUMN dose_reminders BOOLEAN NOT NULL DEFAULT TRUE;
     """,
+    # 15: day by day. The family's log (a temperature with where it was taken and the number
+    # as typed, a symptom with its severity, a note, a photo as Telegram's file id; when it
+    # happened, who logged it); the facts the emergency-department card carries, each as the
+    # family wrote it with who and when; the treatment phase and the day it began; per
+    # member, whether a red-flag entry by another member is told to them.
+    """
+    CREATE TABLE log_entries (
+        id         {id},
+        circle_id  BIGINT NOT NULL REFERENCES circles(id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL,
+        at         DOUBLE PRECISION NOT NULL,
+        temp_c     DOUBLE PRECISION,
+        temp_typed TEXT,
+        site       TEXT,
+        symptom    TEXT,
+        severity   TEXT,
+        note       TEXT NOT NULL DEFAULT '',
+        photo      TEXT,
+        added_by   BIGINT,
+        created_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX log_entries_circle ON log_entries(circle_id, at);
+    CREATE TABLE child_facts (
+        circle_id  BIGINT NOT NULL REFERENCES circles(id) ON DELETE CASCADE,
+        fact       TEXT NOT NULL,
+        value      TEXT NOT NULL,
+        changed_by BIGINT,
+        changed_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (circle_id, fact)
+    );
+    ALTER TABLE circles ADD COLUMN phase TEXT;
+    ALTER TABLE circles ADD COLUMN phase_since TEXT;
+    ALTER TABLE members ADD COLUMN flag_notices BOOLEAN NOT NULL DEFAULT TRUE;
+    """,
 )
 
 # Migration 13's first part, per driver: the child's tables keyed by circle, not by user.
