@@ -92,6 +92,18 @@ class ShowFamily(CallbackData, prefix="fm"):
 
 
 @dataclass(frozen=True)
+class LogTyped(CallbackData, prefix="lp"):
+    """ "📝 Log it" under a message that was plainly a temperature (handlers.search offers it,
+    handlers.log saves it): tenths of a degree Celsius, whether it was typed in °F, the
+    minute it was typed (minutes since 1970, UTC), and where it was taken (log.SITES)."""
+
+    tenths: int
+    fahrenheit: int
+    minute: int
+    site: int
+
+
+@dataclass(frozen=True)
 class ShowMedicines(CallbackData, prefix="da"):
     """The family's medicines (reached from the home menu and the appointments, handled by
     handlers.medicines)."""

@@ -19,7 +19,7 @@ from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 from telegram import Update
 
-from bot import render
+from bot import render, temperature
 from bot.callbacks import CallbackData
 from bot.ceiling import Priority
 from bot.content import Content, Part, PerContents, Section
@@ -47,9 +47,10 @@ from handlers.glossary import (
     hard_terms,
 )
 from handlers.guide import ShowPage
+from handlers.log.flow import offer_view
 from handlers.privacy import ShowUrgent
 from handlers.questions import ShowGroup
-from handlers.redflags import alert_view
+from handlers.redflags import alert_view, send_alert
 from handlers.redflags import check as red_flags
 from handlers.symptoms import ShowChecklist
 
@@ -302,6 +303,15 @@ async def search_text(update: Update, context: BotContext) -> None:
     """Text that answers no prompt: search the guide for it."""
     message = update.effective_message
     text = (message.text or "") if message is not None else ""
+    reading = temperature.plainly(text)
+    if reading is not None:
+        # Plainly a temperature: the card line first when it names one (as any text), then
+        # "Log it?" (handlers.log), never instead of the line.
+        match = await red_flags(update, context, text)
+        if match:
+            await send_alert(update, context, match)
+        await show(update, context, *offer_view(context.content, reading, context.now()))
+        return
     view, priority = await search_reply(update, context, text)
     if view.markup is None:  # a bare greeting: the honest line, then the main menu
         await show(

@@ -117,6 +117,10 @@ class CirclesRepo:
             await self.db.write("UPDATE members SET notices=:on WHERE user_id=:user", user=user_id, on=on)
         )
 
+    async def set_flag_notices(self, user_id: int, on: bool) -> None:
+        """Told, or not, when another member logs an entry that names a card item."""
+        await self.db.write("UPDATE members SET flag_notices=:on WHERE user_id=:user", user=user_id, on=on)
+
     async def set_unreachable(self, user_id: int, at: float | None) -> None:
         """Telegram refused a message to them (they blocked the bot), or they are back."""
         await self.db.write("UPDATE members SET unreachable_at=:at WHERE user_id=:user", user=user_id, at=at)
