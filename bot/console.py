@@ -129,6 +129,7 @@ async def run_console(
                 raw = factory.tap(public, data)
             else:
                 raw = factory.text(line)
+            api.received(raw)
             await app.process_update(Update.de_json(raw, app.bot))
             console.print_new()
             out.flush()

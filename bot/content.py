@@ -198,6 +198,36 @@ class QuestionGroup:
     questions: tuple[GuideQuestion, ...]
 
 
+# The in-treatment answers (handlers.privacy): "finished" is the one that is not in treatment;
+# until a family answers, and for "unsure", the child is taken to be in treatment.
+TREATMENT_ANSWERS = ("treated", "new", "finished", "unsure")
+MAX_PHASE_PAGES = 3  # the pages a phase suggests on the home
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """One page of the guide: a section, its part ("" without parts), the page (0 = first),
+    and the heading it was named by (in the content's language)."""
+
+    section: str
+    part: str
+    page: int
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A treatment phase a family can name (content/phases.yaml): its label, the in-treatment
+    answer it sets, the question groups it puts first and the pages the home suggests."""
+
+    id: str
+    label: str
+    treatment: str  # one of TREATMENT_ANSWERS
+    questions: tuple[str, ...]  # question group ids, put first
+    pages: tuple[PageRef, ...]
+    note: str = ""  # a line under the home's line
+
+
 @dataclass(frozen=True)
 class LateEffect:
     id: str
@@ -383,6 +413,8 @@ class Content:
     emergency: EmergencyTable = field(default_factory=lambda: EmergencyTable("", ()))
     # The red-flag check, built from `urgent` with this language's stemmer.
     red_flags: RedFlags | None = field(default=None, repr=False, compare=False)
+    # The treatment phases a family can name (content/phases.yaml), in the order shown.
+    phases: tuple[Phase, ...] = ()
     _by_id: dict[str, Section] = field(default_factory=dict, repr=False, compare=False)
     _questions: dict[str, GuideQuestion] = field(default_factory=dict, repr=False, compare=False)
 
@@ -404,6 +436,9 @@ class Content:
 
     def section_for(self, opens: str) -> Section | None:
         return next((s for s in self.sections if s.opens == opens), None)
+
+    def phase(self, phase_id: str | None) -> Phase | None:
+        return next((p for p in self.phases if p.id == phase_id), None)
 
 
 # ---- validation helpers ---------------------------------------------------------------------
@@ -653,6 +688,74 @@ def _load_glossary(reader: _Reader) -> tuple[Term, ...]:
     )
     _unique(reader, "terms", [t.id for t in terms])
     return terms
+
+
+def _load_phases(
+    reader: _Reader, sections: Mapping[str, Section], groups: Collection[str]
+) -> tuple[Phase, ...]:
+    """content/phases.yaml: each phase's page refs name a page by one of its headings, so a
+    renamed heading or a page that moved to another part is refused here, not at a tap."""
+    data = reader.mapping(reader.load(), "top level")
+    phases = []
+    for i, raw in enumerate(reader.items(data, "phases", "phases")):
+        where = f"phases[{i}]"
+        pid = reader.ident(raw, "id", where)
+        where = f"phase {pid}"
+        treatment = raw.get("treatment")
+        if treatment not in TREATMENT_ANSWERS:
+            raise reader.fail(f"{where}.treatment", f"must be one of {', '.join(TREATMENT_ANSWERS)}")
+        questions = raw.get("questions")
+        if questions is None:
+            questions = []
+        if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+            raise reader.fail(f"{where}.questions", "must be a list of question group ids")
+        for group in questions:
+            if group not in groups:
+                raise reader.fail(f"{where}.questions", f"{group!r} is not a question group")
+        _unique(reader, f"{where}.questions", list(questions))
+        refs = raw.get("pages") or []
+        if not isinstance(refs, list) or len(refs) > MAX_PHASE_PAGES:
+            raise reader.fail(f"{where}.pages", f"must be a list of at most {MAX_PHASE_PAGES} pages")
+        pages = []
+        for j, node in enumerate(refs):
+            at = f"{where}.pages[{j}]"
+            ref = reader.mapping(node, at)
+            section = sections.get(reader.ident(ref, "section", at))
+            if section is None:
+                raise reader.fail(f"{at}.section", f"{ref['section']!r} is not a section")
+            part_id = str(ref.get("part") or "")
+            part = section.part(part_id)
+            if part is None:
+                raise reader.fail(f"{at}.part", f"{part_id!r} is not a part of {section.id}")
+            named = reader.text(ref, "heading", at)
+            heading = f"## {named}"
+            page = next(
+                (
+                    n
+                    for n, text in enumerate(part.pages)
+                    if heading in (line.strip() for line in text.splitlines())
+                ),
+                None,
+            )
+            if page is None:
+                place = f"{section.id}/{part_id}" if part_id else section.id
+                raise reader.fail(f"{at}.heading", f"no page of {place} has the heading {heading!r}")
+            if section.sensitive or part.asks_first(page):
+                raise reader.fail(at, "asks first: the home would show its words before the parent said yes")
+            pages.append(PageRef(section.id, part.id, page, named))
+        _unique(reader, f"{where}.pages", [f"{p.section}/{p.part}/{p.page}" for p in pages])
+        phases.append(
+            Phase(
+                id=pid,
+                label=reader.text(raw, "label", where, limit=MAX_TITLE),
+                treatment=str(treatment),
+                questions=tuple(questions),
+                pages=tuple(pages),
+                note=reader.text(raw, "note", where, limit=300, optional=True),
+            )
+        )
+    _unique(reader, "phases", [p.id for p in phases])
+    return tuple(phases)
 
 
 FREQUENT_WORDS = 30_000
@@ -1032,6 +1135,7 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
                 f"term {term.id}.section", f"links to {term.section!r}, which is not a section"
             )
     checklist = _load_checklist(_Reader(root / "symptoms.yaml", root))
+    phases = _load_phases(_Reader(root / "phases.yaml", root), by_id, [g.id for g in groups])
     titles = [s.title for s in sections]
     for s in sections:
         sfile = _Reader(root / "sections" / f"{s.order:02d}-{s.id}.yaml", root)
@@ -1087,6 +1191,7 @@ def load_content(root: Path, reserved: Collection[str] = (), language: str = "en
         language=language,
         emergency=_load_emergency(_Reader(root / "emergency.yaml", root)),
         red_flags=red_flags,
+        phases=phases,
     )
 
 
@@ -1162,6 +1267,13 @@ def _ids(content: Content) -> dict[str, list[str]]:
         ],
         "strings": sorted(content.strings.keys()),
         "commands": [s.command for s in content.sections],
+        # A phase's behaviour is the same in every language: its answer, its question groups
+        # and the very pages it suggests (each language names them by its own headings).
+        "phases": [
+            f"{p.id}:{p.treatment}:{','.join(p.questions)}:"
+            + ",".join(f"{r.section}/{r.part}/{r.page + 1}" for r in p.pages)
+            for p in content.phases
+        ],
     }
 
 

@@ -85,6 +85,9 @@ class OfflineBotAPI(BaseRequest):
         self.calls: list[Call] = []
         self.files: list[SentFile] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        # What the parents sent (fed to the Application by the caller, see `received`): a
+        # reply to one of them carries it, as Telegram's does.
+        self.incoming: dict[tuple[int, int], dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
         self.answered: set[str] = set()
         self.inline_answers: dict[str, list[dict[str, Any]]] = {}
@@ -184,6 +187,29 @@ class OfflineBotAPI(BaseRequest):
             "can_read_all_group_messages": False,
             "supports_inline_queries": False,
         }
+
+    def received(self, update: dict[str, Any]) -> None:
+        """An update about to be fed to the Application: a parent's message is kept, so a
+        reply to it can carry it (`reply_to_message`)."""
+        message = update.get("message")
+        if isinstance(message, dict) and "chat" in message:
+            self.incoming[(int(message["chat"]["id"]), int(message["message_id"]))] = message
+
+    def _replied(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        """`reply_to_message` for a message sent with `reply_parameters`; refused as Telegram
+        refuses it when the message is not in the chat (unless sent without it allowed)."""
+        given = params.get("reply_parameters")
+        if given is None:
+            return {}
+        if isinstance(given, str):
+            given = json.loads(given)
+        key = (int(given.get("chat_id") or chat_id), int(given["message_id"]))
+        found = self.incoming.get(key) or self.messages.get(key)
+        if found is None:
+            if given.get("allow_sending_without_reply"):
+                return {}
+            raise ApiError(400, "Bad Request: message to be replied not found")
+        return {"reply_to_message": self._public(found)}
 
     def _new_message(self, chat_id: int, extra: dict[str, Any]) -> dict[str, Any]:
         counter = self._next_id.setdefault(chat_id, itertools.count(1))
@@ -331,6 +357,7 @@ class OfflineBotAPI(BaseRequest):
                     raise ApiError(400, "Bad Request: can't parse reply keyboard markup")
                 extra["_reply_keyboard"] = markup
             extra["_raw"] = {"text": text, "parse_mode": params.get("parse_mode")}
+            extra.update(self._replied(chat_id, params))
             return self._public(self._new_message(chat_id, extra))
         if method == "editMessageText":
             _, _, message = self._find(params, "edit")
@@ -397,6 +424,12 @@ class OfflineBotAPI(BaseRequest):
             chat_id = self._chat_id(params)
             caption = self._caption(params)
             upload = files.get("photo")
+            if upload is None and isinstance(params.get("photo"), str):
+                # Sent again by its file id: one Telegram gave in a parent's message here.
+                known = {size["file_id"] for m in self.incoming.values() for size in m.get("photo", ())}
+                if params["photo"] not in known:
+                    raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+                upload = (f"{params['photo']}.jpg", b"")
             if upload is None:
                 raise ApiError(400, "Bad Request: there is no photo in the request")
             data = upload[1] if isinstance(upload[1], bytes) else upload[1].read()
@@ -479,6 +512,23 @@ class UpdateFactory:
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return {"update_id": next(self._ids), "message": message}
+
+    def photo(self, file_id: str = "AgACAgIAAxkBAAIBphoto", caption: str | None = None) -> dict[str, Any]:
+        """A photo the user sends (Telegram gives several sizes; the bot keeps the largest's id)."""
+        sizes = [
+            {"file_id": f"{file_id}-s", "file_unique_id": f"{file_id}-us", "width": 90, "height": 90},
+            {"file_id": file_id, "file_unique_id": f"{file_id}-u", "width": 1280, "height": 960},
+        ]
+        message: dict[str, Any] = {
+            "message_id": next(self._msg_ids),
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": self.user,
+            "photo": sizes,
+        }
+        if caption is not None:
+            message["caption"] = caption
         return {"update_id": next(self._ids), "message": message}
 
     def shared_user(self, request_id: int, user_id: int, first_name: str = "") -> dict[str, Any]:

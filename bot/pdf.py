@@ -290,3 +290,59 @@ def build_list_pdf(
         _rules(pdf, 2, left, full)
         pdf.ln(3)
     return bytes(pdf.output())
+
+
+# ---- a sheet of titled sections (the card for the emergency department, a visit summary) ----------
+class _OwnFooter(Strings):
+    """A sheet's strings with its own page footer (`key`, given `page`) instead of the
+    questions list's. Only called, never read as a table."""
+
+    def __init__(self, strings: Strings, key: str) -> None:
+        self._inner = strings
+        self._key = key
+
+    def __call__(self, key: str, **fields: object) -> str:
+        return self._inner(self._key if key == "questions.pdf_footer" else key, **fields)
+
+
+_SYMBOLS = ("So", "Sk", "Cf", "Mn", "Me")
+
+
+def without_symbols(text: str, glyphs: Container[int]) -> str:
+    """The text without the pictographs (and their joiners and selectors) the font cannot
+    draw: on paper a heading's emoji would be an empty box. Letters are never dropped (one the
+    font lacks is still drawn as the placeholder)."""
+    kept = "".join(
+        ch for ch in text if ord(ch) in glyphs or ch == "\n" or unicodedata.category(ch) not in _SYMBOLS
+    )
+    return re.sub(r"[ \t]{2,}", " ", kept).strip()
+
+
+def build_sections_pdf(
+    strings: Strings,
+    title: str,
+    intro: Sequence[str],
+    sections: Sequence[tuple[str, Sequence[str]]],
+    language: str = "en",
+    footer_key: str = "questions.pdf_footer",
+) -> bytes:
+    """A printable sheet of titled sections (the card for the emergency department, the
+    summary for a visit): the title, the lines under it, then each section's heading in bold
+    (never left alone at the foot of a page) and its lines. Plain text in: what a family typed
+    is drawn as typed; `footer_key` is the page footer's string (given `page`)."""
+    pdf = _new_sheet(_OwnFooter(strings, footer_key), title, language)
+    regular, bold = pdf.glyphs[""], pdf.glyphs["B"]
+    left = pdf.l_margin
+    full = pdf.w - pdf.l_margin - pdf.r_margin
+    _paragraph(pdf, without_symbols(title, bold), left, full, "B", 16)
+    for line in intro:
+        _paragraph(pdf, without_symbols(line, regular), left, full, "", 10)
+    for heading, lines in sections:
+        pdf.ln(3)
+        if heading:
+            if pdf.get_y() + 3 * _LINE > pdf.page_break_trigger:
+                pdf.add_page()
+            _paragraph(pdf, without_symbols(heading, bold), left, full, "B", 12)
+        for line in lines:
+            _paragraph(pdf, without_symbols(line, regular), left, full, "", 10)
+    return bytes(pdf.output())

@@ -12,7 +12,7 @@ along and carries it out after OK.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -458,18 +458,50 @@ def menu_button(app: BotApp, label_key: str, data: CallbackData) -> None:
     services_of(app).menu_buttons[label_key] = data
 
 
-def main_menu(context: BotContext) -> Markup:
-    """The home menu, as the features contributed it (built once per language)."""
+@dataclass(frozen=True)
+class HomeExtra:
+    """What a feature adds to one family's home (the treatment phase: its line, its pages),
+    read each time the home is shown: `lines` above the menu's title (they may hold the
+    family's own facts, such as a date, and are never kept), `top` and `bottom` rows around
+    the menu. `variant` names the rows: they are built from content only, never from a
+    parent's words, so the menu with them is kept ready per language and variant, like the
+    plain one."""
+
+    variant: str
+    lines: tuple[str, ...] = ()
+    top: tuple[tuple[Button, ...], ...] = ()
+    bottom: tuple[tuple[Button, ...], ...] = ()
+
+
+HomeExtras = Callable[[Update, BotContext], Awaitable[HomeExtra | None]]
+_HOME_EXTRAS = "home_extras"  # bot_data: each feature's HomeExtras, in registration order
+
+
+def home_extra(app: BotApp, extra: HomeExtras) -> None:
+    """A feature's part of each family's home (see family_home)."""
+    app.bot_data.setdefault(_HOME_EXTRAS, []).append(extra)
+
+
+def main_menu(context: BotContext, extras: Sequence[HomeExtra] = ()) -> Markup:
+    """The home menu, as the features contributed it (built once per language), with the
+    rows of `extras` around it (built once per language and variant)."""
     services = context.services
     content = context.content
-    menu = services.home_menus.get(content.language)
+    key = "|".join([content.language, *(extra.variant for extra in extras)])
+    menu = services.home_menus.get(key)
     if menu is None:
-        given = services.menu_buttons
-        rows = [
-            [button(content.strings(key), given[key]) for key in row if key in given] for row in HOME_MENU
-        ]
-        menu = Markup([row for row in rows if row])
-        services.home_menus[content.language] = menu
+        if extras:
+            rows: list[Sequence[Button]] = [row for extra in extras for row in extra.top]
+            rows += main_menu(context).inline_keyboard
+            rows += [row for extra in extras for row in extra.bottom]
+            menu = Markup(rows)
+        else:
+            given = services.menu_buttons
+            plain = [
+                [button(content.strings(key), given[key]) for key in row if key in given] for row in HOME_MENU
+            ]
+            menu = Markup([row for row in plain if row])
+        services.home_menus[key] = menu
     return menu
 
 
@@ -494,6 +526,21 @@ def home_view(context: BotContext, prefix: str | None = None) -> View:
     s = context.content.strings
     text = s("menu.home_title") if prefix is None else f"{prefix}\n\n{s('menu.home_title')}"
     return View(text, main_menu(context))
+
+
+async def family_home(update: Update, context: BotContext, prefix: str | None = None) -> View:
+    """The home as this person's family sees it (Home, /start): the plain menu with what the
+    features add for the family (home_extra), read now. Other screens that fall back to the
+    home (a stale tap, Cancel) show the plain one."""
+    extras: list[HomeExtra] = []
+    for extra in context.application.bot_data.get(_HOME_EXTRAS, ()):
+        found = await extra(update, context)
+        if found is not None:
+            extras.append(found)
+    chunks = [prefix] if prefix else []
+    chunks += [line for extra in extras for line in extra.lines]
+    chunks.append(context.content.strings("menu.home_title"))
+    return View("\n\n".join(chunks), main_menu(context, extras))
 
 
 def stale_reply(context: BotContext) -> Reply:

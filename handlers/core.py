@@ -40,6 +40,7 @@ from handlers.common import (
     button,
     carry_out,
     circle_of,
+    family_home,
     forget_me,
     home_view,
     main_menu,
@@ -97,7 +98,8 @@ async def start(update: Update, context: BotContext) -> None:
             text = reply.view.text if target else f"{s('start.link_unknown')}\n\n{reply.view.text}"
             await show(update, context, text, reply.view.markup)
         return
-    menu = main_menu(context)
+    home = await family_home(update, context, s("start.greeting"))  # the family's phase, if any
+    menu = home.markup or main_menu(context)
     offers = []  # skippable: each row goes once the parent has chosen
     if await context.storage.users.urgent_button(user_id(update)) is None:
         offers.append([button(s("privacy.button.show"), SetUrgentButton(True))])
@@ -105,7 +107,7 @@ async def start(update: Update, context: BotContext) -> None:
         offers.append([button(s("start.save_numbers"), ShowSettings())])
     if offers:
         menu = Markup([*menu.inline_keyboard, *offers])
-    await show(update, context, f"{s('start.greeting')}\n\n{s('menu.home_title')}", menu)
+    await show(update, context, home.text, menu)
 
 
 async def show_help(update: Update, context: BotContext) -> None:
@@ -117,8 +119,8 @@ async def show_help(update: Update, context: BotContext) -> None:
 
 
 async def tap_home(update: Update, context: BotContext, data: Home) -> Reply:
-    """Home button."""
-    return Reply(home_view(context))
+    """Home button: the home as the family sees it (their treatment phase, if any)."""
+    return Reply(await family_home(update, context))
 
 
 async def tap_nothing(update: Update, context: BotContext, data: Noop) -> Reply:

@@ -22,7 +22,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.ext import MessageHandler, filters
 
 from bot.callbacks import CallbackData
-from bot.content import Content
+from bot.content import TREATMENT_ANSWERS, Content
 from bot.context import BotApp, BotContext, Command, services_of
 from bot.phones import PhoneAnswer, read_phone, reparse_saved
 from bot.render import esc, utf16_len
@@ -539,12 +539,14 @@ class AskFeverRule(CallbackData, prefix="sw"):
 
 @dataclass(frozen=True)
 class ShowTreatment(CallbackData, prefix="tq"):
-    """Is the child being treated now? (asked once, gently; changeable)"""
+    """Where the child is in treatment: the phase screen (handlers.phase registers it; asked
+    gently from the checklist and the home, changeable in /settings)."""
 
 
 @dataclass(frozen=True)
 class SetTreatment(CallbackData, prefix="ts"):
-    """The answer: one of TREATMENT_STATES."""
+    """The old screen's answer, one of TREATMENT_STATES (buttons still in chats; handlers.phase
+    registers it and keeps the phase consistent with it)."""
 
     state: str
 
@@ -667,7 +669,12 @@ async def urgent_view(update: Update, context: BotContext, prefix: str | None = 
         text = urgent_text(
             context.content, contacts, emergency=line, fever=fever, advice=False, region=region
         )
-    markup = urgent_keyboard(context.content)
+    # The card for the emergency department (handlers.edcard, registered after this feature:
+    # its button type is imported where it is used).
+    from handlers.edcard.buttons import ShowEdCard
+
+    ed_card = [button(context.content.strings("edcard.button"), ShowEdCard(""))]
+    markup = Markup([ed_card, *urgent_keyboard(context.content).inline_keyboard])
     if line is None:  # offer to set it, one tap from the card
         markup = Markup(
             [
@@ -843,43 +850,14 @@ async def set_fever(update: Update, context: BotContext, data: SetFever) -> Repl
 
 
 # ---- in treatment or not --------------------------------------------------------------------
+# The family's answer (circles.treatment), set by the phase they choose (handlers.phase,
+# content/phases.yaml names the answer each phase sets) or by the old screen's buttons.
 # Until the family answers, and for "not sure", the child is taken to be in treatment.
-TREATMENT_STATES = ("treated", "new", "finished", "unsure")
+TREATMENT_STATES = TREATMENT_ANSWERS
 
 
 def in_treatment(state: str | None) -> bool:
     return state != "finished"
-
-
-def treatment_view(content: Content, state: str | None, notice: str | None = None) -> View:
-    s = content.strings
-    now = s(f"privacy.treatment.{state}") if state in TREATMENT_STATES else s("privacy.treatment.unanswered")
-    rows = [
-        [button(("✅ " if state == each else "") + s(f"privacy.treatment.{each}"), SetTreatment(each))]
-        for each in TREATMENT_STATES
-    ]
-    rows.append([button(s("privacy.contact.back"), ShowSettings()), _home(content)])
-    text = "\n\n".join([s("privacy.treatment.title"), s("privacy.treatment.now", state=now)])
-    return View(text if notice is None else f"{notice}\n\n{text}", Markup(rows))
-
-
-async def tap_treatment(update: Update, context: BotContext, data: ShowTreatment) -> Reply:
-    return Reply(
-        treatment_view(
-            context.content, await context.storage.circles.treatment(await circle_of(update, context))
-        )
-    )
-
-
-async def set_treatment(update: Update, context: BotContext, data: SetTreatment) -> Reply:
-    """Saved after consent; only one of the four answers, whatever the data says."""
-    if data.state not in TREATMENT_STATES:
-        return stale_reply(context)
-    await context.storage.circles.set_treatment(await me(update, context), data.state)
-    s = context.content.strings
-    return Reply(
-        treatment_view(context.content, data.state, s("privacy.fever.saved")), s("privacy.fever.saved_short")
-    )
 
 
 # ---- the family's emergency number ---------------------------------------------------------
@@ -1308,8 +1286,6 @@ def setup(app: BotApp) -> None:
     tap(app, SetAskHardPages, set_ask_hard_pages)
     tap(app, ShowFever, tap_fever)
     tap(app, ShowEmergency, tap_emergency)
-    tap(app, ShowTreatment, tap_treatment)
-    tap(app, SetTreatment, set_treatment, full=True)
     tap(app, AskFeverNumber, ask_fever_number, full=True)
     tap(app, AskFeverRule, ask_fever_rule, full=True)
     on_prompt(app, FEVER)

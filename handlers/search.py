@@ -48,7 +48,8 @@ from handlers.glossary import (
 )
 from handlers.guide import ShowPage
 from handlers.log.flow import offer_view
-from handlers.privacy import ShowUrgent
+from handlers.phase import survival_first
+from handlers.privacy import ShowUrgent, decimal_comma
 from handlers.questions import ShowGroup
 from handlers.redflags import alert_view, send_alert
 from handlers.redflags import check as red_flags
@@ -212,6 +213,8 @@ async def find(update: Update, context: BotContext, text: str) -> tuple[list[Res
     index = index_of(context)
     query, ranked = index.rank(text, limit=CANDIDATES)
     first = survival_page(content, index, query)
+    if first is not None and not await survival_first(update, context):
+        first = None  # a family whose child's ALL came back: never led by the figures
     if first is not None:
         ranked = [first, *(d for d in ranked if d.key != first.key)]
     ask: bool | None = None
@@ -310,7 +313,8 @@ async def search_text(update: Update, context: BotContext) -> None:
         match = await red_flags(update, context, text)
         if match:
             await send_alert(update, context, match)
-        await show(update, context, *offer_view(context.content, reading, context.now()))
+        comma = await decimal_comma(update, context)
+        await show(update, context, *offer_view(context.content, reading, context.now(), comma))
         return
     view, priority = await search_reply(update, context, text)
     if view.markup is None:  # a bare greeting: the honest line, then the main menu

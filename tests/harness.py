@@ -103,6 +103,7 @@ class Harness:
         return self.users[user_id]
 
     async def feed(self, raw: dict[str, Any]) -> None:
+        self.api.received(raw)
         await self.app.process_update(Update.de_json(raw, self.app.bot))
 
     async def process(self, raw: dict[str, Any]) -> None:
@@ -139,6 +140,20 @@ class Harness:
         ]
         assert chat, f"no message for {user_id}"
         return str(chat[-1].params["text"])
+
+    def answer(self, user_id: int = 1001) -> str:
+        """The HTML of the bot's answer to what was sent last: as `html`, except that a plain
+        temperature or a photo is answered and then offered to the log (📝 Log) in a message
+        of its own, and the answer is the one before that offer."""
+        s = self.content.strings
+        chat = [
+            str(c.params["text"])
+            for c in self.api.calls
+            if c.method in ("sendMessage", "editMessageText") and int(c.params["chat_id"]) == user_id
+        ]
+        assert chat, f"no message for {user_id}"
+        offers = (s("log.looks_like", temp="")[:12], s("log.photo_offer"))
+        return chat[-2] if len(chat) > 1 and chat[-1].startswith(offers) else chat[-1]
 
     def searched(self, user_id: int = 1001) -> bool:
         """The last reply treated typed text as text outside any prompt: a search (with

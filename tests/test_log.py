@@ -121,6 +121,10 @@ async def test_out_of_range_and_unreadable_are_refused_calmly(bot: Harness) -> N
     assert bot.html(A) == s(bot, "log.temp_not_read")
     await bot.send("38.1", A)  # the prompt was still open
     assert len(await bot.storage.log.all_entries(A)) == 1
+    # Words typed where a temperature was asked are never lost: kept as a note.
+    await log_temperature(bot, "slept badly woke twice")
+    assert bot.html(A).startswith(s(bot, "log.kept_as_note", when="")[:20])
+    assert [e.note for e in await bot.storage.log.all_entries(A)][-1] == "slept badly woke twice"
 
 
 async def test_a_fever_brings_the_card_line_first_and_tells_the_full_members(bot: Harness) -> None:
@@ -249,3 +253,35 @@ async def test_deleting_is_for_the_author_or_a_full_member(bot: Harness) -> None
     assert await bot.storage.log.get(A, entry) is None
     await bot.tap_data(make("lk", entry=entry, sure=1), A)
     assert bot.answers()[-1]["text"] == s(bot, "log.gone")
+
+
+# ---- photos ---------------------------------------------------------------------------------
+async def test_a_photo_in_the_log_is_kept_as_its_file_id_and_asks_what_it_shows(bot: Harness) -> None:
+    await family(bot)
+    await bot.send("/log", A)
+    await bot.tap(s(bot, "log.photo"), A)
+    await bot.send("what now", A)  # text while a photo is awaited: a calm line, still waiting
+    assert bot.html(A) == s(bot, "log.photo_waiting")
+    await bot.feed(bot.user(A).photo("AgAC-rash-1"))
+    (entry,) = await bot.storage.log.all_entries(A)
+    assert (entry.kind, entry.photo, entry.note) == ("photo", "AgAC-rash-1", "")
+    assert s(bot, "log.photo_what") in bot.html(A)
+    await bot.send("rash on the arm", A)
+    (entry,) = await bot.storage.log.all_entries(A)
+    assert entry.note == "rash on the arm"
+    await bot.send("/log", A)
+    await bot.tap(s(bot, "log.days"), A)
+    await bot.tap("📷", A)
+    assert bot.api.of("sendPhoto")[-1].params["photo"] == "AgAC-rash-1"
+
+
+async def test_a_photo_sent_anywhere_gets_the_calm_line_and_an_offer(bot: Harness) -> None:
+    await family(bot)
+    await bot.feed(bot.user(A).photo("AgAC-spots-2", caption="new bruises on her legs"))
+    texts = sent_texts(bot, A)
+    assert card_line(bot, "bruising") in texts[-2]  # the caption named a card sign: its line first
+    assert texts[-1] == s(bot, "log.photo_offer")
+    assert await bot.storage.log.all_entries(A) == []  # nothing kept before the parent says yes
+    await bot.tap(s(bot, "log.photo_offer_yes"), A)
+    (entry,) = await bot.storage.log.all_entries(A)
+    assert (entry.photo, entry.note) == ("AgAC-spots-2", "new bruises on her legs")

@@ -92,7 +92,7 @@ async def test_urgent_card_by_command_and_by_menu_button(bot: Harness, content: 
     assert_urgent_card(bot.text(), content)
     assert content.strings("privacy.urgent.no_phone") in bot.text()
     # No emergency number yet: the card offers to set it, first.
-    assert [d for _, d in bot.buttons()] == [make("se"), make("st"), make("h")]
+    assert [d for _, d in bot.buttons()] == [make("se"), make("ea", lang=""), make("st"), make("h")]
 
     await bot.send("/start")
     await tap_once(bot, content.strings("menu.urgent"))
@@ -321,6 +321,8 @@ async def test_mydata_exports_every_item_saved(bot: Harness, content: Content) -
         "fever_number_c": None,
         "fever_rule": None,
         "treatment": None,
+        "phase": None,
+        "phase_since": None,
     }
     assert family["appointments"] == []
     assert [(c["label"], c["phone"]) for c in family["care_team_numbers"]] == [("", "+44 (0)20 7946-0000")]

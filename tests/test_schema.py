@@ -62,6 +62,7 @@ def without_head(export: dict[str, Any]) -> dict[str, Any]:
     }
     assert circle.pop("joined_at") in (export["consent_at"], export["created_at"])
     child = circle.pop("child_settings")
+    assert (child.pop("phase"), child.pop("phase_since")) == (None, None)  # schema 15
     export["settings"].update(
         time_zone=child["time_zone"],
         fever_number_c=child["fever_number_c"],

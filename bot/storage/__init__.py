@@ -185,6 +185,7 @@ class Store:
             return out
         everyone = await self.circles.members(me.circle)
         record = await self.circles.get(me.circle)
+        phase = await self.circles.phase(me.circle)
         mine = me.full or len(everyone) == 1
 
         def kept(items: list[Any]) -> list[dict[str, Any]]:
@@ -204,6 +205,8 @@ class Store:
                     "fever_number_c": record.fever_c,
                     "fever_rule": record.fever_rule,
                     "treatment": record.treatment,
+                    "phase": phase[0],
+                    "phase_since": phase[1],
                 }
                 if record and mine
                 else None

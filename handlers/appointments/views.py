@@ -402,6 +402,10 @@ def reminder_view(
     else:
         chunks.append(s("appointments.reminder_no_questions"))
     text = "\n\n".join(chunks)
+    # The summary for the visit (handlers.edcard, registered after this feature: its button
+    # type is imported where it is used).
+    from handlers.edcard.buttons import SummaryForVisit
+
     return View(
         text,
         Markup(
@@ -411,6 +415,7 @@ def reminder_view(
                     button(s("questions.pdf"), SendPdf()),
                 ],
                 [button(s("appointments.visit"), VisitQuestion(0))],
+                [button(s("summary.visit_button"), SummaryForVisit(appointment.id))],
             ]
         ),
     )

@@ -6,20 +6,23 @@ from __future__ import annotations
 
 from bot.context import BotApp, Command
 from handlers.common import menu_button, tap
-from handlers.log import charts, flow
+from handlers.log import charts, flow, photos
 from handlers.log.buttons import (
     AddNote,
+    AddPhoto,
     DeleteEntry,
     EntryNote,
     EntryTime,
     FlagNotices,
     LogTyped,
+    PhotoOffer,
     PickSite,
     PickSymptom,
     SetEntryTime,
     SetSeverity,
     ShowDays,
     ShowLog,
+    ShowPhoto,
     ShowSymptoms,
     SymptomChart,
     TempChart,
@@ -50,8 +53,12 @@ def setup(app: BotApp) -> None:
         (LogTyped, flow.log_typed),
         (TempChart, charts.temp_chart),
         (SymptomChart, charts.symptom_chart),
+        (AddPhoto, photos.add_photo),
+        (PhotoOffer, photos.photo_offer),
+        (ShowPhoto, photos.show_photo),
     ):
         tap(app, data_type, callback)  # type: ignore[arg-type]
-    for asking in (flow.TEMP, flow.NOTE_ASK, flow.TIME_ASK):
+    for asking in (flow.TEMP, flow.NOTE_ASK, flow.TIME_ASK, photos.PHOTO):
         on_prompt(app, asking)
     menu_button(app, "menu.log", ShowLog())
+    photos.setup(app)

@@ -102,3 +102,24 @@ class SymptomChart(CallbackData, prefix="ln"):
 @dataclass(frozen=True)
 class FlagNotices(CallbackData, prefix="lo"):
     """Told (or not) when another member logs a card sign."""
+
+
+PHOTO_PROMPT = "log_photo"  # waiting for a photo (text typed there is answered calmly)
+
+
+@dataclass(frozen=True)
+class AddPhoto(CallbackData, prefix="lq"):
+    """📷 Photo in the log: send it now."""
+
+
+@dataclass(frozen=True)
+class PhotoOffer(CallbackData, prefix="lr"):
+    """ "Add it to the log" under a photo sent outside the log: the bot's message replies to
+    the photo, so the tap finds it there (nothing is kept before the parent says yes)."""
+
+
+@dataclass(frozen=True)
+class ShowPhoto(CallbackData, prefix="lu"):
+    """A logged photo, sent again in this chat."""
+
+    entry: int

@@ -53,6 +53,7 @@ from handlers.log.buttons import (
     TEMP_PROMPT,
     TIME_PROMPT,
     AddNote,
+    AddPhoto,
     DeleteEntry,
     EntryNote,
     EntryTime,
@@ -64,10 +65,12 @@ from handlers.log.buttons import (
     SetSeverity,
     ShowDays,
     ShowLog,
+    ShowPhoto,
     ShowSymptoms,
     SymptomChart,
     TempChart,
 )
+from handlers.privacy import decimal_comma
 from handlers.prompts import Asking, Outcome, Text, again, ask, cancel_keyboard, done, typed_text
 from handlers.redflags import alert_text, alert_view
 
@@ -77,6 +80,7 @@ SEVERITIES = ("mild", "moderate", "severe")  # SetSeverity.severity: append only
 LIMIT = 20_000  # entries a family keeps
 MAX_NOTE = 500
 PAGE = 15  # entries a page of the last 7 days
+NOTE_WORDS = 3  # words typed for a temperature that make it a note instead
 DAYS = 7
 _LOG_FILE = Path(__file__).resolve().parents[2] / "content" / "log.yaml"
 
@@ -126,7 +130,9 @@ def when_text(content: Content, moment: float, tz: ZoneInfo, twelve: bool) -> st
     )
 
 
-def entry_line(content: Content, entry: LogEntry, tz: ZoneInfo, twelve: bool, who: str | None = None) -> str:
+def entry_line(
+    content: Content, entry: LogEntry, tz: ZoneInfo, twelve: bool, who: str | None = None, comma: bool = False
+) -> str:
     """One entry as a line: its time, what it is, who logged it (when others may have)."""
     s = content.strings
     time = clock_text(content, datetime.fromtimestamp(entry.at, tz), twelve)
@@ -135,7 +141,7 @@ def entry_line(content: Content, entry: LogEntry, tz: ZoneInfo, twelve: bool, wh
         line = s(
             "log.entry_temp",
             time=time,
-            temp=temp_text(entry.temp_c, fahrenheit),
+            temp=temp_text(entry.temp_c, fahrenheit, comma),
             site=s(f"log.site_words.{entry.site or 'other'}"),
         )
     elif entry.kind == SYMPTOM and entry.symptom:
@@ -183,7 +189,8 @@ async def log_screen(update: Update, context: BotContext, notice: str | None = N
     lines.append(s("log.today_count", count=today) if today else s("log.none_today"))
     rows = [
         [button(s("log.temperature"), PickSite(ASK_SITE)), button(s("log.symptom"), ShowSymptoms())],
-        [button(s("log.note"), AddNote()), button(s("log.days"), ShowDays(0))],
+        [button(s("log.note"), AddNote()), button(s("log.photo"), AddPhoto())],
+        [button(s("log.days"), ShowDays(0))],
         [button(s("log.temp_chart"), TempChart()), button(s("log.symptom_chart"), SymptomChart())],
         [button(s("log.notices_on" if who.flag_notices else "log.notices_off"), FlagNotices())],
         [button(s("menu.home"), Home())],
@@ -221,11 +228,27 @@ async def pick_site(update: Update, context: BotContext, data: PickSite) -> Repl
 async def read_temp(
     update: Update, context: BotContext, site: int, text: str
 ) -> temperature.Reading | Outcome:
+    """A temperature; words that are plainly something else ("vomited twice after lunch")
+    are never lost: they are logged as a note, and the prompt closes."""
     found = temperature.read(text)
     if isinstance(found, temperature.Reading):
         return found
+    if found == temperature.NOT_A_TEMPERATURE and len(text.split()) >= NOTE_WORDS:
+        return done(await _as_note(update, context, text.strip()[:MAX_NOTE]))
     key = "log.temp_out_of_range" if found == temperature.OUT_OF_RANGE else "log.temp_not_read"
     return again(context.content, context.content.strings(key))
+
+
+async def _as_note(update: Update, context: BotContext, text: str) -> View:
+    who = await me(update, context)
+    now = context.now()
+    try:
+        entry_id = await context.storage.log.add(who, NOTE, now, limit=LIMIT, note=text)
+    except LimitReached:
+        return await log_screen(update, context)
+    tz, twelve, _ = await clock_of(context, who.circle)
+    saved = context.content.strings("log.kept_as_note", when=when_text(context.content, now, tz, twelve))
+    return saved_view(context.content, saved, entry_id)
 
 
 async def load_site(update: Update, context: BotContext, prompt: Prompt) -> int | Outcome:
@@ -274,7 +297,7 @@ async def log_temperature(
     s = context.content.strings
     text = s(
         "log.temp_saved",
-        temp=temp_text(reading.celsius, reading.fahrenheit),
+        temp=temp_text(reading.celsius, reading.fahrenheit, await decimal_comma(update, context)),
         site=s(f"log.site_words.{site}"),
         when=when_text(context.content, at, tz, twelve),
     )
@@ -308,7 +331,9 @@ async def log_typed(update: Update, context: BotContext, data: LogTyped) -> Repl
     )
 
 
-def offer_view(content: Content, reading: temperature.Reading, now: float) -> tuple[str, Markup]:
+def offer_view(
+    content: Content, reading: temperature.Reading, now: float, comma: bool = False
+) -> tuple[str, Markup]:
     """Under a message that was plainly a temperature: "Log it?" with where it was taken."""
     s = content.strings
     minute = int(now // 60)
@@ -323,7 +348,7 @@ def offer_view(content: Content, reading: temperature.Reading, now: float) -> tu
         for i, site in enumerate(SITES)
     ]
     rows.append([button(s("log.not_now"), Home())])
-    return s("log.looks_like", temp=temp_text(reading.celsius, reading.fahrenheit)), Markup(rows)
+    return s("log.looks_like", temp=temp_text(reading.celsius, reading.fahrenheit, comma)), Markup(rows)
 
 
 # ---- a symptom -----------------------------------------------------------------------------
@@ -599,6 +624,7 @@ async def show_days(update: Update, context: BotContext, data: ShowDays) -> Repl
     )
     members = await members_of(context, who.circle)
     several = len(members) > 1
+    comma = await decimal_comma(update, context)
     lines = [s("log.days_title", page=page + 1, pages=pages)]
     if not entries:
         lines.append(s("log.days_none"))
@@ -609,13 +635,27 @@ async def show_days(update: Update, context: BotContext, data: ShowDays) -> Repl
             day_shown = local.date()
             lines.append(f"\n<b>{when.echo(local, context.content.profile.dates, with_time=False)}</b>")
         who_name = name_of(context.content, members.get(entry.added_by or 0)) if several else None
-        lines.append(entry_line(context.content, entry, tz, twelve, who_name))
+        lines.append(entry_line(context.content, entry, tz, twelve, who_name, comma))
     nav = []
     if page + 1 < pages:
         nav.append(button(s("log.older"), ShowDays(page + 1)))
     if page > 0:
         nav.append(button(s("log.newer"), ShowDays(page - 1)))
-    rows = [nav] if nav else []
+    rows = [
+        [
+            button(
+                s(
+                    "log.see_photo",
+                    time=clock_text(context.content, datetime.fromtimestamp(e.at, tz), twelve),
+                ),
+                ShowPhoto(e.id),
+            )
+        ]
+        for e in entries
+        if e.photo
+    ]
+    if nav:
+        rows.append(nav)
     rows.append(back_row(context.content))
     return Reply(View("\n".join(lines), Markup(rows)))
 

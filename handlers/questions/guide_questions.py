@@ -25,9 +25,12 @@ from handlers.questions.views import about_view, group_view, groups_view
 
 
 async def groups_reply_view(update: Update, context: BotContext) -> View:
-    """The question groups with this parent's saved counts."""
-    saved = await context.storage.questions.saved_guide_ids(await circle_of(update, context))
-    return groups_view(context.content, saved)
+    """The question groups with this parent's saved counts, the family's treatment phase's
+    groups first (handlers.phase)."""
+    circle = await circle_of(update, context)
+    saved = await context.storage.questions.saved_guide_ids(circle)
+    phase_id, _ = await context.storage.circles.phase(circle) if circle else (None, None)
+    return groups_view(context.content, saved, context.content.phase(phase_id))
 
 
 async def show_groups(update: Update, context: BotContext) -> None:

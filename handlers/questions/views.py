@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 
 from bot import render
-from bot.content import Content, GuideQuestion, QuestionGroup, Section
+from bot.content import Content, GuideQuestion, Phase, QuestionGroup, Section
 from bot.storage import SavedQuestion
 from handlers.common import Home, Noop, ShowAppointments, View, button, home_row
 from handlers.guide import section_start
@@ -43,8 +43,16 @@ def read_section_row(content: Content) -> list[list[Button]]:
     return [[Button(content.strings("questions.read_section"), callback_data=section_start(section).pack())]]
 
 
-def groups_view(content: Content, saved: set[str]) -> View:
-    """The guide's question groups, each with how many of its questions are saved."""
+def phase_order(content: Content, phase: Phase | None) -> list[QuestionGroup]:
+    """The question groups, those of the family's treatment phase first (in the order the
+    phase lists them), then the rest in the guide's order."""
+    first = [g for g in (content.group(gid) for gid in (phase.questions if phase else ())) if g is not None]
+    return [*first, *(g for g in content.question_groups if g not in first)]
+
+
+def groups_view(content: Content, saved: set[str], phase: Phase | None = None) -> View:
+    """The guide's question groups, each with how many of its questions are saved; the
+    groups of the family's treatment phase first, with a line saying so."""
     s = content.strings
     rows = [
         [
@@ -58,12 +66,15 @@ def groups_view(content: Content, saved: set[str]) -> View:
                 callback_data=ShowGroup(group.id).pack(),
             )
         ]
-        for group in content.question_groups
+        for group in phase_order(content, phase)
     ]
     rows += read_section_row(content)
     rows.append([Button(s("questions.my"), callback_data=MyQuestions(0).pack())])
     rows.append(home_row(content))
-    return View(s("questions.groups_title"), Markup(rows))
+    text = s("questions.groups_title")
+    if phase is not None and phase.questions:
+        text = f"{text}\n\n{s('phase.questions_first', phase=render.esc(phase.label))}"
+    return View(text, Markup(rows))
 
 
 def _toggle_rows(
