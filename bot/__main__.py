@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|console|check-content|red-flag-table|routes]`."""
+"""Command line: `python -m bot [run|console|check-content|red-flag-table|routes|site-check DIR]`."""
 
 from __future__ import annotations
 
@@ -38,15 +38,44 @@ def check_content(settings: Settings) -> int:
     return 1 if problems else 0
 
 
+def site_check(folder: str | None) -> int:
+    """`python -m bot site-check DIR`: every problem of a hospital's site folder, one line
+    each naming the file and the field (exit 2); or what families will see (exit 0)."""
+    from pathlib import Path
+
+    from bot.content import language_folders
+    from bot.site import describe, problems
+
+    if not folder:
+        return _fail("site-check needs the site folder: python -m bot site-check DIR")
+    try:
+        settings_dir = load_settings().content_dir
+    except ConfigError as exc:
+        return _fail(str(exc))
+    languages = tuple(language_folders(settings_dir))
+    site, found = problems(Path(folder), languages)
+    if site is None:
+        for problem in found:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    for language in languages:
+        print(f"[{language}]")
+        print(describe(site, language))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument(
         "command",
         nargs="?",
         default="run",
-        choices=("run", "console", "check-content", "red-flag-table", "routes"),
+        choices=("run", "console", "check-content", "red-flag-table", "routes", "site-check"),
     )
+    parser.add_argument("folder", nargs="?", help="site-check: the site folder to check")
     args = parser.parse_args(argv)
+    if args.command == "site-check":
+        return site_check(args.folder)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -77,6 +106,15 @@ def main(argv: list[str] | None = None) -> int:
         content = load_content(settings.content_dir, reserved_commands())
     except ContentError as exc:
         return _fail(str(exc))
+    if settings.site_dir is not None:  # a broken site folder stops the bot before it starts
+        from bot.content import language_folders
+        from bot.site import problems
+
+        _, found = problems(settings.site_dir, tuple(language_folders(settings.content_dir)))
+        if found:
+            for problem in found:
+                print(f"error: SITE_DIR: {problem}", file=sys.stderr)
+            return 2
     from bot.logging_setup import setup_logging
 
     if args.command == "console" or settings.offline:

@@ -48,6 +48,8 @@ class Settings:
     # second only for bulk notifications; lowered by itself while 429s come from many chats.
     new_messages_per_second: int = 500
     # How long a prompt waits for typed text, and how long a removed question can be undone.
+    # A hospital's own folder (bot.site): its numbers, fever rule and lines; None: none.
+    site_dir: Path | None = None
     prompt_seconds: int = 30 * 60
     undo_seconds: int = 15 * 60
 
@@ -119,6 +121,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     content_dir = Path(env.get("BOT_CONTENT_DIR", "").strip() or DEFAULT_CONTENT)
     if not content_dir.is_dir():
         raise ConfigError(f"BOT_CONTENT_DIR: no folder at {content_dir}")
+    site_dir = Path(env["SITE_DIR"].strip()) if env.get("SITE_DIR", "").strip() else None
+    if site_dir is not None and not site_dir.is_dir():
+        raise ConfigError(f"SITE_DIR: no folder at {site_dir}")
     webhook_url = env.get("WEBHOOK_URL", "").strip() or None
     webhook_secret = env.get("WEBHOOK_SECRET", "").strip() or None
     if webhook_url is not None:
@@ -144,6 +149,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         replicas=_int(env, "BOT_REPLICAS", 1, 1, 64),
         webhook_answer_within=_int(env, "WEBHOOK_ANSWER_WITHIN", 10, 1, 50),
         new_messages_per_second=_int(env, "NEW_MESSAGES_PER_SECOND", 500, 30, 10_000),
+        site_dir=site_dir,
         database_url=(
             check_database_url(env["DATABASE_URL"].strip()) if env.get("DATABASE_URL", "").strip() else None
         ),

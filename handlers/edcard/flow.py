@@ -20,7 +20,6 @@ from telegram import Update
 from bot import when
 from bot.content import Content
 from bot.context import BotContext
-from bot.pdf import build_sections_pdf
 from bot.storage.interface import Fact
 from bot.telegram_html import visible_text
 from bot.zones import country_of_zone
@@ -143,6 +142,8 @@ async def send_card_pdf(update: Update, context: BotContext, data: SendEdCardPdf
     content = language_content(context, data.lang if data.lang in context.services.contents else "")
     card = await read_card(update, context)
     title, intro, sections = card_parts(content, card)
+    from bot.pdf import build_sections_pdf  # fpdf (and numpy with it) loads on the first PDF
+
     body = await context.services.heavy.run(
         build_sections_pdf,
         content.strings,

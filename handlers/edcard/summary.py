@@ -15,7 +15,6 @@ from datetime import date, datetime, time, timedelta
 from telegram import Update
 
 from bot.context import BotContext
-from bot.pdf import build_sections_pdf
 from bot.storage import Appointment
 from bot.telegram_html import visible_text
 from handlers.appointments.rules import still_to_ask
@@ -144,6 +143,8 @@ async def summary_pdf(
     content = context.content
     summary = await read_summary(update, context, start, visit)
     title, intro, sections = summary_parts(content, summary)
+    from bot.pdf import build_sections_pdf  # fpdf (and numpy with it) loads on the first PDF
+
     body = await context.services.heavy.run(
         build_sections_pdf, content.strings, title, intro, sections, content.language, "summary.pdf_footer"
     )

@@ -28,7 +28,6 @@ from bot.ceiling import Priority
 from bot.content import Content
 from bot.context import BotContext
 from bot.doses import NEEDED, Schedule, due_on, next_due
-from bot.pdf import build_list_pdf
 from bot.redflags import Match
 from bot.storage import Member
 from bot.storage.interface import Dose
@@ -492,6 +491,8 @@ async def send_medication_list(update: Update, context: BotContext, data: SendMe
             lines.append(s("medicines.pdf_paused"))
         items.append(lines)
     today = short_date(content, context.now(), tz.key)
+    from bot.pdf import build_list_pdf  # fpdf (and numpy with it) loads on the first PDF
+
     body = await context.services.heavy.run(
         build_list_pdf,
         s,
