@@ -39,6 +39,7 @@ from bot.context import BotApp, BotContext, Command, Feature, Services
 from bot.limits import Clock, NewMessageRateLimiter, Sleep
 from bot.metrics import MeteredRequest, Metrics
 from bot.processor import PerChatUpdateProcessor
+from bot.site import load as load_site
 from bot.storage import open_storage
 
 log = logging.getLogger(__name__)
@@ -194,6 +195,8 @@ def build_application(
     storage = open_storage(settings.db_path, clock, settings.database_url)
     storage.time_calls(metrics.database.observe)
     services = Services(settings, content, storage, clock, contents=contents, metrics=metrics)
+    if settings.site_dir is not None:  # checked at start (bot.__main__); SiteError if broken
+        services.site = load_site(settings.site_dir, tuple(contents))
     app.bot_data["services"] = services
     for feature in features:
         # Every name in every language works for everyone (profiles: language.yaml).

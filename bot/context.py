@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.content import Content, Part, Section
 from bot.metrics import Metrics
 from bot.offload import Heavy
+from bot.site import Site
 from bot.storage import Member, Storage
 
 CommandCallback = Callable[[Update, "BotContext"], Coroutine[Any, Any, None]]
@@ -73,6 +74,8 @@ class Services:
         default_factory=dict
     )
     metrics: Metrics = field(default_factory=Metrics)
+    # The hospital's own folder (bot.site), when SITE_DIR names one.
+    site: Site | None = None
     # CPU-heavy work (a PDF, a chart) off the event loop (bot.offload).
     heavy: Heavy = field(default_factory=Heavy)
     # Who this process is, in leases it takes (a reminder claimed by "host:pid:random").

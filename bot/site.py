@@ -21,6 +21,7 @@ Decisions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,17 @@ FILE = "site.yaml"
 FEVER_LOW, FEVER_HIGH = 37.5, 38.5
 MAX_NAME, MAX_LABEL, MAX_RULE, MAX_HOURS = 80, 60, 300, 40
 MAX_NUMBERS = 8
-_TOP = {"name", "country", "languages", "numbers", "emergency_number", "fever", "ed_card_line", "features"}
+_TOP = {
+    "name",
+    "updated",
+    "country",
+    "languages",
+    "numbers",
+    "emergency_number",
+    "fever",
+    "ed_card_line",
+    "features",
+}
 _NUMBER = {"label", "number", "hours"}
 _FEVER = {"number_c", "rule", "locked"}
 FEATURES = ("medicines", "counts", "log", "edcard")
@@ -63,6 +74,7 @@ class Fever:
 @dataclass(frozen=True)
 class Site:
     name: str
+    updated: str  # the day the hospital last checked this folder (ISO), shown with its lines
     country: str  # ISO 3166 alpha-2
     languages: tuple[str, ...]
     numbers: tuple[TeamNumber, ...]
@@ -128,6 +140,13 @@ def problems_of(raw: Any, languages: tuple[str, ...]) -> tuple[Site | None, list
         name = ""
     elif len(name) > MAX_NAME:
         out.append(f"{FILE}: name: {len(name)} characters; at most {MAX_NAME}")
+    updated = str(raw.get("updated") or "")
+    try:
+        date.fromisoformat(updated)
+    except ValueError:
+        out.append(
+            f"{FILE}: updated: {raw.get('updated')!r}; the day the hospital last checked it, YYYY-MM-DD"
+        )
     country = str(raw.get("country") or "").upper()
     if country not in phonenumbers.SUPPORTED_REGIONS:
         out.append(f"{FILE}: country: {raw.get('country')!r} is not a country code like US, ES, GB")
@@ -209,7 +228,7 @@ def problems_of(raw: Any, languages: tuple[str, ...]) -> tuple[Site | None, list
     if out:
         return None, out
     return (
-        Site(name.strip(), country, languages, tuple(numbers), emergency, fever, ed_line, features),
+        Site(name.strip(), updated, country, languages, tuple(numbers), emergency, fever, ed_line, features),
         [],
     )
 

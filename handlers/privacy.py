@@ -26,6 +26,7 @@ from bot.content import TREATMENT_ANSWERS, Content
 from bot.context import BotApp, BotContext, Command, services_of
 from bot.phones import PhoneAnswer, read_phone, reparse_saved
 from bot.render import esc, utf16_len
+from bot.site import Site
 from bot.storage import Contact, LimitReached, Prompt
 from bot.telegram_html import MAX_TEXT, visible_text
 from bot.zones import country_of_zone
@@ -269,6 +270,27 @@ def numbers_block(
     return "\n".join([content.strings("privacy.urgent.numbers"), *lines]) if lines else missing
 
 
+def site_lines(content: Content, site: Site | None) -> str | None:
+    """The hospital's numbers (with their hours) and its fever rule, marked as the hospital's
+    and dated; None without a site folder."""
+    if site is None:
+        return None
+    s, language = content.strings, content.language
+    lines = [s("privacy.urgent.site_title", name=esc(site.name), date=site.updated)]
+    for n in site.numbers:
+        hours = s("privacy.urgent.site_hours", hours=esc(n.hours[language])) if n.hours else ""
+        lines.append(f"📞 <b>{esc(n.label[language])}</b>: {esc(n.shown)}{hours}")
+    if site.fever is not None:
+        lines.append(
+            s(
+                "privacy.urgent.site_rule",
+                number=celsius_text(site.fever.number_c),
+                rule=esc(site.fever.rule[language]),
+            )
+        )
+    return "\n".join(lines)
+
+
 def urgent_text(
     content: Content,
     contacts: Sequence[Contact],
@@ -277,6 +299,7 @@ def urgent_text(
     fever: str | None = None,
     advice: bool = True,
     region: str | None = None,
+    site: str | None = None,
 ) -> str:
     """The urgent card: title, the general-guidance note, who to call for what, the family's
     own numbers (read for their country, `region`), then the advice."""
@@ -290,6 +313,8 @@ def urgent_text(
         )
         if fever and group.id == "care_team":  # the family's own rule, below the team's list
             chunks.append(fever)
+    if numbers and site:  # the hospital's lines, before the family's own
+        chunks.append(site)
     if numbers:  # a card shared into another chat carries no family's numbers
         chunks.append(numbers_block(content, contacts, s("privacy.urgent.no_phone"), region))
     if advice:  # left out only when the card would not fit in one message otherwise
@@ -664,10 +689,11 @@ async def urgent_view(update: Update, context: BotContext, prefix: str | None = 
     contacts = await context.storage.contacts.list(await circle_of(update, context))
     line, fever = await family_lines(update, context)
     region = await family_region(update, context)
-    text = urgent_text(context.content, contacts, emergency=line, fever=fever, region=region)
+    site = site_lines(context.content, context.services.site)
+    text = urgent_text(context.content, contacts, emergency=line, fever=fever, region=region, site=site)
     if utf16_len(visible_text(text, "HTML")) > MAX_TEXT:  # five long names and a long rule
         text = urgent_text(
-            context.content, contacts, emergency=line, fever=fever, advice=False, region=region
+            context.content, contacts, emergency=line, fever=fever, advice=False, region=region, site=site
         )
     # The card for the emergency department (handlers.edcard, registered after this feature:
     # its button type is imported where it is used).

@@ -36,6 +36,7 @@ from handlers.privacy import (
     family_region,
     numbers_block,
     review_line,
+    site_lines,
 )
 
 # Private chats only; edits of text or of a caption.
@@ -60,7 +61,7 @@ async def check(
     content = context.content
     fever = None
     if update.effective_user is not None:
-        fever = await context.storage.circles.fever_c(await circle_of(update, context))
+        fever = await fever_threshold(update, context)
     own = flags_of(content).check(text, fever, bare_numbers, numbers=numbers)
     found = set(own.signs)
     for other in context.services.contents.values():
@@ -72,6 +73,16 @@ async def check(
     return Match(tuple(s for s in order if s in found), own.temperature_c)
 
 
+async def fever_threshold(update: Update, context: BotContext) -> float | None:
+    """The number a temperature is checked against: the lower of the family's own and the
+    hospital's (a site folder's), or whichever there is (None: the card's general one)."""
+    own = await context.storage.circles.fever_c(await circle_of(update, context))
+    site = context.services.site
+    hospital = site.fever.number_c if site is not None and site.fever is not None else None
+    found = [n for n in (own, hospital) if n is not None]
+    return min(found) if found else None
+
+
 def alert_text(
     content: Content,
     match: Match,
@@ -80,6 +91,7 @@ def alert_text(
     emergency: str | None = None,
     region: str | None = None,
     shared: bool = False,
+    site: str | None = None,
 ) -> str:
     """The matching lines of the card under their group titles, the family's numbers, their
     emergency number (or, for a line that says to call it, the card's general one), and the
@@ -94,6 +106,8 @@ def alert_text(
             chunks.append("\n".join([f"<b>{esc(group.title)}</b>", *lines]))
     if fever and ("fever" in match.signs or "low_temperature" in match.signs):
         chunks.append(fever)
+    if site:  # the hospital's numbers and rule, before the family's own
+        chunks.append(site)
     chunks.append(numbers_block(content, contacts, s("redflags.no_numbers"), region))
     if emergency:
         chunks.append(emergency)
@@ -123,7 +137,8 @@ async def alert_view(update: Update, context: BotContext, match: Match, after: s
     emergency, fever = await family_lines(update, context)
     region = await family_region(update, context)
     shared = bool(circle) and len(await context.storage.circles.members(circle)) > 1
-    text = alert_text(context.content, match, contacts, fever, emergency, region, shared)
+    site = site_lines(context.content, context.services.site)
+    text = alert_text(context.content, match, contacts, fever, emergency, region, shared, site)
     if after:
         text = f"{text}\n\n{after}"
     return View(text, Markup(alert_rows(context.content, contacts)))

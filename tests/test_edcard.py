@@ -9,6 +9,7 @@ appointment reminder."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date, datetime
 from typing import Any
@@ -436,6 +437,11 @@ async def test_the_summary_button_on_the_appointment_reminder(bot: Harness) -> N
     )
     (job,) = bot.app.job_queue.get_jobs_by_name(REMINDER_JOB)  # type: ignore[union-attr]
     await job.run(bot.app)
+    # The job's start-up look may hold its lock and send the reminder itself: wait for it.
+    for _ in range(100):
+        if any("ek:" in data for _, data in bot.buttons(A)):
+            break
+        await asyncio.sleep(0.02)
     reminder = bot.last_message(A)
     assert [data for _, data in bot.buttons()] == [
         make("m", page=0),

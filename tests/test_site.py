@@ -14,6 +14,7 @@ import yaml
 
 from bot.__main__ import main
 from bot.site import FILE, load, problems, problems_of
+from bot.storage import Member
 from tests.harness import ROOT
 
 EXAMPLE = ROOT / "deploy" / "example-site"
@@ -37,6 +38,10 @@ def test_the_example_site_loads() -> None:
     ("change", "expected"),
     [
         (lambda d: d.update(fevr=1), "site.yaml: fevr: unknown key"),
+        (
+            lambda d: d.update(updated="soon"),
+            "site.yaml: updated: 'soon'; the day the hospital last checked it",
+        ),
         (
             lambda d: d["numbers"][0].update(number="+1 555"),
             "site.yaml: numbers[0].number: '+1 555' is not a possible",
@@ -101,3 +106,43 @@ def test_the_bot_refuses_to_start_on_a_broken_site(
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     assert main(["run"]) == 2
     assert "SITE_DIR: site.yaml: numbers: at least one" in capsys.readouterr().err
+
+
+# ---- what families see, through the Application ----------------------------------------------
+@pytest.fixture
+async def hospital(tmp_path: Path, catalog: Any, language: str) -> Any:
+    from tests.harness import Harness, make_settings
+
+    settings = make_settings(tmp_path, SITE_DIR=str(EXAMPLE))
+    async with Harness(settings, catalog["en"], language=language) as bot:
+        yield bot
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+async def test_the_card_carries_the_hospitals_numbers_and_rule(hospital: Any, language: str) -> None:
+    bot = hospital
+    s = bot.content.strings
+    await bot.send("/urgent")
+    card = bot.html()
+    title = s("privacy.urgent.site_title", name="Riverside Children's Hospital (example)", date="2026-12-01")
+    assert title in card.replace("&#x27;", "'")  # marked as the hospital's, with its date
+    label = "Oncology ward, day and night" if language == "en" else "Planta de oncología, día y noche"
+    assert f"📞 <b>{label}</b>: +1 202-555-0101" in card
+    assert "Mon-Fri 8 am-5 pm" in card or "lun-vie 8-17 h" in card
+    assert s("privacy.urgent.site_rule", number="38.0 °C (100.4 °F)", rule="")[:20] in card
+
+
+async def test_the_lower_of_the_hospitals_and_the_familys_number_counts(hospital: Any) -> None:
+    bot = hospital
+    await bot.storage.users.give_consent(1001)
+    await bot.storage.circles.set_fever_c(Member(1001, 1001), 38.5)
+    await bot.send("38.2")  # under the family's 38.5, at or over the hospital's 38.0
+    assert bot.answer().startswith(bot.content.strings("redflags.title"))
+    assert "+1 202-555-0101" in bot.answer()  # the hospital's numbers in the alert too
+
+
+async def test_without_a_site_the_familys_number_counts(bot: Any) -> None:
+    await bot.storage.users.give_consent(1001)
+    await bot.storage.circles.set_fever_c(Member(1001, 1001), 38.5)
+    await bot.send("38.2")
+    assert not bot.answer().startswith(bot.content.strings("redflags.title"))

@@ -72,7 +72,7 @@ from handlers.log.buttons import (
 )
 from handlers.privacy import decimal_comma
 from handlers.prompts import Asking, Outcome, Text, again, ask, cancel_keyboard, done, typed_text
-from handlers.redflags import alert_text, alert_view
+from handlers.redflags import alert_text, alert_view, fever_threshold
 
 SITES = ("mouth", "armpit", "ear", "other")  # PickSite.site, LogTyped.site: append only
 ASK_SITE = 99  # PickSite.site of the 🌡 button: the question "where was it taken?"
@@ -289,7 +289,7 @@ async def log_temperature(
         return await log_screen(update, context)
     forget_me(context)
     who = await me(update, context)
-    fever = await context.storage.circles.fever_c(who.circle)
+    fever = await fever_threshold(update, context)  # the lower of the family's and the hospital's
     item = temperature_item(reading.celsius, fever)
     if item:
         await flag(update, context, who, item, reading.celsius, entry_id, send_alert_first)
