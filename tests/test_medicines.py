@@ -659,3 +659,21 @@ async def test_vomited_a_dose_brings_the_cards_line_and_leaves_the_reminder(meds
     assert s(bot, "medicines.vomited_after") in alert
     assert bot.api.message(A, int(reminder["message_id"]))["text"] == reminder["text"]  # left as it was
     assert "1½ tablets" not in alert  # no dose in the alert
+
+
+async def test_a_question_typed_half_way_goes_to_the_search_and_the_draft_waits(meds: Harness) -> None:
+    bot = meds
+    await family(bot, with_b=False)
+    await bot.send("/medicines", A)
+    await bot.tap(s(bot, "medicines.add"), A)
+    await bot.tap("6-MP", A)
+    await bot.send("1 tablet", A)
+    await bot.tap(s(bot, "medicines.every_day"), A)
+    await bot.send("what does remission mean", A)  # left the times half way
+    assert bot.searched(A)
+    assert await bot.storage.prompts.get(A) is None
+    await bot.send("/medicines", A)
+    await bot.tap(s(bot, "medicines.finish", name="mercaptopurine (6-MP)"), A)
+    assert s(bot, "medicines.times_prompt", name="mercaptopurine (6-MP)") in bot.html(A)
+    await bot.send("his port is red", A)  # a red flag typed there: the card first
+    assert bot.html(A).startswith(s(bot, "redflags.title"))

@@ -107,11 +107,13 @@ from handlers.prompts import (
     cancel_keyboard,
     done,
     handed_over,
+    not_for_this,
     open_prompt,
     typed_text,
 )
 
 MAX_MEDICINES = 30
+NOT_A_TIME_WORDS = 3  # words with no time in them that make a text something else
 MAX_NAME = 60
 MAX_DOSE = 80
 MAX_NOTE = 200
@@ -552,6 +554,15 @@ async def read_times_typed(
     update: Update, context: BotContext, m: Medicine, text: str
 ) -> tuple[list[int], list[tuple[str, list[int]]]] | Outcome:
     sure, unsure, bad = read_times(context, text)
+    if (
+        not (sure or unsure)
+        and len(text.split()) >= NOT_A_TIME_WORDS
+        and not when.names_a_date(text, context.content.profile.dates)
+    ):
+        # Words with no time in them ("what does remission mean"), typed after leaving half
+        # way: not refused here; the prompt closes and they go where any text goes (the
+        # medicine stays as a draft, offered as "Finish adding" in the list).
+        return not_for_this(View(""))
     if bad is not None or not (sure or unsure):
         part = bad if bad is not None else text
         return again(
