@@ -435,13 +435,18 @@ async def flag(
                 rate_limit_args=limit_args(context, Priority.URGENT),
             )
     entry = await context.storage.log.get(who.circle, entry_id)
-    for member in (await members_of(context, who.circle)).values():
-        if member.user == who.user or not member.full or not member.flag_notices or entry is None:
-            continue
+    told = [
+        m
+        for m in (await members_of(context, who.circle)).values()
+        if m.user != who.user and m.full and m.flag_notices
+    ]
+    if entry is None or not told:
+        return alert
+    tz, twelve, _ = await clock_of(context, who.circle)  # read once for every member told
+    contacts = await context.storage.contacts.list(who.circle)
+    for member in told:
         content = content_for(context, await context.storage.users.language(member.user))
-        tz, twelve, _ = await clock_of(context, who.circle)
         line = entry_line(content, entry, tz, twelve)
-        contacts = await context.storage.contacts.list(who.circle)
         card = alert_text(content, match, contacts, None)
         await tell(
             context,

@@ -16,6 +16,7 @@ import csv
 import io
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,7 @@ from bot.context import BotContext
 from bot.doses import NEEDED, Schedule, due_on, next_due
 from bot.redflags import Match
 from bot.storage import Member
-from bot.storage.interface import Dose
+from bot.storage.interface import Dose, Medicine
 from bot.storage.medicines import ACTIVE, GIVEN, SKIPPED
 from handlers.appointments.rules import twelve_hour, zone
 from handlers.common import Reply, View, limit_args, me, stale_reply
@@ -78,6 +79,49 @@ MAX_ROUNDS = 200  # batches a look works through (200 × 500 = 100,000 doses or 
 
 
 # ---- one due minute, as each member sees it ---------------------------------------------------
+@dataclass(frozen=True)
+class Round:
+    """What one due minute's reminder shows, read once (each member then gets it in their
+    language and wording)."""
+
+    doses: list[Dose]
+    medicines: dict[int, Medicine]
+    members: dict[int, Member]
+    tz: ZoneInfo
+    twelve: bool
+    window: int
+
+
+async def read_round(context: BotContext, circle: int, due_at: float) -> Round:
+    storage = context.storage
+    zone_name = await storage.circles.timezone(circle)
+    return Round(
+        await storage.medicines.at_minute(circle, due_at),
+        {m.id: m for m in await storage.medicines.listed(circle, stopped=True)},
+        await members_of(context, circle),
+        zone(zone_name) or ZoneInfo("UTC"),
+        twelve_hour(zone_name),
+        await storage.medicines.window(circle),
+    )
+
+
+def shown(
+    context: BotContext, r: Round, viewer: Member | None, content: Content, *, late: bool = False
+) -> View:
+    return round_view(
+        content,
+        r.doses,
+        r.medicines,
+        r.members,
+        r.tz,
+        r.twelve,
+        now=context.now(),
+        window=r.window,
+        discreet=bool(viewer and viewer.discreet),
+        late=late,
+    )
+
+
 async def round_for(
     context: BotContext,
     circle: int,
@@ -87,36 +131,26 @@ async def round_for(
     *,
     late: bool = False,
 ) -> View:
-    storage = context.storage
-    doses = await storage.medicines.at_minute(circle, due_at)
-    medicines = {m.id: m for m in await storage.medicines.listed(circle, stopped=True)}
-    members = await members_of(context, circle)
-    zone_name = await storage.circles.timezone(circle)
-    tz = zone(zone_name) or ZoneInfo("UTC")
-    return round_view(
-        content,
-        doses,
-        medicines,
-        members,
-        tz,
-        twelve_hour(zone_name),
-        now=context.now(),
-        window=await storage.medicines.window(circle),
-        discreet=bool(viewer and viewer.discreet),
-        late=late,
-    )
+    return shown(context, await read_round(context, circle, due_at), viewer, content, late=late)
 
 
 async def refresh_others(context: BotContext, who: Member, due_at: float) -> None:
     """After a tap that changed a dose: every other member's reminder of that minute, edited
     in place (a message they deleted is left alone)."""
-    members = await members_of(context, who.circle)
-    for user, message_id in await context.storage.medicines.sent_messages(who.circle, due_at):
-        member = members.get(user)
-        if user == who.user or member is None:
+    sent = [
+        (user, message_id)
+        for user, message_id in await context.storage.medicines.sent_messages(who.circle, due_at)
+        if user != who.user
+    ]
+    if not sent:
+        return
+    r = await read_round(context, who.circle, due_at)  # read once for every member's copy
+    for user, message_id in sent:
+        member = r.members.get(user)
+        if member is None:
             continue
         content = content_for(context, await context.storage.users.language(user))
-        text, markup = await round_for(context, who.circle, due_at, member, content)
+        text, markup = shown(context, r, member, content)
         try:
             await context.bot.edit_message_text(
                 text,
