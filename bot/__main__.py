@@ -1,9 +1,11 @@
-"""Command line: `python -m bot [run|console|check-content|red-flag-table|routes|site-check DIR]`."""
+"""Command line: `python -m bot [run|console|check-content|red-flag-table|routes|site-check DIR|
+poster --username BOT [--out DIR] [--site DIR]]`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 
 from bot.config import ConfigError, Settings, load_settings
@@ -41,26 +43,84 @@ def check_content(settings: Settings) -> int:
 def site_check(folder: str | None) -> int:
     """`python -m bot site-check DIR`: every problem of a hospital's site folder, one line
     each naming the file and the field (exit 2); or what families will see (exit 0)."""
+    from datetime import date
     from pathlib import Path
 
-    from bot.content import language_folders
-    from bot.site import describe, problems
+    from bot.app import reserved_commands
+    from bot.content import load_catalog
+    from bot.site import describe, known_of, problems, warnings
 
     if not folder:
         return _fail("site-check needs the site folder: python -m bot site-check DIR")
     try:
-        settings_dir = load_settings().content_dir
-    except ConfigError as exc:
+        contents = load_catalog(load_settings().content_dir, reserved_commands())
+    except (ConfigError, ContentError) as exc:
         return _fail(str(exc))
-    languages = tuple(language_folders(settings_dir))
-    site, found = problems(Path(folder), languages)
+    known = known_of(contents)
+    site, found = problems(Path(folder), tuple(contents), known)
     if site is None:
         for problem in found:
             print(f"error: {problem}", file=sys.stderr)
         return 2
-    for language in languages:
+    for language in site.languages:
         print(f"[{language}]")
         print(describe(site, language))
+    print("Fingerprints of what your reviewer approves (copy them under approved: once they have):")
+    for name, value in known.fingerprints.items():
+        print(f"  {name}: {value}")
+    for warning in warnings(site, known.fingerprints, date.today()):
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+_USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
+
+
+def poster(args: argparse.Namespace) -> int:
+    """`python -m bot poster --username BOT [--out DIR] [--site DIR]`: the printable poster
+    (bot.poster) for the site folder (--site, or SITE_DIR), one PDF per language and paper size
+    (poster-en-a4.pdf ...) written into --out (default: here), each path printed."""
+    from pathlib import Path
+
+    from bot.app import reserved_commands
+    from bot.content import load_catalog
+    from bot.poster import PAPERS, build_poster
+    from bot.site import known_of, problems
+
+    if args.folder:
+        return _fail("poster takes the site folder as --site DIR")
+    if not args.username:
+        return _fail("poster needs the bot's username: python -m bot poster --username YourGuideBot")
+    username = args.username.strip().removeprefix("@")
+    if not _USERNAME.fullmatch(username):
+        return _fail(f"--username: {args.username!r} is not a Telegram username (5-32 letters, digits or _)")
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    folder = Path(args.site) if args.site else settings.site_dir
+    if folder is None:
+        return _fail("poster needs the site folder: --site DIR, or the SITE_DIR setting")
+    try:
+        contents = load_catalog(settings.content_dir, reserved_commands())
+    except ContentError as exc:
+        return _fail(str(exc))
+    site, found = problems(folder, tuple(contents), known_of(contents))
+    if site is None:
+        for problem in found:
+            print(f"error: SITE_DIR: {problem}", file=sys.stderr)
+        return 2
+    link = f"https://t.me/{username}?start=site"
+    out = Path(args.out or ".")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for language in site.languages:
+            for paper in PAPERS:
+                path = out / f"poster-{language}-{paper.lower()}.pdf"
+                path.write_bytes(build_poster(site, contents[language], link, paper))
+                print(path)
+    except OSError as exc:
+        return _fail(f"--out: cannot write the poster: {exc}")
     return 0
 
 
@@ -70,12 +130,17 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=("run", "console", "check-content", "red-flag-table", "routes", "site-check"),
+        choices=("run", "console", "check-content", "red-flag-table", "routes", "site-check", "poster"),
     )
     parser.add_argument("folder", nargs="?", help="site-check: the site folder to check")
+    parser.add_argument("--username", help="poster: the bot's Telegram username (without @)")
+    parser.add_argument("--out", help="poster: the folder to write the PDFs into (default: here)")
+    parser.add_argument("--site", help="poster: the site folder (default: the SITE_DIR setting)")
     args = parser.parse_args(argv)
     if args.command == "site-check":
         return site_check(args.folder)
+    if args.command == "poster":
+        return poster(args)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -107,10 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     except ContentError as exc:
         return _fail(str(exc))
     if settings.site_dir is not None:  # a broken site folder stops the bot before it starts
-        from bot.content import language_folders
-        from bot.site import problems
+        from bot.content import load_catalog
+        from bot.site import known_of, problems
 
-        _, found = problems(settings.site_dir, tuple(language_folders(settings.content_dir)))
+        contents = load_catalog(settings.content_dir, reserved_commands())
+        _, found = problems(settings.site_dir, tuple(contents), known_of(contents))
         if found:
             for problem in found:
                 print(f"error: SITE_DIR: {problem}", file=sys.stderr)

@@ -39,6 +39,10 @@ from bot.context import BotApp, BotContext, Command, Feature, Services
 from bot.limits import Clock, NewMessageRateLimiter, Sleep
 from bot.metrics import MeteredRequest, Metrics
 from bot.processor import PerChatUpdateProcessor
+from bot.site import Site
+from bot.site import apply as apply_site
+from bot.site import awaiting as site_awaiting
+from bot.site import known_of as site_known
 from bot.site import load as load_site
 from bot.storage import open_storage
 
@@ -96,6 +100,7 @@ def bot_commands(content: Content, commands: Sequence[Command]) -> list[BotComma
     guide = [
         BotCommand(sec.aliases[0] if sec.aliases else sec.command, sec.description)
         for sec in content.sections
+        if sec.local is None  # a hospital's pages have no command: listed under its name
     ]
     return tools + guide
 
@@ -168,6 +173,14 @@ def build_application(
                 f"bot has no command {unknown[0]!r}"
             )
     check_command_names(contents, reserved)
+    site: Site | None = None
+    awaiting: tuple[str, ...] = ()
+    if settings.site_dir is not None:  # checked at start (bot.__main__); SiteError if broken
+        known = site_known(contents)
+        site = load_site(settings.site_dir, tuple(contents), known)
+        awaiting = site_awaiting(site, known.fingerprints)
+        contents = apply_site(contents, site)  # its pages, phase names and local words
+        content = contents[DEFAULT_LANGUAGE]
     profiles = {code: each.profile for code, each in contents.items()}
     metrics = Metrics()
     builder: Any = (
@@ -195,8 +208,9 @@ def build_application(
     storage = open_storage(settings.db_path, clock, settings.database_url)
     storage.time_calls(metrics.database.observe)
     services = Services(settings, content, storage, clock, contents=contents, metrics=metrics)
-    if settings.site_dir is not None:  # checked at start (bot.__main__); SiteError if broken
-        services.site = load_site(settings.site_dir, tuple(contents))
+    services.site, services.awaiting = site, awaiting
+    if site is not None:  # the features the hospital turned off are not registered at all
+        features = [f for f in features if site.features.get(f.name, True)]
     app.bot_data["services"] = services
     for feature in features:
         # Every name in every language works for everyone (profiles: language.yaml).

@@ -142,6 +142,21 @@ def page_anchors(pages: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class Local:
+    """A hospital's own page (its site folder, bot.site), not the guide's: who reviewed it,
+    when, and the day its review runs out (after it, families see "under review")."""
+
+    hospital: str
+    reviewed_by: str  # a role ("Oncology nurse educator")
+    reviewed: date
+    review_by: date
+    url: str = ""  # the hospital's page for it, if any
+
+    def expired(self, today: date) -> bool:
+        return today > self.review_by
+
+
+@dataclass(frozen=True)
 class Section:
     id: str
     order: int
@@ -155,6 +170,7 @@ class Section:
     parts: tuple[Part, ...]
     has_parts: bool
     aliases: tuple[str, ...] = ()  # more command names in this language (ASCII)
+    local: Local | None = None  # a hospital's own page (no command; listed under its name)
 
     def part(self, part_id: str) -> Part | None:
         for part in self.parts:
@@ -390,6 +406,10 @@ class Strings:
 
     def __contains__(self, key: object) -> bool:
         return key in self._values
+
+    def raw(self, key: str) -> str:
+        """The string as written, its fields unfilled (what a reviewer approves)."""
+        return self._values[key]
 
     def keys(self) -> list[str]:
         return list(self._values)

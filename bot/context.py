@@ -76,6 +76,9 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     # The hospital's own folder (bot.site), when SITE_DIR names one.
     site: Site | None = None
+    # What that hospital has not approved in the bot's current words (bot.site.awaiting):
+    # the card says it awaits the hospital's review while this is not empty.
+    awaiting: tuple[str, ...] = ()
     # CPU-heavy work (a PDF, a chart) off the event loop (bot.offload).
     heavy: Heavy = field(default_factory=Heavy)
     # Who this process is, in leases it takes (a reminder claimed by "host:pid:random").
@@ -126,3 +129,5 @@ class Feature:
 
     commands: Sequence[Command]
     setup: Callable[[BotApp], None]
+    # The name a hospital's site folder turns it off by (bot.site.FEATURES); "": always on.
+    name: str = ""

@@ -30,6 +30,18 @@ def body(text: str) -> str:
 
 
 def source_footer(strings: Strings, section: Section) -> str:
+    local = section.local
+    if local is not None:  # a hospital's own page: its name, its reviewer, its dates
+        src = strings(
+            "site.page_source",
+            name=esc(local.hospital),
+            role=esc(local.reviewed_by),
+            date=local.reviewed,
+            until=local.review_by,
+        )
+        if local.url:
+            src += f' <a href="{escape(local.url, quote=True)}">{strings("page.source_link")}</a>'
+        return f"<i>{src}</i>"
     link = f'<a href="{escape(section.source.url, quote=True)}">{strings("page.source_link")}</a>'
     src = strings(
         "page.source", name=esc(section.source.name), approved=esc(section.source.approved), link=link
@@ -47,7 +59,7 @@ def section_page(strings: Strings, section: Section, part: Part, page: int) -> s
     """One page of a section: title, key points on the first page, text, page n of m, source."""
     chunks = [page_title(section, part)]
     first_of_section = page == 0 and (not section.has_parts or part is section.parts[0])
-    if first_of_section:
+    if first_of_section and section.key_points:
         points = "\n".join(f"• {esc(p)}" for p in section.key_points)
         chunks.append(f"{strings('page.in_short')}\n{points}")
     chunks.append(body(part.pages[page]))
@@ -76,7 +88,9 @@ def gate(strings: Strings, section: Section, part: Part) -> str:
 def help_text(content: Content, commands: list[tuple[str, str]]) -> str:
     s = content.strings
     guide = "\n".join(
-        f"/{sec.aliases[0] if sec.aliases else sec.command} · {esc(sec.title)}" for sec in content.sections
+        f"/{sec.aliases[0] if sec.aliases else sec.command} · {esc(sec.title)}"
+        for sec in content.sections
+        if sec.local is None
     )
     tools = "\n".join(f"/{name} · {esc(desc)}" for name, desc in commands)
     return "\n\n".join([s("help.title"), s("help.tools"), tools, s("help.sections"), guide, s("help.footer")])

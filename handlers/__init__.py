@@ -28,11 +28,13 @@ from handlers import (
     questions,
     search,
     share,
+    site_welcome,
     symptoms,
 )
 
 FEATURES: tuple[Feature, ...] = (
     Feature(core.COMMANDS, core.setup),
+    Feature((), site_welcome.setup),
     Feature(guide.COMMANDS, guide.setup),
     Feature(symptoms.COMMANDS, symptoms.setup),
     Feature(questions.COMMANDS, questions.setup),
@@ -40,10 +42,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature(phase.COMMANDS, phase.setup),
     Feature(appointments.COMMANDS, appointments.setup),
     Feature(family.COMMANDS, family.setup),
-    Feature(counts.COMMANDS, counts.setup),
-    Feature(medicines.COMMANDS, medicines.setup),
-    Feature(log.COMMANDS, log.setup),
-    Feature(edcard.COMMANDS, edcard.setup),
+    Feature(counts.COMMANDS, counts.setup, "counts"),
+    Feature(medicines.COMMANDS, medicines.setup, "medicines"),
+    Feature(log.COMMANDS, log.setup, "log"),
+    Feature(edcard.COMMANDS, edcard.setup, "edcard"),
     Feature(glossary.COMMANDS, glossary.setup),
     Feature(search.COMMANDS, search.setup),
     Feature(share.COMMANDS, share.setup),

@@ -382,7 +382,26 @@ def markup_json(context: BotContext, markup: Markup) -> dict[str, object]:
             if cached is None:
                 cached = services.home_menu_json[language] = keyboard_json(markup)
             return cached
+    site = services.site
+    if site is not None and not all(site.features.values()):
+        markup = answered_only(context, markup)
     return keyboard_json(markup)
+
+
+def answered_only(context: BotContext, markup: Markup) -> Markup:
+    """The keyboard without the buttons of a feature the hospital turned off (no handler
+    answers their data in this copy): another feature's link to it is not shown at all."""
+    taps = context.services.taps
+    routes = taps.routes if isinstance(taps, TapRouter) else {}
+    rows = [
+        [
+            b
+            for b in row
+            if not isinstance(b.callback_data, str) or b.callback_data.partition(SEP)[0] in routes
+        ]
+        for row in markup.inline_keyboard
+    ]
+    return Markup([row for row in rows if row])
 
 
 # The fields of a button this bot builds that need no nested object: a button with any other
@@ -448,6 +467,13 @@ HOME_MENU: tuple[tuple[str, ...], ...] = (
     ("menu.urgent",),
     ("menu.settings", "menu.privacy"),
 )
+
+
+def feature_on(context: BotContext, name: str) -> bool:
+    """Is this feature on in this copy (a hospital's site folder can turn one off)? Other
+    features ask before offering its buttons."""
+    site = context.services.site
+    return site is None or site.features.get(name, True)
 
 
 def menu_button(app: BotApp, label_key: str, data: CallbackData) -> None:

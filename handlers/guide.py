@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
@@ -14,6 +15,7 @@ from bot import render
 from bot.callbacks import CallbackData
 from bot.content import Content, Part, Section, cross_references
 from bot.context import BotApp, BotContext, Command, services_of
+from bot.site import Site
 from handlers.common import (
     PRIVATE,
     Contents,
@@ -77,23 +79,60 @@ class RemoveBookmark(CallbackData, prefix="bx"):
     page: int
 
 
+@dataclass(frozen=True)
+class HospitalPages(CallbackData, prefix="hp"):
+    """The hospital's own pages (its site folder), listed under its name."""
+
+
 def section_start(section: Section) -> ShowPage:
     return ShowPage(section.id, "", 0)
+
+
+def guide_sections(content: Content) -> list[Section]:
+    """The guide's own sections; a hospital's pages are listed under its name."""
+    return [s for s in content.sections if s.local is None]
+
+
+def hospital_sections(content: Content) -> list[Section]:
+    return [s for s in content.sections if s.local is not None]
+
+
+def under_review(section: Section, now: float, zone: tzinfo) -> bool:
+    """A hospital's page past its review-by day (the hospital's own date) is not shown."""
+    return section.local is not None and section.local.expired(datetime.fromtimestamp(now, zone).date())
 
 
 # ---- pure keyboards -------------------------------------------------------------------------------
 def contents_keyboard(content: Content) -> Markup:
     rows = []
     pair: list[Button] = []
-    for section in content.sections:
+    for section in guide_sections(content):
         pair.append(button(section.title, section_start(section)))
         if len(pair) == 2:
             rows.append(pair)
             pair = []
     if pair:
         rows.append(pair)
+    local = hospital_sections(content)
+    if local:
+        assert local[0].local is not None
+        rows.append(
+            [button(content.strings("site.contents_button", name=local[0].local.hospital), HospitalPages())]
+        )
     rows.append([button(content.strings("menu.home"), Home())])
     return Markup(rows)
+
+
+def hospital_view(content: Content, site: Site | None) -> View:
+    """The hospital's own pages and links, marked as the hospital's, not the guide's."""
+    s = content.strings
+    local = hospital_sections(content)
+    name = site.name if site is not None else (local[0].local.hospital if local and local[0].local else "")
+    rows = [[button(section.title, section_start(section))] for section in local]
+    for resource in site.resources if site is not None else ():
+        rows.append([Button(resource.label[content.language], url=resource.url)])
+    rows.append([button(s("menu.contents"), Contents()), button(s("menu.home"), Home())])
+    return View(s("site.contents_title", name=render.esc(name)), Markup(rows))
 
 
 def page_keyboard(
@@ -154,7 +193,11 @@ def next_section(content: Content, section: Section, part: Part, page: int) -> S
     """On the last page of a section, the section after it in the contents."""
     if part is not section.parts[-1] or page != len(part.pages) - 1:
         return None
-    later = [s for s in content.sections if s.order > section.order]
+    later = [
+        s
+        for s in content.sections
+        if s.order > section.order and (s.local is None) == (section.local is None)
+    ]
     return later[0] if later else None
 
 
@@ -217,6 +260,16 @@ async def page_reply(
     part = section.part(part_id) if section.has_parts else section.parts[0]
     assert part is not None
     page = _clamp(page, len(part.pages))
+    site = context.services.site
+    if section.local is not None and under_review(section, context.now(), site.zone() if site else UTC):
+        back = [button(content.strings("site.contents_button", name=section.local.hospital), HospitalPages())]
+        text = content.strings(
+            "site.under_review",
+            title=render.esc(section.title),
+            name=render.esc(section.local.hospital),
+            date=section.local.review_by,
+        )
+        return Reply(View(text, Markup([back, home_row(content)])), notice)
     if (
         (section.sensitive or part.asks_first(page))
         and not gate_passed
@@ -248,6 +301,13 @@ async def show_contents(update: Update, context: BotContext) -> None:
 async def tap_contents(update: Update, context: BotContext, data: Contents) -> Reply:
     """Contents button."""
     return Reply(contents_view(context.content))
+
+
+async def tap_hospital(update: Update, context: BotContext, data: HospitalPages) -> Reply:
+    """ "From <hospital>" button: the hospital's own pages (a copy with none: the contents)."""
+    if not hospital_sections(context.content):
+        return Reply(contents_view(context.content))
+    return Reply(hospital_view(context.content, context.services.site))
 
 
 def section_commands(contents: Mapping[str, Content], sid: str) -> list[str]:
@@ -378,7 +438,7 @@ COMMANDS = (
 def setup(app: BotApp) -> None:
     services = services_of(app)
     content = services.content
-    for section in content.sections:
+    for section in guide_sections(content):
         if section.opens is None:  # a section that opens a tool gets its command there
             app.add_handler(
                 CommandHandler(
@@ -386,6 +446,7 @@ def setup(app: BotApp) -> None:
                 )
             )
     tap(app, Contents, tap_contents)
+    tap(app, HospitalPages, tap_hospital)
     tap(app, ShowPage, tap_page)
     tap(app, ShowGatedPage, tap_gated_page)
     tap(app, SetBookmark, set_bookmark)

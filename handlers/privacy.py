@@ -270,25 +270,76 @@ def numbers_block(
     return "\n".join([content.strings("privacy.urgent.numbers"), *lines]) if lines else missing
 
 
-def site_lines(content: Content, site: Site | None) -> str | None:
-    """The hospital's numbers (with their hours) and its fever rule, marked as the hospital's
-    and dated; None without a site folder."""
+def site_lines(
+    content: Content,
+    site: Site | None,
+    now: float | None = None,
+    own_fever: float | None = None,
+    awaiting: Sequence[str] = (),
+    comma: bool = False,
+) -> str | None:
+    """The hospital's numbers (every one, with its hours; the one answered `now` marked,
+    none hidden by the clock) and its fever rule, marked as the hospital's and dated; when
+    the family's own fever number differs, both and which one the bot uses; and what the
+    hospital has not yet approved since an update (`awaiting`). None without a site folder."""
     if site is None:
         return None
     s, language = content.strings, content.language
     lines = [s("privacy.urgent.site_title", name=esc(site.name), date=site.updated)]
+    current = site.now_number(datetime.fromtimestamp(now, UTC)) if now is not None else None
     for n in site.numbers:
         hours = s("privacy.urgent.site_hours", hours=esc(n.hours[language])) if n.hours else ""
-        lines.append(f"📞 <b>{esc(n.label[language])}</b>: {esc(n.shown)}{hours}")
+        line = f"📞 <b>{esc(n.label[language])}</b>: {esc(n.shown)}{hours}"
+        lines.append(s("site_card.now", line=line) if n is current else line)
     if site.fever is not None:
         lines.append(
             s(
                 "privacy.urgent.site_rule",
-                number=celsius_text(site.fever.number_c),
+                number=celsius_text(site.fever.number_c, comma),
                 rule=esc(site.fever.rule[language]),
             )
         )
+        if own_fever is not None and round(own_fever, 1) != site.fever.number_c:
+            lines.append(
+                s(
+                    "site_card.differs",
+                    own=celsius_text(own_fever, comma),
+                    hospital=celsius_text(site.fever.number_c, comma),
+                    lower=celsius_text(min(own_fever, site.fever.number_c), comma),
+                )
+            )
+    if awaiting:
+        what = ", ".join(s(f"site_card.approval.{name}") for name in awaiting)
+        lines.append(s("site_card.awaiting", name=esc(site.name), what=what))
     return "\n".join(lines)
+
+
+async def hospital_lines(update: Update, context: BotContext) -> str | None:
+    """site_lines for this family, now: the number to call now, their own fever number."""
+    site = context.services.site
+    if site is None:
+        return None
+    return site_lines(
+        context.content,
+        site,
+        context.now(),
+        await context.storage.circles.fever_c(await circle_of(update, context)),
+        context.services.awaiting,
+        await decimal_comma(update, context),
+    )
+
+
+def locked_above(context: BotContext, celsius: float | None) -> str | None:
+    """The refusal when the hospital locked its fever number and a family sets a higher one
+    (a lower one is theirs to set: the lower number counts anyway)."""
+    site = context.services.site
+    if celsius is None or site is None or site.fever is None or not site.fever.locked:
+        return None
+    if round(celsius, 1) <= site.fever.number_c:
+        return None
+    return context.content.strings(
+        "site_card.locked", name=esc(site.name), number=celsius_text(site.fever.number_c)
+    )
 
 
 def urgent_text(
@@ -685,16 +736,37 @@ def delete_keyboard(content: Content) -> Markup:
 
 
 # ---- urgent card ------------------------------------------------------------------------------
+def _fits(text: str) -> bool:
+    return utf16_len(visible_text(text, "HTML")) <= MAX_TEXT
+
+
 async def urgent_view(update: Update, context: BotContext, prefix: str | None = None) -> View:
+    return (await urgent_views(update, context, prefix))[0]
+
+
+async def urgent_views(
+    update: Update, context: BotContext, prefix: str | None = None
+) -> tuple[View, str | None]:
+    """The card, and the hospital's lines as a message of their own when the card with them
+    would not fit in one (five long names, a long rule, a hospital's block in Spanish):
+    the card's advice goes first, then the hospital's block moves to the next message."""
     contacts = await context.storage.contacts.list(await circle_of(update, context))
     line, fever = await family_lines(update, context)
     region = await family_region(update, context)
-    site = site_lines(context.content, context.services.site)
+    site = await hospital_lines(update, context)
+    apart: str | None = None
     text = urgent_text(context.content, contacts, emergency=line, fever=fever, region=region, site=site)
-    if utf16_len(visible_text(text, "HTML")) > MAX_TEXT:  # five long names and a long rule
+    if not _fits(text):  # five long names and a long rule
         text = urgent_text(
             context.content, contacts, emergency=line, fever=fever, advice=False, region=region, site=site
         )
+    if not _fits(text) and site is not None:
+        apart = site
+        text = urgent_text(context.content, contacts, emergency=line, fever=fever, region=region)
+        if not _fits(text):
+            text = urgent_text(
+                context.content, contacts, emergency=line, fever=fever, advice=False, region=region
+            )
     # The card for the emergency department (handlers.edcard, registered after this feature:
     # its button type is imported where it is used).
     from handlers.edcard.buttons import ShowEdCard
@@ -708,17 +780,27 @@ async def urgent_view(update: Update, context: BotContext, prefix: str | None = 
                 *markup.inline_keyboard,
             ]
         )
-    return View(text if prefix is None else f"{prefix}\n\n{text}", markup)
+    return View(text if prefix is None else f"{prefix}\n\n{text}", markup), apart
+
+
+async def _send_apart(update: Update, context: BotContext, apart: str | None) -> None:
+    chat = update.effective_chat
+    if apart is not None and chat is not None:
+        await context.bot.send_message(chat.id, apart)
 
 
 async def show_urgent(update: Update, context: BotContext) -> None:
-    """/urgent: when to call the care team or the emergency number, and the family's numbers."""
-    await show(update, context, *await urgent_view(update, context))
+    """/urgent: when to call the care team or the emergency number, and the family's numbers
+    (and the hospital's, with a site folder)."""
+    view, apart = await urgent_views(update, context)
+    await show(update, context, *view)
+    await _send_apart(update, context, apart)
 
 
 async def tap_urgent(update: Update, context: BotContext, data: ShowUrgent) -> Reply:
     """Urgent help button (reading it needs no consent)."""
-    return Reply(await urgent_view(update, context))
+    view, apart = await urgent_views(update, context)
+    return Reply(view, after=(lambda: _send_apart(update, context, apart)) if apart else None)
 
 
 # ---- settings ---------------------------------------------------------------------------------
@@ -758,6 +840,7 @@ def fever_view(
     rule: str | None = None,
     comma: bool = False,
     notice: str | None = None,
+    hospital: str | None = None,
 ) -> View:
     s = content.strings
     now = (
@@ -765,7 +848,7 @@ def fever_view(
         if fever_c is not None
         else s("privacy.fever.unset")
     )
-    chunks = [s("privacy.fever.title"), now]
+    chunks = [s("privacy.fever.title"), now] + ([hospital] if hospital else [])
     if rule:
         chunks.append(s("privacy.fever.rule", rule=esc(rule)))
     rows = [
@@ -797,12 +880,22 @@ async def decimal_comma(update: Update, context: BotContext) -> bool:
 
 async def family_fever_view(update: Update, context: BotContext, notice: str | None = None) -> View:
     user_id(update)
+    comma = await decimal_comma(update, context)
+    site = context.services.site
+    hospital = None
+    if site is not None and site.fever is not None:
+        hospital = context.content.strings(
+            "site_card.fever_screen",
+            name=esc(site.name),
+            number=celsius_text(site.fever.number_c, comma),
+        )
     return fever_view(
         context.content,
         await context.storage.circles.fever_c(await circle_of(update, context)),
         await context.storage.circles.fever_rule(await circle_of(update, context)),
-        await decimal_comma(update, context),
+        comma,
         notice,
+        hospital,
     )
 
 
@@ -818,10 +911,14 @@ async def ask_fever_number(update: Update, context: BotContext, data: AskFeverNu
 
 
 async def read_fever(update: Update, context: BotContext, row: None, text: str) -> float | Outcome:
-    """A typed fever number: kept only between 37.5 and 38.5 °C (99.5-101.3 °F)."""
+    """A typed fever number: kept only between 37.5 and 38.5 °C (99.5-101.3 °F), and not
+    above the hospital's when it locked its own."""
     celsius = read_fever_number(text)
     if celsius is None or not FEVER_LOW <= celsius <= FEVER_HIGH:
         return again(context, "privacy.fever.invalid")
+    refused = locked_above(context, celsius)
+    if refused is not None:
+        return done(await family_fever_view(update, context, refused))
     return celsius
 
 
@@ -869,6 +966,9 @@ async def set_fever(update: Update, context: BotContext, data: SetFever) -> Repl
     if data.tenths != 0 and data.tenths not in FEVER_CHOICES:
         return stale_reply(context)
     celsius = data.tenths / 10 if data.tenths else None
+    refused = locked_above(context, celsius)
+    if refused is not None:
+        return Reply(await family_fever_view(update, context, refused))
     await context.storage.circles.set_fever_c(await me(update, context), celsius)  # may ask consent
     return Reply(
         await settings_view(update, context, s("privacy.fever.saved")), s("privacy.fever.saved_short")
@@ -1185,21 +1285,47 @@ async def set_ask_hard_pages(update: Update, context: BotContext, data: SetAskHa
 
 # ---- privacy and the user's own data ------------------------------------------------------------
 def privacy_view(context: BotContext) -> View:
+    """The privacy page; with a site folder its buttons go on the message that follows it,
+    the one naming who runs this copy of the bot (privacy_run_by)."""
     settings = context.services.settings
     text = context.content.strings(
         "privacy.page", undo_minutes=settings.undo_seconds // 60, prompt_minutes=settings.prompt_seconds // 60
     )
+    keyboard = privacy_keyboard(context.content)
+    return View(text, None if privacy_run_by(context) is not None else keyboard)
+
+
+def privacy_run_by(context: BotContext) -> View | None:
+    """With a site folder: who runs this copy of the bot (the families' data controller) and
+    how to reach them, with the privacy page's buttons. A message of its own, after the
+    page: the Spanish page alone is within about 100 characters of Telegram's 4,096, and a
+    hospital's name and contact may take 200. None without a site folder."""
+    site = context.services.site
+    if site is None or site.run_by is None:
+        return None
+    text = context.content.strings(
+        "site_welcome.run_by", name=esc(site.run_by.name), contact=esc(site.run_by.contact)
+    )
     return View(text, privacy_keyboard(context.content))
+
+
+async def send_privacy_run_by(update: Update, context: BotContext) -> None:
+    """privacy_run_by as a new message below the page (a tap edits the page in place)."""
+    view = privacy_run_by(context)
+    chat = update.effective_chat
+    if view is not None and chat is not None:
+        await context.bot.send_message(chat.id, view.text, reply_markup=view.markup)
 
 
 async def show_privacy(update: Update, context: BotContext) -> None:
     """/privacy: what is stored, why, how long, who sees it, and the two data commands."""
     await show(update, context, *privacy_view(context))
+    await send_privacy_run_by(update, context)
 
 
 async def tap_privacy(update: Update, context: BotContext, data: ShowPrivacy) -> Reply:
     """Privacy button."""
-    return Reply(privacy_view(context))
+    return Reply(privacy_view(context), after=lambda: send_privacy_run_by(update, context))
 
 
 async def send_my_data(update: Update, context: BotContext) -> None:

@@ -34,9 +34,9 @@ from handlers.privacy import (
     ShowUrgent,
     family_lines,
     family_region,
+    hospital_lines,
     numbers_block,
     review_line,
-    site_lines,
 )
 
 # Private chats only; edits of text or of a caption.
@@ -137,7 +137,7 @@ async def alert_view(update: Update, context: BotContext, match: Match, after: s
     emergency, fever = await family_lines(update, context)
     region = await family_region(update, context)
     shared = bool(circle) and len(await context.storage.circles.members(circle)) > 1
-    site = site_lines(context.content, context.services.site)
+    site = await hospital_lines(update, context)
     text = alert_text(context.content, match, contacts, fever, emergency, region, shared, site)
     if after:
         text = f"{text}\n\n{after}"

@@ -33,6 +33,7 @@ from handlers.common import (
     Reply,
     View,
     button,
+    feature_on,
     main_menu,
     menu_button,
     show,
@@ -46,7 +47,7 @@ from handlers.glossary import (
     glossaries_for,
     hard_terms,
 )
-from handlers.guide import ShowPage
+from handlers.guide import ShowPage, hospital_sections, under_review
 from handlers.log.flow import offer_view
 from handlers.phase import survival_first
 from handlers.privacy import ShowUrgent, decimal_comma
@@ -124,10 +125,11 @@ def documents(content: Content, hard: Iterable[str] = ()) -> list[Document]:
                 )
                 headings = " ".join(line[3:] for line in text.splitlines() if line.startswith("## "))
                 gated = asks_first(section, part, number)
+                title = page_title(section, part, number)
                 docs.append(
                     Document(
                         ShowPage(section.id, part.id, number).pack(),
-                        page_title(section, part, number),
+                        f"🏥 {title}" if section.local is not None else title,
                         body,
                         keywords=headings,
                         asks_first=gated,
@@ -205,6 +207,20 @@ def survival_page(content: Content, index: SearchIndex, query: Query) -> Documen
     return index.document(ShowPage(section.id, section.parts[0].id, 0).pack())
 
 
+def hidden_pages(context: BotContext) -> frozenset[str]:
+    """The result keys of a hospital's pages that are under review today (none without one)."""
+    site = context.services.site
+    if site is None:
+        return frozenset()
+    return frozenset(
+        ShowPage(section.id, part.id, number).pack()
+        for section in hospital_sections(context.content)
+        if under_review(section, context.now(), site.zone())
+        for part in section.parts
+        for number in range(len(part.pages))
+    )
+
+
 async def find(update: Update, context: BotContext, text: str) -> tuple[list[Result], bool]:
     """The results for a text (at most RESULTS, best first) and whether it was a hopeful
     question. A hard page shows its neutral label, and a hard page's glossary card is left
@@ -220,9 +236,12 @@ async def find(update: Update, context: BotContext, text: str) -> tuple[list[Res
     ask: bool | None = None
     labels: set[str] = set()
     results: list[Result] = []
+    hidden = hidden_pages(context)
     for document in ranked:
         if len(results) == RESULTS:
             break
+        if document.key in hidden:
+            continue  # a hospital's page past its review-by day
         if document.asks_first:
             if ask is None:
                 user = update.effective_user
@@ -313,9 +332,12 @@ async def search_text(update: Update, context: BotContext) -> None:
         match = await red_flags(update, context, text)
         if match:
             await send_alert(update, context, match)
-        comma = await decimal_comma(update, context)
-        await show(update, context, *offer_view(context.content, reading, context.now(), comma))
-        return
+        if feature_on(context, "log"):
+            comma = await decimal_comma(update, context)
+            await show(update, context, *offer_view(context.content, reading, context.now(), comma))
+            return
+        if match:
+            return
     view, priority = await search_reply(update, context, text)
     if view.markup is None:  # a bare greeting: the honest line, then the main menu
         await show(

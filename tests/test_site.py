@@ -4,16 +4,21 @@ bot refuses to start on a broken folder."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
 from bot.__main__ import main
-from bot.site import FILE, load, problems, problems_of
+from bot.site import FILE, known_of, load, problems, problems_of
 from bot.storage import Member
 from tests.harness import ROOT
 
@@ -123,7 +128,7 @@ async def test_the_card_carries_the_hospitals_numbers_and_rule(hospital: Any, la
     bot = hospital
     s = bot.content.strings
     await bot.send("/urgent")
-    card = bot.html()
+    card = sent(bot)  # the card, and the hospital's block apart when both do not fit in one
     title = s("privacy.urgent.site_title", name="Riverside Children's Hospital (example)", date="2026-12-01")
     assert title in card.replace("&#x27;", "'")  # marked as the hospital's, with its date
     label = "Oncology ward, day and night" if language == "en" else "Planta de oncología, día y noche"
@@ -146,3 +151,300 @@ async def test_without_a_site_the_familys_number_counts(bot: Any) -> None:
     await bot.storage.circles.set_fever_c(Member(1001, 1001), 38.5)
     await bot.send("38.2")
     assert not bot.answer().startswith(bot.content.strings("redflags.title"))
+
+
+# ---- the whole folder, through the Application ---------------------------------------------
+NEW_YORK = ZoneInfo("America/New_York")
+WEDNESDAY_10 = datetime(2026, 12, 2, 10, 0, tzinfo=NEW_YORK).timestamp()
+SATURDAY_10 = datetime(2026, 12, 5, 10, 0, tzinfo=NEW_YORK).timestamp()
+
+
+def site_copy(tmp_path: Path, change: Any = None) -> Path:
+    """A copy of the example folder, its site.yaml changed by `change(raw)`."""
+    folder = tmp_path / "site"
+    shutil.copytree(EXAMPLE, folder)
+    if change is not None:
+        raw = example()
+        change(raw)
+        (folder / FILE).write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+@asynccontextmanager
+async def running(
+    tmp_path: Path, catalog: Any, folder: Path = EXAMPLE, language: str = "en", at: float | None = None
+) -> AsyncIterator[Any]:
+    from tests.harness import Clock, Harness, make_settings
+
+    settings = make_settings(tmp_path, SITE_DIR=str(folder))
+    async with Harness(settings, catalog["en"], language=language, clock=Clock(at)) as bot:
+        yield bot
+
+
+def sent(bot: Any) -> str:
+    """Every message sent, in order (HTML as sent)."""
+    return "\n".join(str(c.params.get("text", "")) for c in bot.api.of("sendMessage"))
+
+
+def approved_now(catalog: Any) -> dict[str, str]:
+    return known_of(catalog).fingerprints
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+async def test_the_number_for_now_is_marked_and_none_is_hidden(
+    tmp_path: Path, catalog: Any, language: str
+) -> None:
+    for at, now_label in ((WEDNESDAY_10, 1), (SATURDAY_10, 0)):  # the day clinic in its hours; else the ward
+        async with running(tmp_path / str(at), catalog, language=language, at=at) as bot:
+            site = bot.app.bot_data["services"].site
+            await bot.send("/urgent")
+            card = sent(bot)
+            for n, number in enumerate(site.numbers):
+                line = f"📞 <b>{number.label[language]}</b>: {number.shown}"
+                assert line in card  # every number shown, whatever the hour
+                marked = bot.content.strings("site_card.now", line=line)
+                assert (marked.split(" — ")[0] in card) == (n == now_label), (at, n)
+
+
+async def test_both_fever_numbers_when_they_differ_and_the_lower_counts(tmp_path: Path, catalog: Any) -> None:
+    async with running(tmp_path, catalog) as bot:
+        s = bot.content.strings
+        await bot.storage.users.give_consent(1001)
+        await bot.storage.circles.set_fever_c(Member(1001, 1001), 37.8)
+        await bot.send("/urgent")
+        differs = s(
+            "site_card.differs",
+            own="37.8 °C (100.0 °F)",
+            hospital="38.0 °C (100.4 °F)",
+            lower="37.8 °C (100.0 °F)",
+        )
+        assert differs in bot.html()
+        await bot.storage.circles.set_fever_c(Member(1001, 1001), 38.0)
+        await bot.send("/urgent")
+        assert s("site_card.differs", own="", hospital="", lower="")[:30] not in bot.html()
+        await bot.send("37.9")  # under the hospital's 38.0: no alert
+        assert not bot.answer().startswith(s("redflags.title"))
+
+
+async def test_a_locked_fever_number_cannot_be_raised(tmp_path: Path, catalog: Any) -> None:
+    from handlers.privacy import SetFever
+
+    async with running(tmp_path, catalog) as bot:
+        s = bot.content.strings
+        await bot.storage.users.give_consent(1001)
+        await bot.send("/settings")
+        await bot.tap_data(SetFever(385).pack())
+        locked = s(
+            "site_card.locked",
+            name="Riverside Children's Hospital (example)",
+            number="38.0 °C (100.4 °F)",
+        )
+        assert locked in bot.text()
+        assert await bot.storage.circles.fever_c(1001) is None
+        await bot.tap_data(SetFever(375).pack())  # a lower one is the family's to set
+        assert await bot.storage.circles.fever_c(1001) == 37.5
+
+
+async def test_the_card_awaits_the_hospitals_review_until_it_approves_this_version(
+    tmp_path: Path, catalog: Any
+) -> None:
+    current = approved_now(catalog)
+    async with running(tmp_path / "none", catalog) as bot:  # the example records no approval
+        s = bot.content.strings
+        await bot.send("/urgent")
+        what = ", ".join(
+            s(f"site_card.approval.{k}") for k in ("urgent_card", "red_flag_words", "medicine_lines")
+        )
+        assert what in bot.html()
+    folder = site_copy(tmp_path / "all", lambda raw: raw.update(approved=dict(current)))
+    async with running(tmp_path / "all", catalog, folder) as bot:
+        await bot.send("/urgent")
+        assert "⏳" not in bot.html()
+    # An upgrade changed the card's words: the recorded fingerprint no longer matches.
+    old = dict(current, urgent_card="0123456789abcdef")
+    folder = site_copy(tmp_path / "old", lambda raw: raw.update(approved=old))
+    async with running(tmp_path / "old", catalog, folder) as bot:
+        s = bot.content.strings
+        await bot.send("/urgent")
+        card = bot.html()
+        assert s("site_card.approval.urgent_card") in card
+        assert s("site_card.approval.medicine_lines") not in card
+        await bot.send("my child has a fever of 39")  # the alert says so too
+        assert s("site_card.approval.urgent_card") in bot.answer()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+async def test_the_hospitals_pages_in_the_contents_with_their_source_line(
+    tmp_path: Path, catalog: Any, language: str
+) -> None:
+    from handlers.guide import HospitalPages
+
+    async with running(tmp_path, catalog, language=language, at=WEDNESDAY_10) as bot:
+        s = bot.content.strings
+        name = "Riverside Children's Hospital (example)"
+        await bot.send("/menu")
+        assert (s("site.contents_button", name=name), HospitalPages().pack()) in bot.buttons()
+        await bot.tap(s("site.contents_button", name=name))
+        titles = [label for label, _ in bot.buttons()]
+        port = "Your child's port" if language == "en" else "El port de su hijo"
+        assert port in titles
+        rows = (bot.last_message().get("reply_markup") or {}).get("inline_keyboard", [])
+        assert any(b.get("url") == "https://riverside-hospital.example/families" for row in rows for b in row)
+        await bot.tap(port)
+        page = bot.html().replace("&#x27;", "'")
+        section = bot.content.section("h_port")
+        assert section is not None and section.local is not None
+        source = s(
+            "site.page_source",
+            name=name,
+            role=section.local.reviewed_by,
+            date=section.local.reviewed,
+            until=section.local.review_by,
+        )
+        assert source in page
+        assert s("page.general") not in page  # the guide's line is never on the hospital's page
+        assert s("page.in_short") not in page
+        # ...and the guide's own pages never carry the hospital's name
+        await bot.send("/intro")
+        assert name not in bot.html().replace("&#x27;", "'")
+
+
+async def test_the_hospitals_pages_are_found_and_hidden_once_their_review_runs_out(
+    tmp_path: Path, catalog: Any
+) -> None:
+    async with running(tmp_path / "now", catalog, at=WEDNESDAY_10) as bot:
+        await bot.send("what is a port")
+        assert "🏥 Your child&#x27;s port" in bot.html() or "🏥 Your child's port" in bot.html()
+    late = datetime(2027, 5, 21, 12, 0, tzinfo=NEW_YORK).timestamp()  # the day after review_by
+    async with running(tmp_path / "late", catalog, at=late) as bot:
+        s = bot.content.strings
+        await bot.send("what is a port")
+        assert "🏥" not in bot.html()
+        from handlers.guide import ShowPage
+
+        await bot.tap_data(ShowPage("h_port", "", 0).pack())  # an old button to it
+        under = s("site.under_review", title="T", name="N", date=date(2027, 5, 20))
+        assert under.split("N")[1][:20] in bot.text()
+        assert "Garage" not in bot.text() and "port is a small" not in bot.text()
+        assert "20 May 2027" in bot.text()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+async def test_the_hospitals_words_for_a_card_item_bring_the_card(
+    tmp_path: Path, catalog: Any, language: str
+) -> None:
+    text = "the groshong looks red tonight" if language == "en" else "el groshong está rojo"
+    async with running(tmp_path, catalog, language=language) as bot:
+        await bot.send(text)
+        assert bot.answer().startswith(bot.content.strings("redflags.title"))
+    from tests.harness import Harness, make_settings
+
+    async with Harness(make_settings(tmp_path / "plain"), catalog["en"], language=language) as plain:
+        await plain.send(text)  # the word is the hospital's own: the general bot does not know it
+        assert not plain.answer().startswith(plain.content.strings("redflags.title"))
+
+
+async def test_the_hospitals_phase_names(tmp_path: Path, catalog: Any) -> None:
+    from handlers.phase import SetPhase
+
+    async with running(tmp_path, catalog) as bot:
+        await bot.storage.users.give_consent(1001)
+        await bot.send("/start")
+        await bot.tap_data(SetPhase("maintenance").pack())
+        assert "Maintenance (long-term care)" in bot.text()
+
+
+async def test_a_feature_the_hospital_turned_off_is_gone_everywhere(tmp_path: Path, catalog: Any) -> None:
+    folder = site_copy(tmp_path, lambda raw: raw["features"].update(medicines=False))
+    async with running(tmp_path, catalog, folder) as bot:
+        s = bot.content.strings
+        await bot.send("/start")
+        assert s("menu.medicines") not in [label for label, _ in bot.buttons()]
+        await bot.send("/appointment")
+        assert not any(data.startswith("da") for _, data in bot.buttons())
+        await bot.send("/medicines")  # no such command in this copy: not the medicines screen
+        assert s("medicines.title") not in bot.html()
+        commands = bot.app.bot_data["services"].commands
+        assert "medicines" not in [c.name for c in commands]
+
+
+def test_site_check_warns_of_review_dates_and_approvals(tmp_path: Path) -> None:
+    folder = site_copy(tmp_path)
+    page = folder / "pages" / "en" / "port.yaml"
+    for page in (folder / "pages" / "en" / "port.yaml", folder / "pages" / "es" / "port.yaml"):
+        text = page.read_text(encoding="utf-8").replace("2027-05-20", "2026-01-02")
+        page.write_text(text.replace("reviewed: 2026-11-20", "reviewed: 2025-06-01"), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "site-check", str(folder)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert run.returncode == 0
+    assert "pages/*/port.yaml: review_by: 2026-01-02 has passed" in run.stderr
+    assert "approved.urgent_card: not recorded" in run.stderr
+    assert "urgent_card: " in run.stdout  # the fingerprints to record
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda f: (f / "pages" / "es" / "port.yaml").unlink(), "pages/es/port.yaml: missing"),
+        (
+            lambda f: _edit(
+                f / "pages" / "en" / "port.yaml", "reviewed_by: Oncology nurse educator (example)\n", ""
+            ),
+            "pages/en/port.yaml: reviewed_by: missing",
+        ),
+        (
+            lambda f: _edit(
+                f / "pages" / "en" / "port.yaml", "review_by: 2027-05-20", "review_by: 2026-01-01"
+            ),
+            "pages/en/port.yaml: review_by: 2026-01-01 is not after reviewed",
+        ),
+        (
+            lambda f: _edit(f / "pages" / "en" / "port.yaml", "pages:\n", "colour: red\npages:\n"),
+            "pages/en/port.yaml: colour: unknown key",
+        ),
+        (
+            lambda f: _edit(
+                f / "pages" / "en" / "port.yaml", "  - |\n", "  - |\n" + "    " + "x" * 3001 + "\n"
+            ),
+            "pages/en/port.yaml: pages[0]: ",
+        ),
+        (lambda f: (f / "pages" / "fr").mkdir(), "pages/fr: not a language this bot offers"),
+        (
+            lambda f: _edit(f / FILE, 'open: "mon-fri 08:00-17:00"', 'open: "weekdays 8-5"'),
+            "site.yaml: numbers[1].open: 'weekdays 8-5'",
+        ),
+        (
+            lambda f: _edit(f / FILE, "America/New_York", "Riverside/Town"),
+            "site.yaml: timezone: 'Riverside/Town'",
+        ),
+        (lambda f: _edit(f / FILE, "contact: ", "contakt: "), "site.yaml: run_by.contakt: unknown key"),
+        (
+            lambda f: _edit(f / FILE, "{line: [", "{lines: ["),
+            "site.yaml: red_flag_words.en.lines: no such card item",
+        ),
+        (lambda f: _edit(f / FILE, "  maintenance:", "  upkeep:"), "site.yaml: phases.upkeep: no such phase"),
+        (
+            lambda f: _edit(f / FILE, "approved: {}", "approved: {urgent_card: yes}"),
+            "site.yaml: approved.urgent_card",
+        ),
+        (
+            lambda f: _edit(f / FILE, "url: https://riverside-hospital.example/families", "url: ftp://x"),
+            "site.yaml: resources[0].url: 'ftp://x' is not an https:// address",
+        ),
+    ],
+)
+def test_each_kind_of_bad_folder_names_the_file_and_field(
+    tmp_path: Path, catalog: Any, change: Any, expected: str
+) -> None:
+    folder = site_copy(tmp_path)
+    change(folder)
+    site, found = problems(folder, LANGUAGES, known_of(catalog))
+    assert site is None
+    assert any(p.startswith(expected) for p in found), found
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
