@@ -85,7 +85,7 @@ def poster(args: argparse.Namespace) -> int:
     from bot.app import reserved_commands
     from bot.content import load_catalog
     from bot.poster import PAPERS, build_poster
-    from bot.site import known_of, problems
+    from bot.site import START_PAYLOAD, known_of, problems
 
     if args.folder:
         return _fail("poster takes the site folder as --site DIR")
@@ -110,7 +110,7 @@ def poster(args: argparse.Namespace) -> int:
         for problem in found:
             print(f"error: SITE_DIR: {problem}", file=sys.stderr)
         return 2
-    link = f"https://t.me/{username}?start=site"
+    link = f"https://t.me/{username}?start={START_PAYLOAD}"
     out = Path(args.out or ".")
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,8 @@ import yaml
 from bot.content import MAX_PAGE, MAX_TITLE, Content, Local, Part, Section, Source
 
 FILE = "site.yaml"
+# The deep link on the hospital's poster (https://t.me/<bot>?start=site): its welcome.
+START_PAYLOAD = "site"
 FEVER_LOW, FEVER_HIGH = 37.5, 38.5
 MAX_NAME, MAX_LABEL, MAX_RULE, MAX_HOURS = 80, 60, 300, 40
 MAX_NUMBERS = 8

@@ -309,7 +309,8 @@ def site_lines(
                 )
             )
     if awaiting:
-        what = ", ".join(s(f"site_card.approval.{name}") for name in awaiting)
+        items = [s(f"site_card.approval.{name}") for name in awaiting]
+        what = s("site_card.and").join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
         lines.append(s("site_card.awaiting", name=esc(site.name), what=what))
     return "\n".join(lines)
 

@@ -29,7 +29,7 @@ from handlers.glossary import asks_first
 from handlers.guide import ShowPage, deep_link, page_payload
 from handlers.privacy import URGENT_LINK, urgent_text
 from handlers.redflags import check as red_flags
-from handlers.search import index_of, neutral_title, page_title
+from handlers.search import hidden_pages, index_of, neutral_title, page_title
 
 MAX_RESULTS = 10
 CACHE_SECONDS = 300  # the cards are the guide's own words, the same for everyone
@@ -161,11 +161,18 @@ async def answer_inline(update: Update, context: BotContext) -> None:
     content = context.content
     username = context.bot.username
     text = query.query.strip()
+    hidden = hidden_pages(context)  # a hospital's pages past their review-by day
     if not text:
-        results = [page_card(content, username, s, s.parts[0], 0) for s in content.sections]
+        results = [
+            page_card(content, username, s, s.parts[0], 0)
+            for s in content.sections
+            if ShowPage(s.id, s.parts[0].id, 0).pack() not in hidden
+        ]
         await query.answer(results, cache_time=CACHE_SECONDS, is_personal=False)
         return
     target = page_of(content, deep_link(content, text))
+    if target is not None and ShowPage(target[0].id, target[1].id, target[2]).pack() in hidden:
+        target = None
     if target is not None and page_payload(*target) == text:
         # A page's own payload (its Share button): that card alone, nothing one mis-tap away.
         # A hard page's real card only for a parent who chose not to be asked, and then the
@@ -180,7 +187,7 @@ async def answer_inline(update: Update, context: BotContext) -> None:
     results = [page_card(content, username, *target)] if target is not None else []
     results += [
         r
-        for r in cards_for(content, [d.key for d in documents], username)
+        for r in cards_for(content, [d.key for d in documents if d.key not in hidden], username)
         if all(r.id != t.id for t in results)
     ]
     results = results[:MAX_RESULTS]

@@ -24,12 +24,12 @@ from bot.callbacks import CallbackData
 from bot.content import Content
 from bot.context import BotApp, BotContext, services_of
 from bot.render import esc
-from bot.site import Site
+from bot.site import START_PAYLOAD, Site
 from handlers.common import Reply, show, stale_reply, tap
 from handlers.core import start
 from handlers.privacy import site_lines
 
-SITE_PAYLOAD = "site"  # https://t.me/<bot>?start=site, on the hospital's poster
+SITE_PAYLOAD = START_PAYLOAD  # https://t.me/<bot>?start=site, on the hospital's poster
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class OpenSiteWelcome(CallbackData, prefix="hw"):
     """/start site, as a deep link resolves it (no button carries it)."""
 
 
-def welcome_text(content: Content, site: Site) -> str:
+def welcome_text(content: Content, site: Site, now: float | None = None) -> str:
     """Who runs this copy and for which hospital, who to ask about the bot, the care team's
     numbers (as the urgent card shows them) and the "different bot" paragraph."""
     s = content.strings
@@ -47,7 +47,7 @@ def welcome_text(content: Content, site: Site) -> str:
         site=esc(site.name),
         run_by=esc(run_by.name if run_by is not None else site.name),
         contact=esc(run_by.contact if run_by is not None else site.website),
-        numbers=site_lines(content, site) or "",
+        numbers=site_lines(content, site, now) or "",  # the number to call now marked
     )
 
 
@@ -61,7 +61,7 @@ async def open_welcome(update: Update, context: BotContext, data: OpenSiteWelcom
         return stale_reply(context)  # no button carries it: data made up by hand
     site = context.services.site
     if site is not None:
-        await show(update, context, welcome_text(context.content, site))
+        await show(update, context, welcome_text(context.content, site, context.now()))
     context.args = []
     await start(update, context)
     return Reply()

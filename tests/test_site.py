@@ -252,10 +252,8 @@ async def test_the_card_awaits_the_hospitals_review_until_it_approves_this_versi
     async with running(tmp_path / "none", catalog) as bot:  # the example records no approval
         s = bot.content.strings
         await bot.send("/urgent")
-        what = ", ".join(
-            s(f"site_card.approval.{k}") for k in ("urgent_card", "red_flag_words", "medicine_lines")
-        )
-        assert what in bot.html()
+        items = [s(f"site_card.approval.{k}") for k in ("urgent_card", "red_flag_words", "medicine_lines")]
+        assert f"{items[0]}, {items[1]}{s('site_card.and')}{items[2]}" in sent(bot)
     folder = site_copy(tmp_path / "all", lambda raw: raw.update(approved=dict(current)))
     async with running(tmp_path / "all", catalog, folder) as bot:
         await bot.send("/urgent")
@@ -448,3 +446,36 @@ def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_compose_file_shows_how_to_mount_a_site_folder() -> None:
+    """Uncommenting the compose file's two site lines mounts a folder that exists and points
+    SITE_DIR at it (it stays off by default)."""
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    assert "SITE_DIR" not in yaml.safe_load(text)["x-bot"]["environment"]
+    on = text.replace("    # SITE_DIR: /site", "    SITE_DIR: /site").replace(
+        "  # volumes:\n  #   - ./deploy/example-site:/site:ro",
+        "  volumes:\n    - ./deploy/example-site:/site:ro",
+    )
+    bot = yaml.safe_load(on)["x-bot"]
+    assert bot["environment"]["SITE_DIR"] == "/site"
+    (mount,) = bot["volumes"]
+    source, target, mode = mount.split(":")
+    assert target == "/site" and mode == "ro" and (ROOT / source / FILE).is_file()
+
+
+async def test_the_hospitals_pages_are_shared_with_their_own_source_until_their_review_runs_out(
+    tmp_path: Path, catalog: Any
+) -> None:
+    from tests.test_gated import inline, inline_text
+
+    async with running(tmp_path / "now", catalog, at=WEDNESDAY_10) as bot:
+        shown = inline_text(await inline(bot, "port")).replace("&#x27;", "'")
+        assert "Your child's port" in shown
+        assert "Reviewed by Oncology nurse educator (example)" in shown
+        listed = inline_text(await inline(bot, "")).replace("&#x27;", "'")
+        assert "Your child's port" in listed
+    late = datetime(2027, 5, 21, 12, 0, tzinfo=NEW_YORK).timestamp()
+    async with running(tmp_path / "late", catalog, at=late) as bot:
+        assert "Your child's port" not in inline_text(await inline(bot, "port")).replace("&#x27;", "'")
+        assert "Your child's port" not in inline_text(await inline(bot, "")).replace("&#x27;", "'")
