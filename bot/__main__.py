@@ -47,8 +47,9 @@ def site_check(folder: str | None) -> int:
     from pathlib import Path
 
     from bot.app import reserved_commands
+    from bot.checks import site_pages_report
     from bot.content import load_catalog
-    from bot.site import describe, known_of, problems, warnings
+    from bot.site import apply, describe, known_of, problems, warnings
 
     if not folder:
         return _fail("site-check needs the site folder: python -m bot site-check DIR")
@@ -68,9 +69,12 @@ def site_check(folder: str | None) -> int:
     print("Fingerprints of what your reviewer approves (copy them under approved: once they have):")
     for name, value in known.fingerprints.items():
         print(f"  {name}: {value}")
-    for warning in warnings(site, known.fingerprints, date.today()):
+    errors, hard = site_pages_report(apply(contents, site))
+    for warning in [*warnings(site, known.fingerprints, date.today()), *hard]:
         print(f"warning: {warning}", file=sys.stderr)
-    return 0
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    return 2 if errors else 0
 
 
 _USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
@@ -172,11 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     except ContentError as exc:
         return _fail(str(exc))
     if settings.site_dir is not None:  # a broken site folder stops the bot before it starts
+        from bot.checks import site_pages_report
         from bot.content import load_catalog
-        from bot.site import known_of, problems
+        from bot.site import apply, known_of, problems
 
         contents = load_catalog(settings.content_dir, reserved_commands())
-        _, found = problems(settings.site_dir, tuple(contents), known_of(contents))
+        site, found = problems(settings.site_dir, tuple(contents), known_of(contents))
+        if site is not None:  # a page past Telegram's limit would fail when a parent opens it
+            found = site_pages_report(apply(contents, site))[0]
         if found:
             for problem in found:
                 print(f"error: SITE_DIR: {problem}", file=sys.stderr)

@@ -89,3 +89,29 @@ def red_flag_table(contents: Mapping[str, Content]) -> str:
         for name, members in content.urgent.sets.items():
             sets.append(f"| {code} | `${name}` | {cell(', '.join(members))} |")
     return "\n".join([*rows, "", "| Language | Set | Words |", "|---|---|---|", *sets])
+
+
+def site_pages_report(contents: Mapping[str, Content]) -> tuple[list[str], list[str]]:
+    """A hospital's pages (`contents` with the site laid over them, bot.site.apply) checked
+    as the guide's are: (errors: a page that renders past Telegram's limit; warnings: a page
+    harder to read than the language's bar), each naming the page's file."""
+    from dataclasses import replace
+
+    errors: list[str] = []
+    warnings: list[str] = []
+    for language, content in contents.items():
+        local = tuple(s for s in content.sections if s.local is not None)
+        if not local:
+            continue
+        found, _ = report(replace(content, sections=local, _by_id={}, _questions={}))
+        for problem in found:
+            if not problem.startswith("section h_"):
+                continue  # "whole guide": the guide's own bar, not a hospital page's
+            head, _, rest = problem.partition(": ")
+            words = head.split()  # "section h_port" or "section h_port part - page 2"
+            where = f"pages/{language}/{words[1][2:]}.yaml"
+            if "renders to" in rest:
+                errors.append(f"{where}: pages[{int(words[-1]) - 1}]: {rest}")
+            else:
+                warnings.append(f"{where}: {rest}")
+    return errors, warnings

@@ -24,6 +24,7 @@ BOT_ID = 7000000001
 BOT_USERNAME = "all_guide_offline_bot"
 # Telegram counts message length in UTF-16 code units.
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # sendPhoto's limit for an uploaded photo
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile's limit: a bot downloads files up to 20 MB
 MAX_CAPTION = 1024
 MAX_CALLBACK_ANSWER = 200
 
@@ -84,6 +85,10 @@ class OfflineBotAPI(BaseRequest):
         self.record = record
         self.calls: list[Call] = []
         self.files: list[SentFile] = []
+        # Files parents sent the bot (`upload`), by file_id: (file_path, bytes). getFile gives
+        # the file_path, then a GET on <base_file_url><token>/<file_path> gives the bytes, as
+        # Telegram's file server does.
+        self.stored: dict[str, tuple[str, bytes]] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         # What the parents sent (fed to the Application by the caller, see `received`): a
         # reply to one of them carries it, as Telegram's does.
@@ -115,6 +120,8 @@ class OfflineBotAPI(BaseRequest):
         connect_timeout: object = BaseRequest.DEFAULT_NONE,
         pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if method == "GET" and "/file/bot" in url:
+            return self._download(url)
         api_method = url.rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         files = request_data.multipart_data if request_data else {}
@@ -171,6 +178,35 @@ class OfflineBotAPI(BaseRequest):
 
     def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
         return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id]
+
+    def upload(
+        self, data: bytes, file_name: str, mime_type: str | None = "application/json"
+    ) -> dict[str, Any]:
+        """A file a parent sends the bot: kept for getFile, and returned as the Document a
+        message carries (UpdateFactory.document)."""
+        number = len(self.stored) + 1
+        file_id = f"BQACAgIAAxkBAAIB{number:04d}"
+        suffix = file_name[file_name.rfind(".") :] if "." in file_name else ""
+        self.stored[file_id] = (f"documents/file_{number}{suffix}", data)
+        doc: dict[str, Any] = {
+            "file_id": file_id,
+            "file_unique_id": f"AgADB{number:04d}",
+            "file_name": file_name,
+            "file_size": len(data),
+        }
+        if mime_type:
+            doc["mime_type"] = mime_type
+        return doc
+
+    def _download(self, url: str) -> tuple[int, bytes]:
+        """GET <base_file_url><token>/<file_path>: the file's bytes, or Telegram's 404."""
+        path = url.split("/file/bot", 1)[1].partition("/")[2]
+        if self.record:
+            self.calls.append(Call("file", {"file_path": path}))
+        for file_path, data in self.stored.values():
+            if path == file_path:
+                return 200, data
+        return 404, json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}).encode()
 
     def forget(self, chat_id: int, message_id: int) -> None:
         """Make a message uneditable, as if it were deleted or too old."""
@@ -400,6 +436,20 @@ class OfflineBotAPI(BaseRequest):
             return True
         if method == "answerInlineQuery":
             return self._answer_inline(params)
+        if method == "getFile":
+            file_id = str(params.get("file_id") or "")
+            found = self.stored.get(file_id)
+            if found is None:
+                raise ApiError(400, "Bad Request: invalid file_id")
+            file_path, data = found
+            if len(data) > MAX_DOWNLOAD_BYTES:
+                raise ApiError(400, "Bad Request: file is too big")
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"AgADB{file_id[-4:]}",
+                "file_size": len(data),
+                "file_path": file_path,
+            }
         if method == "sendDocument":
             chat_id = self._chat_id(params)
             caption = self._caption(params)
@@ -526,6 +576,19 @@ class UpdateFactory:
             "chat": self.chat,
             "from": self.user,
             "photo": sizes,
+        }
+        if caption is not None:
+            message["caption"] = caption
+        return {"update_id": next(self._ids), "message": message}
+
+    def document(self, document: dict[str, Any], caption: str | None = None) -> dict[str, Any]:
+        """A file the user sends (OfflineBotAPI.upload gives `document` and keeps its bytes)."""
+        message: dict[str, Any] = {
+            "message_id": next(self._msg_ids),
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": self.user,
+            "document": document,
         }
         if caption is not None:
             message["caption"] = caption

@@ -15,6 +15,7 @@ from __future__ import annotations
 from bot.context import Feature
 from handlers import (
     appointments,
+    bring,
     core,
     counts,
     edcard,
@@ -49,5 +50,6 @@ FEATURES: tuple[Feature, ...] = (
     Feature(glossary.COMMANDS, glossary.setup),
     Feature(search.COMMANDS, search.setup),
     Feature(share.COMMANDS, share.setup),
+    Feature(bring.COMMANDS, bring.setup),
     Feature(core.LAST_COMMANDS, core.setup_fallbacks),
 )

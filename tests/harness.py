@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
 from telegram import Update
 
 from bot.app import build_application, limiter_for, start_app, stop_app
@@ -89,7 +91,24 @@ class Harness:
         return services_of(self.app).storage
 
     async def __aenter__(self) -> Harness:
+        """Start the bot as run_polling does, and wait until the jobs it runs at start-up
+        (handlers.common.at_start_and_every: reminders due while it was down) have finished,
+        so a test's own run of a job never races them on a loaded machine."""
+        queue = self.app.job_queue
+        assert queue is not None
+        pending = {job.job.id for job in queue.jobs() if (job.name or "").endswith(":at-start")}
+        finished = asyncio.Event()
+
+        def done(event: JobExecutionEvent) -> None:
+            pending.discard(event.job_id)
+            if not pending:
+                finished.set()
+
+        queue.scheduler.add_listener(done, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         await start_app(self.app)
+        if pending:
+            await asyncio.wait_for(finished.wait(), timeout=60)
+        queue.scheduler.remove_listener(done)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -4,6 +4,7 @@ bot refuses to start on a broken folder."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -479,3 +480,43 @@ async def test_the_hospitals_pages_are_shared_with_their_own_source_until_their_
     async with running(tmp_path / "late", catalog, at=late) as bot:
         assert "Your child's port" not in inline_text(await inline(bot, "port")).replace("&#x27;", "'")
         assert "Your child's port" not in inline_text(await inline(bot, "")).replace("&#x27;", "'")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+async def test_the_emergency_department_card_carries_the_hospitals_line_and_numbers(
+    tmp_path: Path, catalog: Any, language: str
+) -> None:
+    async with running(tmp_path, catalog, language=language) as bot:
+        site = bot.app.bot_data["services"].site
+        await bot.storage.users.give_consent(1001)
+        await bot.send("/edcard")
+        card = bot.html().replace("&#x27;", "'")
+        assert site.ed_card_line[language] in card
+        assert f"<b>{site.numbers[1].label[language]}:</b> {site.numbers[1].shown}" in card
+        assert bot.content.strings("edcard.team_none") in card  # the family's own: none saved
+
+
+def test_site_check_reads_the_hospitals_pages_as_the_guides_are(tmp_path: Path) -> None:
+    """A page harder to read than the language's bar is a warning; one that renders past
+    Telegram's limit (emoji count twice) is an error: exit 2, and the bot does not start."""
+    folder = site_copy(tmp_path)
+    hard = (
+        "Immunocompromised individuals experiencing febrile neutropenia necessitate immediate evaluation. "
+        * 3
+    )
+    _edit(folder / "pages" / "en" / "day_clinic.yaml", "  - |\n", "  - |\n    " + hard + "\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "site-check", str(folder)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert run.returncode == 0 and "warning: pages/en/day_clinic.yaml: reading grade" in run.stderr
+    _edit(folder / "pages" / "es" / "port.yaml", "  - |\n", "  - |\n    " + "🩺" * 2500 + "\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "site-check", str(folder)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert run.returncode == 2 and "error: pages/es/port.yaml: pages[0]: renders to" in run.stderr
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(SITE_DIR=str(folder), BOT_DB_PATH=str(tmp_path / "bot.sqlite3"))
+    start = subprocess.run(
+        [sys.executable, "-m", "bot"], capture_output=True, text=True, cwd=ROOT, env=env, input=""
+    )
+    assert start.returncode == 2 and "SITE_DIR: pages/es/port.yaml: pages[0]: renders to" in start.stderr

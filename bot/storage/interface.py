@@ -13,7 +13,7 @@ Domain limits (how many questions, the undo window) are arguments, set by the fe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -328,6 +328,22 @@ class Medicines(Protocol):
         self, who: Member, medicine_id: int, status: str, next_due_at: float | None
     ) -> bool: ...
     async def discard_draft(self, who: Member, medicine_id: int) -> bool: ...
+    async def restore(
+        self,
+        who: Member,
+        medicine: Medicine,
+        changes: Sequence[Change],
+        next_due_at: float | None,
+        *,
+        limit: int,
+    ) -> int:
+        """A medicine from another copy of the bot (/mydata), with its history's own times."""
+        ...
+
+    async def restore_dose(self, who: Member, medicine_id: int, dose: Dose) -> int | None:
+        """A dose from another copy of the bot (/mydata), marked when it was."""
+        ...
+
     async def changes(self, circle: int, medicine_id: int) -> list[Change]: ...
     async def rescheduled(self, circle: int, next_due: dict[int, float | None]) -> None: ...
     async def due(self, now: float, *, batch: int = 500) -> list[Due]: ...

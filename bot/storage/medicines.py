@@ -22,9 +22,10 @@ due recorded once for the whole family.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from bot.storage.driver import MEMBER, Driver, Queries, Row, limit_or_consent
-from bot.storage.interface import Change, Dose, Due, Event, Medicine, Member
+from bot.storage.interface import Change, Dose, Due, Event, LimitReached, Medicine, Member
 
 DRAFT, ACTIVE, PAUSED, STOPPED = "draft", "active", "paused", "stopped"
 GIVEN, SKIPPED = "given", "skipped"
@@ -246,6 +247,104 @@ class MedicinesRepo:
                 id=medicine_id,
                 at=at,
             )
+
+    async def restore(
+        self,
+        who: Member,
+        medicine: Medicine,
+        changes: Sequence[Change],
+        next_due_at: float | None,
+        *,
+        limit: int,
+    ) -> int:
+        """A medicine brought from another copy of the bot (a /mydata file): saved as it was
+        there (active, paused or stopped; name, dose, schedule, notes, when it was added and
+        last changed), with its history at its own times, in one transaction; `next_due_at`
+        for an active one. Who did what is `who` where it was them, else nobody here (a
+        former member's). LimitReached past `limit` medicines active or paused."""
+        status = medicine.status
+        if status not in (ACTIVE, PAUSED, STOPPED):
+            raise ValueError(f"a medicine is restored active, paused or stopped, not {status!r}")
+
+        def by(user: int | None) -> int | None:
+            return who.user if user == who.user else None
+
+        async with self.db.owner(who.circle, who.user) as tx:
+            if status != STOPPED:
+                taken = await tx.value(
+                    f"SELECT COUNT(*) FROM medicines WHERE circle_id=:circle AND status IN "
+                    f"('{DRAFT}', '{ACTIVE}', '{PAUSED}')",
+                    circle=who.circle,
+                )
+                if int(taken) >= limit:
+                    raise LimitReached(who.user)
+            rows = await tx.all(
+                "INSERT INTO medicines(circle_id, name, dose, schedule, notes, status, next_due_at, "
+                "created_at, added_by, changed_by, changed_at) VALUES (:circle, :name, :dose, :schedule, "
+                ":notes, :status, :next, :created, :by, :changed_by, :changed_at) RETURNING id",
+                circle=who.circle,
+                name=medicine.name,
+                dose=medicine.dose,
+                schedule=medicine.schedule,
+                notes=medicine.notes,
+                status=status,
+                next=next_due_at if status == ACTIVE else None,
+                created=medicine.created_at,
+                by=who.user,
+                changed_by=by(medicine.changed_by),
+                changed_at=medicine.changed_at,
+            )
+            medicine_id = int(rows[0]["id"])
+            for change in changes:
+                await tx.write(
+                    "INSERT INTO medicine_changes(medicine_id, circle_id, at, by_user, what, dose, "
+                    "schedule, notes) VALUES (:id, :circle, :at, :by, :what, :dose, :schedule, :notes)",
+                    id=medicine_id,
+                    circle=who.circle,
+                    at=change.at,
+                    by=by(change.by_user),
+                    what=change.what,
+                    dose=change.dose,
+                    schedule=change.schedule,
+                    notes=change.notes,
+                )
+        return medicine_id
+
+    async def restore_dose(self, who: Member, medicine_id: int, dose: Dose) -> int | None:
+        """A dose brought from another copy of the bot, as it was there: due at its time (or
+        given when needed), given, skipped or not marked, marked when it was (by `who` where
+        it was them, else nobody here), with that one mark in its history. None when the
+        medicine is not this circle's."""
+        marked_by = who.user if dose.marked_by == who.user else None
+        async with self.db.owner(who.circle, who.user) as tx:
+            rows = await tx.all(
+                "INSERT INTO doses(circle_id, medicine_id, due_at, day, clock, dose, status, marked_by, "
+                "marked_at) SELECT circle_id, id, :due, :day, :clock, :dose, :status, :by, :marked "
+                "FROM medicines WHERE circle_id=:circle AND id=:id RETURNING id",
+                circle=who.circle,
+                id=medicine_id,
+                due=dose.due_at,
+                day=dose.day,
+                clock=dose.clock,
+                dose=dose.dose,
+                status=dose.status,
+                by=marked_by,
+                marked=dose.marked_at,
+            )
+            if not rows:
+                return None
+            dose_id = int(rows[0]["id"])
+            if dose.status is not None and dose.marked_at is not None:
+                await tx.write(
+                    "INSERT INTO dose_events(dose_id, circle_id, what, by_user, at) "
+                    "VALUES (:id, :circle, :what, :by, :at)",
+                    id=dose_id,
+                    circle=who.circle,
+                    what=dose.status,
+                    by=marked_by,
+                    at=dose.marked_at,
+                )
+        return dose_id
 
     # ---- doses coming due (the reminder job) --------------------------------------------------
     async def due(self, now: float, *, batch: int = 500) -> list[Due]:

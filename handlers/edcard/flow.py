@@ -113,6 +113,7 @@ async def read_card(update: Update, context: BotContext) -> Card:
         twelve=twelve,
         now=now,
         languages={code: c.strings("language.name") for code, c in context.services.contents.items()},
+        site=context.services.site,
     )
 
 

@@ -25,6 +25,7 @@ from bot import when
 from bot.content import Content
 from bot.doses import Schedule
 from bot.render import esc, utf16_len
+from bot.site import Site
 from bot.storage import Contact, SavedQuestion
 from bot.storage.interface import Count, Dose, Fact, LogEntry, Medicine
 from bot.storage.log import SYMPTOM, TEMPERATURE
@@ -207,6 +208,7 @@ class Card:
     twelve: bool
     now: float
     languages: Mapping[str, str] = field(default_factory=dict)  # every language: code -> its name
+    site: Site | None = None  # the hospital's folder: its line for emergency staff, its numbers
 
 
 def medicine_line(content: Content, m: Medicine, tz: ZoneInfo, twelve: bool) -> Line:
@@ -240,10 +242,26 @@ def card_parts(
     medicines = [medicine_line(content, m, card.tz, card.twelve) for m in card.medicines]
     medicine_lines = _capped(content, medicines, medicines_cap) or [("", s("edcard.medicines_none"))]
 
-    team: list[Line] = [
-        ("", visible_text(line, "HTML")) for line in numbers_lines(content, card.contacts, card.region)
-    ]
-    if not team:
+    team: list[Line] = []
+    site, language = card.site, content.language
+    if site is not None:  # the hospital's own lines first, marked as its own
+        if language in site.ed_card_line:
+            team.append(("", site.ed_card_line[language]))
+        team += [(n.label[language], n.shown) for n in site.numbers if language in n.label]
+        if site.fever is not None:
+            team.append(
+                (
+                    "",
+                    s(
+                        "site_card.ed_fever",
+                        name=site.name,
+                        number=celsius_text(site.fever.number_c, card.comma),
+                    ),
+                )
+            )
+    own = [("", visible_text(line, "HTML")) for line in numbers_lines(content, card.contacts, card.region)]
+    team += own
+    if not own:
         team.append(("", s("edcard.team_none")))
     if card.fever_c is not None:
         team.append(("", s("edcard.fever_number", number=celsius_text(card.fever_c, card.comma))))
