@@ -308,10 +308,15 @@ def site_lines(
                     lower=celsius_text(min(own_fever, site.fever.number_c), comma),
                 )
             )
-    if awaiting:
-        items = [s(f"site_card.approval.{name}") for name in awaiting]
-        what = s("site_card.and").join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
-        lines.append(s("site_card.awaiting", name=esc(site.name), what=what))
+    # Never approved, or approved in words an update has since changed: said apart, each true.
+    for key, names in (
+        ("site_card.not_reviewed", [n for n in awaiting if n not in site.approved]),
+        ("site_card.awaiting", [n for n in awaiting if n in site.approved]),
+    ):
+        if names:
+            items = [s(f"site_card.approval.{name}") for name in names]
+            what = s("site_card.and").join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+            lines.append(s(key, name=esc(site.name), what=what))
     return "\n".join(lines)
 
 

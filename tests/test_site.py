@@ -254,7 +254,10 @@ async def test_the_card_awaits_the_hospitals_review_until_it_approves_this_versi
         s = bot.content.strings
         await bot.send("/urgent")
         items = [s(f"site_card.approval.{k}") for k in ("urgent_card", "red_flag_words", "medicine_lines")]
-        assert f"{items[0]}, {items[1]}{s('site_card.and')}{items[2]}" in sent(bot)
+        what = f"{items[0]}, {items[1]}{s('site_card.and')}{items[2]}"
+        name = "Riverside Children's Hospital (example)"
+        assert s("site_card.not_reviewed", name=name, what=what) in sent(bot)  # never approved
+        assert s("site_card.awaiting", name=name, what=what) not in sent(bot)
     folder = site_copy(tmp_path / "all", lambda raw: raw.update(approved=dict(current)))
     async with running(tmp_path / "all", catalog, folder) as bot:
         await bot.send("/urgent")
@@ -266,8 +269,9 @@ async def test_the_card_awaits_the_hospitals_review_until_it_approves_this_versi
         s = bot.content.strings
         await bot.send("/urgent")
         card = bot.html()
-        assert s("site_card.approval.urgent_card") in card
-        assert s("site_card.approval.medicine_lines") not in card
+        name = "Riverside Children's Hospital (example)"
+        assert s("site_card.awaiting", name=name, what=s("site_card.approval.urgent_card")) in card
+        assert s("site_card.approval.medicine_lines") not in card  # still the version approved
         await bot.send("my child has a fever of 39")  # the alert says so too
         assert s("site_card.approval.urgent_card") in bot.answer()
 
