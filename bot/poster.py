@@ -97,7 +97,7 @@ def build_poster(site: Site, content: Content, link: str, paper: str) -> bytes:
     # The link on one line: a long username makes the type smaller, not a broken link.
     pdf.set_font(FAMILY, "B", 16)
     link_size = min(16.0, 16.0 * width / max(pdf.get_string_width(link), 1.0))
-    header = [(site.name, "B", name_size), (s("poster.what"), "", 16), (not_care_team, "", 12)]
+    header = [(site.name, "B", name_size), (s("poster.what"), "", 16), (not_care_team, "B", 14)]
     below = [(s("poster.app"), "", 12)]
     scan = (s("poster.scan"), "", 14)
     header_h = sum(height(len(lines(t, st, sz)), sz) for t, st, sz in header) + 5 + 3
@@ -114,7 +114,7 @@ def build_poster(site: Site, content: Content, link: str, paper: str) -> bytes:
     y = MARGIN + spare / 4  # what is left: a quarter above, half between, a quarter below
     y = draw(y, site.name, "B", name_size) + 5
     y = draw(y, s("poster.what"), "", 16) + 3
-    y = draw(y, not_care_team, "", 12)
+    y = draw(y, not_care_team, "B", 14)  # the line that matters most after the name
     y += 12 + spare / 2
     y = draw(y, *scan) + 2
     pdf.image(_qr_png(link), x=(pdf.w - side) / 2, y=y, w=side, h=side, link=link, alt_text=link)
