@@ -373,7 +373,8 @@ def urgent_text(
     if numbers and site:  # the hospital's lines, before the family's own
         chunks.append(site)
     if numbers:  # a card shared into another chat carries no family's numbers
-        chunks.append(numbers_block(content, contacts, s("privacy.urgent.no_phone"), region))
+        none = s("site_card.no_own_numbers") if site else s("privacy.urgent.no_phone")
+        chunks.append(numbers_block(content, contacts, none, region))
     if advice:  # left out only when the card would not fit in one message otherwise
         chunks.append("\n".join(f"• {esc(line)}" for line in card.advice))
     chunks.append(review_line(content))

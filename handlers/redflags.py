@@ -108,7 +108,8 @@ def alert_text(
         chunks.append(fever)
     if site:  # the hospital's numbers and rule, before the family's own
         chunks.append(site)
-    chunks.append(numbers_block(content, contacts, s("redflags.no_numbers"), region))
+    none = s("site_card.no_own_numbers") if site else s("redflags.no_numbers")
+    chunks.append(numbers_block(content, contacts, none, region))
     if emergency:
         chunks.append(emergency)
     elif any(
@@ -154,12 +155,13 @@ async def unreadable_view(update: Update, context: BotContext) -> View:
     s = context.content.strings
     contacts = await context.storage.contacts.list(await circle_of(update, context))
     emergency, _ = await family_lines(update, context)
+    site = await hospital_lines(update, context)
+    none = s("site_card.no_own_numbers") if site else s("redflags.no_numbers")
     text = "\n\n".join(
         [
             s("redflags.unreadable"),
-            numbers_block(
-                context.content, contacts, s("redflags.no_numbers"), await family_region(update, context)
-            ),
+            *([site] if site else []),  # the hospital's numbers, before the family's own
+            numbers_block(context.content, contacts, none, await family_region(update, context)),
             emergency or f"🚑 {esc(context.content.urgent.no_number)}",
             s("redflags.unseen"),
         ]

@@ -529,3 +529,20 @@ def test_site_check_reads_the_hospitals_pages_as_the_guides_are(tmp_path: Path) 
         [sys.executable, "-m", "bot"], capture_output=True, text=True, cwd=ROOT, env=env, input=""
     )
     assert start.returncode == 2 and "SITE_DIR: pages/es/port.yaml: pages[0]: renders to" in start.stderr
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+async def test_the_hospitals_numbers_come_with_what_the_bot_cannot_read_and_the_familys_none_line(
+    tmp_path: Path, catalog: Any, language: str
+) -> None:
+    from tests.test_redflags import answer, media
+
+    async with running(tmp_path, catalog, language=language) as bot:
+        s = bot.content.strings
+        await bot.feed(media(bot, "voice"))
+        text = answer(bot)
+        assert text.startswith(s("redflags.unreadable")) and "+1 202-555-0101" in text
+        assert s("site_card.no_own_numbers") in text and s("redflags.no_numbers") not in text
+        await bot.send("/urgent")
+        card = sent(bot)
+        assert s("site_card.no_own_numbers") in card and s("privacy.urgent.no_phone") not in card
