@@ -296,6 +296,13 @@ async def test_a_full_record_comes_across_and_its_reminders_are_armed(
     ) == counts
     assert len(await storage.contacts.list(circle)) == 1
 
+    # The privacy page's promise: what the file holds is kept like the rest, the file itself
+    # is not (on SQLite the database's own files hold no trace of its layout).
+    if other.settings.database_url is None:
+        files = [Path(f"{other.settings.db_path}{end}") for end in ("", "-wal")]
+        stored = b"".join(f.read_bytes() for f in files if f.exists())
+        assert b"export_format" not in stored and data not in stored
+
 
 async def test_cancel_saves_nothing(bot: Harness, other: Harness, content: Content) -> None:
     await fill(bot, content)
