@@ -123,12 +123,24 @@ def contents_keyboard(content: Content) -> Markup:
     return Markup(rows)
 
 
-def hospital_view(content: Content, site: Site | None) -> View:
-    """The hospital's own pages and links, marked as the hospital's, not the guide's."""
+def hospital_view(content: Content, site: Site | None, now: float | None = None) -> View:
+    """The hospital's own pages and links, marked as the hospital's, not the guide's; a page
+    past its review-by day (at `now`) is listed as under review."""
     s = content.strings
     local = hospital_sections(content)
     name = site.name if site is not None else (local[0].local.hospital if local and local[0].local else "")
-    rows = [[button(section.title, section_start(section))] for section in local]
+    zone = site.zone() if site is not None else UTC
+    rows = [
+        [
+            button(
+                s("site.under_review_button", title=section.title)
+                if now is not None and under_review(section, now, zone)
+                else section.title,
+                section_start(section),
+            )
+        ]
+        for section in local
+    ]
     for resource in site.resources if site is not None else ():
         rows.append([Button(resource.label[content.language], url=resource.url)])
     rows.append([button(s("menu.contents"), Contents()), button(s("menu.home"), Home())])
@@ -307,7 +319,7 @@ async def tap_hospital(update: Update, context: BotContext, data: HospitalPages)
     """ "From <hospital>" button: the hospital's own pages (a copy with none: the contents)."""
     if not hospital_sections(context.content):
         return Reply(contents_view(context.content))
-    return Reply(hospital_view(context.content, context.services.site))
+    return Reply(hospital_view(context.content, context.services.site, context.now()))
 
 
 def section_commands(contents: Mapping[str, Content], sid: str) -> list[str]:

@@ -332,6 +332,9 @@ async def test_the_hospitals_pages_are_found_and_hidden_once_their_review_runs_o
         assert "🏥" not in bot.html()
         from handlers.guide import ShowPage
 
+        await bot.send("/menu")
+        await bot.tap(s("site.contents_button", name="Riverside Children's Hospital (example)"))
+        assert s("site.under_review_button", title=title) in [label for label, _ in bot.buttons()]
         await bot.tap_data(ShowPage("h_port", "", 0).pack())  # an old button to it
         name = "Riverside Children's Hospital (example)"
         assert bot.text() == s("site.under_review", title=title, name=name, date=date(2027, 5, 20))
