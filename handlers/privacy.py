@@ -429,6 +429,7 @@ def settings_text(
     fever_c: float | None = None,
     comma: bool = False,
     region: str | None = None,
+    site: Site | None = None,
 ) -> str:
     s = content.strings
     numbers = numbers_lines(content, contacts, region, mark=True)
@@ -438,12 +439,20 @@ def settings_text(
         else s("privacy.settings.no_phone")
     )
     gates = s("privacy.settings.gates_on") if ask_gates else s("privacy.settings.gates_off")
-    fever = (
-        s("privacy.fever.set", number=celsius_text(fever_c, comma))
-        if fever_c is not None
-        else s("privacy.fever.unset")
-    )
-    return "\n\n".join([s("privacy.settings.title"), lines, fever, gates])
+    return "\n\n".join([s("privacy.settings.title"), lines, fever_line(content, fever_c, comma, site), gates])
+
+
+def fever_line(content: Content, fever_c: float | None, comma: bool, site: Site | None) -> str:
+    """The number the check uses, as the settings and the fever screen say it: the family's;
+    else the hospital's (a site folder); else the urgent card's general one."""
+    s = content.strings
+    if fever_c is not None:
+        return s("privacy.fever.set", number=celsius_text(fever_c, comma))
+    if site is not None and site.fever is not None:
+        return s(
+            "site_card.fever_unset", name=esc(site.name), number=celsius_text(site.fever.number_c, comma)
+        )
+    return s("privacy.fever.unset")
 
 
 def fever_lines(content: Content, fever_c: float | None, rule: str | None, comma: bool) -> str | None:
@@ -823,6 +832,7 @@ async def settings_view(update: Update, context: BotContext, notice: str | None 
         fever,
         await decimal_comma(update, context),
         await family_region(update, context),
+        context.services.site,
     )
     off = not await context.storage.users.urgent_button(uid)
     return View(
@@ -847,15 +857,13 @@ def fever_view(
     rule: str | None = None,
     comma: bool = False,
     notice: str | None = None,
-    hospital: str | None = None,
+    site: Site | None = None,
 ) -> View:
     s = content.strings
-    now = (
-        s("privacy.fever.set", number=celsius_text(fever_c, comma))
-        if fever_c is not None
-        else s("privacy.fever.unset")
-    )
-    chunks = [s("privacy.fever.title"), now] + ([hospital] if hospital else [])
+    chunks = [s("privacy.fever.title"), fever_line(content, fever_c, comma, site)]
+    if fever_c is not None and site is not None and site.fever is not None:  # theirs, and the hospital's
+        number = celsius_text(site.fever.number_c, comma)
+        chunks.append(s("site_card.fever_screen", name=esc(site.name), number=number))
     if rule:
         chunks.append(s("privacy.fever.rule", rule=esc(rule)))
     rows = [
@@ -887,22 +895,13 @@ async def decimal_comma(update: Update, context: BotContext) -> bool:
 
 async def family_fever_view(update: Update, context: BotContext, notice: str | None = None) -> View:
     user_id(update)
-    comma = await decimal_comma(update, context)
-    site = context.services.site
-    hospital = None
-    if site is not None and site.fever is not None:
-        hospital = context.content.strings(
-            "site_card.fever_screen",
-            name=esc(site.name),
-            number=celsius_text(site.fever.number_c, comma),
-        )
     return fever_view(
         context.content,
         await context.storage.circles.fever_c(await circle_of(update, context)),
         await context.storage.circles.fever_rule(await circle_of(update, context)),
-        comma,
+        await decimal_comma(update, context),
         notice,
-        hospital,
+        context.services.site,
     )
 
 

@@ -549,3 +549,24 @@ async def test_the_hospitals_numbers_come_with_what_the_bot_cannot_read_and_the_
         await bot.send("/urgent")
         card = sent(bot)
         assert s("site_card.no_own_numbers") in card and s("privacy.urgent.no_phone") not in card
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+async def test_settings_say_which_fever_number_the_bot_uses(
+    tmp_path: Path, catalog: Any, language: str
+) -> None:
+    """No number of the family's own: the hospital's, named (not the general card's)."""
+    from handlers.privacy import SetFever, ShowFever
+
+    async with running(tmp_path, catalog, language=language) as bot:
+        s = bot.content.strings
+        name = "Riverside Children's Hospital (example)"
+        await bot.send("/settings")
+        assert s("site_card.fever_unset", name=name, number="38.0 °C (100.4 °F)") in bot.text()
+        assert s("privacy.fever.unset") not in bot.text()
+        await bot.storage.users.give_consent(1001)
+        await bot.tap_data(SetFever(378).pack())
+        await bot.tap_data(ShowFever().pack())
+        screen = bot.text()
+        assert s("privacy.fever.set", number="37.8 °C (100.0 °F)") in screen
+        assert s("site_card.fever_screen", name=name, number="38.0 °C (100.4 °F)") in screen
