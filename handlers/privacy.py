@@ -860,7 +860,13 @@ def fever_view(
     site: Site | None = None,
 ) -> View:
     s = content.strings
-    chunks = [s("privacy.fever.title"), fever_line(content, fever_c, comma, site)]
+    hospital = site.fever if site is not None else None
+    title = (
+        s("site_card.fever_title", name=esc(site.name), number=celsius_text(hospital.number_c, comma))
+        if site is not None and hospital is not None
+        else s("privacy.fever.title")
+    )
+    chunks = [title, fever_line(content, fever_c, comma, site)]
     if fever_c is not None and site is not None and site.fever is not None:  # theirs, and the hospital's
         number = celsius_text(site.fever.number_c, comma)
         chunks.append(s("site_card.fever_screen", name=esc(site.name), number=number))
@@ -880,7 +886,12 @@ def fever_view(
     rows.append([button(s("privacy.fever.write_rule"), AskFeverRule())])
     if rule:
         rows.append([button(s("privacy.fever.forget_rule"), AskFeverRule(True))])
-    rows.append([button(s("privacy.fever.clear"), SetFever(0))])
+    clear = (
+        s("site_card.fever_clear", number=celsius_text(hospital.number_c, comma).split(" (")[0])
+        if hospital is not None
+        else s("privacy.fever.clear")
+    )
+    rows.append([button(clear, SetFever(0))])
     rows.append([button(s("privacy.contact.back"), ShowSettings()), _home(content)])
     text = "\n\n".join(chunks)
     return View(text if notice is None else f"{notice}\n\n{text}", Markup(rows))

@@ -570,3 +570,6 @@ async def test_settings_say_which_fever_number_the_bot_uses(
         screen = bot.text()
         assert s("privacy.fever.set", number="37.8 °C (100.0 °F)") in screen
         assert s("site_card.fever_screen", name=name, number="38.0 °C (100.4 °F)") in screen
+        assert s("site_card.fever_title", name=name, number="38.0 °C (100.4 °F)") in screen
+        assert (s("site_card.fever_clear", number="38.0 °C"), SetFever(0).pack()) in bot.buttons()
+        assert s("privacy.fever.clear") not in [label for label, _ in bot.buttons()]
