@@ -320,21 +320,6 @@ def site_lines(
     return "\n".join(lines)
 
 
-async def hospital_lines(update: Update, context: BotContext) -> str | None:
-    """site_lines for this family, now: the number to call now, their own fever number."""
-    site = context.services.site
-    if site is None:
-        return None
-    return site_lines(
-        context.content,
-        site,
-        context.now(),
-        await context.storage.circles.fever_c(await circle_of(update, context)),
-        context.services.awaiting,
-        await decimal_comma(update, context),
-    )
-
-
 def locked_above(context: BotContext, celsius: float | None) -> str | None:
     """The refusal when the hospital locked its fever number and a family sets a higher one
     (a lower one is theirs to set: the lower number counts anyway)."""
@@ -480,19 +465,24 @@ async def family_region(update: Update, context: BotContext) -> str | None:
     return region
 
 
-async def family_lines(update: Update, context: BotContext) -> tuple[str | None, str | None]:
-    """The family's own lines for the card and the alert, each read once: (their emergency
-    number, their fever number and rule written as their country writes numbers)."""
+async def family_lines(update: Update, context: BotContext) -> tuple[str | None, str | None, str | None]:
+    """The lines for the card and the alert, each read once: (the family's emergency number,
+    their fever number and rule written as their country writes numbers, and with a site
+    folder the hospital's block: its number to call now, both fever numbers if they differ)."""
     uid = user_id(update)
     country, own = await context.storage.users.emergency(uid)
     row = context.content.emergency.country(country)
-    fever = fever_lines(
-        context.content,
-        await context.storage.circles.fever_c(await circle_of(update, context)),
-        await context.storage.circles.fever_rule(await circle_of(update, context)),
-        row is not None and row.decimal_comma,
+    comma = row is not None and row.decimal_comma
+    circle = await circle_of(update, context)
+    fever_c = await context.storage.circles.fever_c(circle)
+    fever = fever_lines(context.content, fever_c, await context.storage.circles.fever_rule(circle), comma)
+    site = context.services.site
+    hospital = (
+        site_lines(context.content, site, context.now(), fever_c, context.services.awaiting, comma)
+        if site is not None
+        else None
     )
-    return emergency_line(context.content, country, own), fever
+    return emergency_line(context.content, country, own), fever, hospital
 
 
 def clean_label(text: str) -> str | None:
@@ -767,9 +757,8 @@ async def urgent_views(
     would not fit in one (five long names, a long rule, a hospital's block in Spanish):
     the card's advice goes first, then the hospital's block moves to the next message."""
     contacts = await context.storage.contacts.list(await circle_of(update, context))
-    line, fever = await family_lines(update, context)
+    line, fever, site = await family_lines(update, context)
     region = await family_region(update, context)
-    site = await hospital_lines(update, context)
     apart: str | None = None
     text = urgent_text(context.content, contacts, emergency=line, fever=fever, region=region, site=site)
     if not _fits(text):  # five long names and a long rule

@@ -34,7 +34,6 @@ from handlers.privacy import (
     ShowUrgent,
     family_lines,
     family_region,
-    hospital_lines,
     numbers_block,
     review_line,
 )
@@ -135,10 +134,9 @@ async def alert_view(update: Update, context: BotContext, match: Match, after: s
     `after` (what happened to the rest of the message)."""
     circle = await circle_of(update, context)
     contacts = await context.storage.contacts.list(circle)
-    emergency, fever = await family_lines(update, context)
+    emergency, fever, site = await family_lines(update, context)
     region = await family_region(update, context)
     shared = bool(circle) and len(await context.storage.circles.members(circle)) > 1
-    site = await hospital_lines(update, context)
     text = alert_text(context.content, match, contacts, fever, emergency, region, shared, site)
     if after:
         text = f"{text}\n\n{after}"
@@ -154,8 +152,7 @@ async def unreadable_view(update: Update, context: BotContext) -> View:
     always gives the urgent line and the numbers, and says no person sees or hears it."""
     s = context.content.strings
     contacts = await context.storage.contacts.list(await circle_of(update, context))
-    emergency, _ = await family_lines(update, context)
-    site = await hospital_lines(update, context)
+    emergency, _, site = await family_lines(update, context)
     none = s("site_card.no_own_numbers") if site else s("redflags.no_numbers")
     text = "\n\n".join(
         [
