@@ -573,3 +573,27 @@ async def test_settings_say_which_fever_number_the_bot_uses(
         assert s("site_card.fever_title", name=name, number="38.0 °C (100.4 °F)") in screen
         assert (s("site_card.fever_clear", number="38.0 °C"), SetFever(0).pack()) in bot.buttons()
         assert s("privacy.fever.clear") not in [label for label, _ in bot.buttons()]
+
+
+async def test_a_typed_fever_number_above_the_locked_one_is_refused(tmp_path: Path, catalog: Any) -> None:
+    from handlers.privacy import AskFeverNumber
+
+    async with running(tmp_path, catalog) as bot:
+        s = bot.content.strings
+        name = "Riverside Children's Hospital (example)"
+        await bot.storage.users.give_consent(1001)
+        await bot.send("/settings")
+        await bot.tap_data(AskFeverNumber().pack())
+        await bot.send("101.1 F")  # 38.4 °C, above the hospital's locked 38.0
+        assert s("site_card.locked", name=name, number="38.0 °C (100.4 °F)") in bot.text()
+        assert await bot.storage.circles.fever_c(1001) is None
+        await bot.send("38.3")  # the prompt has ended: this is a temperature, read as one
+        assert bot.answer().startswith(s("redflags.title"))
+
+
+async def test_the_hospitals_button_in_a_copy_without_one_opens_the_contents(bot: Any) -> None:
+    from handlers.guide import HospitalPages
+
+    await bot.send("/menu")
+    await bot.tap_data(HospitalPages().pack())
+    assert bot.text() == bot.content.strings("menu.contents_title")
